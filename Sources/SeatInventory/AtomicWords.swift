@@ -1,0 +1,65 @@
+import Synchronization
+
+/// A fixed-size array of 64-bit atomic words, allocated and initialized once.
+///
+/// `Atomic` cannot live in a Swift `Array` (it is not copyable), so the words sit in memory this
+/// class owns; their address never changes. It is `@unchecked Sendable` because every word is
+/// only ever read or written through an atomic operation.
+final class AtomicWords: @unchecked Sendable {
+    let count: Int
+    private let elements: UnsafeMutablePointer<Atomic<UInt64>>
+
+    init(count: Int, initialValue: UInt64 = 0) {
+        self.count = count
+        elements = .allocate(capacity: max(count, 1))
+        for index in 0..<count {
+            (elements + index).initialize(to: Atomic(initialValue))
+        }
+    }
+
+    deinit {
+        elements.deinitialize(count: count)
+        elements.deallocate()
+    }
+
+    /// A relaxed load: for words whose ordering some other atomic operation provides.
+    func load(_ index: Int) -> UInt64 {
+        elements[index].load(ordering: .relaxed)
+    }
+
+    /// A load that sees every write made before the store or exchange it reads from.
+    func loadAcquiring(_ index: Int) -> UInt64 {
+        elements[index].load(ordering: .acquiring)
+    }
+
+    func store(_ index: Int, _ value: UInt64) {
+        elements[index].store(value, ordering: .relaxed)
+    }
+
+    /// A store that publishes every write made before it to an acquiring load that reads it.
+    func storeReleasing(_ index: Int, _ value: UInt64) {
+        elements[index].store(value, ordering: .releasing)
+    }
+
+    /// Replaces `expected` with `desired`; returns whether it did, and the value it found.
+    func compareExchange(_ index: Int, expected: UInt64, desired: UInt64) -> (exchanged: Bool, original: UInt64) {
+        elements[index].compareExchange(expected: expected, desired: desired, ordering: .acquiringAndReleasing)
+    }
+
+    func exchange(_ index: Int, _ value: UInt64) -> UInt64 {
+        elements[index].exchange(value, ordering: .acquiringAndReleasing)
+    }
+
+    func setBits(_ index: Int, _ mask: UInt64) {
+        elements[index].bitwiseOr(mask, ordering: .releasing)
+    }
+
+    func clearBits(_ index: Int, _ mask: UInt64) {
+        elements[index].bitwiseAnd(~mask, ordering: .releasing)
+    }
+
+    /// Atomically lowers the word to `candidate` if that is smaller.
+    func lowerToMinimum(_ index: Int, _ candidate: UInt64) {
+        elements[index].min(candidate, ordering: .acquiringAndReleasing)
+    }
+}

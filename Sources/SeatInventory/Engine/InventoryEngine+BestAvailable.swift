@@ -1,0 +1,98 @@
+/// What a best-available request asks for.
+public struct BestAvailableRequest: Hashable, Sendable {
+    public var count: Int
+    /// A category id of the layout, or nil for any category.
+    public var category: String?
+    /// A section id of the layout, or nil for any section.
+    public var section: String?
+    /// Ask for wheelchair spaces with companion seats; otherwise both are left out.
+    public var accessible: Bool
+
+    public init(count: Int, category: String? = nil, section: String? = nil, accessible: Bool = false) {
+        self.count = count
+        self.category = category
+        self.section = section
+        self.accessible = accessible
+    }
+}
+
+/// A hold on a block of adjacent seats, `seats` being consecutive seat indices in one row.
+public struct BlockHold: Hashable, Sendable {
+    public let hold: Hold
+    public let seats: Range<Int>
+
+    public var seatIndices: [SeatIndex] { seats.map(SeatIndex.init) }
+}
+
+extension InventoryEngine {
+    /// Holds the best block of adjacent seats in one row that matches `request`, or says why
+    /// there is none (see ``BestAvailableShortfall``).
+    public func holdBestAvailable(
+        _ request: BestAvailableRequest,
+        in showID: ShowID,
+        for duration: Duration,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) -> BlockHold {
+        var fingerprint = RequestFingerprint(operation: 2)
+        fingerprint.mix(UInt64(showID.rawValue))
+        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+        fingerprint.mix(UInt64(truncatingIfNeeded: request.count))
+        fingerprint.mix(request.category)
+        fingerprint.mix(request.section)
+        fingerprint.mix(request.accessible ? 1 : 0)
+        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.blockHold) { recorded in
+            guard case .blockHold(let hold) = recorded else { return nil }
+            return hold
+        } operation: { () throws(InventoryError) -> BlockHold in
+            try withLiveShow(showID) { show throws(InventoryError) in
+                try holdBestAvailable(request, on: show, for: duration, at: now)
+            }
+        }
+    }
+
+    private func holdBestAvailable(
+        _ request: BestAvailableRequest,
+        on show: ShowInventory,
+        for duration: Duration,
+        at now: Timestamp
+    ) throws(InventoryError) -> BlockHold {
+        guard request.count > 0 else { throw .noSeatsRequested }
+        guard request.count <= show.rules.seatsPerHoldMax else { throw .ruleViolated(.seatsPerHold, seat: nil) }
+        var filter = SeatFilter(accessible: request.accessible)
+        if let category = request.category {
+            guard let index = show.layout.categoryIndex(id: category) else { throw .unknownCategory(category) }
+            filter.category = index
+        }
+        if let section = request.section {
+            guard let index = show.layout.sectionIndex(id: section) else { throw .unknownSection(section) }
+            filter.section = index
+        }
+        for _ in 0..<InventoryLimits.bestAvailableAttemptsMax {
+            let block: Range<Int>
+            switch show.bestBlock(count: request.count, filter: filter) {
+            case .success(let found): block = found
+            case .failure(let shortfall): throw .noBlockAvailable(shortfall)
+            }
+            let placed: Result<Hold, InventoryError> = withUnsafeTemporaryAllocation(
+                of: UInt32.self, capacity: block.count
+            ) { buffer in
+                for (offset, seat) in block.enumerated() { buffer[offset] = UInt32(seat) }
+                do throws(InventoryError) {
+                    return .success(try placeHold(on: show, seats: UnsafeBufferPointer(buffer), for: duration, at: now))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch placed {
+            case .success(let hold):
+                return BlockHold(hold: hold, seats: block)
+            case .failure(.seatUnavailable), .failure(.ruleViolated(.noSingleSeatGap, _)):
+                continue  // a concurrent hold got there between the search and the take: search again
+            case .failure(let error):
+                throw error
+            }
+        }
+        throw .noBlockAvailable(.contended)
+    }
+}

@@ -1,0 +1,66 @@
+/// A hold placed on a show.
+public struct Hold: Hashable, Sendable {
+    public let id: HoldID
+    public let show: ShowID
+    public let deadline: Timestamp
+}
+
+extension InventoryEngine {
+    /// Holds exactly these seats until `now + duration` (at most the show's hold lifetime), all
+    /// or none.
+    ///
+    /// A refusal names the lowest seat that failed and why: unknown, requested twice, held,
+    /// sold, blocked, kept empty by the distancing rule, or stranded as a single seat.
+    public func holdSeats(
+        _ seats: [SeatIndex],
+        in showID: ShowID,
+        for duration: Duration,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) -> Hold {
+        var fingerprint = RequestFingerprint(operation: 1)
+        fingerprint.mix(UInt64(showID.rawValue))
+        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+        for seat in seats { fingerprint.mix(UInt64(seat.rawValue)) }
+        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.hold) { recorded in
+            guard case .hold(let hold) = recorded else { return nil }
+            return hold
+        } operation: { () throws(InventoryError) -> Hold in
+            try withLiveShow(showID) { show throws(InventoryError) in
+                try withSortedSeats(seats, seatCount: show.seatCount, limit: show.rules.seatsPerHoldMax) {
+                    sorted throws(InventoryError) in
+                    try placeHold(on: show, seats: sorted, for: duration, at: now)
+                }
+            }
+        }
+    }
+
+    /// Takes `seats` (sorted, unique, in range) for a new hold, or refuses and changes nothing.
+    func placeHold(
+        on show: ShowInventory,
+        seats: UnsafeBufferPointer<UInt32>,
+        for duration: Duration,
+        at now: Timestamp
+    ) throws(InventoryError) -> Hold {
+        let table = shard(of: show.id)
+        // The slot comes first: when the table is full no seat is touched.
+        guard let reservation = table.claim() else {
+            throw .reservationTableFull(shard: table.shard, capacity: table.capacity)
+        }
+        if let taken = show.taken.setAll(seats) {
+            table.abandon(reservation)
+            throw show.refusal(forTakenSeat: taken)
+        }
+        if show.rules.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
+            show.taken.clearAll(seats)
+            table.abandon(reservation)
+            throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))
+        }
+        let lifetime = show.holdLifetimeMilliseconds
+        let deadline = now.milliseconds + max(1, min(duration.wholeMillisecondsRoundedUp, lifetime))
+        table.publishHold(
+            reservation, show: show.id, seats: seats, deadline: deadline,
+            lifetimeCap: now.milliseconds + lifetime)
+        return Hold(id: HoldID(reservation), show: show.id, deadline: Timestamp(milliseconds: deadline))
+    }
+}

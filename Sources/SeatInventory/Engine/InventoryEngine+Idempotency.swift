@@ -1,0 +1,30 @@
+extension InventoryEngine {
+    /// Runs `operation` once per idempotency key: a repetition within the window gets the first
+    /// outcome back, success or refusal. Without a key, it just runs `operation`.
+    func idempotent<Value>(
+        _ key: IdempotencyKey?,
+        _ fingerprint: RequestFingerprint,
+        at now: Timestamp,
+        record: (Value) -> RecordedOutcome,
+        replay: (RecordedOutcome) -> Value?,
+        operation: () throws(InventoryError) -> Value
+    ) throws(InventoryError) -> Value {
+        guard let key else { return try operation() }
+        switch try ledger.admit(key, fingerprint: fingerprint.value, at: now) {
+        case .replay(.success(let recorded)):
+            guard let value = replay(recorded) else { throw .idempotencyKeyReused }
+            return value
+        case .replay(.failure(let error)):
+            throw error
+        case .fresh:
+            do {
+                let value = try operation()
+                ledger.finish(key, fingerprint: fingerprint.value, outcome: .success(record(value)), at: now)
+                return value
+            } catch {
+                ledger.finish(key, fingerprint: fingerprint.value, outcome: .failure(error), at: now)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+extension InventoryEngine {
+    /// Turns a live hold into a booking: its seats become sold.
+    ///
+    /// A hold past its deadline is expired here and then, so a confirmation racing the expiry
+    /// sweep has one winner: whichever moves the slot's state word first.
+    public func confirm(
+        _ hold: HoldID,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) -> BookingID {
+        var fingerprint = RequestFingerprint(operation: 3)
+        fingerprint.mix(hold.rawValue)
+        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.booking) { recorded in
+            guard case .booking(let booking) = recorded else { return nil }
+            return booking
+        } operation: { () throws(InventoryError) -> BookingID in
+            let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
+            let slot = hold.reservation.slot
+            while true {
+                let state = try liveHoldState(hold, in: table, at: now)
+                try withLiveShow(table.show(slot)) { _ throws(InventoryError) in }
+                let booked = state.with(phase: .booked, isBusy: true)
+                guard table.transition(slot, from: state, to: booked) else { continue }
+                withReservedSeats(table, slot) { show, seats in show.sold.setOwned(seats) }
+                table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
+                return BookingID(hold.reservation)
+            }
+        }
+    }
+
+    /// Ends a live hold early: its seats become free.
+    public func release(
+        _ hold: HoldID,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) {
+        var fingerprint = RequestFingerprint(operation: 4)
+        fingerprint.mix(hold.rawValue)
+        try idempotent(idempotencyKey, fingerprint, at: now, record: { RecordedOutcome.done }) { recorded in
+            guard case .done = recorded else { return nil }
+            return ()
+        } operation: { () throws(InventoryError) in
+            let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
+            while true {
+                let state = try liveHoldState(hold, in: table, at: now)
+                if end(table, hold.reservation.slot, from: state, as: .released) { return }
+            }
+        }
+    }
+
+    /// Moves a live hold's deadline to `now + duration`, never past its creation plus the show's
+    /// hold lifetime and never earlier than it is; returns the deadline it now has.
+    public func extend(
+        _ hold: HoldID,
+        by duration: Duration,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) -> Timestamp {
+        var fingerprint = RequestFingerprint(operation: 5)
+        fingerprint.mix(hold.rawValue)
+        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.deadline) { recorded in
+            guard case .deadline(let deadline) = recorded else { return nil }
+            return deadline
+        } operation: { () throws(InventoryError) -> Timestamp in
+            let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
+            let slot = hold.reservation.slot
+            while true {
+                let state = try liveHoldState(hold, in: table, at: now)
+                // Read before the compare-and-swap, which fails if the slot changed meanwhile.
+                let lifetimeCap = table.lifetimeCaps.load(slot)
+                let wanted = min(now.milliseconds + duration.wholeMillisecondsRoundedUp, lifetimeCap)
+                guard wanted > state.deadline else {
+                    guard state.deadline < lifetimeCap else {
+                        throw .holdLifetimeExhausted(hold, deadline: Timestamp(milliseconds: state.deadline))
+                    }
+                    return Timestamp(milliseconds: state.deadline)
+                }
+                if table.transition(slot, from: state, to: state.with(deadline: wanted)) {
+                    return Timestamp(milliseconds: wanted)
+                }
+            }
+        }
+    }
+
+    /// Cancels a booking: its seats become free again.
+    public func cancel(
+        _ booking: BookingID,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) {
+        var fingerprint = RequestFingerprint(operation: 6)
+        fingerprint.mix(booking.rawValue)
+        try idempotent(idempotencyKey, fingerprint, at: now, record: { RecordedOutcome.done }) { recorded in
+            guard case .done = recorded else { return nil }
+            return ()
+        } operation: { () throws(InventoryError) in
+            let table = try table(of: booking.reservation, orThrow: .unknownBooking(booking))
+            let slot = booking.reservation.slot
+            while true {
+                let state = table.state(slot)
+                guard state.generation == booking.reservation.generation else {
+                    throw state.raw == 0 ? .unknownBooking(booking) : .bookingSuperseded(booking)
+                }
+                switch state.phase {
+                case .booked where state.isBusy:
+                    continue  // its confirmation is still marking the seats sold: a few atomic operations
+                case .booked:
+                    if end(table, slot, from: state, as: .cancelled) { return }
+                case .cancelled:
+                    throw .bookingCancelled(booking)
+                case .vacant, .held, .released, .expired:
+                    throw .unknownBooking(booking)
+                }
+            }
+        }
+    }
+
+    /// The shard table an id points into, after checking that its shard and slot exist.
+    func table(of reservation: ReservationID, orThrow error: InventoryError) throws(InventoryError) -> ReservationTable {
+        guard reservation.shard < shards.count, reservation.slot < shards[reservation.shard].capacity else { throw error }
+        return shards[reservation.shard]
+    }
+
+    /// The slot state of a hold that is live at `now`, or the precise reason it is not. A hold
+    /// found past its deadline is expired on the spot.
+    func liveHoldState(_ hold: HoldID, in table: ReservationTable, at now: Timestamp) throws(InventoryError) -> ReservationState {
+        let slot = hold.reservation.slot
+        while true {
+            let state = table.state(slot)
+            guard state.generation == hold.reservation.generation else {
+                throw state.raw == 0 ? .unknownHold(hold) : .holdSuperseded(hold)
+            }
+            switch state.phase {
+            case .held where state.isBusy, .vacant:
+                throw .unknownHold(hold)  // claimed but never published, so never given out
+            case .held where state.deadline <= now.milliseconds:
+                if end(table, slot, from: state, as: .expired) { throw .holdExpired(hold) }
+            case .held:
+                return state
+            case .booked:
+                throw .holdAlreadyConfirmed(hold, BookingID(hold.reservation))
+            case .released:
+                throw .holdReleased(hold)
+            case .expired:
+                throw .holdExpired(hold)
+            case .cancelled:
+                throw .holdBookingCancelled(hold, BookingID(hold.reservation))
+            }
+        }
+    }
+
+    /// Ends a live hold or booking whose current state is `state`, freeing its seats; false when
+    /// another transition moved the slot first.
+    func end(_ table: ReservationTable, _ slot: Int, from state: ReservationState, as phase: ReservationState.Phase) -> Bool {
+        let ending = state.with(phase: phase, isBusy: true)
+        guard table.transition(slot, from: state, to: ending) else { return false }
+        withReservedSeats(table, slot) { show, seats in
+            if state.phase == .booked { show.sold.clearAll(seats) }
+            show.taken.clearAll(seats)
+        }
+        table.complete(slot, as: ending.with(phase: phase, isBusy: false))
+        return true
+    }
+}

@@ -1,0 +1,108 @@
+/// A validated, immutable seating layout, shared by every show on its screen.
+///
+/// Seats are indexed `0..<seatCount` by section, then row, then left to right, so the seats of a
+/// row are one contiguous index range and two adjacent seats have consecutive indices. All
+/// per-seat facts live in flat arrays indexed by seat, read without locks by every show.
+///
+/// A seat without a `rank` gets one from its position: three times its distance in rows from
+/// the sweet spot two thirds of the way back, plus its distance in seats from the centre line,
+/// both doubled so that half positions stay integers.
+public final class SeatLayout: Sendable {
+    public let id: String
+    public let name: String
+    public let seatCount: Int
+    public let categories: [LayoutDocument.Category]
+    public let sections: [Section]
+    public let rows: [Row]
+
+    public struct Section: Hashable, Sendable {
+        public let id: String
+        public let name: String
+        public let rows: Range<Int>
+    }
+
+    public struct Row: Hashable, Sendable {
+        public let section: Int
+        public let label: String
+        public let y: Int
+        public let seats: Range<Int>
+        /// The best (lowest) rank in the row: no block in it can score below `count × bestRank`.
+        public let bestRank: UInt32
+    }
+
+    let seatLabels: [String]
+    let seatIndexByLabel: [String: SeatIndex]
+    let seatX: [Int32]
+    let seatRow: [UInt32]
+    let seatRank: [UInt32]
+    let seatCategory: [UInt8]
+    /// Layout-blocked seats: never for sale on any show of this layout.
+    public let blockedSeats: SeatBitmap
+    let accessibleSeats: SeatBitmap
+    let companionSeats: SeatBitmap
+    /// Bit `i` is set when seat `i + 1` sits directly right of seat `i` in the same row.
+    let adjacentToNext: SeatBitmap
+    /// One bitmap per category, for availability counts.
+    let categorySeats: [SeatBitmap]
+    /// Row indices ordered by ``Row/bestRank``, best first: the order best-available visits rows.
+    let rowsByQuality: [Int]
+
+    /// Validates `document` and builds the layout. O(seats log seats).
+    public init(document: LayoutDocument) throws(LayoutError) {
+        var builder = LayoutBuilder()
+        try builder.validate(document)
+        id = document.id
+        name = document.name
+        categories = document.categories
+        seatCount = builder.seatLabels.count
+        sections = builder.sections
+        rows = builder.rows
+        seatLabels = builder.seatLabels
+        seatIndexByLabel = builder.seatIndexByLabel
+        seatX = builder.seatX
+        seatRow = builder.seatRow
+        seatRank = builder.seatRank
+        seatCategory = builder.seatCategory
+        let flags = builder.seatFlags
+        let seatCount = seatCount
+        blockedSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.blocked) }
+        accessibleSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.accessible) }
+        companionSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.companion) }
+        let seatRow = builder.seatRow
+        let seatX = builder.seatX
+        adjacentToNext = SeatBitmap(seatCount: seatCount) { seat in
+            seat + 1 < seatCount && seatRow[seat] == seatRow[seat + 1] && seatX[seat + 1] == seatX[seat] + 1
+        }
+        let seatCategory = builder.seatCategory
+        categorySeats = document.categories.indices.map { category in
+            SeatBitmap(seatCount: seatCount) { Int(seatCategory[$0]) == category }
+        }
+        let rows = builder.rows
+        rowsByQuality = rows.indices.sorted { (rows[$0].bestRank, $0) < (rows[$1].bestRank, $1) }
+    }
+
+    /// The seat with this label ("H12"), or nil.
+    public func seat(labelled label: String) -> SeatIndex? { seatIndexByLabel[label] }
+
+    public func label(of seat: SeatIndex) -> String { seatLabels[seat.value] }
+    public func rank(of seat: SeatIndex) -> Int { Int(seatRank[seat.value]) }
+    public func row(of seat: SeatIndex) -> Int { Int(seatRow[seat.value]) }
+    public func category(of seat: SeatIndex) -> Int { Int(seatCategory[seat.value]) }
+    public func isAccessible(_ seat: SeatIndex) -> Bool { accessibleSeats.contains(seat.value) }
+    public func isCompanion(_ seat: SeatIndex) -> Bool { companionSeats.contains(seat.value) }
+    public func isBlocked(_ seat: SeatIndex) -> Bool { blockedSeats.contains(seat.value) }
+
+    /// The seat's position in seat widths (`x`) and rows from the screen (`y`).
+    public func position(of seat: SeatIndex) -> (x: Int, y: Int) {
+        (Int(seatX[seat.value]), rows[row(of: seat)].y)
+    }
+
+    /// The index of the category with this id, or nil.
+    public func categoryIndex(id: String) -> Int? { categories.firstIndex { $0.id == id } }
+
+    /// The index of the section with this id, or nil.
+    public func sectionIndex(id: String) -> Int? { sections.firstIndex { $0.id == id } }
+
+    /// Whether seat `seat + 1` sits directly right of `seat` in the same row.
+    func isAdjacentToNext(_ seat: Int) -> Bool { seat >= 0 && seat < seatCount && adjacentToNext.contains(seat) }
+}

@@ -1,0 +1,105 @@
+import Synchronization
+
+/// One shard's holds and bookings: a fixed number of slots allocated at start-up.
+///
+/// Every field of a slot is an atomic, so a thread that reads a slot it does not own (to judge a
+/// stale id, or an extension before its compare-and-swap) never races in the memory-model sense;
+/// the state word decides who owns a slot. A booking keeps the slot of the hold it confirmed.
+///
+/// Slots are claimed round-robin from a shared cursor, so a freed slot is reused as late as
+/// possible and a slot's generation (the fencing token in every id) rises slowly.
+final class ReservationTable: Sendable {
+    let shard: Int
+    let capacity: Int
+    let seatsPerSlot: Int
+    let states: AtomicWords
+    /// The show id in the high 32 bits, the seat count in the low 32.
+    let headers: AtomicWords
+    /// The latest deadline a hold may be extended to: its creation plus the show's lifetime.
+    let lifetimeCaps: AtomicWords
+    /// Seat indices, two 32-bit indices per word, `wordsPerSlot` words per slot.
+    let seats: AtomicWords
+    let wordsPerSlot: Int
+    let claimCursor = Atomic<Int>(0)
+    /// No held slot has a deadline below this, so sweeps before it can be skipped.
+    let earliestDeadline = AtomicWords(count: 1, initialValue: .max)
+    let isSweeping = Atomic<Bool>(false)
+
+    init(shard: Int, capacity: Int, seatsPerSlot: Int) {
+        self.shard = shard
+        self.capacity = capacity
+        self.seatsPerSlot = seatsPerSlot
+        wordsPerSlot = (seatsPerSlot + 1) / 2
+        states = AtomicWords(count: capacity)
+        headers = AtomicWords(count: capacity)
+        lifetimeCaps = AtomicWords(count: capacity)
+        seats = AtomicWords(count: capacity * wordsPerSlot)
+    }
+
+    func state(_ slot: Int) -> ReservationState {
+        ReservationState(raw: states.loadAcquiring(slot))
+    }
+
+    /// Moves the slot from `expected` to `desired`; false when another transition came first.
+    func transition(_ slot: Int, from expected: ReservationState, to desired: ReservationState) -> Bool {
+        states.compareExchange(slot, expected: expected.raw, desired: desired.raw).exchanged
+    }
+
+    /// Publishes a transition the caller already owns (the slot is busy and theirs).
+    func complete(_ slot: Int, as state: ReservationState) {
+        states.storeReleasing(slot, state.raw)
+    }
+
+    /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
+    /// `capacity` slots hold live holds or bookings. O(1) unless the table is nearly full.
+    func claim() -> ReservationID? {
+        let start = claimCursor.wrappingAdd(1, ordering: .relaxed).oldValue
+        for probe in 0..<capacity {
+            let slot = (start &+ probe) % capacity
+            let current = ReservationState(raw: states.load(slot))
+            guard current.isClaimable else { continue }
+            let generation = (current.generation &+ 1) & ReservationState.generationMask
+            let claimed = ReservationState(generation: generation, phase: .held, isBusy: true, deadline: 0)
+            if transition(slot, from: current, to: claimed) {
+                return ReservationID(shard: shard, slot: slot, generation: generation)
+            }
+        }
+        return nil
+    }
+
+    /// Fills a claimed slot and makes the hold visible.
+    func publishHold(
+        _ id: ReservationID, show: ShowID, seats sortedSeats: UnsafeBufferPointer<UInt32>,
+        deadline: UInt64, lifetimeCap: UInt64
+    ) {
+        let base = id.slot * wordsPerSlot
+        var pair = 0
+        while pair * 2 < sortedSeats.count {
+            let second = pair * 2 + 1 < sortedSeats.count ? UInt64(sortedSeats[pair * 2 + 1]) : 0
+            seats.store(base + pair, UInt64(sortedSeats[pair * 2]) | second << 32)
+            pair += 1
+        }
+        headers.store(id.slot, UInt64(show.rawValue) << 32 | UInt64(sortedSeats.count))
+        lifetimeCaps.store(id.slot, lifetimeCap)
+        complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
+        earliestDeadline.lowerToMinimum(0, deadline)
+    }
+
+    /// Gives back a claimed slot whose hold was refused; it was never visible.
+    func abandon(_ id: ReservationID) {
+        complete(id.slot, as: ReservationState(generation: id.generation, phase: .vacant, isBusy: false, deadline: 0))
+    }
+
+    func show(_ slot: Int) -> ShowID { ShowID(rawValue: UInt32(truncatingIfNeeded: headers.load(slot) >> 32)) }
+
+    /// Copies the slot's seats into `buffer` (at least `seatsPerSlot` long); returns how many.
+    func copySeats(_ slot: Int, into buffer: UnsafeMutableBufferPointer<UInt32>) -> Int {
+        let count = min(Int(UInt32(truncatingIfNeeded: headers.load(slot))), seatsPerSlot)
+        let base = slot * wordsPerSlot
+        for offset in 0..<count {
+            let pair = seats.load(base + offset / 2)
+            buffer[offset] = UInt32(truncatingIfNeeded: offset % 2 == 0 ? pair : pair >> 32)
+        }
+        return count
+    }
+}

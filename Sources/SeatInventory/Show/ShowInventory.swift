@@ -1,0 +1,111 @@
+import Synchronization
+
+/// The seats of one show: which are taken, which of those are sold, which are never for sale.
+///
+/// A seat is *free* when its `taken` bit is clear. A hold sets `taken` bits; a confirmation then
+/// sets the `sold` bits of the same seats; a release or expiry clears `taken`; a cancellation
+/// clears `sold`, then `taken`. Unsellable seats (blocked by the layout or by the show's
+/// distancing mask) have their `taken` bit set from the start, so holds fail on them without a
+/// separate check on the hot path. Memory: two atomic bits per seat, plus one immutable bit per
+/// seat only when the show has a distancing mask (otherwise the layout's bitmap is shared).
+final class ShowInventory: Sendable {
+    let id: ShowID
+    let layout: SeatLayout
+    let rules: ShowRules
+    let holdLifetimeMilliseconds: UInt64
+    let taken: SeatWords
+    let sold: SeatWords
+    let unsellable: SeatBitmap
+    let isCancelled = Atomic<Bool>(false)
+
+    init(id: ShowID, layout: SeatLayout, rules: ShowRules) {
+        self.id = id
+        self.layout = layout
+        self.rules = rules
+        holdLifetimeMilliseconds = rules.holdLifetimeMax.wholeMillisecondsRoundedUp
+        if rules.distancingMask.isEmpty {
+            unsellable = layout.blockedSeats
+        } else {
+            var words = layout.blockedSeats.words
+            for seat in rules.distancingMask {
+                words[seat.value >> 6] |= 1 << UInt64(seat.value & 63)
+            }
+            unsellable = SeatBitmap(seatCount: layout.seatCount, words: words)
+        }
+        taken = SeatWords(seatCount: layout.seatCount, initial: unsellable)
+        sold = SeatWords(seatCount: layout.seatCount)
+    }
+
+    var seatCount: Int { layout.seatCount }
+
+    /// The state of one seat as far as this instant can tell.
+    func state(of seat: Int) -> SeatState {
+        if unsellable.contains(seat) { return .blocked }
+        if sold.contains(seat) { return .sold }
+        return taken.contains(seat) ? .held : .free
+    }
+
+    /// The refusal for a seat a hold found taken, naming the rule when the seat is masked.
+    func refusal(forTakenSeat seat: Int) -> InventoryError {
+        let index = SeatIndex(seat)
+        if layout.blockedSeats.contains(seat) { return .seatUnavailable(index, .blocked) }
+        if unsellable.contains(seat) { return .ruleViolated(.distancing, seat: index) }
+        return .seatUnavailable(index, sold.contains(seat) ? .sold : .held)
+    }
+
+    /// The lowest seat a hold of the sorted `seats` strands, or nil.
+    ///
+    /// A free seat is stranded when it sits directly beside the hold and has no free neighbour
+    /// left: its other side is taken, an aisle or a row end. Only the seats just outside each
+    /// run of adjacent held seats can be stranded, so a run is judged by its edges alone, which
+    /// gives the same answer before a block is taken (best-available) and after (explicit holds).
+    func strandedSeat(besideSorted seats: UnsafeBufferPointer<UInt32>) -> Int? {
+        var runStart = 0
+        var lowest: Int?
+        while runStart < seats.count {
+            var runEnd = runStart + 1
+            while runEnd < seats.count, seats[runEnd] == seats[runEnd - 1] + 1,
+                layout.isAdjacentToNext(Int(seats[runEnd - 1]))
+            {
+                runEnd += 1
+            }
+            let run = Int(seats[runStart])..<Int(seats[runEnd - 1]) + 1
+            if let stranded = strandedSeat(besideRun: run) {
+                lowest = min(lowest ?? stranded, stranded)
+            }
+            runStart = runEnd
+        }
+        return lowest
+    }
+
+    /// The lowest seat stranded by taking the adjacent seats of `run`, judged from its edges.
+    func strandedSeat(besideRun run: Range<Int>) -> Int? {
+        let left = run.lowerBound - 1
+        if layout.isAdjacentToNext(left), !taken.contains(left),
+            !layout.isAdjacentToNext(left - 1) || taken.contains(left - 1)
+        {
+            return left
+        }
+        let right = run.upperBound
+        if layout.isAdjacentToNext(right - 1), !taken.contains(right),
+            !layout.isAdjacentToNext(right) || taken.contains(right + 1)
+        {
+            return right
+        }
+        return nil
+    }
+}
+
+/// What a seat is doing right now.
+public enum SeatState: UInt8, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    case free, held, sold, blocked
+
+    public var description: String {
+        switch self {
+        case .free: "free"
+        case .held: "held"
+        case .sold: "sold"
+        case .blocked: "blocked"
+        }
+    }
+}

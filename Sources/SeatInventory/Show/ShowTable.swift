@@ -1,0 +1,64 @@
+import Synchronization
+
+/// Every show of the engine, by dense id, in a table allocated at start-up.
+///
+/// Shows are found without a lock: each slot is an atomic word holding a reference's bit
+/// pattern, published once (0 until then). The table
+/// holds a strong reference to every show until it is deinitialized, so operations may use a
+/// show without retaining it, which keeps two threads on one hot show from contending on its
+/// reference count.
+final class ShowTable: Sendable {
+    let capacity: Int
+    private let slots: AtomicWords
+    /// Serializes show creation only; lookups never take it.
+    private let nextID = Mutex<UInt32>(0)
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        slots = AtomicWords(count: capacity)
+    }
+
+    deinit {
+        for index in 0..<slots.count {
+            Self.reference(slots.load(index))?.release()
+        }
+    }
+
+    private static func reference(_ bits: UInt64) -> Unmanaged<ShowInventory>? {
+        UnsafeRawPointer(bitPattern: UInt(bits)).map { Unmanaged.fromOpaque($0) }
+    }
+
+    /// Creates the next show, or throws when `capacity` shows exist already.
+    func add(_ makeShow: (ShowID) -> ShowInventory) throws(ShowCreationError) -> ShowInventory {
+        let created: ShowInventory? = nextID.withLock { next in
+            guard Int(next) < capacity else { return nil }
+            let show = makeShow(ShowID(rawValue: next))
+            let bits = UInt64(UInt(bitPattern: Unmanaged.passRetained(show).toOpaque()))
+            slots.storeReleasing(Int(next), bits)
+            next += 1
+            return show
+        }
+        guard let created else { throw .showTableFull(capacity: capacity) }
+        return created
+    }
+
+    /// Runs `body` with the show, which stays alive for as long as the table does.
+    func withShow<Value>(
+        _ id: ShowID,
+        _ body: (ShowInventory) throws(InventoryError) -> Value
+    ) throws(InventoryError) -> Value {
+        guard Int(id.rawValue) < capacity, let show = Self.reference(slots.loadAcquiring(Int(id.rawValue))) else {
+            throw .unknownShow(id)
+        }
+        let outcome: Result<Value, InventoryError> = show._withUnsafeGuaranteedRef { show in
+            do throws(InventoryError) { return .success(try body(show)) } catch { return .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    /// The ids of every show created so far.
+    var ids: [ShowID] {
+        let count = nextID.withLock { $0 }
+        return (0..<count).map { ShowID(rawValue: $0) }
+    }
+}
