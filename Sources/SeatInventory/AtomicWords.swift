@@ -57,9 +57,4 @@ final class AtomicWords: @unchecked Sendable {
     func clearBits(_ index: Int, _ mask: UInt64) {
         elements[index].bitwiseAnd(~mask, ordering: .releasing)
     }
-
-    /// Atomically lowers the word to `candidate` if that is smaller.
-    func lowerToMinimum(_ index: Int, _ candidate: UInt64) {
-        elements[index].min(candidate, ordering: .acquiringAndReleasing)
-    }
 }

@@ -64,7 +64,7 @@ public struct ReservationID: Hashable, Sendable {
     init?(packed: UInt64, isBooking: Bool) {
         let fieldBits = Self.generationBits + Self.slotBits + Self.shardBits
         guard (packed & Self.bookingBit != 0) == isBooking,
-            packed & ~Self.bookingBit >> fieldBits == 0
+            (packed & ~Self.bookingBit) >> fieldBits == 0
         else { return nil }
         self.generation = UInt32(packed & (1 << Self.generationBits - 1))
         self.slot = Int(packed >> Self.generationBits & (1 << Self.slotBits - 1))

@@ -21,8 +21,6 @@ final class ReservationTable: Sendable {
     let seats: AtomicWords
     let wordsPerSlot: Int
     let claimCursor = Atomic<Int>(0)
-    /// No held slot has a deadline below this, so sweeps before it can be skipped.
-    let earliestDeadline = AtomicWords(count: 1, initialValue: .max)
     let isSweeping = Atomic<Bool>(false)
 
     init(shard: Int, capacity: Int, seatsPerSlot: Int) {
@@ -82,7 +80,6 @@ final class ReservationTable: Sendable {
         headers.store(id.slot, UInt64(show.rawValue) << 32 | UInt64(sortedSeats.count))
         lifetimeCaps.store(id.slot, lifetimeCap)
         complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
-        earliestDeadline.lowerToMinimum(0, deadline)
     }
 
     /// Gives back a claimed slot whose hold was refused; it was never visible.
