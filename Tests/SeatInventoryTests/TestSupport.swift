@@ -5,6 +5,7 @@ import Darwin
 #endif
 import SeatInventory
 import SeatSamples
+import Testing
 
 /// SplitMix64: a tiny, seedable generator, so a failing randomized run can be replayed.
 struct SeededGenerator: RandomNumberGenerator {
@@ -64,11 +65,14 @@ extension Timestamp {
 }
 
 /// Runs `body` and returns its refusal, or nil if it succeeded.
-func refusal<Value>(_ body: () throws(InventoryError) -> Value) -> InventoryError? {
+func refusal<Value>(_ body: () throws -> Value) -> InventoryError? {
     do {
         _ = try body()
         return nil
-    } catch {
+    } catch let error as InventoryError {
         return error
+    } catch {
+        Issue.record("expected an InventoryError, got \(error)")
+        return nil
     }
 }

@@ -48,7 +48,7 @@ final class IdempotencyLedger: Sendable {
         }
     }
 
-    private func stripeIndex(_ key: IdempotencyKey) -> Int {
+    func stripeIndex(_ key: IdempotencyKey) -> Int {
         Int(truncatingIfNeeded: (key.high ^ key.low &* 0x9E37_79B9_7F4A_7C15) >> 58) % Self.stripeCount
     }
 }
