@@ -20,3 +20,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+package.targets.append(.executableTarget(name: "prof-driver", dependencies: ["SeatInventory", "SeatSamples"]))

@@ -32,7 +32,7 @@ public struct InventoryConfiguration: Hashable, Sendable {
 
     /// Bytes the reservation tables take, allocated at start-up.
     public var reservationTableBytes: Int {
-        shardCount * reservationsPerShard * (8 + 4 + 4 + 8 + 4 * seatsPerReservationMax)
+        shardCount * reservationsPerShard * 8 * (3 + (seatsPerReservationMax + 1) / 2)
     }
 
     func validate() throws(ConfigurationError) {

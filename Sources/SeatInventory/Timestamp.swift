@@ -25,13 +25,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension Duration {
-    /// This duration in whole milliseconds, rounded up, 0 for negative durations.
+    /// This duration in whole milliseconds, rounded up; 0 for negative durations, `UInt64.max`
+    /// past it. Works on `attoseconds`: `components` costs three times as much, on every hold.
     @inlinable
     var wholeMillisecondsRoundedUp: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
-        let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000
-        let extra = attoseconds > 0 ? (attoseconds + attosecondsPerMillisecond - 1) / attosecondsPerMillisecond : 0
-        return UInt64(seconds) &* 1000 &+ UInt64(max(0, extra))
+        let attosecondsPerMillisecond: Int128 = 1_000_000_000_000_000
+        let attoseconds = self.attoseconds
+        guard attoseconds > 0 else { return 0 }
+        return UInt64(clamping: (attoseconds + attosecondsPerMillisecond - 1) / attosecondsPerMillisecond)
     }
 }

@@ -34,19 +34,21 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) -> BlockHold {
-        var fingerprint = RequestFingerprint(operation: 2)
-        fingerprint.mix(UInt64(showID.rawValue))
-        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
-        fingerprint.mix(UInt64(truncatingIfNeeded: request.count))
-        fingerprint.mix(request.category)
-        fingerprint.mix(request.section)
-        fingerprint.mix(request.accessible ? 1 : 0)
-        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.blockHold) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 2)
+            fingerprint.mix(UInt64(showID.rawValue))
+            fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+            fingerprint.mix(UInt64(truncatingIfNeeded: request.count))
+            fingerprint.mix(request.category)
+            fingerprint.mix(request.section)
+            fingerprint.mix(request.accessible ? 1 : 0)
+            return fingerprint
+        }, record: RecordedOutcome.blockHold) { recorded in
             guard case .blockHold(let hold) = recorded else { return nil }
             return hold
         } operation: { () throws(InventoryError) -> BlockHold in
             try withLiveShow(showID) { show throws(InventoryError) in
-                try holdBestAvailable(request, on: show, for: duration, at: now)
+                try holdBestAvailable(request, on: show, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
             }
         }
     }
@@ -54,7 +56,7 @@ extension InventoryEngine {
     private func holdBestAvailable(
         _ request: BestAvailableRequest,
         on show: ShowInventory,
-        for duration: Duration,
+        forMilliseconds duration: UInt64,
         at now: Timestamp
     ) throws(InventoryError) -> BlockHold {
         guard request.count > 0 else { throw .noSeatsRequested }
@@ -79,7 +81,7 @@ extension InventoryEngine {
             ) { buffer in
                 for (offset, seat) in block.enumerated() { buffer[offset] = UInt32(seat) }
                 do throws(InventoryError) {
-                    return .success(try placeHold(on: show, seats: UnsafeBufferPointer(buffer), for: duration, at: now))
+                    return .success(try placeHold(on: show, seats: UnsafeBufferPointer(buffer), forMilliseconds: duration, at: now))
                 } catch {
                     return .failure(error)
                 }

@@ -18,18 +18,20 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) -> Hold {
-        var fingerprint = RequestFingerprint(operation: 1)
-        fingerprint.mix(UInt64(showID.rawValue))
-        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
-        for seat in seats { fingerprint.mix(UInt64(seat.rawValue)) }
-        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.hold) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 1)
+            fingerprint.mix(UInt64(showID.rawValue))
+            fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+            for seat in seats { fingerprint.mix(UInt64(seat.rawValue)) }
+            return fingerprint
+        }, record: RecordedOutcome.hold) { recorded in
             guard case .hold(let hold) = recorded else { return nil }
             return hold
         } operation: { () throws(InventoryError) -> Hold in
             try withLiveShow(showID) { show throws(InventoryError) in
                 try withSortedSeats(seats, seatCount: show.seatCount, limit: show.rules.seatsPerHoldMax) {
                     sorted throws(InventoryError) in
-                    try placeHold(on: show, seats: sorted, for: duration, at: now)
+                    try placeHold(on: show, seats: sorted, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
                 }
             }
         }
@@ -39,7 +41,7 @@ extension InventoryEngine {
     func placeHold(
         on show: ShowInventory,
         seats: UnsafeBufferPointer<UInt32>,
-        for duration: Duration,
+        forMilliseconds duration: UInt64,
         at now: Timestamp
     ) throws(InventoryError) -> Hold {
         let table = shard(of: show.id)
@@ -57,7 +59,7 @@ extension InventoryEngine {
             throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))
         }
         let lifetime = show.holdLifetimeMilliseconds
-        let deadline = now.milliseconds + max(1, min(duration.wholeMillisecondsRoundedUp, lifetime))
+        let deadline = now.milliseconds + max(1, min(duration, lifetime))
         table.publishHold(
             reservation, show: show.id, seats: seats, deadline: deadline,
             lifetimeCap: now.milliseconds + lifetime)

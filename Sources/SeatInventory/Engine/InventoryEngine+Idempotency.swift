@@ -1,15 +1,17 @@
 extension InventoryEngine {
     /// Runs `operation` once per idempotency key: a repetition within the window gets the first
-    /// outcome back, success or refusal. Without a key, it just runs `operation`.
+    /// outcome back, success or refusal. Without a key, it just runs `operation`, and the
+    /// request's fingerprint is never computed.
     func idempotent<Value>(
         _ key: IdempotencyKey?,
-        _ fingerprint: RequestFingerprint,
         at now: Timestamp,
+        request describeRequest: () -> RequestFingerprint,
         record: (Value) -> RecordedOutcome,
         replay: (RecordedOutcome) -> Value?,
         operation: () throws(InventoryError) -> Value
     ) throws(InventoryError) -> Value {
         guard let key else { return try operation() }
+        let fingerprint = describeRequest()
         switch try ledger.admit(key, fingerprint: fingerprint.value, at: now) {
         case .replay(.success(let recorded)):
             guard let value = replay(recorded) else { throw .idempotencyKeyReused }

@@ -8,9 +8,11 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) -> BookingID {
-        var fingerprint = RequestFingerprint(operation: 3)
-        fingerprint.mix(hold.rawValue)
-        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.booking) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 3)
+            fingerprint.mix(hold.rawValue)
+            return fingerprint
+        }, record: RecordedOutcome.booking) { recorded in
             guard case .booking(let booking) = recorded else { return nil }
             return booking
         } operation: { () throws(InventoryError) -> BookingID in
@@ -34,9 +36,11 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) {
-        var fingerprint = RequestFingerprint(operation: 4)
-        fingerprint.mix(hold.rawValue)
-        try idempotent(idempotencyKey, fingerprint, at: now, record: { RecordedOutcome.done }) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 4)
+            fingerprint.mix(hold.rawValue)
+            return fingerprint
+        }, record: { RecordedOutcome.done }) { recorded in
             guard case .done = recorded else { return nil }
             return ()
         } operation: { () throws(InventoryError) in
@@ -56,10 +60,12 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) -> Timestamp {
-        var fingerprint = RequestFingerprint(operation: 5)
-        fingerprint.mix(hold.rawValue)
-        fingerprint.mix(duration.wholeMillisecondsRoundedUp)
-        return try idempotent(idempotencyKey, fingerprint, at: now, record: RecordedOutcome.deadline) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 5)
+            fingerprint.mix(hold.rawValue)
+            fingerprint.mix(duration.wholeMillisecondsRoundedUp)
+            return fingerprint
+        }, record: RecordedOutcome.deadline) { recorded in
             guard case .deadline(let deadline) = recorded else { return nil }
             return deadline
         } operation: { () throws(InventoryError) -> Timestamp in
@@ -68,7 +74,7 @@ extension InventoryEngine {
             while true {
                 let state = try liveHoldState(hold, in: table, at: now)
                 // Read before the compare-and-swap, which fails if the slot changed meanwhile.
-                let lifetimeCap = table.lifetimeCaps.load(slot)
+                let lifetimeCap = table.lifetimeCap(slot)
                 let wanted = min(now.milliseconds + duration.wholeMillisecondsRoundedUp, lifetimeCap)
                 guard wanted > state.deadline else {
                     guard state.deadline < lifetimeCap else {
@@ -89,9 +95,11 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) {
-        var fingerprint = RequestFingerprint(operation: 6)
-        fingerprint.mix(booking.rawValue)
-        try idempotent(idempotencyKey, fingerprint, at: now, record: { RecordedOutcome.done }) { recorded in
+        try idempotent(idempotencyKey, at: now, request: {
+            var fingerprint = RequestFingerprint(operation: 6)
+            fingerprint.mix(booking.rawValue)
+            return fingerprint
+        }, record: { RecordedOutcome.done }) { recorded in
             guard case .done = recorded else { return nil }
             return ()
         } operation: { () throws(InventoryError) in

@@ -6,20 +6,33 @@ import Synchronization
 /// stale id, or an extension before its compare-and-swap) never races in the memory-model sense;
 /// the state word decides who owns a slot. A booking keeps the slot of the hold it confirmed.
 ///
+/// A slot's words sit together, so placing a hold touches one or two cache lines, not one per
+/// field:
+///
+/// ```
+/// +--------+-------------------+--------------+---------------------------------+
+/// | state  | show 32 | count 32| lifetime cap | seat indices, two per word ...  |
+/// +--------+-------------------+--------------+---------------------------------+
+///  word 0   word 1              word 2         words 3 ..< 3 + wordsPerSlot
+/// ```
+///
 /// Slots are claimed round-robin from a shared cursor, so a freed slot is reused as late as
 /// possible and a slot's generation (the fencing token in every id) rises slowly.
 final class ReservationTable: Sendable {
     let shard: Int
     let capacity: Int
     let seatsPerSlot: Int
-    let states: AtomicWords
-    /// The show id in the high 32 bits, the seat count in the low 32.
-    let headers: AtomicWords
-    /// The latest deadline a hold may be extended to: its creation plus the show's lifetime.
-    let lifetimeCaps: AtomicWords
-    /// Seat indices, two 32-bit indices per word, `wordsPerSlot` words per slot.
-    let seats: AtomicWords
+    /// Seat words per slot: two 32-bit seat indices per word.
     let wordsPerSlot: Int
+    /// Words per slot: state, header, lifetime cap, then the seats.
+    let stride: Int
+    private let words: AtomicWords
+    private static let stateOffset = 0
+    /// The show id in the high 32 bits, the seat count in the low 32.
+    private static let headerOffset = 1
+    /// The latest deadline a hold may be extended to: its creation plus the show's lifetime.
+    private static let lifetimeCapOffset = 2
+    private static let seatsOffset = 3
     let claimCursor = Atomic<Int>(0)
     let isSweeping = Atomic<Bool>(false)
 
@@ -28,24 +41,22 @@ final class ReservationTable: Sendable {
         self.capacity = capacity
         self.seatsPerSlot = seatsPerSlot
         wordsPerSlot = (seatsPerSlot + 1) / 2
-        states = AtomicWords(count: capacity)
-        headers = AtomicWords(count: capacity)
-        lifetimeCaps = AtomicWords(count: capacity)
-        seats = AtomicWords(count: capacity * wordsPerSlot)
+        stride = Self.seatsOffset + wordsPerSlot
+        words = AtomicWords(count: capacity * stride)
     }
 
     func state(_ slot: Int) -> ReservationState {
-        ReservationState(raw: states.loadAcquiring(slot))
+        ReservationState(raw: words.loadAcquiring(slot * stride + Self.stateOffset))
     }
 
     /// Moves the slot from `expected` to `desired`; false when another transition came first.
     func transition(_ slot: Int, from expected: ReservationState, to desired: ReservationState) -> Bool {
-        states.compareExchange(slot, expected: expected.raw, desired: desired.raw).exchanged
+        words.compareExchange(slot * stride + Self.stateOffset, expected: expected.raw, desired: desired.raw).exchanged
     }
 
     /// Publishes a transition the caller already owns (the slot is busy and theirs).
     func complete(_ slot: Int, as state: ReservationState) {
-        states.storeReleasing(slot, state.raw)
+        words.storeReleasing(slot * stride + Self.stateOffset, state.raw)
     }
 
     /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
@@ -54,7 +65,7 @@ final class ReservationTable: Sendable {
         let start = claimCursor.wrappingAdd(1, ordering: .relaxed).oldValue
         for probe in 0..<capacity {
             let slot = (start &+ probe) % capacity
-            let current = ReservationState(raw: states.load(slot))
+            let current = ReservationState(raw: words.load(slot * stride + Self.stateOffset))
             guard current.isClaimable else { continue }
             let generation = (current.generation &+ 1) & ReservationState.generationMask
             let claimed = ReservationState(generation: generation, phase: .held, isBusy: true, deadline: 0)
@@ -70,15 +81,15 @@ final class ReservationTable: Sendable {
         _ id: ReservationID, show: ShowID, seats sortedSeats: UnsafeBufferPointer<UInt32>,
         deadline: UInt64, lifetimeCap: UInt64
     ) {
-        let base = id.slot * wordsPerSlot
+        let base = id.slot * stride
         var pair = 0
         while pair * 2 < sortedSeats.count {
             let second = pair * 2 + 1 < sortedSeats.count ? UInt64(sortedSeats[pair * 2 + 1]) : 0
-            seats.store(base + pair, UInt64(sortedSeats[pair * 2]) | second << 32)
+            words.store(base + Self.seatsOffset + pair, UInt64(sortedSeats[pair * 2]) | second << 32)
             pair += 1
         }
-        headers.store(id.slot, UInt64(show.rawValue) << 32 | UInt64(sortedSeats.count))
-        lifetimeCaps.store(id.slot, lifetimeCap)
+        words.store(base + Self.headerOffset, UInt64(show.rawValue) << 32 | UInt64(sortedSeats.count))
+        words.store(base + Self.lifetimeCapOffset, lifetimeCap)
         complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
     }
 
@@ -87,14 +98,18 @@ final class ReservationTable: Sendable {
         complete(id.slot, as: ReservationState(generation: id.generation, phase: .vacant, isBusy: false, deadline: 0))
     }
 
-    func show(_ slot: Int) -> ShowID { ShowID(rawValue: UInt32(truncatingIfNeeded: headers.load(slot) >> 32)) }
+    func show(_ slot: Int) -> ShowID {
+        ShowID(rawValue: UInt32(truncatingIfNeeded: words.load(slot * stride + Self.headerOffset) >> 32))
+    }
+
+    func lifetimeCap(_ slot: Int) -> UInt64 { words.load(slot * stride + Self.lifetimeCapOffset) }
 
     /// Copies the slot's seats into `buffer` (at least `seatsPerSlot` long); returns how many.
     func copySeats(_ slot: Int, into buffer: UnsafeMutableBufferPointer<UInt32>) -> Int {
-        let count = min(Int(UInt32(truncatingIfNeeded: headers.load(slot))), seatsPerSlot)
-        let base = slot * wordsPerSlot
+        let base = slot * stride
+        let count = min(Int(UInt32(truncatingIfNeeded: words.load(base + Self.headerOffset))), seatsPerSlot)
         for offset in 0..<count {
-            let pair = seats.load(base + offset / 2)
+            let pair = words.load(base + Self.seatsOffset + offset / 2)
             buffer[offset] = UInt32(truncatingIfNeeded: offset % 2 == 0 ? pair : pair >> 32)
         }
         return count
