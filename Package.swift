@@ -20,4 +20,3 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
-package.targets.append(.executableTarget(name: "prof-driver", dependencies: ["SeatInventory", "SeatSamples"]))

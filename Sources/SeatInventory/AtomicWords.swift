@@ -50,6 +50,11 @@ final class AtomicWords: @unchecked Sendable {
         elements[index].exchange(value, ordering: .acquiringAndReleasing)
     }
 
+    /// Adds one, wrapping; the new value is visible to acquiring loads with what came before.
+    func increment(_ index: Int) {
+        elements[index].wrappingAdd(1, ordering: .acquiringAndReleasing)
+    }
+
     func setBits(_ index: Int, _ mask: UInt64) {
         elements[index].bitwiseOr(mask, ordering: .releasing)
     }

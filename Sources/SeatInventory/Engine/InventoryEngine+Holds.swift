@@ -49,12 +49,12 @@ extension InventoryEngine {
         guard let reservation = table.claim() else {
             throw .reservationTableFull(shard: table.shard, capacity: table.capacity)
         }
-        if let taken = show.taken.setAll(seats) {
+        if let taken = show.take(seats) {
             table.abandon(reservation)
             throw show.refusal(forTakenSeat: taken)
         }
         if show.rules.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
-            show.taken.clearAll(seats)
+            show.free(seats)
             table.abandon(reservation)
             throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))
         }

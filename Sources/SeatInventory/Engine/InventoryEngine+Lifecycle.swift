@@ -165,7 +165,7 @@ extension InventoryEngine {
         guard table.transition(slot, from: state, to: ending) else { return false }
         withReservedSeats(table, slot) { show, seats in
             if state.phase == .booked { show.sold.clearAll(seats) }
-            show.taken.clearAll(seats)
+            show.free(seats)
         }
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
         return true

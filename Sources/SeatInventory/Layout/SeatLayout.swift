@@ -40,12 +40,25 @@ public final class SeatLayout: Sendable {
     public let blockedSeats: SeatBitmap
     let accessibleSeats: SeatBitmap
     let companionSeats: SeatBitmap
+    /// Wheelchair spaces and companion seats: what general best-available leaves out.
+    let specialSeats: SeatBitmap
     /// Bit `i` is set when seat `i + 1` sits directly right of seat `i` in the same row.
     let adjacentToNext: SeatBitmap
     /// One bitmap per category, for availability counts.
     let categorySeats: [SeatBitmap]
     /// Row indices ordered by ``Row/bestRank``, best first: the order best-available visits rows.
     let rowsByQuality: [Int]
+    /// What best-available reads of each row, without the label, so that visiting a row copies
+    /// no reference-counted field.
+    let rowBounds: [RowBounds]
+
+    struct RowBounds {
+        let section: Int
+        let seats: Range<Int>
+        let bestRank: UInt32
+    }
+    /// Per row, the category all its seats share, or nil when it mixes categories.
+    let categoryOfRow: [Int?]
 
     /// Validates `document` and builds the layout. O(seats log seats).
     public init(document: LayoutDocument) throws(LayoutError) {
@@ -68,6 +81,7 @@ public final class SeatLayout: Sendable {
         blockedSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.blocked) }
         accessibleSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.accessible) }
         companionSeats = SeatBitmap(seatCount: seatCount) { flags[$0].contains(.companion) }
+        specialSeats = SeatBitmap(seatCount: seatCount) { !flags[$0].isDisjoint(with: [.accessible, .companion]) }
         let seatRow = builder.seatRow
         let seatX = builder.seatX
         adjacentToNext = SeatBitmap(seatCount: seatCount) { seat in
@@ -79,6 +93,11 @@ public final class SeatLayout: Sendable {
         }
         let rows = builder.rows
         rowsByQuality = rows.indices.sorted { (rows[$0].bestRank, $0) < (rows[$1].bestRank, $1) }
+        rowBounds = rows.map { RowBounds(section: $0.section, seats: $0.seats, bestRank: $0.bestRank) }
+        categoryOfRow = rows.map { row in
+            let first = seatCategory[row.seats.lowerBound]
+            return seatCategory[row.seats].allSatisfy { $0 == first } ? Int(first) : nil
+        }
     }
 
     /// The seat with this label ("H12"), or nil.

@@ -16,6 +16,11 @@ final class ShowInventory: Sendable {
     let taken: SeatWords
     let sold: SeatWords
     let unsellable: SeatBitmap
+    /// Per row, bumped by every take or free of its seats (see ``RowBlockCache``).
+    let rowVersions: AtomicWords
+    /// The ``RowBlockCache``'s reference bits, 0 until the first best-available search needs it:
+    /// idle shows never pay for it.
+    private let blockCacheReference = AtomicWords(count: 1)
     let isCancelled = Atomic<Bool>(false)
 
     init(id: ShowID, layout: SeatLayout, rules: ShowRules) {
@@ -34,6 +39,55 @@ final class ShowInventory: Sendable {
         }
         taken = SeatWords(seatCount: layout.seatCount, initial: unsellable)
         sold = SeatWords(seatCount: layout.seatCount)
+        rowVersions = AtomicWords(count: layout.rows.count)
+    }
+
+    deinit {
+        let bits = blockCacheReference.load(0)
+        if bits != 0 { Self.reference(bits).release() }
+    }
+
+    /// The show's block cache, made by the first caller that needs it.
+    var blockCache: RowBlockCache {
+        let bits = blockCacheReference.loadAcquiring(0)
+        if bits != 0 { return Self.reference(bits).takeUnretainedValue() }
+        let made = Unmanaged.passRetained(RowBlockCache(rowCount: layout.rows.count))
+        let madeBits = UInt64(UInt(bitPattern: made.toOpaque()))
+        let (installed, winner) = blockCacheReference.compareExchange(0, expected: 0, desired: madeBits)
+        guard installed else {
+            made.release()
+            return Self.reference(winner).takeUnretainedValue()
+        }
+        return made.takeUnretainedValue()
+    }
+
+    private static func reference(_ bits: UInt64) -> Unmanaged<RowBlockCache> {
+        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: UInt(bits))!)
+    }
+
+    /// Takes all of the sorted `seats` or none; returns nil, or the lowest seat already taken.
+    func take(_ seats: UnsafeBufferPointer<UInt32>) -> Int? {
+        let conflict = taken.setAll(seats)
+        // Even a refused take changed bits for a moment (they were rolled back), and a search
+        // may have remembered a row as it looked then.
+        bumpRowVersions(seats)
+        return conflict
+    }
+
+    /// Frees the sorted `seats`, which the caller holds.
+    func free(_ seats: UnsafeBufferPointer<UInt32>) {
+        taken.clearAll(seats)
+        bumpRowVersions(seats)
+    }
+
+    /// Bumps the version of every row the sorted `seats` touch, once per row.
+    private func bumpRowVersions(_ seats: UnsafeBufferPointer<UInt32>) {
+        var previousRow = -1
+        for seat in seats {
+            let row = Int(layout.seatRow[Int(seat)])
+            if row != previousRow { rowVersions.increment(row) }
+            previousRow = row
+        }
     }
 
     var seatCount: Int { layout.seatCount }
