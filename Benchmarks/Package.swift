@@ -18,7 +18,15 @@ let package = Package(
             ],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "IdleSeatMemory",
+            dependencies: [
+                .product(name: "SeatInventory", package: "seat-inventory"),
+                .product(name: "SeatSamples", package: "seat-inventory"),
+            ],
+            path: "IdleSeatMemory"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -80,21 +80,34 @@ let benchmarks: @Sendable () -> Void = {
         EngineFixture(forbidsSingleSeatGaps: false)
     }
 
-    // Resident memory of 1,000 idle 100,000-seat shows (100 M seats), against the same engine
-    // with no show; the difference divided by 100 M is the cost of an idle seat.
-    let idleShows = 1_000
-    Benchmark("resident memory, engine alone", configuration: .init(metrics: [.peakMemoryResident], scalingFactor: .one, maxIterations: 1)) { _ in
-        blackHole(memoryEngine())
+    // The peer: the obvious design this engine replaces, one mutex around a seat-state array,
+    // doing the same hold + confirm (see LockedSeatMap.swift).
+    Benchmark("peer: mutex-guarded seat array, hold + confirm, 1 seat") { benchmark, seats in
+        benchmark.startMeasurement()
+        for seat in benchmark.scaledIterations {
+            let hold = seats.hold(seat)!
+            blackHole(seats.confirm(hold))
+        }
+        benchmark.stopMeasurement()
+        seats.reset()
+    } setup: {
+        LockedSeatMap(seatCount: stadium.seatCount)
     }
-    Benchmark("resident memory, 1,000 idle stadium shows (100 M seats)", configuration: .init(metrics: [.peakMemoryResident], scalingFactor: .one, maxIterations: 1)) { _ in
-        let engine = memoryEngine()
-        for _ in 0..<idleShows { _ = try! engine.createShow(layout: stadium) }
-        blackHole(engine)
-    }
-}
 
-func memoryEngine() -> InventoryEngine {
-    try! InventoryEngine(configuration: InventoryConfiguration(shardCount: 2, reservationsPerShard: 1_024, showsMax: 1_024))
+    Benchmark("peer: mutex-guarded seat array, two threads, hold + confirm, 1 seat") { benchmark, seats in
+        let perThread = benchmark.scaledIterations.count / 2
+        benchmark.startMeasurement()
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            for index in 0..<perThread {
+                let hold = seats.hold(index * 2 + thread)!
+                blackHole(seats.confirm(hold))
+            }
+        }
+        benchmark.stopMeasurement()
+        seats.reset()
+    } setup: {
+        LockedSeatMap(seatCount: stadium.seatCount)
+    }
 }
 
 /// An engine with one stadium show, with room for every reservation a run makes.
