@@ -2,10 +2,13 @@ import Synchronization
 
 /// A fixed-size array of 64-bit atomic words, allocated and initialized once.
 ///
-/// `Atomic` cannot live in a Swift `Array` (it is not copyable), so the words sit in memory this
-/// class owns; their address never changes. It is `@unchecked Sendable` because every word is
-/// only ever read or written through an atomic operation.
-final class AtomicWords: @unchecked Sendable {
+/// `Atomic` cannot live in a Swift `Array` (it is not copyable), so the words sit in allocated
+/// memory whose address never changes. This is a plain value over a pointer: copies are views
+/// and cost no reference counting, which matters on paths that run millions of times a second
+/// on several threads (a retain is an atomic increment on a shared header). The object that
+/// allocates the words calls ``deallocate()`` in its `deinit`; no copy may outlive it.
+/// `@unchecked Sendable` because every word is only ever read or written atomically.
+struct AtomicWords: @unchecked Sendable {
     let count: Int
     private let elements: UnsafeMutablePointer<Atomic<UInt64>>
 
@@ -17,7 +20,8 @@ final class AtomicWords: @unchecked Sendable {
         }
     }
 
-    deinit {
+    /// Frees the words; called once, by their owner's `deinit`.
+    func deallocate() {
         elements.deinitialize(count: count)
         elements.deallocate()
     }
@@ -53,6 +57,11 @@ final class AtomicWords: @unchecked Sendable {
     /// Adds one, wrapping; the new value is visible to acquiring loads with what came before.
     func increment(_ index: Int) {
         elements[index].wrappingAdd(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// Adds one, wrapping, and returns the value before; no ordering beyond the word itself.
+    func fetchIncrement(_ index: Int) -> UInt64 {
+        elements[index].wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     func setBits(_ index: Int, _ mask: UInt64) {

@@ -48,10 +48,9 @@ import Testing
         #expect(engine.invariantViolations() == [])
         // Corrupt the show behind the engine's back: a seat taken that no reservation holds, and a
         // held seat marked sold.
-        try engine.shows.withShow(show) { show throws(InventoryError) in
-            show.taken.words.setBits(0, 1 << 20)
-            show.sold.words.setBits(0, 1 << 10)
-        }
+        let corrupted = try engine.shows.show(show).takeUnretainedValue()
+        corrupted.taken.words.setBits(0, 1 << 20)
+        corrupted.sold.words.setBits(0, 1 << 10)
         let violations = engine.invariantViolations().map(\.description)
         #expect(violations.count == 2)
         #expect(violations.contains { $0.hasPrefix("seat 20 (A21) of show 0 is taken but not reserved") })

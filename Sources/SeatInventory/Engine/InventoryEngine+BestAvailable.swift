@@ -47,9 +47,8 @@ extension InventoryEngine {
             guard case .blockHold(let hold) = recorded else { return nil }
             return hold
         } operation: { () throws(InventoryError) -> BlockHold in
-            try withLiveShow(showID) { show throws(InventoryError) in
-                try holdBestAvailable(request, on: show, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
-            }
+            unowned(unsafe) let show = try liveShow(showID).takeUnretainedValue()
+            return try holdBestAvailable(request, on: show, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
         }
     }
 
@@ -60,7 +59,7 @@ extension InventoryEngine {
         at now: Timestamp
     ) throws(InventoryError) -> BlockHold {
         guard request.count > 0 else { throw .noSeatsRequested }
-        guard request.count <= show.rules.seatsPerHoldMax else { throw .ruleViolated(.seatsPerHold, seat: nil) }
+        guard request.count <= show.seatsPerHoldMax else { throw .ruleViolated(.seatsPerHold, seat: nil) }
         var filter = SeatFilter(accessible: request.accessible)
         if let category = request.category {
             guard let index = show.layout.categoryIndex(id: category) else { throw .unknownCategory(category) }

@@ -9,7 +9,7 @@ extension InventoryEngine {
     @discardableResult
     public func expireHolds(at now: Timestamp) -> Int {
         var expired = 0
-        for table in shards where !table.isSweeping.exchange(true, ordering: .acquiring) {
+        for table in shards where table.beginSweep() {
             for slot in 0..<table.capacity {
                 var state = table.state(slot)
                 while state.phase == .held, !state.isBusy, state.deadline <= now.milliseconds {
@@ -20,7 +20,7 @@ extension InventoryEngine {
                     state = table.state(slot)
                 }
             }
-            table.isSweeping.store(false, ordering: .releasing)
+            table.endSweep()
         }
         return expired
     }

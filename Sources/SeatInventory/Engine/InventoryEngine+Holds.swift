@@ -28,11 +28,10 @@ extension InventoryEngine {
             guard case .hold(let hold) = recorded else { return nil }
             return hold
         } operation: { () throws(InventoryError) -> Hold in
-            try withLiveShow(showID) { show throws(InventoryError) in
-                try withSortedSeats(seats, seatCount: show.seatCount, limit: show.rules.seatsPerHoldMax) {
-                    sorted throws(InventoryError) in
-                    try placeHold(on: show, seats: sorted, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
-                }
+            unowned(unsafe) let show = try liveShow(showID).takeUnretainedValue()
+            return try withSortedSeats(seats, seatCount: show.seatCount, limit: show.seatsPerHoldMax) {
+                sorted throws(InventoryError) in
+                try placeHold(on: show, seats: sorted, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
             }
         }
     }
@@ -53,7 +52,7 @@ extension InventoryEngine {
             table.abandon(reservation)
             throw show.refusal(forTakenSeat: taken)
         }
-        if show.rules.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
+        if show.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
             show.free(seats)
             table.abandon(reservation)
             throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))

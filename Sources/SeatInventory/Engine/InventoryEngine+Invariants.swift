@@ -18,7 +18,7 @@ extension InventoryEngine {
         let ids = shows.ids
         // owners[show][seat]: the packed id of the live reservation holding the seat, 0 for none.
         var owners: [[UInt64]] = ids.map { id in
-            let seatCount = (try? shows.withShow(id) { show throws(InventoryError) in show.seatCount }) ?? 0
+            let seatCount = (try? shows.show(id).takeUnretainedValue().seatCount) ?? 0
             return [UInt64](repeating: 0, count: seatCount)
         }
         var isBooking: [[Bool]] = owners.map { [Bool](repeating: false, count: $0.count) }
@@ -53,20 +53,19 @@ extension InventoryEngine {
             }
         }
         for (showIndex, id) in ids.enumerated() {
-            try? shows.withShow(id) { show throws(InventoryError) in
-                for seat in 0..<show.seatCount {
-                    let isTaken = show.taken.contains(seat)
-                    let isSold = show.sold.contains(seat)
-                    let isUnsellable = show.unsellable.contains(seat)
-                    let isOwned = owners[showIndex][seat] != 0
-                    let place = "seat \(seat) (\(show.layout.label(of: SeatIndex(seat)))) of show \(showIndex)"
-                    if isUnsellable && isOwned { report("\(place) is unsellable yet reserved") }
-                    if isTaken != (isUnsellable || isOwned) {
-                        report("\(place) is \(isTaken ? "" : "not ")taken but \(isOwned ? "" : "not ")reserved")
-                    }
-                    if isSold != (isOwned && isBooking[showIndex][seat]) {
-                        report("\(place) is \(isSold ? "" : "not ")sold but \(isBooking[showIndex][seat] ? "" : "not ")booked")
-                    }
+            guard let show = try? shows.show(id).takeUnretainedValue() else { continue }
+            for seat in 0..<show.seatCount {
+                let isTaken = show.taken.contains(seat)
+                let isSold = show.sold.contains(seat)
+                let isUnsellable = show.unsellable.contains(seat)
+                let isOwned = owners[showIndex][seat] != 0
+                let place = "seat \(seat) (\(show.layout.label(of: SeatIndex(seat)))) of show \(showIndex)"
+                if isUnsellable && isOwned { report("\(place) is unsellable yet reserved") }
+                if isTaken != (isUnsellable || isOwned) {
+                    report("\(place) is \(isTaken ? "" : "not ")taken but \(isOwned ? "" : "not ")reserved")
+                }
+                if isSold != (isOwned && isBooking[showIndex][seat]) {
+                    report("\(place) is \(isSold ? "" : "not ")sold but \(isBooking[showIndex][seat] ? "" : "not ")booked")
                 }
             }
         }

@@ -20,7 +20,7 @@ extension InventoryEngine {
             let slot = hold.reservation.slot
             while true {
                 let state = try liveHoldState(hold, in: table, at: now)
-                try withLiveShow(table.show(slot)) { _ throws(InventoryError) in }
+                _ = try liveShow(table.show(slot))
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
                 withReservedSeats(table, slot) { show, seats in show.sold.setOwned(seats) }

@@ -47,52 +47,50 @@ public struct ReservationInfo: Hashable, Sendable {
 extension InventoryEngine {
     /// Counts by state and category plus the seat map. O(seats / 64 × categories).
     public func availability(of showID: ShowID) throws(InventoryError) -> ShowAvailability {
-        try shows.withShow(showID) { show throws(InventoryError) in
-            let wordCount = show.taken.words.count
-            var taken = [UInt64](repeating: 0, count: wordCount)
-            var sold = [UInt64](repeating: 0, count: wordCount)
-            for word in 0..<wordCount {
-                taken[word] = show.taken.words.loadAcquiring(word)
-                // Sold only counts where taken was seen, so the four states partition the seats.
-                sold[word] = show.sold.words.loadAcquiring(word) & taken[word] & ~show.unsellable.words[word]
-            }
-            let layout = show.layout
-            var byCategory = [SeatCounts](repeating: SeatCounts(), count: layout.categories.count)
-            for category in byCategory.indices {
-                let members = layout.categorySeats[category].words
-                for word in 0..<wordCount {
-                    let blocked = show.unsellable.words[word]
-                    byCategory[category].free += (~taken[word] & members[word]).nonzeroBitCount
-                    byCategory[category].sold += (sold[word] & members[word]).nonzeroBitCount
-                    byCategory[category].blocked += (blocked & members[word]).nonzeroBitCount
-                    byCategory[category].held += (taken[word] & ~sold[word] & ~blocked & members[word]).nonzeroBitCount
-                }
-            }
-            let counts = byCategory.reduce(into: SeatCounts()) { total, category in
-                total.free += category.free
-                total.held += category.held
-                total.sold += category.sold
-                total.blocked += category.blocked
-            }
-            return ShowAvailability(
-                show: showID,
-                isCancelled: show.isCancelled.load(ordering: .acquiring),
-                counts: counts,
-                countsByCategory: byCategory,
-                seats: SeatMap(
-                    seatCount: show.seatCount,
-                    taken: SeatBitmap(seatCount: show.seatCount, words: taken),
-                    sold: SeatBitmap(seatCount: show.seatCount, words: sold),
-                    blocked: show.unsellable))
+        unowned(unsafe) let show = try shows.show(showID).takeUnretainedValue()
+        let wordCount = show.taken.words.count
+        var taken = [UInt64](repeating: 0, count: wordCount)
+        var sold = [UInt64](repeating: 0, count: wordCount)
+        for word in 0..<wordCount {
+            taken[word] = show.taken.words.loadAcquiring(word)
+            // Sold only counts where taken was seen, so the four states partition the seats.
+            sold[word] = show.sold.words.loadAcquiring(word) & taken[word] & ~show.unsellable.words[word]
         }
+        let layout = show.layout
+        var byCategory = [SeatCounts](repeating: SeatCounts(), count: layout.categories.count)
+        for category in byCategory.indices {
+            let members = layout.categorySeats[category].words
+            for word in 0..<wordCount {
+                let blocked = show.unsellable.words[word]
+                byCategory[category].free += (~taken[word] & members[word]).nonzeroBitCount
+                byCategory[category].sold += (sold[word] & members[word]).nonzeroBitCount
+                byCategory[category].blocked += (blocked & members[word]).nonzeroBitCount
+                byCategory[category].held += (taken[word] & ~sold[word] & ~blocked & members[word]).nonzeroBitCount
+            }
+        }
+        let counts = byCategory.reduce(into: SeatCounts()) { total, category in
+            total.free += category.free
+            total.held += category.held
+            total.sold += category.sold
+            total.blocked += category.blocked
+        }
+        return ShowAvailability(
+            show: showID,
+            isCancelled: show.isCancelled.load(ordering: .acquiring),
+            counts: counts,
+            countsByCategory: byCategory,
+            seats: SeatMap(
+                seatCount: show.seatCount,
+                taken: SeatBitmap(seatCount: show.seatCount, words: taken),
+                sold: SeatBitmap(seatCount: show.seatCount, words: sold),
+                blocked: show.unsellable))
     }
 
     /// The state of one seat.
     public func state(of seat: SeatIndex, in showID: ShowID) throws(InventoryError) -> SeatState {
-        try shows.withShow(showID) { show throws(InventoryError) in
-            guard seat.value < show.seatCount else { throw .unknownSeat(seat) }
-            return show.state(of: seat.value)
-        }
+        unowned(unsafe) let show = try shows.show(showID).takeUnretainedValue()
+        guard seat.value < show.seatCount else { throw .unknownSeat(seat) }
+        return show.state(of: seat.value)
     }
 
     /// The show, seats and deadline of a live hold.

@@ -23,6 +23,10 @@ public final class InventoryEngine: Sendable {
         ledger = IdempotencyLedger(keysMax: configuration.idempotencyKeysMax, window: configuration.idempotencyWindow)
     }
 
+    deinit {
+        for table in shards { table.deallocate() }
+    }
+
     /// Creates a show on `layout`; all its seats start free except those the layout blocks and
     /// the rules' distancing mask keeps empty.
     public func createShow(layout: SeatLayout, rules: ShowRules = ShowRules()) throws(ShowCreationError) -> ShowID {
@@ -43,7 +47,8 @@ public final class InventoryEngine: Sendable {
     /// Stops all sales of a show: new holds and confirmations are refused. Existing bookings
     /// stay, so the box office can see whom to refund.
     public func cancelShow(_ id: ShowID) throws(InventoryError) {
-        try shows.withShow(id) { show throws(InventoryError) in show.isCancelled.store(true, ordering: .releasing) }
+        unowned(unsafe) let show = try shows.show(id).takeUnretainedValue()
+        show.isCancelled.store(true, ordering: .releasing)
     }
 
     /// The ids of every show created so far, cancelled ones included.
@@ -51,22 +56,18 @@ public final class InventoryEngine: Sendable {
 
     /// The layout of a show.
     public func layout(of id: ShowID) throws(InventoryError) -> SeatLayout {
-        try shows.withShow(id) { show throws(InventoryError) in show.layout }
+        try shows.show(id).takeUnretainedValue().layout
     }
 
     func shard(of show: ShowID) -> ReservationTable {
         shards[Int(show.rawValue) % shards.count]
     }
 
-    /// Runs `body` with a live (not cancelled) show.
-    func withLiveShow<Result>(
-        _ id: ShowID,
-        _ body: (ShowInventory) throws(InventoryError) -> Result
-    ) throws(InventoryError) -> Result {
-        try shows.withShow(id) { show throws(InventoryError) in
-            guard !show.isCancelled.load(ordering: .acquiring) else { throw .showCancelled(id) }
-            return try body(show)
-        }
+    /// A show that is not cancelled, unretained (see ``ShowTable/show(_:)``).
+    func liveShow(_ id: ShowID) throws(InventoryError) -> Unmanaged<ShowInventory> {
+        let show = try shows.show(id)
+        guard !show.takeUnretainedValue().isCancelled.load(ordering: .acquiring) else { throw .showCancelled(id) }
+        return show
     }
 
     /// Runs `body` with the show and the seats of a reservation slot the caller owns.
@@ -78,11 +79,10 @@ public final class InventoryEngine: Sendable {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: table.seatsPerSlot) { buffer in
             let count = table.copySeats(slot, into: buffer)
             let seats = UnsafeBufferPointer(rebasing: buffer[0..<count])
-            do {
-                return try shows.withShow(table.show(slot)) { show throws(InventoryError) in body(show, seats) }
-            } catch {
-                preconditionFailure("reservation \(table.shard)/\(slot) names \(error)")
+            guard let show = try? shows.show(table.show(slot)) else {
+                preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
             }
+            return body(show.takeUnretainedValue(), seats)
         }
     }
 }

@@ -18,7 +18,7 @@ import Synchronization
 ///
 /// Slots are claimed round-robin from a shared cursor, so a freed slot is reused as late as
 /// possible and a slot's generation (the fencing token in every id) rises slowly.
-final class ReservationTable: Sendable {
+struct ReservationTable: Sendable {
     let shard: Int
     let capacity: Int
     let seatsPerSlot: Int
@@ -33,8 +33,8 @@ final class ReservationTable: Sendable {
     /// The latest deadline a hold may be extended to: its creation plus the show's lifetime.
     private static let lifetimeCapOffset = 2
     private static let seatsOffset = 3
-    let claimCursor = Atomic<Int>(0)
-    let isSweeping = Atomic<Bool>(false)
+    /// Word 0: the claim cursor. Word 1: 1 while a thread sweeps the table for expired holds.
+    private let control = AtomicWords(count: 2)
 
     init(shard: Int, capacity: Int, seatsPerSlot: Int) {
         self.shard = shard
@@ -44,6 +44,17 @@ final class ReservationTable: Sendable {
         stride = Self.seatsOffset + wordsPerSlot
         words = AtomicWords(count: capacity * stride)
     }
+
+    /// Frees the table; called once, by the engine's `deinit`.
+    func deallocate() {
+        words.deallocate()
+        control.deallocate()
+    }
+
+    /// Claims the right to sweep the table; false when another thread is sweeping it.
+    func beginSweep() -> Bool { control.compareExchange(1, expected: 0, desired: 1).exchanged }
+
+    func endSweep() { control.storeReleasing(1, 0) }
 
     func state(_ slot: Int) -> ReservationState {
         ReservationState(raw: words.loadAcquiring(slot * stride + Self.stateOffset))
@@ -62,7 +73,7 @@ final class ReservationTable: Sendable {
     /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
     /// `capacity` slots hold live holds or bookings. O(1) unless the table is nearly full.
     func claim() -> ReservationID? {
-        let start = claimCursor.wrappingAdd(1, ordering: .relaxed).oldValue
+        let start = Int(truncatingIfNeeded: control.fetchIncrement(0) % UInt64(capacity))
         for probe in 0..<capacity {
             let slot = (start &+ probe) % capacity
             let current = ReservationState(raw: words.load(slot * stride + Self.stateOffset))

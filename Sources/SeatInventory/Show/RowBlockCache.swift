@@ -33,6 +33,8 @@ final class RowBlockCache: Sendable {
         entries = AtomicWords(count: rowCount * Self.blockSizesCached)
     }
 
+    deinit { entries.deallocate() }
+
     /// The row's best block of `count` seats (nil score: none), if remembered at `version`.
     func lookup(row: Int, count: Int, version: UInt64) -> (score: UInt32, start: Int)?? {
         let entry = entries.load(row * Self.blockSizesCached + count - 1)

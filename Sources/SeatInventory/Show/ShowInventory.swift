@@ -12,7 +12,13 @@ final class ShowInventory: Sendable {
     let id: ShowID
     let layout: SeatLayout
     let rules: ShowRules
+    // The rules the hot path reads, copied out: reading them through `rules` copies the whole
+    // struct, distancing mask array (and its reference count) included.
+    let forbidsSingleSeatGaps: Bool
+    let seatsPerHoldMax: Int
     let holdLifetimeMilliseconds: UInt64
+    /// The layout's row of each seat, held here so that the hot path reaches it in one load.
+    let seatRow: [UInt32]
     let taken: SeatWords
     let sold: SeatWords
     let unsellable: SeatBitmap
@@ -27,7 +33,10 @@ final class ShowInventory: Sendable {
         self.id = id
         self.layout = layout
         self.rules = rules
+        forbidsSingleSeatGaps = rules.forbidsSingleSeatGaps
+        seatsPerHoldMax = rules.seatsPerHoldMax
         holdLifetimeMilliseconds = rules.holdLifetimeMax.wholeMillisecondsRoundedUp
+        seatRow = layout.seatRow
         if rules.distancingMask.isEmpty {
             unsellable = layout.blockedSeats
         } else {
@@ -45,6 +54,7 @@ final class ShowInventory: Sendable {
     deinit {
         let bits = blockCacheReference.load(0)
         if bits != 0 { Self.reference(bits).release() }
+        for words in [taken.words, sold.words, rowVersions, blockCacheReference] { words.deallocate() }
     }
 
     /// The show's block cache, made by the first caller that needs it.
@@ -84,7 +94,7 @@ final class ShowInventory: Sendable {
     private func bumpRowVersions(_ seats: UnsafeBufferPointer<UInt32>) {
         var previousRow = -1
         for seat in seats {
-            let row = Int(layout.seatRow[Int(seat)])
+            let row = Int(seatRow[Int(seat)])
             if row != previousRow { rowVersions.increment(row) }
             previousRow = row
         }

@@ -22,6 +22,7 @@ final class ShowTable: Sendable {
         for index in 0..<slots.count {
             Self.reference(slots.load(index))?.release()
         }
+        slots.deallocate()
     }
 
     private static func reference(_ bits: UInt64) -> Unmanaged<ShowInventory>? {
@@ -42,18 +43,13 @@ final class ShowTable: Sendable {
         return created
     }
 
-    /// Runs `body` with the show, which stays alive for as long as the table does.
-    func withShow<Value>(
-        _ id: ShowID,
-        _ body: (ShowInventory) throws(InventoryError) -> Value
-    ) throws(InventoryError) -> Value {
+    /// The show, unretained: it lives as long as the table, so callers keep it in an
+    /// `unowned(unsafe)` reference and pay no reference counting.
+    func show(_ id: ShowID) throws(InventoryError) -> Unmanaged<ShowInventory> {
         guard Int(id.rawValue) < capacity, let show = Self.reference(slots.loadAcquiring(Int(id.rawValue))) else {
             throw .unknownShow(id)
         }
-        let outcome: Result<Value, InventoryError> = show._withUnsafeGuaranteedRef { show in
-            do throws(InventoryError) { return .success(try body(show)) } catch { return .failure(error) }
-        }
-        return try outcome.get()
+        return show
     }
 
     /// The ids of every show created so far.
