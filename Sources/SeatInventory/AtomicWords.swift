@@ -50,10 +50,6 @@ struct AtomicWords: @unchecked Sendable {
         elements[index].compareExchange(expected: expected, desired: desired, ordering: .acquiringAndReleasing)
     }
 
-    func exchange(_ index: Int, _ value: UInt64) -> UInt64 {
-        elements[index].exchange(value, ordering: .acquiringAndReleasing)
-    }
-
     /// Adds one, wrapping; the new value is visible to acquiring loads with what came before.
     func increment(_ index: Int) {
         elements[index].wrappingAdd(1, ordering: .acquiringAndReleasing)

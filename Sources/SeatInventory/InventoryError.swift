@@ -62,8 +62,6 @@ public enum BestAvailableShortfall: Error, Hashable, Sendable, CustomStringConve
 public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownShow(ShowID)
     case showCancelled(ShowID)
-    /// The show table holds ``InventoryConfiguration/showsMax`` shows already.
-    case showTableFull(capacity: Int)
     /// A hold asked for no seats.
     case noSeatsRequested
     /// The seat index is not in the show's layout.
@@ -104,7 +102,6 @@ public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unknownShow(let show): "unknown \(show)"
         case .showCancelled(let show): "\(show) is cancelled"
-        case .showTableFull(let capacity): "the show table is full (\(capacity) shows)"
         case .noSeatsRequested: "no seats requested"
         case .unknownSeat(let seat): "\(seat) is not in the layout"
         case .duplicateSeat(let seat): "\(seat) is requested twice"

@@ -4,7 +4,8 @@ public enum InventoryLimits {
     /// Seats in one layout, and so in one show. A stadium of 100,000 seats fits ten times over.
     public static let seatsPerShowMax = 1 << 20
     /// Seats in one hold or booking; a show's own rule and the configuration may only lower it.
-    public static let seatsPerHoldMax = 256
+    /// Operations sort a hold's seats into a stack buffer (`SeatBuffer`) of exactly this size.
+    public static let seatsPerHoldMax = 64
     /// Shards; the shard number travels in 8 bits of every hold and booking id.
     public static let shardsMax = 256
     /// Reservation slots (holds plus bookings) per shard; the slot number travels in 24 bits of an id.

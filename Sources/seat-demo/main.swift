@@ -22,7 +22,8 @@ func now() -> Timestamp {
     return Timestamp(milliseconds: UInt64(elapsed.components.seconds) * 1000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000))
 }
 
-print("\(layout.name): \(layout.seatCount) seats, \(options.customers) customers, \(coreCount) shards")
+let tableMegabytes = engine.configuration.reservationTableBytes / 1_048_576
+print("\(layout.name): \(layout.seatCount) seats, \(options.customers) customers, \(coreCount) shards (\(tableMegabytes) MiB of reservation slots)")
 for customer in 0..<options.customers {
     Thread {
         var random = SystemRandomNumberGenerator()

@@ -23,6 +23,7 @@ import Testing
         #expect(info.seats == seats)
         #expect(info.status == .booked)
         #expect(try engine.availability(of: show).counts.sold == 2)
+        #expect(try engine.availability(of: show).seats.sold.members == seats)
     }
 
     @Test func everyLateOrRepeatedActOnAHoldIsRefusedPrecisely() throws {

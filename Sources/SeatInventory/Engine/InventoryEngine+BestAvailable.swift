@@ -75,23 +75,14 @@ extension InventoryEngine {
             case .success(let found): block = found
             case .failure(let shortfall): throw .noBlockAvailable(shortfall)
             }
-            let placed: Result<Hold, InventoryError> = withUnsafeTemporaryAllocation(
-                of: UInt32.self, capacity: block.count
-            ) { buffer in
-                for (offset, seat) in block.enumerated() { buffer[offset] = UInt32(seat) }
-                do throws(InventoryError) {
-                    return .success(try placeHold(on: show, seats: UnsafeBufferPointer(buffer), forMilliseconds: duration, at: now))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            switch placed {
-            case .success(let hold):
+            var buffer = SeatBuffer(repeating: 0)
+            for offset in 0..<block.count { buffer[offset] = UInt32(block.lowerBound + offset) }
+            do {
+                let hold = try placeHold(
+                    on: show, seats: buffer.span.extracting(0..<block.count), forMilliseconds: duration, at: now)
                 return BlockHold(hold: hold, seats: block)
-            case .failure(.seatUnavailable), .failure(.ruleViolated(.noSingleSeatGap, _)):
+            } catch .seatUnavailable, .ruleViolated(.noSingleSeatGap, _) {
                 continue  // a concurrent hold got there between the search and the take: search again
-            case .failure(let error):
-                throw error
             }
         }
         throw .noBlockAvailable(.contended)

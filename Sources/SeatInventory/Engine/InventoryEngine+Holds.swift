@@ -29,17 +29,18 @@ extension InventoryEngine {
             return hold
         } operation: { () throws(InventoryError) -> Hold in
             unowned(unsafe) let show = try liveShow(showID).takeUnretainedValue()
-            return try withSortedSeats(seats, seatCount: show.seatCount, limit: show.seatsPerHoldMax) {
-                sorted throws(InventoryError) in
-                try placeHold(on: show, seats: sorted, forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
-            }
+            var buffer = SeatBuffer(repeating: 0)
+            let count = try sortSeats(seats, seatCount: show.seatCount, limit: show.seatsPerHoldMax, into: &buffer)
+            return try placeHold(
+                on: show, seats: buffer.span.extracting(0..<count),
+                forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
         }
     }
 
     /// Takes `seats` (sorted, unique, in range) for a new hold, or refuses and changes nothing.
     func placeHold(
         on show: ShowInventory,
-        seats: UnsafeBufferPointer<UInt32>,
+        seats: Span<UInt32>,
         forMilliseconds duration: UInt64,
         at now: Timestamp
     ) throws(InventoryError) -> Hold {

@@ -34,9 +34,8 @@ extension InventoryEngine {
                     continue
                 }
                 let id = ReservationID(shard: table.shard, slot: slot, generation: state.generation).packed + 1
-                let seats = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: table.seatsPerSlot) { buffer in
-                    Array(buffer.prefix(table.copySeats(slot, into: buffer)))
-                }
+                var buffer = SeatBuffer(repeating: 0)
+                let seats = (0..<table.copySeats(slot, into: &buffer)).map { buffer[$0] }
                 if seats.isEmpty { report("\(place) has no seats") }
                 for (index, seat) in seats.enumerated() {
                     guard Int(seat) < owners[show].count else {

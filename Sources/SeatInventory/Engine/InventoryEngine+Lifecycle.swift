@@ -23,7 +23,9 @@ extension InventoryEngine {
                 _ = try liveShow(table.show(slot))
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
-                withReservedSeats(table, slot) { show, seats in show.sold.setOwned(seats) }
+                var buffer = SeatBuffer(repeating: 0)
+                let (show, count) = reservedSeats(table, slot, into: &buffer)
+                show.takeUnretainedValue().sold.setOwned(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
                 return BookingID(hold.reservation)
             }
@@ -163,10 +165,12 @@ extension InventoryEngine {
     func end(_ table: ReservationTable, _ slot: Int, from state: ReservationState, as phase: ReservationState.Phase) -> Bool {
         let ending = state.with(phase: phase, isBusy: true)
         guard table.transition(slot, from: state, to: ending) else { return false }
-        withReservedSeats(table, slot) { show, seats in
-            if state.phase == .booked { show.sold.clearAll(seats) }
-            show.free(seats)
-        }
+        var buffer = SeatBuffer(repeating: 0)
+        let (reserved, count) = reservedSeats(table, slot, into: &buffer)
+        unowned(unsafe) let show = reserved.takeUnretainedValue()
+        let seats = buffer.span.extracting(0..<count)
+        if state.phase == .booked { show.sold.clearAll(seats) }
+        show.free(seats)
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
         return true
     }

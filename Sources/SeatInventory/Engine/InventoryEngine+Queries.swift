@@ -116,9 +116,8 @@ extension InventoryEngine {
 
     /// The slot's contents, or nil when the slot left `expected` while they were read.
     private func info(_ table: ReservationTable, _ slot: Int, expecting expected: ReservationState) -> ReservationInfo? {
-        let seats = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: table.seatsPerSlot) { buffer in
-            buffer.prefix(table.copySeats(slot, into: buffer)).map(SeatIndex.init)
-        }
+        var buffer = SeatBuffer(repeating: 0)
+        let seats = (0..<table.copySeats(slot, into: &buffer)).map { SeatIndex(buffer[$0]) }
         let show = table.show(slot)
         let now = table.state(slot)
         guard now.generation == expected.generation, now.phase == expected.phase else { return nil }

@@ -70,58 +70,43 @@ public final class InventoryEngine: Sendable {
         return show
     }
 
-    /// Runs `body` with the show and the seats of a reservation slot the caller owns.
-    func withReservedSeats<Result>(
-        _ table: ReservationTable,
-        _ slot: Int,
-        _ body: (ShowInventory, UnsafeBufferPointer<UInt32>) -> Result
-    ) -> Result {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: table.seatsPerSlot) { buffer in
-            let count = table.copySeats(slot, into: buffer)
-            let seats = UnsafeBufferPointer(rebasing: buffer[0..<count])
-            guard let show = try? shows.show(table.show(slot)) else {
-                preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
-            }
-            return body(show.takeUnretainedValue(), seats)
+    /// Copies the seats of a reservation slot the caller owns into `buffer`; returns its show
+    /// (unretained) and how many seats there are.
+    func reservedSeats(_ table: ReservationTable, _ slot: Int, into buffer: inout SeatBuffer) -> (show: Unmanaged<ShowInventory>, count: Int) {
+        let count = table.copySeats(slot, into: &buffer)
+        guard let show = try? shows.show(table.show(slot)) else {
+            preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
         }
+        return (show, count)
     }
 }
+/// Room for the seats of one hold on the stack: operations pass seat lists as spans of it, so
+/// the hot path allocates nothing and takes no closure.
+typealias SeatBuffer = InlineArray<64, UInt32>
 
-/// Runs `body` with `seats` sorted ascending in a temporary buffer, after checking that there is
-/// at least one, no more than `limit`, each below `seatCount`, and none twice.
-func withSortedSeats<Result>(
+/// Copies `seats` into `buffer` sorted ascending, after checking that there is at least one, no
+/// more than `limit`, each below `seatCount`, and none twice; returns how many.
+func sortSeats(
     _ seats: [SeatIndex],
     seatCount: Int,
     limit: Int,
-    _ body: (UnsafeBufferPointer<UInt32>) throws(InventoryError) -> Result
-) throws(InventoryError) -> Result {
+    into buffer: inout SeatBuffer
+) throws(InventoryError) -> Int {
     guard !seats.isEmpty else { throw .noSeatsRequested }
     guard seats.count <= limit else { throw .ruleViolated(.seatsPerHold, seat: nil) }
     if let unknown = seats.first(where: { $0.value >= seatCount }) { throw .unknownSeat(unknown) }
-    let outcome: Swift.Result<Result, InventoryError> = withUnsafeTemporaryAllocation(
-        of: UInt32.self, capacity: seats.count
-    ) { buffer in
-        for (index, seat) in seats.enumerated() {
-            buffer[index] = seat.rawValue
+    // Insertion sort: holds are a handful of seats, and it allocates nothing.
+    for index in seats.indices {
+        let seat = seats[index].rawValue
+        var position = index
+        while position > 0, buffer[position - 1] > seat {
+            buffer[position] = buffer[position - 1]
+            position -= 1
         }
-        // Insertion sort: holds are a handful of seats, and it allocates nothing.
-        for index in 1..<buffer.count {
-            let seat = buffer[index]
-            var position = index
-            while position > 0, buffer[position - 1] > seat {
-                buffer[position] = buffer[position - 1]
-                position -= 1
-            }
-            buffer[position] = seat
-        }
-        for index in 1..<buffer.count where buffer[index] == buffer[index - 1] {
-            return .failure(.duplicateSeat(SeatIndex(buffer[index])))
-        }
-        do throws(InventoryError) {
-            return .success(try body(UnsafeBufferPointer(buffer)))
-        } catch {
-            return .failure(error)
-        }
+        buffer[position] = seat
     }
-    return try outcome.get()
+    for index in 1..<seats.count where buffer[index] == buffer[index - 1] {
+        throw .duplicateSeat(SeatIndex(buffer[index]))
+    }
+    return seats.count
 }

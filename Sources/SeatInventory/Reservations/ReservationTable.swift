@@ -89,7 +89,7 @@ struct ReservationTable: Sendable {
 
     /// Fills a claimed slot and makes the hold visible.
     func publishHold(
-        _ id: ReservationID, show: ShowID, seats sortedSeats: UnsafeBufferPointer<UInt32>,
+        _ id: ReservationID, show: ShowID, seats sortedSeats: Span<UInt32>,
         deadline: UInt64, lifetimeCap: UInt64
     ) {
         let base = id.slot * stride
@@ -115,8 +115,8 @@ struct ReservationTable: Sendable {
 
     func lifetimeCap(_ slot: Int) -> UInt64 { words.load(slot * stride + Self.lifetimeCapOffset) }
 
-    /// Copies the slot's seats into `buffer` (at least `seatsPerSlot` long); returns how many.
-    func copySeats(_ slot: Int, into buffer: UnsafeMutableBufferPointer<UInt32>) -> Int {
+    /// Copies the slot's seats into `buffer`; returns how many.
+    func copySeats(_ slot: Int, into buffer: inout SeatBuffer) -> Int {
         let base = slot * stride
         let count = min(Int(UInt32(truncatingIfNeeded: words.load(base + Self.headerOffset))), seatsPerSlot)
         for offset in 0..<count {

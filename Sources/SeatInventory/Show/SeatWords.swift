@@ -24,7 +24,7 @@ struct SeatWords: Sendable {
     /// race retries its compare-and-swap only when unrelated bits of the word changed.
     ///
     /// - Returns: nil when every bit was set, else the lowest seat that was already set.
-    func setAll(_ seats: UnsafeBufferPointer<UInt32>) -> Int? {
+    func setAll(_ seats: Span<UInt32>) -> Int? {
         var start = 0
         while start < seats.count {
             let (word, mask, end) = Self.wordMask(seats, from: start)
@@ -32,7 +32,7 @@ struct SeatWords: Sendable {
             while true {
                 let conflicts = current & mask
                 if conflicts != 0 {
-                    clearAll(UnsafeBufferPointer(rebasing: seats[0..<start]))
+                    clearAll(seats.extracting(0..<start))
                     return word << 6 | conflicts.trailingZeroBitCount
                 }
                 let (exchanged, original) = words.compareExchange(word, expected: current, desired: current | mask)
@@ -45,7 +45,7 @@ struct SeatWords: Sendable {
     }
 
     /// Clears the bits of `seats`, which the caller owns.
-    func clearAll(_ seats: UnsafeBufferPointer<UInt32>) {
+    func clearAll(_ seats: Span<UInt32>) {
         var start = 0
         while start < seats.count {
             let (word, mask, end) = Self.wordMask(seats, from: start)
@@ -58,7 +58,7 @@ struct SeatWords: Sendable {
     }
 
     /// Sets the bits of `seats`, which no other operation may set concurrently.
-    func setOwned(_ seats: UnsafeBufferPointer<UInt32>) {
+    func setOwned(_ seats: Span<UInt32>) {
         var start = 0
         while start < seats.count {
             let (word, mask, end) = Self.wordMask(seats, from: start)
@@ -72,7 +72,7 @@ struct SeatWords: Sendable {
 
     /// The word of `seats[start]`, the mask of every seat from `start` in that word, and the
     /// index of the first seat past it.
-    static func wordMask(_ seats: UnsafeBufferPointer<UInt32>, from start: Int) -> (word: Int, mask: UInt64, end: Int) {
+    static func wordMask(_ seats: Span<UInt32>, from start: Int) -> (word: Int, mask: UInt64, end: Int) {
         let word = Int(seats[start] >> 6)
         var mask: UInt64 = 0
         var end = start
@@ -83,6 +83,4 @@ struct SeatWords: Sendable {
         return (word, mask, end)
     }
 
-    /// A copy of the words; not a point-in-time image while other threads write.
-    func snapshot() -> [UInt64] { (0..<words.count).map { words.loadAcquiring($0) } }
 }

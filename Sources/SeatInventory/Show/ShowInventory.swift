@@ -76,7 +76,7 @@ final class ShowInventory: Sendable {
     }
 
     /// Takes all of the sorted `seats` or none; returns nil, or the lowest seat already taken.
-    func take(_ seats: UnsafeBufferPointer<UInt32>) -> Int? {
+    func take(_ seats: Span<UInt32>) -> Int? {
         let conflict = taken.setAll(seats)
         // Even a refused take changed bits for a moment (they were rolled back), and a search
         // may have remembered a row as it looked then.
@@ -85,16 +85,16 @@ final class ShowInventory: Sendable {
     }
 
     /// Frees the sorted `seats`, which the caller holds.
-    func free(_ seats: UnsafeBufferPointer<UInt32>) {
+    func free(_ seats: Span<UInt32>) {
         taken.clearAll(seats)
         bumpRowVersions(seats)
     }
 
     /// Bumps the version of every row the sorted `seats` touch, once per row.
-    private func bumpRowVersions(_ seats: UnsafeBufferPointer<UInt32>) {
+    private func bumpRowVersions(_ seats: Span<UInt32>) {
         var previousRow = -1
-        for seat in seats {
-            let row = Int(seatRow[Int(seat)])
+        for index in seats.indices {
+            let row = Int(seatRow[Int(seats[index])])
             if row != previousRow { rowVersions.increment(row) }
             previousRow = row
         }
@@ -123,7 +123,7 @@ final class ShowInventory: Sendable {
     /// left: its other side is taken, an aisle or a row end. Only the seats just outside each
     /// run of adjacent held seats can be stranded, so a run is judged by its edges alone, which
     /// gives the same answer before a block is taken (best-available) and after (explicit holds).
-    func strandedSeat(besideSorted seats: UnsafeBufferPointer<UInt32>) -> Int? {
+    func strandedSeat(besideSorted seats: Span<UInt32>) -> Int? {
         var runStart = 0
         var lowest: Int?
         while runStart < seats.count {
