@@ -27,6 +27,14 @@ let package = Package(
             ],
             path: "IdleSeatMemory"
         ),
+        .executableTarget(
+            name: "HotPathProfile",
+            dependencies: [
+                .product(name: "SeatInventory", package: "seat-inventory"),
+                .product(name: "SeatSamples", package: "seat-inventory"),
+            ],
+            path: "HotPathProfile"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
