@@ -14,6 +14,10 @@ import Testing
         }
     }
 
+    @Test func theStackSeatBufferHoldsTheLargestHold() {
+        #expect(SeatBuffer.count == InventoryLimits.seatsPerHoldMax)
+    }
+
     @Test func showRulesOutsideTheEnginesLimitsAreRefused() throws {
         let engine = Fixtures.engine(showsMax: 2)
         #expect(throws: ShowCreationError.seatsPerHoldOutOfRange(17, allowed: 1...16)) {

@@ -101,6 +101,22 @@ import Testing
         try engine.release(hold.id, at: now)
     }
 
+    @Test func theLargestHoldGoesThroughItsWholeLife() throws {
+        let large = Fixtures.engine(seatsPerReservation: InventoryLimits.seatsPerHoldMax)
+        let rules = ShowRules(forbidsSingleSeatGaps: false, seatsPerHoldMax: InventoryLimits.seatsPerHoldMax)
+        let stadium = try large.createShow(layout: Fixtures.stadium, rules: rules)
+        let seats = (0..<InventoryLimits.seatsPerHoldMax).reversed().map { SeatIndex($0 * 3) }
+        let hold = try large.holdSeats(seats, in: stadium, for: .seconds(60), at: now)
+        #expect(try large.reservation(hold.id, at: now).seats == seats.sorted())
+        let booking = try large.confirm(hold.id, at: now)
+        #expect(try large.availability(of: stadium).counts.sold == seats.count)
+        try large.cancel(booking, at: now)
+        #expect(try large.availability(of: stadium).counts.free == 100_000)
+        let oneTooMany = seats + [SeatIndex(1)]
+        #expect(refusal { try large.holdSeats(oneTooMany, in: stadium, for: .seconds(60), at: now) }
+            == .ruleViolated(.seatsPerHold, seat: nil))
+    }
+
     @Test func aFullReservationTableRefusesWithoutTouchingSeats() throws {
         let small = Fixtures.engine(shards: 1, reservationsPerShard: 2)
         let tiny = try small.createShow(layout: Fixtures.cinema, rules: ShowRules(forbidsSingleSeatGaps: false))
