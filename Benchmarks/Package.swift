@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// What the benchmark executables use of the root package.
+let engine: [Target.Dependency] = [
+    .product(name: "SeatInventory", package: "seat-inventory"),
+    .product(name: "SeatSamples", package: "seat-inventory"),
+]
+
 let package = Package(
     name: "seat-inventory-benchmarks",
     platforms: [.macOS(.v15)],
@@ -11,30 +17,12 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "EngineBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SeatInventory", package: "seat-inventory"),
-                .product(name: "SeatSamples", package: "seat-inventory"),
-            ],
+            dependencies: engine + [.product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .executableTarget(
-            name: "IdleSeatMemory",
-            dependencies: [
-                .product(name: "SeatInventory", package: "seat-inventory"),
-                .product(name: "SeatSamples", package: "seat-inventory"),
-            ],
-            path: "IdleSeatMemory"
-        ),
-        .executableTarget(
-            name: "HotPathProfile",
-            dependencies: [
-                .product(name: "SeatInventory", package: "seat-inventory"),
-                .product(name: "SeatSamples", package: "seat-inventory"),
-            ],
-            path: "HotPathProfile"
-        ),
+        .executableTarget(name: "IdleSeatMemory", dependencies: engine, path: "IdleSeatMemory"),
+        .executableTarget(name: "HotPathProfile", dependencies: engine, path: "HotPathProfile"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,6 +49,23 @@ import Testing
         #expect(try engine.holdBestAvailable(BestAvailableRequest(count: 2), in: show, for: .seconds(30), at: .at(41), idempotencyKey: blockKey) == block)
     }
 
+    @Test func aRepeatWhileTheFirstIsInProgressIsToldSo() throws {
+        // What a second thread sees between the first request's admission and its outcome.
+        let fingerprint = RequestFingerprint(operation: 1).value
+        guard case .fresh = try engine.ledger.admit(key, fingerprint: fingerprint, at: .at(0)) else {
+            Issue.record("a new key must be admitted as fresh")
+            return
+        }
+        #expect(throws: InventoryError.idempotentRequestInProgress) {
+            try engine.ledger.admit(key, fingerprint: fingerprint, at: .at(1))
+        }
+        engine.ledger.finish(key, fingerprint: fingerprint, outcome: .success(.done), at: .at(2))
+        guard case .replay(.success(.done)) = try engine.ledger.admit(key, fingerprint: fingerprint, at: .at(3)) else {
+            Issue.record("a finished key must replay its outcome")
+            return
+        }
+    }
+
     @Test func aKeyReusedForAnotherRequestIsRefused() throws {
         _ = try engine.holdSeats([SeatIndex(70)], in: show, for: .seconds(30), at: .at(0), idempotencyKey: key)
         #expect(refusal { try engine.holdSeats([SeatIndex(71)], in: show, for: .seconds(30), at: .at(1), idempotencyKey: key) }

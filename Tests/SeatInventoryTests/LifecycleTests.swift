@@ -81,6 +81,12 @@ import Testing
         #expect(try small.state(of: SeatIndex(2), in: tiny) == .held)
     }
 
+    @Test func timestampsStayWithinWhatADeadlineCanHold() {
+        #expect(Timestamp(milliseconds: .max).milliseconds == InventoryLimits.timestampMillisecondsMax)
+        #expect(Timestamp.at(1_000).advanced(by: .milliseconds(-5)) == .at(1_000), "negative durations add nothing")
+        #expect(Timestamp.at(1_000).advanced(by: .microseconds(1)) == .at(1_001), "rounded up to whole milliseconds")
+    }
+
     @Test func idsThatNameNothingAreRefused() throws {
         #expect(HoldID(rawValue: 1 << 60) == nil, "reserved bits set")
         #expect(HoldID(rawValue: 1 << 63) == nil, "a booking id is not a hold id")
