@@ -18,8 +18,8 @@ import Testing
                 rules: ShowRules(forbidsSingleSeatGaps: index != 1, seatsPerHoldMax: 6, holdLifetimeMax: .seconds(60)))
         }
         let clock = ManualClock(startingAt: 1_000)
-        let ledger = Mutex<[BookingID: [SeatIndex]]>([:])
-        let operations = Atomic<Int>(0)
+        let ledger = Locked<[BookingID: [SeatIndex]]>([:])
+        let operations = SharedCounter()
         let deadline = ContinuousClock.now + .seconds(2)
 
         runOnThreads(8) { thread in
@@ -29,7 +29,7 @@ import Testing
             var cancelled: [BookingID] = []
             for step in 0..<40_000 {
                 if step % 256 == 0, ContinuousClock.now > deadline { break }
-                operations.add(1, ordering: .relaxed)
+                operations.add(1)
                 let show = shows.randomElement(using: &random)!
                 switch Int.random(in: 0..<100, using: &random) {
                 case 0..<30:
@@ -73,7 +73,7 @@ import Testing
             ledger.withLock { $0.merge(myBookings) { first, _ in first } }
         }
 
-        #expect(operations.load(ordering: .relaxed) > 1_000, context)
+        #expect(operations.value > 1_000, context)
         #expect(engine.invariantViolations() == [], context)
         let bookings = ledger.withLock { $0 }
         #expect(!bookings.isEmpty, "the stress run confirmed nothing; it tested nothing. \(context)")
@@ -96,7 +96,7 @@ import Testing
         let engine = Fixtures.engine(reservationsPerShard: 1024)
         let show = try engine.createShow(layout: Fixtures.stadium, rules: ShowRules(forbidsSingleSeatGaps: false))
         let rounds = 200
-        let winners = Mutex<[Int]>(Array(repeating: 0, count: rounds))
+        let winners = Locked<[Int]>(Array(repeating: 0, count: rounds))
         runOnThreads(8) { thread in
             for round in 0..<rounds {
                 // Every thread asks for the same pair in this round, in its own order.
@@ -121,8 +121,8 @@ import Testing
         let holds = try sellable.map { seat in
             try engine.holdSeats([seat], in: show, for: .milliseconds(10), at: .at(0)).id
         }
-        let confirmed = Mutex<[HoldID]>([])
-        let expiredCount = Atomic<Int>(0)
+        let confirmed = Locked<[HoldID]>([])
+        let expiredCount = SharedCounter()
         // The confirmer's clock says the holds are live; the sweeper's says they are due.
         runOnThreads(2) { thread in
             if thread == 0 {
@@ -130,11 +130,11 @@ import Testing
                     if (try? engine.confirm(hold, at: .at(5))) != nil { confirmed.withLock { $0.append(hold) } }
                 }
             } else {
-                for _ in 0..<50 { expiredCount.add(engine.expireHolds(at: .at(10)), ordering: .relaxed) }
+                for _ in 0..<50 { expiredCount.add(engine.expireHolds(at: .at(10))) }
             }
         }
         let confirmedCount = confirmed.withLock { $0.count }
-        #expect(confirmedCount + expiredCount.load(ordering: .relaxed) == holds.count)
+        #expect(confirmedCount + expiredCount.value == holds.count)
         let availability = try engine.availability(of: show)
         #expect(availability.counts.sold == confirmedCount)
         #expect(availability.counts.held == 0)
