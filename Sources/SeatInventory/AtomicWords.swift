@@ -50,6 +50,16 @@ struct AtomicWords: @unchecked Sendable {
         elements[index].compareExchange(expected: expected, desired: desired, ordering: .acquiringAndReleasing)
     }
 
+    /// The object whose reference bits the word holds, unretained, or nil while it holds 0.
+    func reference<Object: AnyObject>(_ index: Int, as type: Object.Type = Object.self) -> Unmanaged<Object>? {
+        UnsafeRawPointer(bitPattern: UInt(loadAcquiring(index))).map { Unmanaged.fromOpaque($0) }
+    }
+
+    /// A reference's bit pattern, for storing in a word.
+    static func bits<Object: AnyObject>(of reference: Unmanaged<Object>) -> UInt64 {
+        UInt64(UInt(bitPattern: reference.toOpaque()))
+    }
+
     /// Adds one, wrapping; the new value is visible to acquiring loads with what came before.
     func increment(_ index: Int) {
         elements[index].wrappingAdd(1, ordering: .acquiringAndReleasing)

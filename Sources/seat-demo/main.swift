@@ -24,7 +24,7 @@ func now() -> Timestamp {
 
 let tableMegabytes = engine.configuration.reservationTableBytes / 1_048_576
 print("\(layout.name): \(layout.seatCount) seats, \(options.customers) customers, \(coreCount) shards (\(tableMegabytes) MiB of reservation slots)")
-for customer in 0..<options.customers {
+for _ in 0..<options.customers {
     Thread {
         var random = SystemRandomNumberGenerator()
         while !isFinished.load(ordering: .relaxed) {
@@ -48,7 +48,6 @@ for customer in 0..<options.customers {
             }
         }
     }.start()
-    _ = customer
 }
 
 let deadline = started + .seconds(options.seconds)

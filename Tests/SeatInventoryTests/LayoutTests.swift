@@ -82,6 +82,8 @@ import Testing
         ("long label", { $0.sections[0].rows[0].seats[0].label = String(repeating: "x", count: 65) },
          "sections[stalls].rows[A].seats[\(String(repeating: "x", count: 65))]: is 65 bytes long; at most 64 are allowed"),
         ("empty id", { $0.id = "" }, "id: must not be empty"),
+        ("position beyond 32 bits", { $0.sections[0].rows[0].seats[24].x = 1 << 40 },
+         "sections[stalls].rows[A].seats[A25]: x = 1099511627776 is outside -2147483648...2147483647"),
         ("too many categories", { document in
             document.categories += (0..<63).map { LayoutDocument.Category(id: "tier\($0)", name: "Tier \($0)") }
         }, "categories: has 65 entries; at most 64 are allowed"),

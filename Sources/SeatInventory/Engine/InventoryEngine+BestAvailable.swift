@@ -59,7 +59,7 @@ extension InventoryEngine {
         at now: Timestamp
     ) throws(InventoryError) -> BlockHold {
         guard request.count > 0 else { throw .noSeatsRequested }
-        guard request.count <= show.seatsPerHoldMax else { throw .ruleViolated(.seatsPerHold, seat: nil) }
+        guard request.count <= show.rules.seatsPerHoldMax else { throw .ruleViolated(.seatsPerHold, seat: nil) }
         var filter = SeatFilter(accessible: request.accessible)
         if let category = request.category {
             guard let index = show.layout.categoryIndex(id: category) else { throw .unknownCategory(category) }

@@ -30,7 +30,7 @@ extension InventoryEngine {
         } operation: { () throws(InventoryError) -> Hold in
             unowned(unsafe) let show = try liveShow(showID).takeUnretainedValue()
             var buffer = SeatBuffer(repeating: 0)
-            let count = try sortSeats(seats, seatCount: show.seatCount, limit: show.seatsPerHoldMax, into: &buffer)
+            let count = try sortSeats(seats, seatCount: show.seatCount, limit: show.rules.seatsPerHoldMax, into: &buffer)
             return try placeHold(
                 on: show, seats: buffer.span.extracting(0..<count),
                 forMilliseconds: duration.wholeMillisecondsRoundedUp, at: now)
@@ -53,7 +53,7 @@ extension InventoryEngine {
             table.abandon(reservation)
             throw show.refusal(forTakenSeat: taken)
         }
-        if show.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
+        if show.rules.forbidsSingleSeatGaps, let stranded = show.strandedSeat(besideSorted: seats) {
             show.free(seats)
             table.abandon(reservation)
             throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))

@@ -20,12 +20,14 @@ extension InventoryEngine {
             let slot = hold.reservation.slot
             while true {
                 let state = try liveHoldState(hold, in: table, at: now)
-                _ = try liveShow(table.show(slot))
+                // The slot's show is fixed while its hold is live, and the transition below fails
+                // if the hold stopped being live since.
+                unowned(unsafe) let show = try liveShow(table.show(slot)).takeUnretainedValue()
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
                 var buffer = SeatBuffer(repeating: 0)
-                let (show, count) = reservedSeats(table, slot, into: &buffer)
-                show.takeUnretainedValue().sold.setOwned(buffer.span.extracting(0..<count))
+                let count = table.copySeats(slot, into: &buffer)
+                show.sold.setOwned(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
                 return BookingID(hold.reservation)
             }
@@ -73,11 +75,12 @@ extension InventoryEngine {
         } operation: { () throws(InventoryError) -> Timestamp in
             let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
             let slot = hold.reservation.slot
+            let extensionMilliseconds = duration.wholeMillisecondsRoundedUp
             while true {
                 let state = try liveHoldState(hold, in: table, at: now)
                 // Read before the compare-and-swap, which fails if the slot changed meanwhile.
                 let lifetimeCap = table.lifetimeCap(slot)
-                let wanted = min(now.milliseconds + duration.wholeMillisecondsRoundedUp, lifetimeCap)
+                let wanted = min(now.milliseconds + extensionMilliseconds, lifetimeCap)
                 guard wanted > state.deadline else {
                     guard state.deadline < lifetimeCap else {
                         throw .holdLifetimeExhausted(hold, deadline: Timestamp(milliseconds: state.deadline))
@@ -165,9 +168,12 @@ extension InventoryEngine {
     func end(_ table: ReservationTable, _ slot: Int, from state: ReservationState, as phase: ReservationState.Phase) -> Bool {
         let ending = state.with(phase: phase, isBusy: true)
         guard table.transition(slot, from: state, to: ending) else { return false }
-        var buffer = SeatBuffer(repeating: 0)
-        let (reserved, count) = reservedSeats(table, slot, into: &buffer)
+        guard let reserved = try? shows.show(table.show(slot)) else {
+            preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
+        }
         unowned(unsafe) let show = reserved.takeUnretainedValue()
+        var buffer = SeatBuffer(repeating: 0)
+        let count = table.copySeats(slot, into: &buffer)
         let seats = buffer.span.extracting(0..<count)
         if state.phase == .booked { show.sold.clearAll(seats) }
         show.free(seats)

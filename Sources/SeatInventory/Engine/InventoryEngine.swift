@@ -69,16 +69,6 @@ public final class InventoryEngine: Sendable {
         guard !show.takeUnretainedValue().isCancelled.load(ordering: .acquiring) else { throw .showCancelled(id) }
         return show
     }
-
-    /// Copies the seats of a reservation slot the caller owns into `buffer`; returns its show
-    /// (unretained) and how many seats there are.
-    func reservedSeats(_ table: ReservationTable, _ slot: Int, into buffer: inout SeatBuffer) -> (show: Unmanaged<ShowInventory>, count: Int) {
-        let count = table.copySeats(slot, into: &buffer)
-        guard let show = try? shows.show(table.show(slot)) else {
-            preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
-        }
-        return (show, count)
-    }
 }
 /// Room for the seats of one hold on the stack: operations pass seat lists as spans of it, so
 /// the hot path allocates nothing and takes no closure.

@@ -80,7 +80,7 @@ struct LayoutBuilder {
             try Self.checkLabel(seat.label, at: seatPath)
             guard previousX != seat.x else { throw LayoutError(path: seatPath, problem: .duplicatePosition(x: seat.x)) }
             guard Int32(exactly: seat.x) != nil else {
-                throw LayoutError(path: seatPath, problem: .tooMany(count: seat.x, limit: Int(Int32.max)))
+                throw LayoutError(path: seatPath, problem: .positionOutOfRange(x: seat.x))
             }
             previousX = seat.x
             guard let category = categoryIndexByID[seat.category] else {

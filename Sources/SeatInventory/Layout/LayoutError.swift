@@ -10,6 +10,7 @@ public struct LayoutError: Error, Hashable, Sendable, CustomStringConvertible {
         case duplicateLabel(String)
         case unknownCategory(String)
         case duplicatePosition(x: Int)
+        case positionOutOfRange(x: Int)
         case rankOutOfRange(Int)
         case tooMany(count: Int, limit: Int)
     }
@@ -22,6 +23,7 @@ public struct LayoutError: Error, Hashable, Sendable, CustomStringConvertible {
         case .duplicateLabel(let label): detail = "\"\(label)\" is used twice"
         case .unknownCategory(let category): detail = "unknown category \"\(category)\""
         case .duplicatePosition(let x): detail = "two seats of the row stand at x = \(x)"
+        case .positionOutOfRange(let x): detail = "x = \(x) is outside \(Int32.min)...\(Int32.max)"
         case .rankOutOfRange(let rank): detail = "rank \(rank) is not in 0...\(UInt32.max)"
         case .tooMany(let count, let limit): detail = "has \(count) entries; at most \(limit) are allowed"
         }

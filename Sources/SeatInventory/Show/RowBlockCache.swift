@@ -45,8 +45,9 @@ final class RowBlockCache: Sendable {
 
     /// Remembers the row's best block of `count` seats as computed at `version`.
     func remember(row: Int, count: Int, version: UInt64, best: (score: UInt64, start: Int)?) {
-        let score = best.map { min($0.score, UInt64(Self.noBlock - 1)) } ?? UInt64(Self.noBlock)
-        guard best.map({ $0.score < UInt64(Self.noBlock - 1) }) ?? true else { return }
+        // A score too large for the entry is not remembered: the row is scanned each time.
+        guard best.map({ $0.score < UInt64(Self.noBlock) }) ?? true else { return }
+        let score = best?.score ?? UInt64(Self.noBlock)
         let entry = 1 << 63 | (version & 0x7FFFF) << 44 | UInt64(best?.start ?? 0) << 32 | score
         entries.store(row * Self.blockSizesCached + count - 1, entry)
     }

@@ -110,7 +110,7 @@ extension ShowInventory {
                 // before the costlier stranding check.
                 guard best.map({ windowScore < $0.score }) ?? true else { continue }
                 let start = seat - count + 1
-                if forbidsSingleSeatGaps, strandedSeat(besideRun: start..<seat + 1) != nil { continue }
+                if rules.forbidsSingleSeatGaps, strandedSeat(besideRun: start..<seat + 1) != nil { continue }
                 best = (windowScore, start)
             }
             word += 1

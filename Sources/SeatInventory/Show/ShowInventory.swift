@@ -12,13 +12,7 @@ final class ShowInventory: Sendable {
     let id: ShowID
     let layout: SeatLayout
     let rules: ShowRules
-    // The rules the hot path reads, copied out: reading them through `rules` copies the whole
-    // struct, distancing mask array (and its reference count) included.
-    let forbidsSingleSeatGaps: Bool
-    let seatsPerHoldMax: Int
     let holdLifetimeMilliseconds: UInt64
-    /// The layout's row of each seat, held here so that the hot path reaches it in one load.
-    let seatRow: [UInt32]
     let taken: SeatWords
     let sold: SeatWords
     let unsellable: SeatBitmap
@@ -33,10 +27,7 @@ final class ShowInventory: Sendable {
         self.id = id
         self.layout = layout
         self.rules = rules
-        forbidsSingleSeatGaps = rules.forbidsSingleSeatGaps
-        seatsPerHoldMax = rules.seatsPerHoldMax
         holdLifetimeMilliseconds = rules.holdLifetimeMax.wholeMillisecondsRoundedUp
-        seatRow = layout.seatRow
         if rules.distancingMask.isEmpty {
             unsellable = layout.blockedSeats
         } else {
@@ -52,27 +43,19 @@ final class ShowInventory: Sendable {
     }
 
     deinit {
-        let bits = blockCacheReference.load(0)
-        if bits != 0 { Self.reference(bits).release() }
+        blockCacheReference.reference(0, as: RowBlockCache.self)?.release()
         for words in [taken.words, sold.words, rowVersions, blockCacheReference] { words.deallocate() }
     }
 
     /// The show's block cache, made by the first caller that needs it.
     var blockCache: RowBlockCache {
-        let bits = blockCacheReference.loadAcquiring(0)
-        if bits != 0 { return Self.reference(bits).takeUnretainedValue() }
+        if let cache = blockCacheReference.reference(0, as: RowBlockCache.self) { return cache.takeUnretainedValue() }
         let made = Unmanaged.passRetained(RowBlockCache(rowCount: layout.rows.count))
-        let madeBits = UInt64(UInt(bitPattern: made.toOpaque()))
-        let (installed, winner) = blockCacheReference.compareExchange(0, expected: 0, desired: madeBits)
-        guard installed else {
-            made.release()
-            return Self.reference(winner).takeUnretainedValue()
+        guard blockCacheReference.compareExchange(0, expected: 0, desired: AtomicWords.bits(of: made)).exchanged else {
+            made.release()  // another thread installed one first
+            return blockCacheReference.reference(0, as: RowBlockCache.self)!.takeUnretainedValue()
         }
         return made.takeUnretainedValue()
-    }
-
-    private static func reference(_ bits: UInt64) -> Unmanaged<RowBlockCache> {
-        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: UInt(bits))!)
     }
 
     /// Takes all of the sorted `seats` or none; returns nil, or the lowest seat already taken.
@@ -94,7 +77,7 @@ final class ShowInventory: Sendable {
     private func bumpRowVersions(_ seats: Span<UInt32>) {
         var previousRow = -1
         for index in seats.indices {
-            let row = Int(seatRow[Int(seats[index])])
+            let row = Int(layout.seatRow[Int(seats[index])])
             if row != previousRow { rowVersions.increment(row) }
             previousRow = row
         }

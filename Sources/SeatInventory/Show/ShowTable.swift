@@ -3,10 +3,8 @@ import Synchronization
 /// Every show of the engine, by dense id, in a table allocated at start-up.
 ///
 /// Shows are found without a lock: each slot is an atomic word holding a reference's bit
-/// pattern, published once (0 until then). The table
-/// holds a strong reference to every show until it is deinitialized, so operations may use a
-/// show without retaining it, which keeps two threads on one hot show from contending on its
-/// reference count.
+/// pattern, published once (0 until then). The table holds a strong reference to every show
+/// until it is deinitialized, so operations may use a show unretained.
 final class ShowTable: Sendable {
     let capacity: Int
     private let slots: AtomicWords
@@ -20,13 +18,9 @@ final class ShowTable: Sendable {
 
     deinit {
         for index in 0..<slots.count {
-            Self.reference(slots.load(index))?.release()
+            slots.reference(index, as: ShowInventory.self)?.release()
         }
         slots.deallocate()
-    }
-
-    private static func reference(_ bits: UInt64) -> Unmanaged<ShowInventory>? {
-        UnsafeRawPointer(bitPattern: UInt(bits)).map { Unmanaged.fromOpaque($0) }
     }
 
     /// Creates the next show, or throws when `capacity` shows exist already.
@@ -34,8 +28,7 @@ final class ShowTable: Sendable {
         let created: ShowInventory? = nextID.withLock { next in
             guard Int(next) < capacity else { return nil }
             let show = makeShow(ShowID(rawValue: next))
-            let bits = UInt64(UInt(bitPattern: Unmanaged.passRetained(show).toOpaque()))
-            slots.storeReleasing(Int(next), bits)
+            slots.storeReleasing(Int(next), AtomicWords.bits(of: Unmanaged.passRetained(show)))
             next += 1
             return show
         }
@@ -43,10 +36,9 @@ final class ShowTable: Sendable {
         return created
     }
 
-    /// The show, unretained: it lives as long as the table, so callers keep it in an
-    /// `unowned(unsafe)` reference and pay no reference counting.
+    /// The show, unretained: it lives as long as the table.
     func show(_ id: ShowID) throws(InventoryError) -> Unmanaged<ShowInventory> {
-        guard Int(id.rawValue) < capacity, let show = Self.reference(slots.loadAcquiring(Int(id.rawValue))) else {
+        guard Int(id.rawValue) < capacity, let show = slots.reference(Int(id.rawValue), as: ShowInventory.self) else {
             throw .unknownShow(id)
         }
         return show
