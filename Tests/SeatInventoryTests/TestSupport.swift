@@ -46,13 +46,15 @@ enum Fixtures {
         seatsPerReservation: Int = 16,
         showsMax: Int = 64,
         idempotencyKeysMax: Int = 4096,
-        idempotencyWindow: Duration = .seconds(60)
+        idempotencyWindow: Duration = .seconds(60),
+        observer: (any SeatChangeObserver)? = nil
     ) -> InventoryEngine {
         try! InventoryEngine(
             configuration: InventoryConfiguration(
                 shardCount: shards, reservationsPerShard: reservationsPerShard,
                 seatsPerReservationMax: seatsPerReservation, showsMax: showsMax,
-                idempotencyKeysMax: idempotencyKeysMax, idempotencyWindow: idempotencyWindow))
+                idempotencyKeysMax: idempotencyKeysMax, idempotencyWindow: idempotencyWindow),
+            observer: observer)
     }
 
     static func seats(_ labels: String..., in layout: SeatLayout = cinema) -> [SeatIndex] {

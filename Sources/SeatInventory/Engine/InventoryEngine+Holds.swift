@@ -58,11 +58,13 @@ extension InventoryEngine {
             table.abandon(reservation)
             throw .ruleViolated(.noSingleSeatGap, seat: SeatIndex(stranded))
         }
+        let sequence = drawChangeNumber(show)  // nothing can fail from here on
         let lifetime = show.holdLifetimeMilliseconds
         let deadline = now.milliseconds + max(1, min(duration, lifetime))
         table.publishHold(
             reservation, show: show.id, seats: seats, deadline: deadline,
             lifetimeCap: now.milliseconds + lifetime)
+        report(.held, show.id, sequence, reservation, seats: seats)
         return Hold(id: HoldID(reservation), show: show.id, deadline: Timestamp(milliseconds: deadline))
     }
 }

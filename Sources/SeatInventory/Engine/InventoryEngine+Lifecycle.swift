@@ -25,10 +25,12 @@ extension InventoryEngine {
                 unowned(unsafe) let show = try liveShow(table.show(slot)).takeUnretainedValue()
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
+                let sequence = drawChangeNumber(show)
                 var buffer = SeatBuffer(repeating: 0)
                 let count = table.copySeats(slot, into: &buffer)
                 show.sold.setOwned(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
+                report(.confirmed, show.id, sequence, hold.reservation, seats: buffer.span.extracting(0..<count))
                 return BookingID(hold.reservation)
             }
         }
@@ -165,19 +167,27 @@ extension InventoryEngine {
 
     /// Ends a live hold or booking whose current state is `state`, freeing its seats; false when
     /// another transition moved the slot first.
-    func end(_ table: ReservationTable, _ slot: Int, from state: ReservationState, as phase: ReservationState.Phase) -> Bool {
+    func end(
+        _ table: ReservationTable,
+        _ slot: Int,
+        from state: ReservationState,
+        as phase: ReservationState.Phase
+    ) -> Bool {
         let ending = state.with(phase: phase, isBusy: true)
         guard table.transition(slot, from: state, to: ending) else { return false }
         guard let reserved = try? shows.show(table.show(slot)) else {
             preconditionFailure("reservation \(table.shard)/\(slot) names an unknown show")
         }
         unowned(unsafe) let show = reserved.takeUnretainedValue()
+        let sequence = drawChangeNumber(show)
         var buffer = SeatBuffer(repeating: 0)
         let count = table.copySeats(slot, into: &buffer)
         let seats = buffer.span.extracting(0..<count)
         if state.phase == .booked { show.sold.clearAll(seats) }
         show.free(seats)
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
+        let reservation = ReservationID(shard: table.shard, slot: slot, generation: state.generation)
+        report(SeatChange.Kind(ending: phase), show.id, sequence, reservation, seats: seats)
         return true
     }
 }

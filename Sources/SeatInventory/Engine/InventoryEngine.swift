@@ -9,11 +9,17 @@ public final class InventoryEngine: Sendable {
     let shows: ShowTable
     let shards: [ReservationTable]
     let ledger: IdempotencyLedger
+    /// Told of every seat change; without one, changes are not numbered at all.
+    let observer: (any SeatChangeObserver)?
 
     /// Allocates every table of `configuration` up front.
-    public init(configuration: InventoryConfiguration) throws(ConfigurationError) {
+    public init(
+        configuration: InventoryConfiguration,
+        observer: (any SeatChangeObserver)? = nil
+    ) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
+        self.observer = observer
         shows = ShowTable(capacity: configuration.showsMax)
         shards = (0..<configuration.shardCount).map { shard in
             ReservationTable(
@@ -57,6 +63,20 @@ public final class InventoryEngine: Sendable {
     /// The layout of a show.
     public func layout(of id: ShowID) throws(InventoryError) -> SeatLayout {
         try shows.show(id).takeUnretainedValue().layout
+    }
+
+    /// The show's next change number, drawn while the caller owns the seats it changes (see
+    /// ``SeatChange``); 0 when nobody observes.
+    func drawChangeNumber(_ show: ShowInventory) -> UInt64 {
+        guard observer != nil else { return 0 }
+        // Relaxed is enough: the seat words' release and acquire order two changes of one seat,
+        // and so the draws made on either side of them.
+        return show.changeSequence.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Tells the observer of a change whose number `sequence` was drawn and whose effect is now visible.
+    func report(_ kind: SeatChange.Kind, _ show: ShowID, _ sequence: UInt64, _ reservation: ReservationID, seats: Span<UInt32>) {
+        observer?.seatsChanged(SeatChange(kind: kind, show: show, sequence: sequence, reservation: reservation), seats: seats)
     }
 
     func shard(of show: ShowID) -> ReservationTable {

@@ -22,6 +22,8 @@ final class ShowInventory: Sendable {
     /// idle shows never pay for it.
     private let blockCacheReference = AtomicWords(count: 1)
     let isCancelled = Atomic<Bool>(false)
+    /// The last ``SeatChange/sequence`` drawn; only counts while the engine has an observer.
+    let changeSequence = Atomic<UInt64>(0)
 
     init(id: ShowID, layout: SeatLayout, rules: ShowRules) {
         self.id = id
