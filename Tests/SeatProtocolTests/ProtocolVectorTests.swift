@@ -1,0 +1,189 @@
+import Foundation
+import NIOCore
+import NIOTestUtils
+import SeatProtocol
+import Testing
+
+/// The files in `Protocol/vectors/`: every message in both directions and the malformed frames.
+@Suite struct ProtocolVectorTests {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/vectors")
+
+    struct Vector {
+        let name: String
+        let wire: ByteBuffer
+        let object: [String: Any]
+    }
+
+    static func load(_ file: String) throws -> [Vector] {
+        let data = try Data(contentsOf: directory.appendingPathComponent(file))
+        let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        return try entries.map { entry in
+            let hex = try #require(entry["wire"] as? String)
+            let bytes = try #require(Data(hex: hex), "\(entry["name"] ?? "?"): wire is not hex")
+            return Vector(name: entry["name"] as? String ?? "?", wire: ByteBuffer(bytes: bytes), object: entry)
+        }
+    }
+
+    /// Cuts exactly one frame out of `wire`.
+    static func onlyFrame(_ wire: ByteBuffer) throws -> Frame {
+        var buffer = wire
+        var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
+        let frame = try #require(try decoder.nextFrame(from: &buffer))
+        #expect(buffer.readableBytes == 0)
+        return frame
+    }
+
+    static func same(_ lhs: Any, _ rhs: Any?) -> Bool {
+        guard let rhs else { return false }
+        return NSDictionary(dictionary: ["v": lhs]).isEqual(to: ["v": rhs])
+    }
+
+    @Test func theHeaderIsSixteenBytes() {
+        var buffer = ByteBuffer()
+        buffer.writeFrame(FrameHeader(opcode: .ping, requestID: 2), payload: ByteBuffer())
+        #expect(FrameHeader.size == 16)
+        #expect(buffer.readableBytes == FrameHeader.size)
+        #expect(buffer.hex == "53540100000200000000000200000000")
+    }
+
+    @Test func everyRequestDecodesAndEncodesBackToItsBytes() throws {
+        let vectors = try Self.load("requests.json")
+        #expect(vectors.count == VectorCatalog.requests.count)
+        for vector in vectors {
+            let frame = try Self.onlyFrame(vector.wire)
+            var payload = frame.payload
+            let request = try #require(try Request.decode(opcode: frame.header.opcode, payload: &payload), "\(vector.name)")
+            #expect(Self.same(headerJSON(frame.header), vector.object["header"]), "\(vector.name)")
+            #expect(Self.same(jsonValue(request), vector.object["decoded"]), "\(vector.name)")
+            var encoded = ByteBuffer()
+            encoded.writeFrame(frame.header) { request.encodePayload(into: &$0) }
+            #expect(encoded == vector.wire, "\(vector.name)")
+        }
+    }
+
+    @Test func everyResponseDecodesAndEncodesBackToItsBytes() throws {
+        let vectors = try Self.load("responses.json")
+        #expect(vectors.count == VectorCatalog.responses.count)
+        for vector in vectors {
+            let frame = try Self.onlyFrame(vector.wire)
+            #expect(frame.header.flags == .response)
+            let batchOpcodes = (vector.object["batchOpcodes"] as? [Int] ?? []).map { Opcode(rawValue: UInt16($0)) }
+            var payload = frame.payload
+            let response = try Response.decode(opcode: frame.header.opcode, payload: &payload, batchOpcodes: batchOpcodes)
+            #expect(Self.same(headerJSON(frame.header), vector.object["header"]), "\(vector.name)")
+            #expect(Self.same(jsonValue(response), vector.object["decoded"]), "\(vector.name)")
+            var encoded = ByteBuffer()
+            encoded.writeFrame(frame.header) { response.encodePayload(into: &$0) }
+            #expect(encoded == vector.wire, "\(vector.name)")
+        }
+    }
+
+    @Test func eventsAndErrorsDecodeAndEncodeBackToTheirBytes() throws {
+        for vector in try Self.load("events.json") + Self.load("errors.json") {
+            let frame = try Self.onlyFrame(vector.wire)
+            var payload = frame.payload
+            var encoded = ByteBuffer()
+            if frame.header.flags.contains(.event) {
+                let event = try SeatEvent.decode(from: &payload)
+                #expect(frame.header.opcode == .event && frame.header.requestID == 0)
+                #expect(Self.same(jsonValue(event), vector.object["decoded"]), "\(vector.name)")
+                encoded.writeFrame(frame.header) { event.encodePayload(into: &$0) }
+            } else {
+                #expect(frame.header.flags == [.response, .error], "\(vector.name)")
+                let error = try ErrorReply.decode(from: &payload)
+                #expect(Self.same(jsonValue(error), vector.object["decoded"]), "\(vector.name)")
+                encoded.writeFrame(frame.header) { error.encode(into: &$0) }
+            }
+            #expect(encoded == vector.wire, "\(vector.name)")
+        }
+    }
+
+    /// Each malformed frame, fed through the decoder and the state machine exactly as the
+    /// server does, gets its documented error, and the connection closes when the code says so.
+    @Test func everyMalformedFrameGetsItsError() throws {
+        let vectors = try Self.load("malformed.json")
+        #expect(vectors.count == VectorCatalog.malformed.count)
+        for vector in vectors {
+            let expected = try #require(vector.object["error"] as? String)
+            let closes = try #require(vector.object["closes"] as? Bool)
+            var machine = ServerConnectionStateMachine(keyring: APIKeyring([VectorCatalog.agentKey: .agent]))
+            var decoder = FrameDecoder()
+            var wire = ByteBuffer()
+            if vector.object["afterHello"] as? Bool == true {
+                wire.writeFrame(FrameHeader(opcode: .hello, requestID: 1)) {
+                    Request.hello(Hello(apiKey: VectorCatalog.agentKey, clientName: "vectors")).encodePayload(into: &$0)
+                }
+            }
+            wire.writeImmutableBuffer(vector.wire)
+            var refusal: ErrorReply?
+            do {
+                while let frame = try decoder.nextFrame(from: &wire) {
+                    switch machine.frameReceived(frame) {
+                    case .refuse(let error, _, _): refusal = error
+                    case .acceptHello, .execute, .ignore, .close: continue
+                    }
+                }
+            } catch {
+                if case .refuse(let error, _, _) = machine.framingFailed(error) { refusal = error }
+            }
+            #expect(refusal?.code.description == expected, "\(vector.name)")
+            #expect(refusal?.code.closesConnection == closes, "\(vector.name)")
+            #expect((machine.state == .closing) == closes, "\(vector.name)")
+        }
+    }
+
+    /// Every request vector, cut by ``FrameDecoder`` however the bytes arrive: one at a time,
+    /// all at once, frame by frame.
+    @Test func theDecoderPassesTheVerifier() throws {
+        let frames = try Self.load("requests.json") + Self.load("responses.json") + Self.load("events.json")
+        let pairs = try frames.map { ($0.wire, [try Self.onlyFrame($0.wire)]) }
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) {
+            FrameDecoder(firstFramePayloadBytesMax: nil)
+        }
+    }
+
+    /// Writes the vector files from ``VectorCatalog``; run with `SEAT_WRITE_VECTORS=1` after a
+    /// deliberate protocol change, then review the difference.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SEAT_WRITE_VECTORS"] == "1"))
+    func writeVectors() throws {
+        func frame(_ header: FrameHeader, _ write: (inout ByteBuffer) -> Void) -> (FrameHeader, String) {
+            var buffer = ByteBuffer()
+            buffer.writeFrame(header, writePayload: write)
+            var written = header
+            written.payloadLength = UInt32(buffer.readableBytes - FrameHeader.size)
+            return (written, buffer.hex)
+        }
+        func save(_ name: String, _ entries: [[String: Any]]) throws {
+            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: Self.directory.appendingPathComponent(name))
+        }
+        try save("requests.json", VectorCatalog.requests.map { name, id, request in
+            let (header, hex) = frame(FrameHeader(opcode: request.opcode, requestID: id)) { request.encodePayload(into: &$0) }
+            return ["name": name, "wire": hex, "header": headerJSON(header), "decoded": jsonValue(request)]
+        })
+        try save("responses.json", VectorCatalog.responses.map { name, id, opcode, batchOpcodes, response in
+            let (header, hex) = frame(FrameHeader(flags: .response, opcode: opcode, requestID: id)) {
+                response.encodePayload(into: &$0)
+            }
+            var entry: [String: Any] = ["name": name, "wire": hex, "header": headerJSON(header), "decoded": jsonValue(response)]
+            if !batchOpcodes.isEmpty { entry["batchOpcodes"] = batchOpcodes.map { Int($0.rawValue) } }
+            return entry
+        })
+        let event = VectorCatalog.event
+        let (eventHeader, eventHex) = frame(FrameHeader(flags: .event, opcode: .event, requestID: 0)) {
+            event.encodePayload(into: &$0)
+        }
+        try save("events.json", [["name": "seats held", "wire": eventHex, "header": headerJSON(eventHeader), "decoded": jsonValue(event)]])
+        try save("errors.json", VectorCatalog.errors.map { name, id, opcode, error in
+            let (header, hex) = frame(FrameHeader(flags: [.response, .error], opcode: opcode, requestID: id)) {
+                error.encode(into: &$0)
+            }
+            return ["name": name, "wire": hex, "header": headerJSON(header), "decoded": jsonValue(error)]
+        })
+        try save("malformed.json", VectorCatalog.malformed.map { name, hex, afterHello, error in
+            ["name": name, "wire": hex, "afterHello": afterHello, "error": error.description, "closes": error.closesConnection]
+        })
+    }
+}

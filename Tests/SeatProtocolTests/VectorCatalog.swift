@@ -1,0 +1,128 @@
+import NIOCore
+import SeatProtocol
+
+/// The messages the vector files were written from (`SEAT_WRITE_VECTORS=1`). Once written, the
+/// files are the reference: the tests decode their bytes and re-encode what they decoded.
+enum VectorCatalog {
+    static let key = WireIdempotencyKey(high: 0x0123_4567_89ab_cdef, low: 0x0fed_cba9_8765_4321)
+    static let hold: UInt64 = 0x0000_0400_0003_0001
+    static let booking: UInt64 = hold | (1 << 63)
+
+    static let requests: [(name: String, requestID: UInt32, request: Request)] = [
+        ("hello", 1, .hello(Hello(apiKey: "box-office-key", clientName: "box office 3"))),
+        ("ping", 2, .ping(token: 0xfeed)),
+        ("stats", 3, .stats),
+        ("hold two seats", 7, .hold(HoldRequest(show: 3, holdMilliseconds: 600_000, seats: [17, 18]))),
+        ("hold with an idempotency key", 8, .hold(HoldRequest(show: 3, holdMilliseconds: 60_000, idempotencyKey: key, seats: [40]))),
+        ("best available, any seat", 9, .holdBestAvailable(BestAvailableHoldRequest(show: 3, holdMilliseconds: 600_000, count: 4))),
+        (
+            "best available, premium, accessible", 10,
+            .holdBestAvailable(
+                BestAvailableHoldRequest(
+                    show: 3, holdMilliseconds: 600_000, count: 2, accessible: true, category: "premium", section: "stalls"))
+        ),
+        ("confirm", 11, .confirm(ReservationCommand(id: hold, idempotencyKey: key))),
+        ("release", 12, .release(ReservationCommand(id: hold))),
+        ("extend", 13, .extend(ExtendRequest(hold: hold, holdMilliseconds: 300_000))),
+        ("cancel booking", 14, .cancelBooking(ReservationCommand(id: booking))),
+        ("reservation", 15, .reservation(id: booking)),
+        ("availability", 16, .availability(show: 3)),
+        ("list shows", 17, .listShows),
+        ("layout", 18, .layout(1)),
+        ("define layout", 19, .defineLayout(json: Array(#"{"id":"tiny","name":"Tiny","categories":[],"sections":[]}"#.utf8))),
+        (
+            "create show", 20,
+            .createShow(
+                CreateShowRequest(
+                    layout: 1, seatsPerHoldMax: 10, holdLifetimeSeconds: 900, forbidsSingleSeatGaps: true,
+                    distancing: [5, 6]))
+        ),
+        ("cancel show", 21, .cancelShow(3)),
+        ("subscribe", 22, .subscribe(show: 3)),
+        ("unsubscribe", 23, .unsubscribe(show: 3)),
+        (
+            "batch", 24,
+            .batch(
+                BatchRequest(
+                    isAtomic: false,
+                    operations: [.confirm(ReservationCommand(id: hold)), .availability(show: 3)]))
+        ),
+        (
+            "atomic batch across shows", 25,
+            .batch(
+                BatchRequest(
+                    isAtomic: true,
+                    operations: [
+                        .hold(HoldRequest(show: 3, holdMilliseconds: 600_000, seats: [17, 18])),
+                        .hold(HoldRequest(show: 4, holdMilliseconds: 600_000, seats: [17, 18])),
+                    ]))
+        ),
+    ]
+
+    static let responses: [(name: String, requestID: UInt32, opcode: Opcode, batchOpcodes: [Opcode], response: Response)] = [
+        ("hello", 1, .hello, [], .hello(HelloReply(version: 1, role: .agent, serverTimeMilliseconds: 1_795_000_000_000))),
+        ("pong", 2, .ping, [], .pong(token: 0xfeed, serverTimeMilliseconds: 1_795_000_000_000)),
+        ("stats", 3, .stats, [], .stats([Statistic(name: "holds", value: 12), Statistic(name: "connections", value: 2)])),
+        ("held", 7, .hold, [], .held(HoldReply(hold: hold, deadlineMilliseconds: 1_795_000_600_000, seats: [17, 18]))),
+        ("booked", 11, .confirm, [], .booked(booking: booking)),
+        ("released", 12, .release, [], .done),
+        ("extended", 13, .extend, [], .extended(deadlineMilliseconds: 1_795_000_900_000)),
+        (
+            "reservation", 15, .reservation, [],
+            .reservation(ReservationReply(show: 3, status: .booked, deadlineMilliseconds: 0, seats: [17, 18]))
+        ),
+        (
+            "availability", 16, .availability, [],
+            .availability(
+                AvailabilityReply(
+                    show: 3, isCancelled: false, seatCount: 70,
+                    counts: WireSeatCounts(free: 66, held: 1, sold: 2, blocked: 1),
+                    categories: [
+                        .init(id: "standard", counts: WireSeatCounts(free: 50, held: 1, sold: 2, blocked: 1)),
+                        .init(id: "premium", counts: WireSeatCounts(free: 16, held: 0, sold: 0, blocked: 0)),
+                    ],
+                    taken: [0x0000_0000_0007_0001, 0], sold: [0x0000_0000_0006_0000, 0], blocked: [1, 0]))
+        ),
+        ("shows", 17, .listShows, [], .shows([ShowSummary(show: 3, layout: 1, isCancelled: false, seatCount: 300)])),
+        ("layout", 18, .layout, [], .layout(id: 1, json: Array(#"{"id":"tiny"}"#.utf8))),
+        ("layout defined", 19, .defineLayout, [], .layoutDefined(layout: 2, seatCount: 300)),
+        ("show created", 20, .createShow, [], .showCreated(show: 4)),
+        ("subscribed", 22, .subscribe, [], .subscribed(show: 3, nextSequence: 41)),
+        (
+            "batch", 24, .batch, [.confirm, .release],
+            .batch([
+                .success(.booked(booking: booking)),
+                .failure(ErrorReply(.holdExpired, detail: hold, message: "hold expired")),
+            ])
+        ),
+    ]
+
+    static let event = SeatEvent(show: 3, sequence: 41, kind: .held, hold: hold, seats: [17, 18])
+
+    static let errors: [(name: String, requestID: UInt32, opcode: Opcode, error: ErrorReply)] = [
+        ("seat unavailable", 7, .hold, ErrorReply(.seatUnavailable, detail: 17, secondDetail: 1, message: "seat #17 is held")),
+        ("hold expired", 11, .confirm, ErrorReply(.holdExpired, detail: hold, message: "hold expired")),
+        ("too many in flight", 300, .hold, ErrorReply(.tooManyInFlight, detail: 256, message: "more than 256 requests in flight")),
+        ("authentication failed", 1, .hello, ErrorReply(.authenticationFailed, message: "unknown API key")),
+    ]
+
+    /// Frames the server must refuse: hex, whether a valid HELLO goes first, and the error.
+    static let malformed: [(name: String, hex: String, afterHello: Bool, error: ErrorCode)] = [
+        ("wrong magic", "4854545020312e310d0a0d0a00000000", false, .malformedFrame),
+        ("reserved field not zero", "5354010000020001000000050000000800000000000000ff", true, .malformedFrame),
+        ("payload longer than the limit", "53540100010100000000000700800001", true, .frameTooLarge),
+        ("hello too large for a first frame", "5354010000010000000000010000ffff", false, .frameTooLarge),
+        ("request before hello", "53540100000200000000000200000008000000000000feed", false, .notAuthenticated),
+        ("wrong api key", "5354010000010000000000010000000b0101000577726f6e670000", false, .authenticationFailed),
+        ("no common version", "5354010000010000000000010000000c02030006736563726574000000", false, .unsupportedVersion),
+        ("unknown opcode", "53540100777700000000000900000000", true, .unknownOpcode),
+        ("unknown flag", "53540180000200000000000a00000008000000000000feed", true, .unsupportedFlags),
+        ("truncated payload", "53540100010100000000000700000006000000030000", true, .malformedPayload),
+        ("trailing bytes", "5354010000020000000000020000000a000000000000feed0000", true, .malformedPayload),
+        ("seat count beyond the limit", "5354010001010000000000070000003e" + "00000003000927c0" + String(repeating: "00", count: 16) + "ffff" + String(repeating: "00", count: 36), true, .malformedPayload),
+        ("second hello", "53540100000100000000000100000011010100066167656e74310005746f6f6c73", true, .alreadyAuthenticated),
+        ("admin request from an agent", "53540100030300000000000c0000000400000003", true, .forbidden),
+    ]
+
+    static let agentKey = "agent1"
+}
