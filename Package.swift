@@ -10,17 +10,51 @@ let package = Package(
     products: [
         .library(name: "SeatInventory", targets: ["SeatInventory"]),
         .library(name: "SeatProtocol", targets: ["SeatProtocol"]),
+        .library(name: "SeatServer", targets: ["SeatServer"]),
+        .library(name: "SeatClient", targets: ["SeatClient"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
+        .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seat-demo", targets: ["seat-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .target(name: "SeatInventory", swiftSettings: internalChecks),
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "SeatServer",
+            dependencies: [
+                "SeatInventory", "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "SeatClient",
+            dependencies: [
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .target(name: "SeatSamples", dependencies: ["SeatInventory"]),
         .executableTarget(name: "seat-demo", dependencies: ["SeatInventory", "SeatSamples"]),
+        .executableTarget(
+            name: "seatd",
+            dependencies: [
+                "SeatInventory", "SeatProtocol", "SeatServer", "SeatSamples",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),
         .testTarget(
             name: "SeatProtocolTests",
@@ -28,6 +62,14 @@ let package = Package(
                 "SeatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "SeatServerTests",
+            dependencies: [
+                "SeatServer", "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ],
     swiftLanguageModes: [.v6]

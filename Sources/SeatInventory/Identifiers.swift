@@ -76,7 +76,8 @@ public struct ReservationID: Hashable, Sendable {
 public struct HoldID: Hashable, Sendable, CustomStringConvertible {
     public let reservation: ReservationID
 
-    init(_ reservation: ReservationID) { self.reservation = reservation }
+    /// The hold of a reservation, as a ``SeatChange`` names it.
+    public init(_ reservation: ReservationID) { self.reservation = reservation }
 
     /// The 64-bit form clients carry; ``init(rawValue:)`` reverses it.
     public var rawValue: UInt64 { reservation.packed }

@@ -1,0 +1,116 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SeatProtocol
+
+/// One authenticated connection to a seat server. Calls from any number of tasks are pipelined
+/// on it, up to the server's in-flight limit; beyond that they wait their turn here rather than
+/// be refused by the server.
+public final class SeatConnection: Sendable {
+    public let hello: HelloReply
+    /// Seat events of the shows this connection subscribed to, in the order they arrived.
+    public let events: AsyncStream<SeatEvent>
+    private let channel: Channel
+    private let eventSink: AsyncStream<SeatEvent>.Continuation
+    private let permits: NIOLockedValueBox<Permits>
+
+    private struct Permits {
+        var available: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private init(channel: Channel, hello: HelloReply, events: AsyncStream<SeatEvent>, eventSink: AsyncStream<SeatEvent>.Continuation) {
+        self.channel = channel
+        self.hello = hello
+        self.events = events
+        self.eventSink = eventSink
+        permits = NIOLockedValueBox(Permits(available: max(1, Int(hello.inFlightRequestsMax))))
+    }
+
+    /// Connects and says HELLO with `apiKey`.
+    public static func connect(
+        host: String,
+        port: Int,
+        apiKey: String,
+        clientName: String = "SeatClient",
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(SeatClientError) -> SeatConnection {
+        let (events, eventSink) = AsyncStream.makeStream(of: SeatEvent.self, bufferingPolicy: .bufferingNewest(65_536))
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
+                            ClientHandler(onEvent: { eventSink.yield($0) }),
+                        ])
+                    }
+                }
+                .connect(host: host, port: port)
+                .get()
+        } catch {
+            throw .connectFailed("\(host):\(port): \(error)")
+        }
+        channel.closeFuture.whenComplete { _ in eventSink.finish() }
+        let response = try await send(.hello(Hello(apiKey: apiKey, clientName: clientName)), on: channel)
+        guard case .hello(let hello) = response else {
+            channel.close(promise: nil)
+            throw .unexpectedResponse("HELLO answered with \(response)")
+        }
+        return SeatConnection(channel: channel, hello: hello, events: events, eventSink: eventSink)
+    }
+
+    /// Sends `request` and waits for its answer.
+    public func send(_ request: Request) async throws(SeatClientError) -> Response {
+        await acquirePermit()
+        defer { releasePermit() }
+        return try await Self.send(request, on: channel)
+    }
+
+    private static func send(_ request: Request, on channel: Channel) async throws(SeatClientError) -> Response {
+        let promise = channel.eventLoop.makePromise(of: Response.self)
+        channel.writeAndFlush(OutgoingRequest(request: request, promise: promise)).whenFailure { error in
+            promise.fail(SeatClientError.connectionClosed)
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as SeatClientError {
+            throw error
+        } catch {
+            throw .connectionClosed
+        }
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    public func close() async {
+        try? await channel.close()
+    }
+
+    private func acquirePermit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = permits.withLockedValue { permits in
+                guard permits.available > 0 else {
+                    permits.waiting.append(continuation)
+                    return false
+                }
+                permits.available -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    private func releasePermit() {
+        let next = permits.withLockedValue { permits in
+            guard !permits.waiting.isEmpty else {
+                permits.available += 1
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            return permits.waiting.removeFirst()  // the permit passes straight to the next waiter
+        }
+        next?.resume()
+    }
+}

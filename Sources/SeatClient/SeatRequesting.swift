@@ -1,0 +1,138 @@
+import SeatProtocol
+
+/// Anything that can send a request and await its answer: a ``SeatClient`` pool or one
+/// ``SeatConnection``. The typed operations below are written once for both.
+public protocol SeatRequesting: Sendable {
+    func send(_ request: Request) async throws(SeatClientError) -> Response
+}
+
+extension SeatClient: SeatRequesting {}
+extension SeatConnection: SeatRequesting {}
+
+extension SeatRequesting {
+    public func ping(token: UInt64 = 0) async throws(SeatClientError) -> UInt64 {
+        guard case .pong(let echoed, _) = try await send(.ping(token: token)) else { throw mismatch(.ping) }
+        return echoed
+    }
+
+    public func stats() async throws(SeatClientError) -> [Statistic] {
+        guard case .stats(let statistics) = try await send(.stats) else { throw mismatch(.stats) }
+        return statistics
+    }
+
+    public func hold(
+        _ seats: [UInt32],
+        show: UInt32,
+        for duration: Duration,
+        idempotencyKey: WireIdempotencyKey = .none
+    ) async throws(SeatClientError) -> HoldReply {
+        let request = HoldRequest(
+            show: show, holdMilliseconds: milliseconds(duration), idempotencyKey: idempotencyKey, seats: seats)
+        guard case .held(let reply) = try await send(.hold(request)) else { throw mismatch(.hold) }
+        return reply
+    }
+
+    public func holdBestAvailable(_ request: BestAvailableHoldRequest) async throws(SeatClientError) -> HoldReply {
+        guard case .held(let reply) = try await send(.holdBestAvailable(request)) else {
+            throw mismatch(.holdBestAvailable)
+        }
+        return reply
+    }
+
+    /// Confirms a hold; returns the booking id.
+    public func confirm(_ hold: UInt64, idempotencyKey: WireIdempotencyKey = .none) async throws(SeatClientError) -> UInt64 {
+        guard case .booked(let booking) = try await send(.confirm(ReservationCommand(id: hold, idempotencyKey: idempotencyKey)))
+        else { throw mismatch(.confirm) }
+        return booking
+    }
+
+    public func release(_ hold: UInt64, idempotencyKey: WireIdempotencyKey = .none) async throws(SeatClientError) {
+        guard case .done = try await send(.release(ReservationCommand(id: hold, idempotencyKey: idempotencyKey))) else {
+            throw mismatch(.release)
+        }
+    }
+
+    /// Extends a hold; returns its deadline in Unix milliseconds.
+    public func extend(_ hold: UInt64, by duration: Duration) async throws(SeatClientError) -> UInt64 {
+        let request = ExtendRequest(hold: hold, holdMilliseconds: milliseconds(duration))
+        guard case .extended(let deadline) = try await send(.extend(request)) else { throw mismatch(.extend) }
+        return deadline
+    }
+
+    public func cancelBooking(_ booking: UInt64, idempotencyKey: WireIdempotencyKey = .none) async throws(SeatClientError) {
+        let command = ReservationCommand(id: booking, idempotencyKey: idempotencyKey)
+        guard case .done = try await send(.cancelBooking(command)) else { throw mismatch(.cancelBooking) }
+    }
+
+    public func reservation(_ id: UInt64) async throws(SeatClientError) -> ReservationReply {
+        guard case .reservation(let reply) = try await send(.reservation(id: id)) else { throw mismatch(.reservation) }
+        return reply
+    }
+
+    public func availability(show: UInt32) async throws(SeatClientError) -> AvailabilityReply {
+        guard case .availability(let reply) = try await send(.availability(show: show)) else {
+            throw mismatch(.availability)
+        }
+        return reply
+    }
+
+    public func shows() async throws(SeatClientError) -> [ShowSummary] {
+        guard case .shows(let shows) = try await send(.listShows) else { throw mismatch(.listShows) }
+        return shows
+    }
+
+    /// A layout document's JSON, as it was defined.
+    public func layout(_ id: UInt32) async throws(SeatClientError) -> [UInt8] {
+        guard case .layout(_, let json) = try await send(.layout(id)) else { throw mismatch(.layout) }
+        return json
+    }
+
+    /// Defines a layout from its JSON document; returns its id and seat count.
+    public func defineLayout(json: [UInt8]) async throws(SeatClientError) -> (layout: UInt32, seatCount: UInt32) {
+        guard case .layoutDefined(let layout, let seatCount) = try await send(.defineLayout(json: json)) else {
+            throw mismatch(.defineLayout)
+        }
+        return (layout, seatCount)
+    }
+
+    public func createShow(_ request: CreateShowRequest) async throws(SeatClientError) -> UInt32 {
+        guard case .showCreated(let show) = try await send(.createShow(request)) else { throw mismatch(.createShow) }
+        return show
+    }
+
+    public func cancelShow(_ show: UInt32) async throws(SeatClientError) {
+        guard case .done = try await send(.cancelShow(show)) else { throw mismatch(.cancelShow) }
+    }
+
+    public func batch(_ operations: [Request], atomic: Bool = false) async throws(SeatClientError) -> [BatchResult] {
+        guard case .batch(let results) = try await send(.batch(BatchRequest(isAtomic: atomic, operations: operations)))
+        else { throw mismatch(.batch) }
+        return results
+    }
+
+    private func milliseconds(_ duration: Duration) -> UInt32 {
+        let (seconds, attoseconds) = duration.components
+        return UInt32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+
+    private func mismatch(_ opcode: Opcode) -> SeatClientError {
+        .unexpectedResponse("\(opcode) answered with another kind of reply")
+    }
+}
+
+extension SeatConnection {
+    /// Subscribes this connection to a show's seat events (see ``events``); returns the
+    /// sequence number the first event will carry.
+    public func subscribe(show: UInt32) async throws(SeatClientError) -> UInt64 {
+        guard case .subscribed(_, let next) = try await send(.subscribe(show: show)) else {
+            throw .unexpectedResponse("SUBSCRIBE answered with another kind of reply")
+        }
+        return next
+    }
+
+    public func unsubscribe(show: UInt32) async throws(SeatClientError) {
+        guard case .done = try await send(.unsubscribe(show: show)) else {
+            throw .unexpectedResponse("UNSUBSCRIBE answered with another kind of reply")
+        }
+    }
+}

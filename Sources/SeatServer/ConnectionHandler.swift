@@ -1,0 +1,172 @@
+import Logging
+import NIOCore
+import SeatProtocol
+
+/// One client connection: feeds frames to its ``ServerConnectionStateMachine`` and runs the
+/// actions it returns.
+///
+/// Responses to one read's worth of pipelined requests are gathered in one buffer and written
+/// with one flush when the read is done. `BackPressureHandler`, ahead of this handler, stops
+/// reading while the peer is not taking its responses, so the buffer stays bounded.
+final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private var machine: ServerConnectionStateMachine
+    private let service: SeatService
+    private let feeds: ShowFeeds
+    private let progress: FrameProgress
+    private var logger: Logger
+    private var output = ByteBuffer()
+    private var subscriptions: Set<UInt32> = []
+    private var closeAfterFlush = false
+
+    init(
+        machine: ServerConnectionStateMachine,
+        service: SeatService,
+        feeds: ShowFeeds,
+        progress: FrameProgress,
+        logger: Logger
+    ) {
+        self.machine = machine
+        self.service = service
+        self.feeds = feeds
+        self.progress = progress
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
+        service.statistics.add(.connectionsAccepted)
+        service.statistics.add(.connectionsOpen)
+        logger.debug("connection opened")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for show in subscriptions { feeds.unsubscribe(context.channel, from: show) }
+        subscriptions.removeAll()
+        service.statistics.add(.connectionsOpen, -1)
+        logger.debug("connection closed")
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        run(machine.frameReceived(frame), context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let framing = error as? FrameError {
+            logger.notice("unreadable frame", metadata: ["error": "\(framing)"])
+            run(machine.framingFailed(framing), context: context)
+            flush(context: context)
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            run(machine.readTimedOut(hasPartialFrame: progress.hasPartialFrame), context: context)
+            flush(context: context)
+        case is DrainEvent:
+            machine.drain()
+            closeAfterFlush = true
+            flush(context: context)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func run(_ action: ServerConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .acceptHello(let requestID, let version, let role):
+            logger[metadataKey: "role"] = "\(role)"
+            logger.debug("authenticated")
+            let reply = HelloReply(version: version, role: role, serverTimeMilliseconds: service.clock.nowUnixMilliseconds)
+            append(.hello(reply), opcode: .hello, requestID: requestID)
+        case .execute(let request, let requestID):
+            service.statistics.add(.requests)
+            switch request {
+            case .subscribe(let show):
+                subscribe(to: show, requestID: requestID, context: context)
+            case .unsubscribe(let show):
+                feeds.unsubscribe(context.channel, from: show)
+                subscriptions.remove(show)
+                append(.done, opcode: .unsubscribe, requestID: requestID)
+            default:
+                switch service.execute(request) {
+                case .success(let response): append(response, opcode: request.opcode, requestID: requestID)
+                case .failure(let error): refuse(error, opcode: request.opcode, requestID: requestID)
+                }
+            }
+        case .refuse(let error, let opcode, let requestID):
+            refuse(error, opcode: opcode, requestID: requestID)
+            if error.code.closesConnection {
+                logger.notice("closing connection", metadata: ["error": "\(error)"])
+                closeAfterFlush = true
+            }
+        case .ignore:
+            break
+        case .close:
+            closeAfterFlush = true
+        }
+    }
+
+    private func subscribe(to show: UInt32, requestID: UInt32, context: ChannelHandlerContext) {
+        guard (try? service.engine.layout(of: .init(rawValue: show))) != nil else {
+            refuse(ErrorReply(.unknownShow, detail: UInt64(show), message: "unknown show \(show)"), opcode: .subscribe, requestID: requestID)
+            return
+        }
+        guard subscriptions.contains(show) || subscriptions.count < ProtocolLimits.subscriptionsPerConnectionMax else {
+            let limit = ProtocolLimits.subscriptionsPerConnectionMax
+            refuse(
+                ErrorReply(.subscriptionLimit, detail: UInt64(limit), message: "at most \(limit) subscriptions per connection"),
+                opcode: .subscribe, requestID: requestID)
+            return
+        }
+        subscriptions.insert(show)
+        let next = feeds.subscribe(context.channel, to: show)
+        append(.subscribed(show: show, nextSequence: next), opcode: .subscribe, requestID: requestID)
+        // Out now: events are queued behind this point on the event loop, so the reply goes first.
+        flush(context: context)
+    }
+
+    private func append(_ response: Response, opcode: Opcode, requestID: UInt32) {
+        output.writeFrame(FrameHeader(flags: .response, opcode: opcode, requestID: requestID)) {
+            response.encodePayload(into: &$0)
+        }
+    }
+
+    private func refuse(_ error: ErrorReply, opcode: Opcode, requestID: UInt32) {
+        service.statistics.add(.refusals)
+        output.writeFrame(FrameHeader(flags: [.response, .error], opcode: opcode, requestID: requestID)) {
+            error.encode(into: &$0)
+        }
+    }
+
+    private func flush(context: ChannelHandlerContext) {
+        let written = output
+        output = context.channel.allocator.buffer(capacity: 0)
+        machine.flushed()
+        guard closeAfterFlush else {
+            if written.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(written), promise: nil) }
+            return
+        }
+        closeAfterFlush = false
+        // Closing at once would drop whatever the socket has not taken yet: close once it has.
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(written)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// Sent down every connection's pipeline when the server starts shutting down.
+struct DrainEvent: Sendable {}

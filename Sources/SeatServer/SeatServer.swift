@@ -1,0 +1,139 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SeatInventory
+import SeatProtocol
+import ServiceLifecycle
+
+/// How a ``SeatServer`` listens and behaves.
+public struct SeatServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (see ``SeatServer/localPort``).
+    public var port = 7400
+    public var keyring: APIKeyring
+    public var inFlightRequestsMax = ProtocolLimits.inFlightRequestsMax
+    /// A connection must complete its HELLO, and a started frame must complete, within this.
+    public var readTimeout: TimeAmount = .seconds(10)
+    /// How often holds past their deadline are swept; operations on a late hold expire it anyway.
+    public var expirySweepInterval: TimeAmount = .milliseconds(250)
+    /// How long a shutdown waits for connections to answer what they received.
+    public var drainTimeout: TimeAmount = .seconds(5)
+
+    public init(keyring: APIKeyring) {
+        self.keyring = keyring
+    }
+}
+
+/// The seat inventory on a TCP port: accepts connections, runs their requests on the event
+/// loops (engine operations take microseconds and never block), pushes seat events to
+/// subscribers and sweeps expired holds.
+public final class SeatServer: Service, Sendable {
+    public let configuration: SeatServerConfiguration
+    public let service: SeatService
+    public let feeds: ShowFeeds
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var listener: Channel?
+        var connections: [ObjectIdentifier: Channel] = [:]
+        var sweeper: RepeatedTask?
+    }
+
+    public init(
+        configuration: SeatServerConfiguration,
+        service: SeatService,
+        feeds: ShowFeeds,
+        group: EventLoopGroup,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.service = service
+        self.feeds = feeds
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The port the server listens on, once started.
+    public var localPort: Int? { state.withLockedValue { $0.listener?.localAddress?.port } }
+
+    /// Binds the port and starts sweeping expired holds.
+    public func start() async throws {
+        let configuration = configuration
+        let service = service
+        let feeds = feeds
+        let logger = logger
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [weak self] channel in
+                self?.track(channel)
+                let progress = FrameProgress()
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        BackPressureHandler(),
+                        IdleStateHandler(readTimeout: configuration.readTimeout),
+                        ByteToMessageHandler(FrameDecoder(progress: progress)),
+                        ConnectionHandler(
+                            machine: ServerConnectionStateMachine(
+                                keyring: configuration.keyring, inFlightRequestsMax: configuration.inFlightRequestsMax),
+                            service: service, feeds: feeds, progress: progress, logger: logger),
+                    ])
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        let sweeper = group.next().scheduleRepeatedTask(
+            initialDelay: configuration.expirySweepInterval, delay: configuration.expirySweepInterval
+        ) { _ in
+            let expired = service.engine.expireHolds(at: service.clock.now)
+            service.statistics.add(.expiries, expired)
+        }
+        state.withLockedValue {
+            $0.listener = listener
+            $0.sweeper = sweeper
+        }
+        logger.info("listening", metadata: ["address": "\(listener.localAddress.map { "\($0)" } ?? "?")"])
+    }
+
+    /// Runs until graceful shutdown (SIGTERM / SIGINT through ServiceLifecycle), then drains.
+    public func run() async throws {
+        if state.withLockedValue({ $0.listener }) == nil { try await start() }
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Stops accepting, answers what every connection has received, then closes them.
+    public func shutdown() async {
+        let (listener, connections, sweeper) = state.withLockedValue { state in
+            defer { state.listener = nil }
+            return (state.listener, Array(state.connections.values), state.sweeper)
+        }
+        guard let listener else { return }
+        logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
+        sweeper?.cancel()
+        try? await listener.close()
+        for connection in connections {
+            connection.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        }
+        let deadline = NIODeadline.now() + configuration.drainTimeout
+        for connection in connections {
+            let closed = connection.closeFuture
+            let timeout = connection.eventLoop.scheduleTask(deadline: deadline) { connection.close(promise: nil) }
+            try? await closed.get()
+            timeout.cancel()
+        }
+        logger.info("stopped")
+    }
+
+    private func track(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        state.withLockedValue { $0.connections[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLockedValue { _ = $0.connections.removeValue(forKey: id) }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import SeatInventory
+import SeatProtocol
+
+/// Runs requests against the engine and the catalog and says what to answer. Knows nothing of
+/// connections: subscriptions, which belong to a connection, are the handler's.
+public final class SeatService: Sendable {
+    public let engine: InventoryEngine
+    public let catalog: VenueCatalog
+    public let clock: ServerClock
+    public let statistics: ServerStatistics
+
+    public init(engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics) {
+        self.engine = engine
+        self.catalog = catalog
+        self.clock = clock
+        self.statistics = statistics
+    }
+
+    /// Runs `request` (never HELLO, SUBSCRIBE or UNSUBSCRIBE, which the connection answers).
+    public func execute(_ request: Request) -> Result<Response, ErrorReply> {
+        let now = clock.now
+        do {
+            switch request {
+            case .ping(let token):
+                return .success(.pong(token: token, serverTimeMilliseconds: clock.nowUnixMilliseconds))
+            case .stats:
+                return .success(.stats(statisticsReply()))
+            case .hold(let request):
+                let seats = request.seats.map(SeatIndex.init)
+                let hold = try engine.holdSeats(
+                    seats, in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds), at: now,
+                    idempotencyKey: key(request.idempotencyKey))
+                statistics.add(.holds)
+                return .success(.held(reply(hold, seats: request.seats.sorted())))
+            case .holdBestAvailable(let request):
+                let block = try engine.holdBestAvailable(
+                    BestAvailableRequest(
+                        count: Int(request.count), category: request.category, section: request.section,
+                        accessible: request.accessible),
+                    in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds), at: now,
+                    idempotencyKey: key(request.idempotencyKey))
+                statistics.add(.holds)
+                return .success(.held(reply(block.hold, seats: block.seats.map { UInt32($0) })))
+            case .confirm(let command):
+                let booking = try engine.confirm(try holdID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
+                statistics.add(.confirmations)
+                return .success(.booked(booking: booking.rawValue))
+            case .release(let command):
+                try engine.release(try holdID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
+                statistics.add(.releases)
+                return .success(.done)
+            case .extend(let request):
+                let deadline = try engine.extend(
+                    try holdID(request.hold), by: .milliseconds(request.holdMilliseconds), at: now,
+                    idempotencyKey: key(request.idempotencyKey))
+                statistics.add(.extensions)
+                return .success(.extended(deadlineMilliseconds: clock.unixMilliseconds(deadline)))
+            case .cancelBooking(let command):
+                try engine.cancel(try bookingID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
+                statistics.add(.cancellations)
+                return .success(.done)
+            case .reservation(let id):
+                return .success(.reservation(try reservation(id, at: now)))
+            case .availability(let show):
+                return .success(.availability(try availability(ShowID(rawValue: show))))
+            case .listShows:
+                return .success(.shows(showSummaries()))
+            case .layout(let id):
+                guard let layout = catalog.layout(id) else {
+                    return .failure(ErrorReply(.unknownLayout, detail: UInt64(id), message: "unknown layout \(id)"))
+                }
+                return .success(.layout(id: id, json: layout.json))
+            case .defineLayout(let json):
+                return defineLayout(json: json)
+            case .createShow(let request):
+                return createShow(request)
+            case .cancelShow(let show):
+                try engine.cancelShow(ShowID(rawValue: show))
+                return .success(.done)
+            case .batch(let batch):
+                return .success(.batch(execute(batch)))
+            case .hello, .subscribe, .unsubscribe:
+                return .failure(ErrorReply(.internalError, message: "\(request.opcode) is answered by the connection"))
+            }
+        } catch let error as InventoryError {
+            return .failure(ErrorReply(error, clock: clock))
+        } catch let error as ErrorReply {
+            return .failure(error)
+        } catch {
+            return .failure(ErrorReply(.internalError, message: "\(error)"))
+        }
+    }
+
+    /// Each operation in order; an atomic batch (holds only) stops at the first refusal and
+    /// releases the holds it placed, so either every hold stands or none does.
+    func execute(_ batch: BatchRequest) -> [BatchResult] {
+        var results: [BatchResult] = []
+        for operation in batch.operations {
+            switch execute(operation) {
+            case .success(let response):
+                results.append(.success(response))
+            case .failure(let error):
+                results.append(.failure(error))
+                guard batch.isAtomic else { continue }
+                for case .success(.held(let placed)) in results {
+                    if let hold = HoldID(rawValue: placed.hold) { try? engine.release(hold, at: clock.now) }
+                }
+                let aborted = ErrorReply(.batchAborted, message: "another operation of the atomic batch was refused")
+                return results.indices.map { index in
+                    index == results.count - 1 ? .failure(error) : .failure(aborted)
+                } + Array(repeating: .failure(aborted), count: batch.operations.count - results.count)
+            }
+        }
+        return results
+    }
+
+    private func defineLayout(json: [UInt8]) -> Result<Response, ErrorReply> {
+        let document: LayoutDocument
+        do {
+            document = try JSONDecoder().decode(LayoutDocument.self, from: Data(json))
+        } catch {
+            return .failure(ErrorReply(.invalidLayout, message: "layout JSON: \(error)"))
+        }
+        let layout: SeatLayout
+        do {
+            layout = try SeatLayout(document: document)
+        } catch {
+            return .failure(ErrorReply(.invalidLayout, message: error.description))
+        }
+        guard let id = catalog.add(layout, json: json) else {
+            return .failure(ErrorReply(.capacityExhausted, message: "the server keeps \(VenueCatalog.layoutsMax) layouts at most"))
+        }
+        return .success(.layoutDefined(layout: id, seatCount: UInt32(layout.seatCount)))
+    }
+
+    private func createShow(_ request: CreateShowRequest) -> Result<Response, ErrorReply> {
+        guard let entry = catalog.layout(request.layout) else {
+            return .failure(ErrorReply(.unknownLayout, detail: UInt64(request.layout), message: "unknown layout \(request.layout)"))
+        }
+        let rules = ShowRules(
+            forbidsSingleSeatGaps: request.forbidsSingleSeatGaps, seatsPerHoldMax: Int(request.seatsPerHoldMax),
+            distancingMask: request.distancing.map(SeatIndex.init), holdLifetimeMax: .seconds(request.holdLifetimeSeconds))
+        do {
+            let show = try engine.createShow(layout: entry.layout, rules: rules)
+            catalog.recordShow(show, layout: request.layout)
+            return .success(.showCreated(show: show.rawValue))
+        } catch {
+            return .failure(ErrorReply(error))
+        }
+    }
+
+    private func reservation(_ id: UInt64, at now: Timestamp) throws -> ReservationReply {
+        let info: ReservationInfo
+        if let booking = BookingID(rawValue: id) {
+            info = try engine.reservation(booking)
+        } else {
+            info = try engine.reservation(try holdID(id), at: now)
+        }
+        let seats = info.seats.map(\.rawValue)
+        switch info.status {
+        case .held(let deadline):
+            return ReservationReply(
+                show: info.show.rawValue, status: .held, deadlineMilliseconds: clock.unixMilliseconds(deadline), seats: seats)
+        case .booked:
+            return ReservationReply(show: info.show.rawValue, status: .booked, deadlineMilliseconds: 0, seats: seats)
+        }
+    }
+
+    func availability(_ show: ShowID) throws(InventoryError) -> AvailabilityReply {
+        let availability = try engine.availability(of: show)
+        let layout = try engine.layout(of: show)
+        return AvailabilityReply(
+            show: show.rawValue, isCancelled: availability.isCancelled, seatCount: UInt32(availability.seats.seatCount),
+            counts: WireSeatCounts(availability.counts),
+            categories: zip(layout.categories, availability.countsByCategory).map { category, counts in
+                AvailabilityReply.Category(id: category.id, counts: WireSeatCounts(counts))
+            },
+            taken: availability.seats.taken.words, sold: availability.seats.sold.words,
+            blocked: availability.seats.blocked.words)
+    }
+
+    private func showSummaries() -> [ShowSummary] {
+        engine.showIDs.compactMap { show in
+            guard let availability = try? engine.availability(of: show) else { return nil }
+            return ShowSummary(
+                show: show.rawValue, layout: catalog.layoutID(ofShow: show) ?? UInt32.max,
+                isCancelled: availability.isCancelled, seatCount: UInt32(availability.seats.seatCount))
+        }
+    }
+
+    private func statisticsReply() -> [Statistic] {
+        ServerStatistics.Counter.allCases.map { Statistic(name: $0.name, value: UInt64(max(0, statistics[$0]))) }
+            + [
+                Statistic(name: "shows", value: UInt64(engine.showIDs.count)),
+                Statistic(name: "layouts", value: UInt64(catalog.layoutCount)),
+            ]
+    }
+
+    private func reply(_ hold: Hold, seats: [UInt32]) -> HoldReply {
+        HoldReply(hold: hold.id.rawValue, deadlineMilliseconds: clock.unixMilliseconds(hold.deadline), seats: seats)
+    }
+
+    private func key(_ key: WireIdempotencyKey) -> IdempotencyKey? {
+        key.isNone ? nil : IdempotencyKey(high: key.high, low: key.low)
+    }
+
+    private func holdID(_ raw: UInt64) throws(ErrorReply) -> HoldID {
+        guard let hold = HoldID(rawValue: raw) else {
+            throw ErrorReply(.unknownHold, detail: raw, message: "0x\(String(raw, radix: 16)) is not a hold id")
+        }
+        return hold
+    }
+
+    private func bookingID(_ raw: UInt64) throws(ErrorReply) -> BookingID {
+        guard let booking = BookingID(rawValue: raw) else {
+            throw ErrorReply(.unknownBooking, detail: raw, message: "0x\(String(raw, radix: 16)) is not a booking id")
+        }
+        return booking
+    }
+}
+
+extension WireSeatCounts {
+    init(_ counts: SeatCounts) {
+        self.init(
+            free: UInt32(counts.free), held: UInt32(counts.held), sold: UInt32(counts.sold), blocked: UInt32(counts.blocked))
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SeatdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seatd",
+        abstract: "The seat inventory server.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SeatInventory
+import SeatProtocol
+import SeatServer
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the binary protocol until SIGTERM or SIGINT, then drain and stop.")
+
+    @Option(help: "Address to listen on.")
+    var host = ProcessInfo.processInfo.environment["SEATD_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one (see --port-file).")
+    var port = Int(ProcessInfo.processInfo.environment["SEATD_PORT"] ?? "") ?? 7400
+
+    @Option(
+        name: .customLong("api-key"),
+        help: "ROLE:KEY, repeatable; ROLE is admin, agent or reader. Also SEATD_API_KEYS (comma-separated). Without any, random keys are made and printed.")
+    var apiKeys: [String] = []
+
+    @Flag(help: "Load the sample theatres and shows at start.")
+    var sampleShows = false
+
+    @Option(help: "Write the port, once listening, to this file.")
+    var portFile: String?
+
+    @Option(help: "Engine shards (each owns a reservation table).")
+    var shards = 8
+
+    @Option(help: "Holds and bookings each shard can keep.")
+    var reservationsPerShard = 131_072
+
+    @Option(help: "Shows the engine can keep.")
+    var showsMax = 65_536
+
+    @Option(help: "Event-loop threads; 0 means one per core.")
+    var threads = 0
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = ProcessInfo.processInfo.environment["SEATD_LOG_LEVEL"] ?? "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "seatd")
+        let keyring = try makeKeyring(logger: logger)
+
+        let statistics = ServerStatistics()
+        let feeds = ShowFeeds(statistics: statistics)
+        let engine: InventoryEngine
+        do {
+            engine = try InventoryEngine(
+                configuration: InventoryConfiguration(
+                    shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
+                observer: feeds)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let service = SeatService(engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics)
+        if sampleShows {
+            let summary = try SampleShows.load(into: service)
+            logger.info("loaded sample shows", metadata: ["layouts": "\(summary.layouts)", "shows": "\(summary.shows)"])
+        }
+
+        var configuration = SeatServerConfiguration(keyring: keyring)
+        configuration.host = host
+        configuration.port = port
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
+        let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
+        try await server.start()
+        if let portFile, let port = server.localPort {
+            try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
+        }
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+        try await group.shutdownGracefully()
+    }
+
+    private func makeKeyring(logger: Logger) throws -> APIKeyring {
+        let fromEnvironment = (ProcessInfo.processInfo.environment["SEATD_API_KEYS"] ?? "")
+            .split(separator: ",").map(String.init)
+        var keys: [String: Role] = [:]
+        for entry in apiKeys + fromEnvironment {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let role = Role(parsing: parts[0]), !parts[1].isEmpty else {
+                throw ValidationError("API key \"\(entry)\" is not ROLE:KEY with ROLE admin, agent or reader")
+            }
+            guard parts[1].utf8.count <= ProtocolLimits.apiKeyBytesMax else {
+                throw ValidationError("an API key is longer than \(ProtocolLimits.apiKeyBytesMax) bytes")
+            }
+            keys[parts[1]] = role
+        }
+        if keys.isEmpty {
+            for role in Role.allCases {
+                let key = "\(role)-" + (0..<24).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
+                keys[key] = role
+                print("API key for \(role): \(key)")
+            }
+            logger.notice("no API keys configured; made the ones printed above, valid until this process stops")
+        }
+        return APIKeyring(keys)
+    }
+}
+
+extension Role {
+    init?(parsing name: String) {
+        guard let role = Role.allCases.first(where: { $0.description == name }) else { return nil }
+        self = role
+    }
+}

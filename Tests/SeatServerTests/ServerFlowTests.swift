@@ -1,0 +1,104 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SeatClient
+import SeatProtocol
+import Testing
+
+@Suite struct ServerFlowTests {
+    @Test func holdConfirmCancelThroughTheClient() async throws {
+        try await withServer { server in
+            let client = server.client()
+            defer { Task { await client.close() } }
+            let held = try await client.hold([seat("C2"), seat("C1")], show: 0, for: .seconds(60))
+            #expect(held.seats == [seat("C1"), seat("C2")])
+            #expect(held.deadlineMilliseconds > UInt64(Date().timeIntervalSince1970 * 1000))
+            let booking = try await client.confirm(held.hold)
+            let reservation = try await client.reservation(booking)
+            #expect(reservation.status == .booked && reservation.seats == held.seats)
+            var availability = try await client.availability(show: 0)
+            #expect(availability.counts.sold == 2)
+            try await client.cancelBooking(booking)
+            availability = try await client.availability(show: 0)
+            #expect(availability.counts.sold == 0 && availability.counts.held == 0)
+
+            #expect(await refusal { try await client.confirm(held.hold) }?.code == .holdBookingCancelled)
+        }
+    }
+
+    @Test func refusalsCarryTheirCodeAndDetailsAndLeaveTheConnectionOpen() async throws {
+        try await withServer { server in
+            let client = server.client()
+            defer { Task { await client.close() } }
+            let first = try await client.hold([seat("D1")], show: 0, for: .seconds(60))
+            let again = await refusal { try await client.hold([seat("D1")], show: 0, for: .seconds(60)) }
+            #expect(again?.code == .seatUnavailable)
+            #expect(again?.detail == UInt64(seat("D1")))
+            #expect(await refusal { try await client.hold([9999], show: 0, for: .seconds(60)) }?.code == .unknownSeat)
+            #expect(await refusal { try await client.availability(show: 77) }?.code == .unknownShow)
+            try await client.release(first.hold)
+            #expect(try await client.ping(token: 42) == 42)
+        }
+    }
+
+    @Test func rolesAreEnforcedAndAdminsDefineShows() async throws {
+        try await withServer { server in
+            let reader = server.client(key: TestServer.readerKey)
+            let admin = server.client(key: TestServer.adminKey)
+            defer { Task { await reader.close(); await admin.close() } }
+            #expect(await refusal { try await reader.hold([seat("E1")], show: 0, for: .seconds(60)) }?.code == .forbidden)
+            let json = try await admin.layout(0)
+            let (layout, seatCount) = try await admin.defineLayout(json: json)
+            #expect(layout == 1 && seatCount == 300)
+            let show = try await admin.createShow(
+                CreateShowRequest(layout: layout, seatsPerHoldMax: 4, holdLifetimeSeconds: 60, forbidsSingleSeatGaps: true))
+            #expect(try await reader.shows().map(\.show) == [0, show])
+            let empty = Array(#"{"id":"x","name":"x","categories":[],"sections":[]}"#.utf8)
+            #expect(await refusal { try await admin.defineLayout(json: empty) }?.code == .invalidLayout)
+        }
+    }
+
+    @Test func aWrongKeyIsRefusedAndClosed() async throws {
+        try await withServer { server in
+            let client = server.client(key: "not-a-key")
+            #expect(await refusal { try await client.ping() }?.code == .authenticationFailed)
+        }
+    }
+
+    @Test func sixtyFourPipelinedHoldsOnOneConnection() async throws {
+        try await withServer { server in
+            let connection = try await server.client().connect()
+            defer { Task { await connection.close() } }
+            let seats = (0..<64).map { UInt32($0) }  // rows A to C: none blocked
+            let replies = try await withThrowingTaskGroup(of: HoldReply.self) { group in
+                for seat in seats {
+                    group.addTask { try await connection.hold([seat], show: 0, for: .seconds(60)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.flatMap(\.seats).sorted() == seats)
+            #expect(Set(replies.map(\.hold)).count == 64)
+        }
+    }
+
+    @Test func anAtomicBatchAcrossShowsHoldsAllOrNothing() async throws {
+        try await withServer { server in
+            let admin = server.client(key: TestServer.adminKey)
+            defer { Task { await admin.close() } }
+            let second = try await admin.createShow(
+                CreateShowRequest(layout: 0, seatsPerHoldMax: 10, holdLifetimeSeconds: 600, forbidsSingleSeatGaps: false))
+            _ = try await admin.hold([seat("G1")], show: second, for: .seconds(60))
+            let refused = try await admin.batch(
+                [
+                    .hold(HoldRequest(show: 0, holdMilliseconds: 60_000, seats: [seat("G1")])),
+                    .hold(HoldRequest(show: second, holdMilliseconds: 60_000, seats: [seat("G1")])),
+                ], atomic: true)
+            guard case .failure(let aborted) = refused[0], case .failure(let cause) = refused[1] else {
+                Issue.record("an atomic batch with a refused hold succeeded in part: \(refused)")
+                return
+            }
+            #expect(aborted.code == .batchAborted && cause.code == .seatUnavailable)
+            #expect(try await admin.availability(show: 0).counts.held == 0, "the first hold was rolled back")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SeatClient
+import SeatInventory
+import SeatProtocol
+import SeatSamples
+import SeatServer
+
+/// A real server on a free loopback port, with the sample cinema as layout 0 and show 0.
+struct TestServer {
+    static let adminKey = "admin-test-key"
+    static let agentKey = "agent-test-key"
+    static let readerKey = "reader-test-key"
+
+    let server: SeatServer
+    let group: MultiThreadedEventLoopGroup
+    let port: Int
+
+    var service: SeatService { server.service }
+
+    static func start(threads: Int = 2) async throws -> TestServer {
+        let statistics = ServerStatistics()
+        let feeds = ShowFeeds(statistics: statistics)
+        let engine = try InventoryEngine(
+            configuration: InventoryConfiguration(shardCount: 4, reservationsPerShard: 16_384, showsMax: 256),
+            observer: feeds)
+        let service = SeatService(engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics)
+        let json = Array(try JSONEncoder().encode(SampleVenues.cinema()))
+        guard case .success(.layoutDefined) = service.execute(.defineLayout(json: json)),
+            case .success(.showCreated) = service.execute(
+                .createShow(CreateShowRequest(layout: 0, seatsPerHoldMax: 10, holdLifetimeSeconds: 600, forbidsSingleSeatGaps: false)))
+        else { throw TestServerError.setupRefused }
+        var configuration = SeatServerConfiguration(
+            keyring: APIKeyring([adminKey: .admin, agentKey: .agent, readerKey: .reader]))
+        configuration.port = 0
+        configuration.readTimeout = .milliseconds(500)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
+        try await server.start()
+        return TestServer(server: server, group: group, port: server.localPort!)
+    }
+
+    func client(key: String = agentKey, connections: Int = 1) -> SeatClient {
+        var configuration = SeatClient.Configuration(host: "127.0.0.1", port: port, apiKey: key)
+        configuration.connections = connections
+        return SeatClient(configuration: configuration, group: group)
+    }
+
+    func stop() async throws {
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    enum TestServerError: Error { case setupRefused }
+}
+
+/// Runs `body` against a fresh server and always stops it.
+func withServer<Result>(_ body: (TestServer) async throws -> Result) async throws -> Result {
+    let server = try await TestServer.start()
+    do {
+        let result = try await body(server)
+        try await server.stop()
+        return result
+    } catch {
+        try? await server.stop()
+        throw error
+    }
+}
+
+/// The seat index of a label in the sample cinema.
+func seat(_ label: String) -> UInt32 {
+    cinemaLayout.seat(labelled: label)!.rawValue
+}
+
+let cinemaLayout = try! SeatLayout(document: SampleVenues.cinema())
+
+/// The server's refusal of `body`, or nil when it succeeded or failed some other way.
+func refusal<Value>(_ body: () async throws -> Value) async -> ErrorReply? {
+    do {
+        _ = try await body()
+        return nil
+    } catch {
+        guard case .refused(let reply) = error as? SeatClientError else { return nil }
+        return reply
+    }
+}
