@@ -1,0 +1,174 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SeatClient
+import SeatProtocol
+import Testing
+
+@Suite struct ServerConcurrencyTests {
+    /// Sixteen clients on sixteen connections race for the same 40 pairs of seats: each seat
+    /// must end up held by exactly one winner, and the server's map must agree.
+    @Test func racingClientsGetEachSeatExactlyOnce() async throws {
+        try await withServer { server in
+            let pairs: [[UInt32]] = (0..<40).map { [UInt32($0 * 2), UInt32($0 * 2 + 1)] }  // rows A to D, none blocked
+            let winners = try await withThrowingTaskGroup(of: [[UInt32]].self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await Self.holdWhatIsLeft(of: pairs.shuffled(), server: server) }
+                }
+                var all: [[UInt32]] = []
+                for try await won in group { all += won }
+                return all
+            }
+            #expect(winners.count == pairs.count)
+            #expect(Set(winners.flatMap { $0 }).count == pairs.count * 2)
+            let client = server.client(key: TestServer.readerKey)
+            #expect(try await client.availability(show: 0).counts.held == UInt32(pairs.count * 2))
+            await client.close()
+        }
+    }
+
+    static func holdWhatIsLeft(of pairs: [[UInt32]], server: TestServer) async throws -> [[UInt32]] {
+        let client = server.client()
+        var won: [[UInt32]] = []
+        for pair in pairs {
+            do {
+                won.append(try await client.hold(pair, show: 0, for: .seconds(60)).seats)
+            } catch {
+                guard error.code == .seatUnavailable else { throw error }
+            }
+        }
+        await client.close()
+        return won
+    }
+
+    /// A subscriber receives every change in order, numbered without gaps from the number its
+    /// SUBSCRIBE reply gave, and replaying them gives the server's final seat map.
+    @Test func aSubscriberSeesEveryEventInOrder() async throws {
+        try await withServer { server in
+            let watcher = try await server.client(key: TestServer.readerKey).connect()
+            let first = try await watcher.subscribe(show: 0)
+            let agents = server.client(connections: 4)
+            let changes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        var changes = 0
+                        for round in 0..<25 {
+                            let seats = [UInt32(worker * 25 + round)]
+                            guard let held = try? await agents.hold(seats, show: 0, for: .seconds(60)) else { continue }
+                            changes += 1
+                            if round % 2 == 0 {
+                                _ = try await agents.confirm(held.hold)
+                            } else {
+                                try await agents.release(held.hold)
+                            }
+                            changes += 1
+                        }
+                        return changes
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            var received: [SeatEvent] = []
+            for await event in watcher.events {
+                received.append(event)
+                if received.count == changes { break }
+            }
+            #expect(received.map(\.sequence) == Array(first..<first + UInt64(changes)))
+            var sold = Set<UInt32>()
+            for event in received where event.kind == .confirmed { sold.formUnion(event.seats) }
+            let availability = try await agents.availability(show: 0)
+            #expect(availability.counts.sold == UInt32(sold.count))
+            #expect(availability.counts.held == 0)
+            await watcher.close()
+            await agents.close()
+        }
+    }
+
+    /// Bad bytes on one connection get their error and a close; a client on another connection
+    /// carries on unaffected.
+    @Test(arguments: [
+        ("wrong magic", Array("GET / HTTP/1.1\r\n\r\n".utf8), ErrorCode.malformedFrame),
+        ("request before hello", [0x53, 0x54, 1, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 8] + [UInt8](repeating: 0, count: 8), .notAuthenticated),
+        ("oversized hello", [0x53, 0x54, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff], .frameTooLarge),
+    ])
+    func badBytesCloseOnlyTheirConnection(name: String, bytes: [UInt8], expected: ErrorCode) async throws {
+        try await withServer { server in
+            let bystander = server.client()
+            _ = try await bystander.ping()
+            let answer = try await RawConnection.exchange(bytes, port: server.port, group: server.group)
+            #expect(answer.error?.code == expected, "\(name)")
+            #expect(answer.closed, "\(name)")
+            #expect(try await bystander.ping(token: 7) == 7)
+            await bystander.close()
+        }
+    }
+
+    /// A peer that sends half a HELLO and stalls is cut off after the read timeout.
+    @Test func aStalledPeerIsCutOff() async throws {
+        try await withServer { server in
+            let answer = try await RawConnection.exchange([0x53, 0x54, 1, 0, 0, 1], port: server.port, group: server.group)
+            #expect(answer.error?.code == .timedOut)
+            #expect(answer.closed)
+        }
+    }
+
+    /// Shutting down while four clients hold seats: every hold a client saw acknowledged is in
+    /// the engine afterwards, and every request was either answered or failed with a closed connection.
+    @Test func shutdownUnderLoadLosesNoAcknowledgedHold() async throws {
+        let server = try await TestServer.start()
+        let acknowledged = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    let client = server.client()
+                    var holds: [UInt64] = []
+                    for seatIndex in stride(from: worker, to: 300, by: 4) where seatIndex != 137 {
+                        do {
+                            holds.append(try await client.hold([UInt32(seatIndex)], show: 0, for: .seconds(600)).hold)
+                        } catch {
+                            // Refused for shutting down, or the connection closed: either way unacknowledged.
+                            break
+                        }
+                    }
+                    await client.close()
+                    return holds
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            await server.server.shutdown()
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let availability = try server.service.engine.availability(of: .init(rawValue: 0))
+        #expect(availability.counts.held >= acknowledged.count)
+        for hold in acknowledged {
+            let engine = server.service.engine
+            #expect((try? engine.reservation(.init(rawValue: hold)!, at: server.service.clock.now)) != nil)
+        }
+        try await server.group.shutdownGracefully()
+    }
+}
+
+/// A bare TCP connection that sends bytes and reads whatever comes back until the server closes.
+enum RawConnection {
+    struct Answer {
+        var error: ErrorReply?
+        var closed: Bool
+    }
+
+    static func exchange(_ bytes: [UInt8], port: Int, group: EventLoopGroup) async throws -> Answer {
+        let channel = try await ClientBootstrap(group: group)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(bytes: bytes))
+            var received = ByteBuffer()
+            for try await chunk in inbound { received.writeImmutableBuffer(chunk) }
+            var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
+            guard let frame = try decoder.nextFrame(from: &received), frame.header.flags.contains(.error) else {
+                return Answer(error: nil, closed: true)
+            }
+            var payload = frame.payload
+            return Answer(error: try ErrorReply.decode(from: &payload), closed: true)
+        }
+    }
+}
