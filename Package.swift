@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
         .executable(name: "seatd", targets: ["seatd"]),
+        .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-demo", targets: ["seat-demo"]),
     ],
     dependencies: [
@@ -53,6 +54,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "seatctl",
+            dependencies: [
+                "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),

@@ -104,11 +104,14 @@ struct Serve: AsyncParsableCommand {
             keys[parts[1]] = role
         }
         if keys.isEmpty {
+            var announcement = ""
             for role in Role.allCases {
                 let key = "\(role)-" + (0..<24).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
                 keys[key] = role
-                print("API key for \(role): \(key)")
+                announcement += "API key for \(role): \(key)\n"
             }
+            announcement += "Try: swift run seatctl availability --show 0 --port \(port) --key <agent key>\n"
+            FileHandle.standardOutput.write(Data(announcement.utf8))
             logger.notice("no API keys configured; made the ones printed above, valid until this process stops")
         }
         return APIKeyring(keys)

@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import SeatClient
+import SeatInventory
+import SeatProtocol
+
+struct Shows: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List shows.")
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            print("show  layout  seats  state")
+            for show in try await connection.shows() {
+                print("\(show.show)".padding(6) + "\(show.layout)".padding(8) + "\(show.seatCount)".padding(7)
+                    + (show.isCancelled ? "cancelled" : "on sale"))
+            }
+        }
+    }
+}
+
+struct Availability: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Counts by category and the seat map.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Show id.") var show: UInt32
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let layout = try await layout(ofShow: show, on: connection)
+            let availability = try await connection.availability(show: show)
+            print(SeatMapDrawing(layout: layout, availability: availability).text)
+        }
+    }
+}
+
+struct Hold: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Hold seats by label, e.g. H11 H12.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Show id.") var show: UInt32
+    @Option(help: "Seconds the hold lasts.") var seconds = 600
+    @Argument(help: "Seat labels.") var seats: [String]
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let layout = try await layout(ofShow: show, on: connection)
+            let held = try await connection.hold(try seatIndices(seats, in: layout), show: show, for: .seconds(seconds))
+            print("hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))")
+        }
+    }
+}
+
+struct HoldBest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold-best", abstract: "Hold the best seats together.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Show id.") var show: UInt32
+    @Option(help: "How many seats.") var count: UInt16
+    @Option(help: "Category id.") var category: String?
+    @Option(help: "Section id.") var section: String?
+    @Flag(help: "Wheelchair spaces.") var accessible = false
+    @Option(help: "Seconds the hold lasts.") var seconds: UInt32 = 600
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let layout = try await layout(ofShow: show, on: connection)
+            let held = try await connection.holdBestAvailable(
+                BestAvailableHoldRequest(
+                    show: show, holdMilliseconds: seconds * 1000, count: count, accessible: accessible,
+                    category: category, section: section))
+            print("hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))")
+        }
+    }
+}
+
+struct Confirm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Confirm a hold: its seats are sold.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Hold id.") var hold: UInt64
+
+    func run() async throws {
+        try await withConnection(server) { print("booking \(try await $0.confirm(hold))") }
+    }
+}
+
+struct Release: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Release a hold early.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Hold id.") var hold: UInt64
+
+    func run() async throws {
+        try await withConnection(server) { try await $0.release(hold) }
+        print("released")
+    }
+}
+
+struct CancelBooking: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a booking.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Booking id.") var booking: UInt64
+
+    func run() async throws {
+        try await withConnection(server) { try await $0.cancelBooking(booking) }
+        print("cancelled")
+    }
+}
+
+struct ImportLayout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import-layout", abstract: "Define a layout from a JSON file.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Layout document (JSON).") var file: String
+
+    func run() async throws {
+        let json = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let (layout, seats) = try await withConnection(server) { try await $0.defineLayout(json: json) }
+        print("layout \(layout): \(seats) seats")
+    }
+}
+
+struct CreateShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create-show", abstract: "Create a show on a layout.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Layout id.") var layout: UInt32
+    @Option(help: "Most seats in one hold.") var seatsPerHold: UInt16 = 10
+    @Option(help: "Longest hold, extensions included, in seconds.") var holdLifetime: UInt32 = 900
+    @Flag(help: "Allow holds that strand a single seat.") var allowSingleSeatGaps = false
+
+    func run() async throws {
+        let show = try await withConnection(server) { connection in
+            try await connection.createShow(
+                CreateShowRequest(
+                    layout: layout, seatsPerHoldMax: seatsPerHold, holdLifetimeSeconds: holdLifetime,
+                    forbidsSingleSeatGaps: !allowSingleSeatGaps))
+        }
+        print("show \(show)")
+    }
+}
+
+struct CancelShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel-show", abstract: "Stop all sales of a show.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Show id.") var show: UInt32
+
+    func run() async throws {
+        try await withConnection(server) { try await $0.cancelShow(show) }
+        print("show \(show) cancelled")
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a show's seat events as they happen.")
+    @OptionGroup var server: ServerOptions
+    @Option(help: "Show id.") var show: UInt32
+    @Option(help: "Stop after this many events (0: until interrupted).") var count = 0
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let layout = try await layout(ofShow: show, on: connection)
+            var expected = try await connection.subscribe(show: show)
+            print("watching show \(show) from event \(expected)")
+            var seen = 0
+            for await event in connection.events {
+                if event.sequence != expected { print("-- missed events \(expected)..<\(event.sequence); re-read availability") }
+                expected = event.sequence + 1
+                print("#\(event.sequence) \(event.kind) \(labels(event.seats, in: layout)) (hold \(event.hold))")
+                seen += 1
+                if count > 0, seen >= count { break }
+            }
+        }
+    }
+}
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The server's counters.")
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            for statistic in try await connection.stats() { print(statistic.name.padding(24) + "\(statistic.value)") }
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}
+
+extension Date {
+    init(unixMilliseconds: UInt64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import SeatClient
+import SeatProtocol
+
+@main
+struct SeatctlCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seatctl",
+        abstract: "Administer and use a seatd server from the terminal.",
+        subcommands: [
+            Shows.self, Availability.self, Hold.self, HoldBest.self, Confirm.self, Release.self, CancelBooking.self,
+            ImportLayout.self, CreateShow.self, CancelShow.self, Watch.self, Stats.self,
+        ])
+}
+
+/// Where the server is and which key to use; on every subcommand.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Server host.")
+    var host = ProcessInfo.processInfo.environment["SEATD_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Server port.")
+    var port = Int(ProcessInfo.processInfo.environment["SEATD_PORT"] ?? "") ?? 7400
+
+    @Option(help: "API key (or SEAT_API_KEY).")
+    var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
+
+    func connect() async throws -> SeatConnection {
+        guard !key.isEmpty else { throw ValidationError("give an API key with --key or SEAT_API_KEY") }
+        return try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seatctl")
+    }
+}
+
+/// Runs `body` on a fresh connection and closes it.
+func withConnection<Result>(_ options: ServerOptions, _ body: (SeatConnection) async throws -> Result) async throws -> Result {
+    let connection = try await options.connect()
+    do {
+        let result = try await body(connection)
+        await connection.close()
+        return result
+    } catch {
+        await connection.close()
+        throw error
+    }
+}

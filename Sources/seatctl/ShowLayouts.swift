@@ -1,0 +1,31 @@
+import Foundation
+import SeatClient
+import SeatInventory
+import SeatProtocol
+
+/// Fetches the layout of a show, to turn seat labels into indices and draw seat maps.
+func layout(ofShow show: UInt32, on connection: SeatConnection) async throws -> SeatLayout {
+    guard let summary = try await connection.shows().first(where: { $0.show == show }) else {
+        throw SeatctlError("unknown show \(show)")
+    }
+    let json = try await connection.layout(summary.layout)
+    return try SeatLayout(document: JSONDecoder().decode(LayoutDocument.self, from: Data(json)))
+}
+
+/// Seat indices for labels such as "H12", or for plain indices.
+func seatIndices(_ labels: [String], in layout: SeatLayout) throws -> [UInt32] {
+    try labels.map { label in
+        if let seat = layout.seat(labelled: label) { return seat.rawValue }
+        if let index = UInt32(label), Int(index) < layout.seatCount { return index }
+        throw SeatctlError("no seat \"\(label)\" in \(layout.name)")
+    }
+}
+
+func labels(_ seats: [UInt32], in layout: SeatLayout) -> String {
+    seats.map { layout.label(of: SeatIndex($0)) }.joined(separator: " ")
+}
+
+struct SeatctlError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
