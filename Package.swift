@@ -13,12 +13,14 @@ let package = Package(
         .library(name: "SeatServer", targets: ["SeatServer"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
+        .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-demo", targets: ["seat-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,12 +29,16 @@ let package = Package(
         .target(name: "SeatInventory", swiftSettings: internalChecks),
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
+            name: "SeatProtocolFuzzing",
+            dependencies: ["SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
             name: "SeatServer",
             dependencies: [
                 "SeatInventory", "SeatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -43,6 +49,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .target(name: "SeatSamples", dependencies: ["SeatInventory"]),
         .executableTarget(name: "seat-demo", dependencies: ["SeatInventory", "SeatSamples"]),
@@ -54,19 +61,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "seatctl",
             dependencies: [
                 "SeatClient", "SeatProtocol", "SeatInventory",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),
         .testTarget(
             name: "SeatProtocolTests",
             dependencies: [
-                "SeatProtocol",
+                "SeatProtocol", "SeatProtocolFuzzing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
@@ -76,8 +85,10 @@ let package = Package(
                 "SeatServer", "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatProtocol
 
 /// A pool of connections to one seat server, for many tasks at once: calls go round-robin over
@@ -12,6 +13,8 @@ public final class SeatClient: Sendable {
         public var port: Int
         public var apiKey: String
         public var clientName = "SeatClient"
+        /// TLS to use; nil for plain TCP.
+        public var tls: TLSConfiguration?
         public var connections = 1
         /// Attempts to connect before a call fails with ``SeatClientError/connectFailed(_:)``.
         public var connectAttemptsMax = 5
@@ -80,7 +83,7 @@ public final class SeatClient: Sendable {
             do {
                 return try await SeatConnection.connect(
                     host: configuration.host, port: configuration.port, apiKey: configuration.apiKey,
-                    clientName: configuration.clientName, group: group)
+                    clientName: configuration.clientName, tls: configuration.tls, group: group)
             } catch {
                 // A refused key will not become right by retrying.
                 guard case .connectFailed = error, attempt < configuration.connectAttemptsMax else { throw error }

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatProtocol
 
 /// One authenticated connection to a seat server. Calls from any number of tasks are pipelined
@@ -27,14 +28,22 @@ public final class SeatConnection: Sendable {
         permits = NIOLockedValueBox(Permits(available: max(1, Int(hello.inFlightRequestsMax))))
     }
 
-    /// Connects and says HELLO with `apiKey`.
+    /// Connects, over TLS when `tls` is given (verifying the server's certificate for `host`
+    /// unless the configuration says otherwise), and says HELLO with `apiKey`.
     public static func connect(
         host: String,
         port: Int,
         apiKey: String,
         clientName: String = "SeatClient",
+        tls: TLSConfiguration? = nil,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(SeatClientError) -> SeatConnection {
+        let tlsContext: NIOSSLContext?
+        do {
+            tlsContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        } catch {
+            throw .connectFailed("TLS configuration: \(error)")
+        }
         let (events, eventSink) = AsyncStream.makeStream(of: SeatEvent.self, bufferingPolicy: .bufferingNewest(65_536))
         let channel: Channel
         do {
@@ -42,6 +51,13 @@ public final class SeatConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tlsContext {
+                            // An IP address is not a valid SNI name; the certificate is still checked against it.
+                            let isIPAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                            let serverName = isIPAddress ? nil : host
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
                             ClientHandler(onEvent: { eventSink.yield($0) }),

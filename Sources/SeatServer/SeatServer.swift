@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatInventory
 import SeatProtocol
 import ServiceLifecycle
@@ -19,6 +20,8 @@ public struct SeatServerConfiguration: Sendable {
     public var expirySweepInterval: TimeAmount = .milliseconds(250)
     /// How long a shutdown waits for connections to answer what they received.
     public var drainTimeout: TimeAmount = .seconds(5)
+    /// When set, every connection speaks TLS first (the protocol is unchanged inside it).
+    public var tls: TLSConfiguration?
 
     public init(keyring: APIKeyring) {
         self.keyring = keyring
@@ -65,6 +68,7 @@ public final class SeatServer: Service, Sendable {
         let service = service
         let feeds = feeds
         let logger = logger
+        let tlsContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -73,6 +77,9 @@ public final class SeatServer: Service, Sendable {
                 self?.track(channel)
                 let progress = FrameProgress()
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         BackPressureHandler(),
                         IdleStateHandler(readTimeout: configuration.readTimeout),
@@ -96,7 +103,11 @@ public final class SeatServer: Service, Sendable {
             $0.listener = listener
             $0.sweeper = sweeper
         }
-        logger.info("listening", metadata: ["address": "\(listener.localAddress.map { "\($0)" } ?? "?")"])
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "\(listener.localAddress.map { "\($0)" } ?? "?")", "tls": "\(tlsContext != nil)",
+            ])
     }
 
     /// Runs until graceful shutdown (SIGTERM / SIGINT through ServiceLifecycle), then drains.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOSSL
 import SeatClient
 import SeatProtocol
 
@@ -25,9 +26,24 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "API key (or SEAT_API_KEY).")
     var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
 
+    @Flag(help: "Speak TLS, verifying the server's certificate.")
+    var tls = false
+
+    @Option(help: "PEM certificate to trust for --tls, beside the system's (for a self-signed server).")
+    var caCertificate: String?
+
     func connect() async throws -> SeatConnection {
         guard !key.isEmpty else { throw ValidationError("give an API key with --key or SEAT_API_KEY") }
-        return try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seatctl")
+        var tlsConfiguration: TLSConfiguration?
+        if tls || caCertificate != nil {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caCertificate {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificate))
+            }
+            tlsConfiguration = configuration
+        }
+        return try await SeatConnection.connect(
+            host: host, port: port, apiKey: key, clientName: "seatctl", tls: tlsConfiguration)
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatInventory
 import SeatProtocol
 import SeatServer
@@ -25,6 +26,12 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Load the sample theatres and shows at start.")
     var sampleShows = false
+
+    @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(help: "PEM private key of --tls-certificate.")
+    var tlsKey: String?
 
     @Option(help: "Write the port, once listening, to this file.")
     var portFile: String?
@@ -76,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = SeatServerConfiguration(keyring: keyring)
         configuration.host = host
         configuration.port = port
+        configuration.tls = try tlsConfiguration()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
         try await server.start()
@@ -87,6 +95,19 @@ struct Serve: AsyncParsableCommand {
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         try await group.shutdownGracefully()
+    }
+
+    private func tlsConfiguration() throws -> TLSConfiguration? {
+        switch (tlsCertificate, tlsKey) {
+        case (nil, nil):
+            return nil
+        case (let certificate?, let key?):
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        default:
+            throw ValidationError("--tls-certificate and --tls-key go together")
+        }
     }
 
     private func makeKeyring(logger: Logger) throws -> APIKeyring {

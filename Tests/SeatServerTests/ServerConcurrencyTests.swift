@@ -105,7 +105,7 @@ import Testing
 
     /// A peer that sends half a HELLO and stalls is cut off after the read timeout.
     @Test func aStalledPeerIsCutOff() async throws {
-        try await withServer { server in
+        try await withServer(readTimeout: .milliseconds(300)) { server in
             let answer = try await RawConnection.exchange([0x53, 0x54, 1, 0, 0, 1], port: server.port, group: server.group)
             #expect(answer.error?.code == .timedOut)
             #expect(answer.closed)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatClient
 import SeatInventory
 import SeatProtocol
@@ -20,7 +21,12 @@ struct TestServer {
 
     var service: SeatService { server.service }
 
-    static func start(threads: Int = 2) async throws -> TestServer {
+    /// `readTimeout` is long by default: a loaded CI machine must not cut off a slow HELLO.
+    static func start(
+        threads: Int = 2,
+        readTimeout: TimeAmount = .seconds(10),
+        tls: TLSConfiguration? = nil
+    ) async throws -> TestServer {
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
         let engine = try InventoryEngine(
@@ -35,7 +41,8 @@ struct TestServer {
         var configuration = SeatServerConfiguration(
             keyring: APIKeyring([adminKey: .admin, agentKey: .agent, readerKey: .reader]))
         configuration.port = 0
-        configuration.readTimeout = .milliseconds(500)
+        configuration.readTimeout = readTimeout
+        configuration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
@@ -59,8 +66,12 @@ struct TestServer {
 }
 
 /// Runs `body` against a fresh server and always stops it.
-func withServer<Result>(_ body: (TestServer) async throws -> Result) async throws -> Result {
-    let server = try await TestServer.start()
+func withServer<Result>(
+    readTimeout: TimeAmount = .seconds(10),
+    tls: TLSConfiguration? = nil,
+    _ body: (TestServer) async throws -> Result
+) async throws -> Result {
+    let server = try await TestServer.start(readTimeout: readTimeout, tls: tls)
     do {
         let result = try await body(server)
         try await server.stop()
