@@ -1,7 +1,9 @@
+import CoreMetrics
 import Synchronization
 
-/// Counters the server keeps for STATS (and, later, metrics). Relaxed atomics: each is exact
-/// on its own, and no reader needs two of them to agree.
+/// Counters the server keeps, for STATS and for swift-metrics (which seatd exports in the
+/// Prometheus text format). Relaxed atomics: each is exact on its own, and no reader needs two
+/// of them to agree.
 public final class ServerStatistics: Sendable {
     public enum Counter: Int, CaseIterable, Sendable {
         case connectionsAccepted, connectionsOpen, requests, refusals
@@ -26,17 +28,35 @@ public final class ServerStatistics: Sendable {
         }
     }
 
-    /// Each atomic in its own object, so an array can hold them.
+    /// Each atomic in its own object, so an array can hold them, beside its metric.
     private final class Count: Sendable {
         let value = Atomic<Int>(0)
+        let metric: Metric
+
+        /// Open connections go up and down; everything else only counts up.
+        enum Metric: @unchecked Sendable {  // swift-metrics handles are thread-safe
+            case counter(CoreMetrics.Counter)
+            case meter(Meter)
+        }
+
+        init(_ counter: Counter) {
+            metric =
+                counter == .connectionsOpen
+                ? .meter(Meter(label: "seatd_\(counter.name)")) : .counter(CoreMetrics.Counter(label: "seatd_\(counter.name)_total"))
+        }
     }
 
-    private let counts = Counter.allCases.map { _ in Count() }
+    private let counts = Counter.allCases.map(Count.init)
 
     public init() {}
 
     public func add(_ counter: Counter, _ amount: Int = 1) {
-        counts[counter.rawValue].value.add(amount, ordering: .relaxed)
+        let count = counts[counter.rawValue]
+        count.value.add(amount, ordering: .relaxed)
+        switch count.metric {
+        case .counter(let metric): metric.increment(by: amount)
+        case .meter(let metric): metric.increment(by: Double(amount))
+        }
     }
 
     public subscript(counter: Counter) -> Int {

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Prometheus
 import SeatInventory
 import SeatProtocol
 import SeatServer
@@ -32,6 +34,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "PEM private key of --tls-certificate.")
     var tlsKey: String?
+
+    @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics over HTTP on --metrics-port.")
+    var metrics = true
+
+    @Option(help: "Admin port for GET /metrics, on --host.")
+    var metricsPort = Int(ProcessInfo.processInfo.environment["SEATD_METRICS_PORT"] ?? "") ?? 7401
 
     @Option(help: "Write the port, once listening, to this file.")
     var portFile: String?
@@ -63,6 +71,9 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "seatd")
         let keyring = try makeKeyring(logger: logger)
 
+        // Before any metric is made: swift-metrics binds each one to the factory of its day.
+        let prometheus = PrometheusMetricsFactory()
+        if metrics { MetricsSystem.bootstrap(prometheus) }
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
         let engine: InventoryEngine
@@ -87,6 +98,11 @@ struct Serve: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
         try await server.start()
+        let metricsEndpoint =
+            metrics
+            ? try await MetricsEndpoint.start(host: host, port: metricsPort, group: group, logger: logger) {
+                prometheus.registry.emitToBuffer()
+            } : nil
         if let portFile, let port = server.localPort {
             try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
         }
@@ -94,6 +110,7 @@ struct Serve: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
+        await metricsEndpoint?.stop()
         try await group.shutdownGracefully()
     }
 
