@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
+        .executable(name: "seat-load", targets: ["seat-load"]),
         .executable(name: "seat-demo", targets: ["seat-demo"]),
     ],
     dependencies: [
@@ -75,6 +76,13 @@ let package = Package(
             dependencies: [
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "seat-load",
+            dependencies: [
+                "SeatClient", "SeatProtocol",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),

@@ -12,8 +12,12 @@ import SeatProtocol
 public enum ProtocolFuzzing {
     public static let apiKey = "fuzz-agent"
 
-    public static func exercise(_ data: UnsafeRawBufferPointer) {
-        guard let control = data.first else { return }
+    /// Returns the codes of the refusals the state machine answered with, in order, so tests
+    /// can check the harness reaches them.
+    @discardableResult
+    public static func exercise(_ data: UnsafeRawBufferPointer) -> [ErrorCode] {
+        var refusals: [ErrorCode] = []
+        guard let control = data.first else { return refusals }
         let body = UnsafeRawBufferPointer(rebasing: data.dropFirst())
         var machine = ServerConnectionStateMachine(keyring: APIKeyring([apiKey: .agent]), inFlightRequestsMax: 8)
         var decoder = FrameDecoder()
@@ -33,15 +37,21 @@ public enum ProtocolFuzzing {
             do {
                 while let frame = try decoder.nextFrame(from: &buffer) {
                     decodeAsClient(frame)
-                    if case .refuse(let error, _, _) = machine.frameReceived(frame), error.code.closesConnection { return }
+                    if case .refuse(let error, _, _) = machine.frameReceived(frame) {
+                        refusals.append(error.code)
+                        if error.code.closesConnection { return refusals }
+                    }
                     if control & 4 == 4 { machine.flushed() }
                 }
             } catch {
-                _ = machine.framingFailed(error)
-                return
+                if case .refuse(let error, _, _) = machine.framingFailed(error) { refusals.append(error.code) }
+                return refusals
             }
         } while offset < body.count
-        _ = machine.readTimedOut(hasPartialFrame: buffer.readableBytes > 0)
+        if case .refuse(let error, _, _) = machine.readTimedOut(hasPartialFrame: buffer.readableBytes > 0) {
+            refusals.append(error.code)
+        }
+        return refusals
     }
 
     private static let responseOpcodes: [Opcode] = [
