@@ -82,7 +82,9 @@ let package = Package(
             name: "seat-load",
             dependencies: [
                 "SeatClient", "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),

@@ -1,20 +1,19 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import NIOPosix
 import SeatClient
 import SeatProtocol
 
 /// A first load generator: closed-loop single-seat holds, each released again, over many
-/// pipelined connections. Each lane (one per connection × depth) owns its own seats, so every
+/// pipelined connections. Each lane (one per connection × depth) owns its own seat, so every
 /// hold should succeed and the figure is the server's and the wire's, not contention's.
+/// Refusals and failures are counted and reported, never hidden.
 @main
 struct SeatLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
         abstract: "Drive seatd with single-seat holds and releases and report holds per second.")
-
-    /// Hold latencies kept for percentiles; beyond this, later ones are not recorded.
-    static let latencySamplesMax = 2_000_000
 
     @Option(help: "Server host.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 7400
@@ -35,86 +34,52 @@ struct SeatLoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var links: [SeatConnection] = []
-        for _ in 0..<connections {
-            links.append(try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group))
-        }
-        let seatCount = try await links[0].availability(show: show).seatCount
+        let probe = try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group)
+        let seatCount = try await probe.availability(show: show).seatCount
+        await probe.close()
         let lanes = connections * depth
         guard lanes <= seatCount else { throw ValidationError("show \(show) has \(seatCount) seats, fewer than \(lanes) lanes") }
 
-        let clock = ContinuousClock()
-        let warmUpEnd = clock.now + .seconds(1)
-        let end = warmUpEnd + .seconds(seconds)
-        let outcomes = try await withThrowingTaskGroup(of: LaneOutcome.self) { tasks in
-            for lane in 0..<lanes {
-                let link = links[lane % connections]
-                let show = show
-                tasks.addTask {
-                    try await Self.runLane(seat: UInt32(lane), link: link, show: show, measureFrom: warmUpEnd, until: end)
+        let measureFrom = NIODeadline.now() + .seconds(1)
+        let end = measureFrom + .nanoseconds(Int64(seconds * 1e9))
+        let tally = LoadTally()
+        var finished: [EventLoopFuture<Void>] = []
+        for connection in 0..<connections {
+            let seats = (0..<depth).map { UInt32(connection * depth + $0) }
+            let done = group.next().makePromise(of: Void.self)
+            finished.append(done.futureResult)
+            _ = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { [key, show] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
+                            LoadConnectionHandler(
+                                apiKey: key, show: show, seats: seats, measureFrom: measureFrom, end: end, tally: tally,
+                                finished: done),
+                        ])
+                    }
                 }
-            }
-            var total = LaneOutcome()
-            for try await outcome in tasks { total.merge(outcome) }
-            return total
+                .connect(host: host, port: port)
+                .get()
         }
-        for link in links { await link.close() }
+        for future in finished { try await future.get() }
         try await group.shutdownGracefully()
-        report(outcomes)
+        report(tally.snapshot)
     }
 
-    struct LaneOutcome: Sendable {
-        var holds = 0
-        var refusals: [String: Int] = [:]
-        var latencies: [Duration] = []
-
-        mutating func merge(_ other: LaneOutcome) {
-            holds += other.holds
-            refusals.merge(other.refusals, uniquingKeysWith: +)
-            latencies += other.latencies.prefix(SeatLoadCommand.latencySamplesMax - latencies.count)
-        }
-    }
-
-    static func runLane(
-        seat: UInt32,
-        link: SeatConnection,
-        show: UInt32,
-        measureFrom start: ContinuousClock.Instant,
-        until end: ContinuousClock.Instant
-    ) async throws -> LaneOutcome {
-        let clock = ContinuousClock()
-        var outcome = LaneOutcome()
-        while true {
-            let sent = clock.now
-            guard sent < end else { return outcome }
-            do {
-                let held = try await link.hold([seat], show: show, for: .seconds(60))
-                let answered = clock.now
-                if sent >= start {
-                    outcome.holds += 1
-                    if outcome.latencies.count < latencySamplesMax / 64 { outcome.latencies.append(answered - sent) }
-                }
-                try await link.release(held.hold)
-            } catch {
-                guard case .refused(let reply) = error else { throw error }
-                outcome.refusals["\(reply.code)", default: 0] += 1
-            }
-        }
-    }
-
-    func report(_ outcome: LaneOutcome) {
-        let sorted = outcome.latencies.sorted()
+    func report(_ outcome: LoadTally.Counts) {
+        let sorted = outcome.latencyNanoseconds.sorted()
         func percentile(_ fraction: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
-            let duration = sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
-            return Double(duration.components.attoseconds) / 1e12 + Double(duration.components.seconds) * 1e6
+            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
         }
         let holdsPerSecond = Double(outcome.holds) / seconds
         if json {
             let fields: [String: Any] = [
                 "connections": connections, "depth": depth, "seconds": seconds, "holds": outcome.holds,
                 "holdsPerSecond": holdsPerSecond, "p50Microseconds": percentile(0.5), "p99Microseconds": percentile(0.99),
-                "refusals": outcome.refusals,
+                "refusals": outcome.refusals, "failures": outcome.failures,
             ]
             let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -122,6 +87,7 @@ struct SeatLoadCommand: AsyncParsableCommand {
             print("connections \(connections), depth \(depth), \(seconds) s: \(outcome.holds) holds (each also released)")
             print(String(format: "  %.0f holds/s; hold latency p50 %.0f µs, p99 %.0f µs", holdsPerSecond, percentile(0.5), percentile(0.99)))
             if !outcome.refusals.isEmpty { print("  refusals: \(outcome.refusals)") }
+            if !outcome.failures.isEmpty { print("  failures: \(outcome.failures)") }
         }
     }
 }

@@ -103,6 +103,46 @@ import Testing
         }
     }
 
+    /// Pipelining past the in-flight limit (4 here) in one burst: every request is answered,
+    /// those beyond the limit with TOO_MANY_IN_FLIGHT, and the connection stays usable.
+    @Test func requestsBeyondTheInFlightLimitAreRefusedAndTheConnectionLives() async throws {
+        let server = try await TestServer.start(inFlightRequestsMax: 4)
+        var burst = ByteBuffer()
+        burst.writeFrame(FrameHeader(opcode: .hello, requestID: 1)) {
+            Request.hello(Hello(apiKey: TestServer.agentKey, clientName: "burst")).encodePayload(into: &$0)
+        }
+        for id in 2...61 {
+            burst.writeFrame(FrameHeader(opcode: .ping, requestID: UInt32(id))) { Request.ping(token: 0).encodePayload(into: &$0) }
+        }
+        let channel = try await ClientBootstrap(group: server.group)
+            .connect(host: "127.0.0.1", port: server.port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        let (answered, refused) = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(burst)
+            var received = ByteBuffer()
+            var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
+            var answered = 0
+            var refused = 0
+            for try await chunk in inbound {
+                received.writeImmutableBuffer(chunk)
+                while let frame = try decoder.nextFrame(from: &received) {
+                    answered += 1
+                    if frame.header.flags.contains(.error) {
+                        var payload = frame.payload
+                        #expect(try ErrorReply.decode(from: &payload).code == .tooManyInFlight)
+                        refused += 1
+                    }
+                }
+                if answered == 61 { break }
+            }
+            return (answered, refused)
+        }
+        #expect(answered == 61)
+        #expect(refused > 0, "60 pings in one burst never exceeded 4 in flight")
+        try await server.stop()
+    }
+
     /// A peer that sends half a HELLO and stalls is cut off after the read timeout.
     @Test func aStalledPeerIsCutOff() async throws {
         try await withServer(readTimeout: .milliseconds(300)) { server in

@@ -102,3 +102,22 @@ import Testing
         }
     }
 }
+
+@Suite struct ClientReconnectTests {
+    /// The pool's connection dies with its server; the next call reconnects, with backoff,
+    /// to a new server on the same port.
+    @Test func aPoolReconnectsAfterTheServerComesBack() async throws {
+        let first = try await TestServer.start()
+        let port = first.port
+        var configuration = SeatClient.Configuration(host: "127.0.0.1", port: port, apiKey: TestServer.agentKey)
+        configuration.backoffInitial = .milliseconds(20)
+        configuration.connectAttemptsMax = 50
+        let client = SeatClient(configuration: configuration)
+        #expect(try await client.ping(token: 1) == 1)
+        try await first.stop()
+        let second = try await TestServer.start(port: port)
+        #expect(try await client.ping(token: 2) == 2)
+        await client.close()
+        try await second.stop()
+    }
+}

@@ -23,8 +23,10 @@ struct TestServer {
 
     /// `readTimeout` is long by default: a loaded CI machine must not cut off a slow HELLO.
     static func start(
+        port: Int = 0,
         threads: Int = 2,
         readTimeout: TimeAmount = .seconds(10),
+        inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
         tls: TLSConfiguration? = nil
     ) async throws -> TestServer {
         let statistics = ServerStatistics()
@@ -40,8 +42,9 @@ struct TestServer {
         else { throw TestServerError.setupRefused }
         var configuration = SeatServerConfiguration(
             keyring: APIKeyring([adminKey: .admin, agentKey: .agent, readerKey: .reader]))
-        configuration.port = 0
+        configuration.port = port
         configuration.readTimeout = readTimeout
+        configuration.inFlightRequestsMax = inFlightRequestsMax
         configuration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")
