@@ -148,7 +148,7 @@ struct Serve: AsyncParsableCommand {
                 keys[key] = role
                 announcement += "API key for \(role): \(key)\n"
             }
-            announcement += "Try: swift run seatctl availability --show 0 --port \(port) --key <agent key>\n"
+            announcement += "Try, from the repository: .build/release/seatctl availability --show 0 --port \(port) --key <reader key>\n"
             FileHandle.standardOutput.write(Data(announcement.utf8))
             logger.notice("no API keys configured; made the ones printed above, valid until this process stops")
         }
