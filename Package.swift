@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SeatProtocol", targets: ["SeatProtocol"]),
         .library(name: "SeatServer", targets: ["SeatServer"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
+        .library(name: "SeatJournal", targets: ["SeatJournal"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
         .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
         .executable(name: "seatd", targets: ["seatd"]),
@@ -31,6 +32,7 @@ let package = Package(
     targets: [
         .target(name: "SeatInventory", swiftSettings: internalChecks),
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "SeatJournal", dependencies: ["SeatInventory"]),
         .target(
             name: "SeatProtocolFuzzing",
             dependencies: ["SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),
@@ -87,6 +89,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal"]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),
         .testTarget(
             name: "SeatProtocolTests",

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a journal back at start-up.
+///
+/// Segments are read in LSN order and every record is checked: its checksum, its length, and
+/// that its LSN continues the one before. A damaged record in the last segment with no valid
+/// record after it is a torn tail, the remains of a write the crash interrupted: it is cut off
+/// (and reported). Damage anywhere else stops recovery with the file and offset, because
+/// skipping it would drop changes that were acknowledged.
+public enum JournalRecovery {
+    public struct TornTail: Hashable, Sendable {
+        public let path: String
+        public let offset: Int
+        public let discardedBytes: Int
+        public let reason: String
+    }
+
+    public struct Outcome: Hashable, Sendable {
+        /// The LSN of the last valid record, or `startingAfter` when there is none after it.
+        public let lastLSN: UInt64
+        /// Records handed to `apply`.
+        public let replayedRecords: Int
+        public let segments: Int
+        public let tornTail: TornTail?
+    }
+
+    /// Hands every record after `startingAfter` to `apply`, in LSN order, and cuts a torn tail.
+    ///
+    /// `startingAfter` is the LSN a snapshot covers (0 without one): segments may begin later
+    /// only if nothing after it is missing.
+    public static func replay(
+        directory: String,
+        startingAfter snapshotLSN: UInt64 = 0,
+        apply: (JournalRecord) throws -> Void
+    ) throws -> Outcome {
+        let segments = try JournalSegment.list(in: directory)
+        var expected: UInt64?
+        var replayed = 0
+        var lastLSN = snapshotLSN
+        var tornTail: TornTail?
+        for (index, segment) in segments.enumerated() {
+            let isLast = index == segments.count - 1
+            if let expected, segment.firstLSN != expected {
+                throw JournalError.gap(path: segment.path, expectedLSN: expected, firstLSN: segment.firstLSN)
+            }
+            if expected == nil, segment.firstLSN > snapshotLSN + 1 {
+                throw JournalError.gap(path: segment.path, expectedLSN: snapshotLSN + 1, firstLSN: segment.firstLSN)
+            }
+            let bytes = try JournalFiles.readAll(segment.path)
+            if bytes.count < JournalSegment.headerBytes {
+                guard isLast else { throw JournalError.notASegment(path: segment.path, reason: "shorter than its header") }
+                // Created, then the crash came before its header was written: it never held a record.
+                guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
+                tornTail = TornTail(path: segment.path, offset: 0, discardedBytes: bytes.count, reason: "header cut short")
+                expected = segment.firstLSN
+                break
+            }
+            guard Array(bytes[0..<JournalSegment.headerBytes]) == JournalSegment.header else {
+                throw JournalError.notASegment(path: segment.path, reason: "wrong magic or format version")
+            }
+            var offset = JournalSegment.headerBytes
+            var next = segment.firstLSN
+            try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+                while offset < raw.count {
+                    switch JournalRecord.decode(raw, at: offset, expectedLSN: next) {
+                    case .success(let record):
+                        if record.lsn > snapshotLSN {
+                            try apply(record)
+                            replayed += 1
+                        }
+                        lastLSN = max(lastLSN, record.lsn)
+                        offset += record.encodedBytes
+                        next += 1
+                    case .failure(let problem):
+                        guard isLast, !containsValidRecord(raw, after: offset, from: next) else {
+                            throw JournalError.corrupt(path: segment.path, offset: offset, reason: problem.description)
+                        }
+                        tornTail = TornTail(
+                            path: segment.path, offset: offset, discardedBytes: raw.count - offset,
+                            reason: problem.description)
+                        return
+                    }
+                }
+            }
+            if let tornTail { try JournalFiles.truncate(tornTail.path, to: tornTail.offset) }
+            expected = next
+        }
+        return Outcome(lastLSN: lastLSN, replayedRecords: replayed, segments: segments.count, tornTail: tornTail)
+    }
+
+    /// Whether any valid record with an LSN from `lsn` on starts after `offset`: then the
+    /// damage is not a torn tail but lies before acknowledged records.
+    static func containsValidRecord(_ bytes: UnsafeRawBufferPointer, after offset: Int, from lsn: UInt64) -> Bool {
+        var position = offset + 1
+        while position + JournalRecord.headerBytes <= bytes.count {
+            let candidate = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))
+            // Only plausible LSNs are checksummed, so scanning garbage stays linear in practice.
+            if candidate >= lsn, candidate - lsn < 1 << 32,
+                case .success = JournalRecord.decode(bytes, at: position, expectedLSN: candidate)
+            {
+                return true
+            }
+            position += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A journal segment file: `segment-<first LSN, 20 digits>.journal`, a 16-byte header, then
+/// records whose LSNs continue from the one in the name.
+///
+/// Header: the ASCII magic `SEATJRNL`, the format version (u32, little-endian, 1), 4 zero bytes.
+enum JournalSegment {
+    static let magic = Array("SEATJRNL".utf8)
+    static let formatVersion: UInt32 = 1
+    static let headerBytes = 16
+    static let filePrefix = "segment-"
+    static let fileSuffix = ".journal"
+
+    static var header: [UInt8] {
+        var header = magic
+        withUnsafeBytes(of: formatVersion.littleEndian) { header.append(contentsOf: $0) }
+        header.append(contentsOf: [0, 0, 0, 0])
+        return header
+    }
+
+    static func fileName(firstLSN: UInt64) -> String {
+        let digits = String(firstLSN)
+        return filePrefix + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + fileSuffix
+    }
+
+    /// The first LSN a segment file name carries, or nil for other files.
+    static func firstLSN(ofFileNamed name: String) -> UInt64? {
+        guard name.hasPrefix(filePrefix), name.hasSuffix(fileSuffix) else { return nil }
+        return UInt64(name.dropFirst(filePrefix.count).dropLast(fileSuffix.count))
+    }
+
+    /// The segments in `directory`, ordered by first LSN.
+    static func list(in directory: String) throws(JournalError) -> [(firstLSN: UInt64, path: String)] {
+        guard let handle = opendir(directory) else { throw .io(operation: "opendir", path: directory, errno: errno) }
+        defer { closedir(handle) }
+        var segments: [(UInt64, String)] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if let first = firstLSN(ofFileNamed: name) { segments.append((first, directory + "/" + name)) }
+        }
+        return segments.sorted { $0.0 < $1.0 }
+    }
+}
+
+/// The few file operations the journal needs, each failing with the path and errno.
+enum JournalFiles {
+    static func openForAppend(_ path: String, create: Bool) throws(JournalError) -> Int32 {
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0)
+        let descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        return descriptor
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(JournalError) {
+        let failure: Int32 = bytes.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return 0
+        }
+        guard failure == 0 else { throw .io(operation: "write", path: path, errno: failure) }
+    }
+
+    static func sync(_ descriptor: Int32, path: String) throws(JournalError) {
+        guard fdatasync(descriptor) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
+    }
+
+    /// Makes a new or removed directory entry durable.
+    static func syncDirectory(_ directory: String) throws(JournalError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io(operation: "open", path: directory, errno: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
+    }
+
+    static func readAll(_ path: String) throws(JournalError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw .io(operation: "read", path: path, errno: count < 0 ? errno : EIO) }
+            offset += count
+        }
+        return bytes
+    }
+
+    static func truncate(_ path: String, to length: Int) throws(JournalError) {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(descriptor) }
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw .io(operation: "ftruncate", path: path, errno: errno) }
+        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+    }
+}

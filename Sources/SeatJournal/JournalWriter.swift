@@ -1,0 +1,285 @@
+import Foundation
+
+/// When an append counts as done.
+public enum JournalDurability: Hashable, Sendable, CustomStringConvertible {
+    /// Done once its record is on disk: written and `fdatasync`ed. One sync covers every record
+    /// that arrived while the previous one ran (group commit), so throughput does not collapse.
+    case fsync
+    /// Done once written to the operating system; synced at least every `interval`. A power
+    /// loss (not a process crash) can lose the records of the last interval.
+    case batch(interval: Duration)
+    /// Done once written to the operating system, never synced. For tests and benchmarks only:
+    /// a power loss can lose anything since the last snapshot.
+    case none
+
+    public var description: String {
+        switch self {
+        case .fsync: "fsync"
+        case .batch(let interval): "batch (\(interval))"
+        case .none: "none"
+        }
+    }
+}
+
+/// Appends records to the journal's segment files on its own thread, so callers (event loops)
+/// never wait for the disk: they append, get the record's LSN at once, and are called back
+/// when the record is durable under the chosen ``JournalDurability``.
+///
+/// LSNs are handed out in append order under one lock, and records reach the file in that
+/// order, so a record is durable only when every record before it is.
+public final class JournalWriter: @unchecked Sendable {
+    /// Bytes waiting for the disk beyond which appends are refused (the disk is not keeping up).
+    public static let pendingBytesMax = 64 << 20
+    /// Callbacks waiting for durability beyond which appends are refused.
+    public static let waitingCallbacksMax = 1 << 20
+
+    public let directory: String
+    public let durability: JournalDurability
+    public let segmentBytesMax: Int
+
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var pending: [UInt8] = []
+    private var nextLSN: UInt64
+    private var writtenLSN: UInt64
+    private var durableLSN: UInt64
+    private var waiting: [(lsn: UInt64, done: @Sendable (Result<Void, JournalError>) -> Void)] = []
+    private var failure: JournalError?
+    private var isClosing = false
+    private var thread: Thread?
+    // Confined to the writer thread:
+    private var segmentPath: String
+    private var segmentDescriptor: Int32
+    private var segmentBytes: Int
+    private var lastSync = ContinuousClock.now
+
+    /// Opens the journal for appending after `lastLSN` (from ``JournalRecovery``): continues the
+    /// newest segment, or starts one.
+    public init(
+        directory: String,
+        lastLSN: UInt64,
+        durability: JournalDurability = .fsync,
+        segmentBytesMax: Int = 64 << 20
+    ) throws(JournalError) {
+        self.directory = directory
+        self.durability = durability
+        self.segmentBytesMax = segmentBytesMax
+        nextLSN = lastLSN + 1
+        writtenLSN = lastLSN
+        durableLSN = lastLSN
+        if let newest = try JournalSegment.list(in: directory).last {
+            segmentPath = newest.path
+            segmentDescriptor = try JournalFiles.openForAppend(newest.path, create: false)
+            segmentBytes = Int(lseek(segmentDescriptor, 0, SEEK_END))
+        } else {
+            (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: lastLSN + 1)
+            segmentBytes = JournalSegment.headerBytes
+        }
+        let thread = Thread { [unowned self] in self.writeLoop() }
+        thread.name = "journal-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    deinit {
+        Glibc.close(segmentDescriptor)
+    }
+
+    /// Appends a record and returns its LSN; `done` is called, on the writer's thread or at
+    /// once, when the record is durable under the journal's policy, or with the error that
+    /// stopped the journal. Never blocks on the disk.
+    @discardableResult
+    public func append(
+        type: UInt8,
+        payload: UnsafeRawBufferPointer,
+        whenDurable done: (@Sendable (Result<Void, JournalError>) -> Void)? = nil
+    ) throws(JournalError) -> UInt64 {
+        guard payload.count <= JournalRecord.payloadBytesMax else { throw .recordTooLarge(bytes: payload.count) }
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            throw failure
+        }
+        guard !isClosing else {
+            condition.unlock()
+            throw .closed
+        }
+        guard pending.count < Self.pendingBytesMax, waiting.count < Self.waitingCallbacksMax else {
+            let bytes = pending.count
+            condition.unlock()
+            throw .backlogFull(pendingBytes: bytes)
+        }
+        let lsn = nextLSN
+        nextLSN += 1
+        JournalRecord.encode(lsn: lsn, type: type, payload: payload, into: &pending)
+        let acknowledgeNow: Bool
+        if case .fsync = durability, let done {
+            waiting.append((lsn, done))
+            acknowledgeNow = false
+        } else {
+            acknowledgeNow = done != nil
+        }
+        condition.signal()
+        condition.unlock()
+        // Under `batch` and `none` a record counts as done once appended: the writer is the OS's.
+        if acknowledgeNow { done?(.success(())) }
+        return lsn
+    }
+
+    /// ``append(type:payload:whenDurable:)`` for a payload in an array.
+    @discardableResult
+    public func append(
+        type: UInt8,
+        bytes: [UInt8],
+        whenDurable done: (@Sendable (Result<Void, JournalError>) -> Void)? = nil
+    ) throws(JournalError) -> UInt64 {
+        let outcome: Result<UInt64, JournalError> = bytes.withUnsafeBytes { payload in
+            do throws(JournalError) {
+                return .success(try append(type: type, payload: payload, whenDurable: done))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// The LSN up to which every record is written and synced to disk.
+    public var durableThrough: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return durableLSN
+    }
+
+    /// Writes and syncs everything appended so far, stops the writer thread and closes the
+    /// segment. Appends after this throw ``JournalError/closed``.
+    public func close() {
+        condition.lock()
+        isClosing = true
+        condition.signal()
+        while thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func writeLoop() {
+        var batch: [UInt8] = []
+        while true {
+            condition.lock()
+            while pending.isEmpty && !isClosing && !syncIsDue() {
+                if case .batch(let interval) = durability, writtenLSN > durableLSN {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: interval.seconds))
+                } else {
+                    condition.wait()
+                }
+            }
+            if pending.isEmpty && isClosing {
+                condition.unlock()
+                finishClosing()
+                return
+            }
+            swap(&batch, &pending)
+            let closing = isClosing
+            let batchLastLSN = nextLSN - 1
+            let batchFirstLSN = batchLastLSN - UInt64(recordCount(in: batch)) + 1
+            condition.unlock()
+
+            var synced = false
+            let result: Result<Void, JournalError>
+            do throws(JournalError) {
+                if !batch.isEmpty {
+                    if segmentBytes >= segmentBytesMax { try rotate(firstLSN: batchFirstLSN) }
+                    try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath)
+                    segmentBytes += batch.count
+                }
+                switch durability {
+                case .fsync:
+                    synced = true
+                case .batch(let interval):
+                    synced = closing || ContinuousClock.now - lastSync >= interval
+                case .none:
+                    synced = false
+                }
+                if synced {
+                    try JournalFiles.sync(segmentDescriptor, path: segmentPath)
+                    lastSync = .now
+                }
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            batch.removeAll(keepingCapacity: true)
+            complete(through: batchLastLSN, synced: synced, result: result)
+        }
+    }
+
+    /// Records written are now durable (or the journal failed): wake whoever waits for them.
+    private func complete(through lsn: UInt64, synced: Bool, result: Result<Void, JournalError>) {
+        condition.lock()
+        var ready: [@Sendable (Result<Void, JournalError>) -> Void] = []
+        switch result {
+        case .success:
+            writtenLSN = max(writtenLSN, lsn)
+            if synced { durableLSN = writtenLSN }
+            var kept: [(lsn: UInt64, done: @Sendable (Result<Void, JournalError>) -> Void)] = []
+            for entry in waiting {
+                if entry.lsn <= durableLSN { ready.append(entry.done) } else { kept.append(entry) }
+            }
+            waiting = kept
+        case .failure(let error):
+            failure = failure ?? .failed(error.description)
+            ready = waiting.map(\.done)
+            waiting.removeAll()
+        }
+        condition.unlock()
+        for done in ready { done(result) }
+    }
+
+    private func syncIsDue() -> Bool {
+        guard case .batch(let interval) = durability else { return false }
+        return writtenLSN > durableLSN && ContinuousClock.now - lastSync >= interval
+    }
+
+    private func finishClosing() {
+        let synced = (try? JournalFiles.sync(segmentDescriptor, path: segmentPath)) != nil
+        condition.lock()
+        if synced { durableLSN = writtenLSN }
+        thread = nil
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func rotate(firstLSN: UInt64) throws(JournalError) {
+        try JournalFiles.sync(segmentDescriptor, path: segmentPath)
+        Glibc.close(segmentDescriptor)
+        (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: firstLSN)
+        segmentBytes = JournalSegment.headerBytes
+    }
+
+    private static func createSegment(in directory: String, firstLSN: UInt64) throws(JournalError) -> (String, Int32) {
+        let path = directory + "/" + JournalSegment.fileName(firstLSN: firstLSN)
+        let descriptor = try JournalFiles.openForAppend(path, create: true)
+        try JournalFiles.writeAll(descriptor, JournalSegment.header, path: path)
+        try JournalFiles.sync(descriptor, path: path)
+        try JournalFiles.syncDirectory(directory)
+        return (path, descriptor)
+    }
+
+    /// Records in an encoded batch, by walking their length fields.
+    private func recordCount(in batch: [UInt8]) -> Int {
+        var count = 0
+        var offset = 0
+        batch.withUnsafeBytes { bytes in
+            while offset < bytes.count {
+                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+                offset += JournalRecord.headerBytes + length
+                count += 1
+            }
+        }
+        return count
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+@testable import SeatJournal
+
+/// A fresh directory under the system's temporary one, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("journal-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        path = url.path
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    var segmentPaths: [String] { (try? JournalSegment.list(in: path).map(\.path)) ?? [] }
+}
+
+/// Payload `index` of a test journal: recognisable, and of varying length.
+func testPayload(_ index: Int) -> [UInt8] {
+    Array("record \(index) ".utf8) + [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: index % 7)
+}
+
+/// Writes `count` records of ``testPayload(_:)`` (type = index % 5) and closes the journal.
+/// Every tenth record waits until it is durable, so the writer gets batches of ten and can
+/// rotate segments between them (it rotates only between batches).
+func writeTestJournal(in directory: String, count: Int, segmentBytesMax: Int = 64 << 20) throws {
+    let writer = try JournalWriter(directory: directory, lastLSN: 0, segmentBytesMax: segmentBytesMax)
+    let durable = DispatchSemaphore(value: 0)
+    for index in 0..<count {
+        let waits = index % 10 == 9
+        var signal: (@Sendable (Result<Void, JournalError>) -> Void)?
+        if waits { signal = { _ in durable.signal() } }
+        try writer.append(type: UInt8(index % 5), bytes: testPayload(index), whenDurable: signal)
+        if waits { durable.wait() }
+    }
+    writer.close()
+}
+
+/// Everything recovery hands back.
+func recoveredRecords(in directory: String) throws -> (records: [JournalRecord], outcome: JournalRecovery.Outcome) {
+    var records: [JournalRecord] = []
+    let outcome = try JournalRecovery.replay(directory: directory) { records.append($0) }
+    return (records, outcome)
+}
