@@ -32,7 +32,8 @@ let package = Package(
     targets: [
         .target(name: "SeatInventory", swiftSettings: internalChecks),
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "SeatJournal", dependencies: ["SeatInventory"]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4"]),
         .target(
             name: "SeatProtocolFuzzing",
             dependencies: ["SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),

@@ -1,0 +1,13 @@
+# Installs the Debian packages the build and tests need, when missing (sourced by scripts/run
+# and scripts/test). liblz4-dev: the journal's snapshots (CLZ4); lz4: the command the tests
+# check our frames against.
+debian_packages=(liblz4-dev lz4)
+missing_packages=()
+for package in "${debian_packages[@]}"; do
+    dpkg -s "$package" > /dev/null 2>&1 || missing_packages+=("$package")
+done
+if ((${#missing_packages[@]})); then
+    echo "== installing ${missing_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" > /dev/null
+fi
