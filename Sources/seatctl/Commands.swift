@@ -44,7 +44,7 @@ struct Hold: AsyncParsableCommand {
         try await withConnection(server) { connection in
             let layout = try await layout(ofShow: show, on: connection)
             let held = try await connection.hold(try seatIndices(seats, in: layout), show: show, for: .seconds(seconds))
-            print("hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))")
+            print(describe(held, in: layout))
         }
     }
 }
@@ -66,7 +66,7 @@ struct HoldBest: AsyncParsableCommand {
                 BestAvailableHoldRequest(
                     show: show, holdMilliseconds: seconds * 1000, count: count, accessible: accessible,
                     category: category, section: section))
-            print("hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))")
+            print(describe(held, in: layout))
         }
     }
 }

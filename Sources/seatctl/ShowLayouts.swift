@@ -25,6 +25,11 @@ func labels(_ seats: [UInt32], in layout: SeatLayout) -> String {
     seats.map { layout.label(of: SeatIndex($0)) }.joined(separator: " ")
 }
 
+/// "hold 42 on H11 H12 until …", as `hold` and `hold-best` print it (the id is what `confirm` takes).
+func describe(_ held: HoldReply, in layout: SeatLayout) -> String {
+    "hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))"
+}
+
 struct SeatctlError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
