@@ -116,8 +116,6 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .ignore:
             break
-        case .close:
-            closeAfterFlush = true
         }
     }
 

@@ -122,7 +122,7 @@ import Testing
                 while let frame = try decoder.nextFrame(from: &wire) {
                     switch machine.frameReceived(frame) {
                     case .refuse(let error, _, _): refusal = error
-                    case .acceptHello, .execute, .ignore, .close: continue
+                    case .acceptHello, .execute, .ignore: continue
                     }
                 }
             } catch {

@@ -19,10 +19,8 @@ public struct ServerConnectionStateMachine: Sendable {
         case execute(Request, requestID: UInt32)
         /// Answer with this error; close the connection afterwards when the code says so.
         case refuse(ErrorReply, opcode: Opcode, requestID: UInt32)
-        /// Drop the frame: the connection is closing.
+        /// Nothing to do: a frame on a closing connection, or a quiet peer's timeout.
         case ignore
-        /// Close the connection without a reply.
-        case close
     }
 
     public private(set) var state: State = .awaitingHello
