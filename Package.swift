@@ -105,6 +105,7 @@ let package = Package(
                 "SeatServer", "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],

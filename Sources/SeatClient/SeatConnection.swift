@@ -8,11 +8,14 @@ import SeatProtocol
 /// on it, up to the server's in-flight limit; beyond that they wait their turn here rather than
 /// be refused by the server.
 public final class SeatConnection: Sendable {
+    /// Events kept for a consumer of ``events`` that falls behind; older ones are dropped, and
+    /// the gap in sequence numbers says so.
+    public static let eventsBufferedMax = 65_536
+
     public let hello: HelloReply
     /// Seat events of the shows this connection subscribed to, in the order they arrived.
     public let events: AsyncStream<SeatEvent>
     private let channel: Channel
-    private let eventSink: AsyncStream<SeatEvent>.Continuation
     private let permits: NIOLockedValueBox<Permits>
 
     private struct Permits {
@@ -20,11 +23,10 @@ public final class SeatConnection: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private init(channel: Channel, hello: HelloReply, events: AsyncStream<SeatEvent>, eventSink: AsyncStream<SeatEvent>.Continuation) {
+    private init(channel: Channel, hello: HelloReply, events: AsyncStream<SeatEvent>) {
         self.channel = channel
         self.hello = hello
         self.events = events
-        self.eventSink = eventSink
         permits = NIOLockedValueBox(Permits(available: max(1, Int(hello.inFlightRequestsMax))))
     }
 
@@ -44,7 +46,8 @@ public final class SeatConnection: Sendable {
         } catch {
             throw .connectFailed("TLS configuration: \(error)")
         }
-        let (events, eventSink) = AsyncStream.makeStream(of: SeatEvent.self, bufferingPolicy: .bufferingNewest(65_536))
+        let (events, eventSink) = AsyncStream.makeStream(
+            of: SeatEvent.self, bufferingPolicy: .bufferingNewest(eventsBufferedMax))
         let channel: Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -75,7 +78,7 @@ public final class SeatConnection: Sendable {
             channel.close(promise: nil)
             throw .unexpectedResponse("HELLO answered with \(response)")
         }
-        return SeatConnection(channel: channel, hello: hello, events: events, eventSink: eventSink)
+        return SeatConnection(channel: channel, hello: hello, events: events)
     }
 
     /// Sends `request` and waits for its answer.

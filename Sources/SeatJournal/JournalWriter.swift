@@ -52,6 +52,8 @@ public final class JournalWriter: @unchecked Sendable {
     private var segmentDescriptor: Int32
     private var segmentBytes: Int
     private var lastSync = ContinuousClock.now
+    /// The last LSN handed to a batch; the next batch starts after it.
+    private var batchedThroughLSN: UInt64
 
     /// Opens the journal for appending after `lastLSN` (from ``JournalRecovery``): continues the
     /// newest segment, or starts one.
@@ -65,6 +67,7 @@ public final class JournalWriter: @unchecked Sendable {
         self.durability = durability
         self.segmentBytesMax = segmentBytesMax
         nextLSN = lastLSN + 1
+        batchedThroughLSN = lastLSN
         writtenLSN = lastLSN
         durableLSN = lastLSN
         if let newest = try JournalSegment.list(in: directory).last {
@@ -178,8 +181,9 @@ public final class JournalWriter: @unchecked Sendable {
             }
             swap(&batch, &pending)
             let closing = isClosing
+            let batchFirstLSN = batchedThroughLSN + 1
             let batchLastLSN = nextLSN - 1
-            let batchFirstLSN = batchLastLSN - UInt64(recordCount(in: batch)) + 1
+            batchedThroughLSN = batchLastLSN
             condition.unlock()
 
             var synced = false
@@ -261,20 +265,6 @@ public final class JournalWriter: @unchecked Sendable {
         try JournalFiles.sync(descriptor, path: path)
         try JournalFiles.syncDirectory(directory)
         return (path, descriptor)
-    }
-
-    /// Records in an encoded batch, by walking their length fields.
-    private func recordCount(in batch: [UInt8]) -> Int {
-        var count = 0
-        var offset = 0
-        batch.withUnsafeBytes { bytes in
-            while offset < bytes.count {
-                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
-                offset += JournalRecord.headerBytes + length
-                count += 1
-            }
-        }
-        return count
     }
 }
 

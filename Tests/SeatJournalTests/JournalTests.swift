@@ -165,3 +165,17 @@ final class Counter: @unchecked Sendable {
     func increment() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
+
+@Suite struct JournalLimitTests {
+    @Test func aRecordOverTheLimitIsRefusedAndTheJournalGoesOn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let writer = try JournalWriter(directory: directory.path, lastLSN: 0)
+        let tooLarge = [UInt8](repeating: 1, count: JournalRecord.payloadBytesMax + 1)
+        #expect(throws: JournalError.recordTooLarge(bytes: tooLarge.count)) { try writer.append(type: 1, bytes: tooLarge) }
+        #expect(try writer.append(type: 1, bytes: [2]) == 1)
+        writer.close()
+        #expect(throws: JournalError.closed) { try writer.append(type: 1, bytes: [3]) }
+        #expect(try recoveredRecords(in: directory.path).records.map(\.payload) == [[2]])
+    }
+}
