@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "SeatServer",
             dependencies: [
-                "SeatInventory", "SeatProtocol",
+                "SeatInventory", "SeatProtocol", "SeatJournal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "seatd",
             dependencies: [
-                "SeatInventory", "SeatProtocol", "SeatServer", "SeatSamples",
+                "SeatInventory", "SeatProtocol", "SeatServer", "SeatSamples", "SeatJournal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

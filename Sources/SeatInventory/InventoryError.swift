@@ -97,6 +97,8 @@ public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
     case idempotencyKeyReused
     /// A request with this idempotency key is being processed right now.
     case idempotentRequestInProgress
+    /// The change log (the journal) takes no more changes: why, in its words.
+    case changeLogUnavailable(String)
 
     public var description: String {
         switch self {
@@ -126,6 +128,7 @@ public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(hold) is at its maximum lifetime (deadline \(deadline))"
         case .idempotencyKeyReused: "the idempotency key was used for a different request"
         case .idempotentRequestInProgress: "a request with this idempotency key is in progress"
+        case .changeLogUnavailable(let reason): "changes cannot be made durable: \(reason)"
         }
     }
 }

@@ -90,7 +90,7 @@ public final class JournalWriter: @unchecked Sendable {
 
     /// Appends a record and returns its LSN; `done` is called, on the writer's thread or at
     /// once, when the record is durable under the journal's policy, or with the error that
-    /// stopped the journal. Never blocks on the disk.
+    /// stopped the journal. Never blocks on the disk; throws when ``admit()`` would.
     @discardableResult
     public func append(
         type: UInt8,
@@ -99,22 +99,11 @@ public final class JournalWriter: @unchecked Sendable {
     ) throws(JournalError) -> UInt64 {
         guard payload.count <= JournalRecord.payloadBytesMax else { throw .recordTooLarge(bytes: payload.count) }
         condition.lock()
-        if let failure {
+        if let refusal = refusal() {
             condition.unlock()
-            throw failure
+            throw refusal
         }
-        guard !isClosing else {
-            condition.unlock()
-            throw .closed
-        }
-        guard pending.count < Self.pendingBytesMax, waiting.count < Self.waitingCallbacksMax else {
-            let bytes = pending.count
-            condition.unlock()
-            throw .backlogFull(pendingBytes: bytes)
-        }
-        let lsn = nextLSN
-        nextLSN += 1
-        JournalRecord.encode(lsn: lsn, type: type, payload: payload, into: &pending)
+        let lsn = enqueue(type: type, payload: payload)
         let acknowledgeNow: Bool
         if case .fsync = durability, let done {
             waiting.append((lsn, done))
@@ -122,10 +111,82 @@ public final class JournalWriter: @unchecked Sendable {
         } else {
             acknowledgeNow = done != nil
         }
-        condition.signal()
         condition.unlock()
         // Under `batch` and `none` a record counts as done once appended: the writer is the OS's.
         if acknowledgeNow { done?(.success(())) }
+        return lsn
+    }
+
+    /// Throws when an append now would be refused: the journal failed or is closed, or its
+    /// backlog is at a limit. Callers that must not fail halfway ask first, then use
+    /// ``appendAdmitted(type:payload:)``.
+    public func admit() throws(JournalError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let refusal = refusal() { throw refusal }
+    }
+
+    /// Appends a record whose writer was admitted by ``admit()``, past the backlog limits if it
+    /// must (each admitted operation adds at most a record, so the overshoot is bounded by the
+    /// operations in progress). Returns nil, dropping the record, when the journal failed or
+    /// closed since: whoever waits for its durability is then told of the failure.
+    @discardableResult
+    public func appendAdmitted(type: UInt8, payload: UnsafeRawBufferPointer) -> UInt64? {
+        precondition(payload.count <= JournalRecord.payloadBytesMax, "an admitted record of \(payload.count) bytes")
+        condition.lock()
+        defer { condition.unlock() }
+        guard failure == nil, !isClosing else { return nil }
+        return enqueue(type: type, payload: payload)
+    }
+
+    /// The LSN of the last record appended: waiting for it covers every record appended so far.
+    public var appendedThrough: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return nextLSN - 1
+    }
+
+    /// Calls `done` once every record through `lsn` counts as done under the journal's policy:
+    /// synced under `fsync`, written to the operating system under `batch`, at once under `none`.
+    /// Called on the writer's thread or at once; with the journal's failure if it stops first.
+    public func whenDurable(through lsn: UInt64, _ done: @escaping @Sendable (Result<Void, JournalError>) -> Void) {
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            done(.failure(failure))
+            return
+        }
+        let doneThrough: UInt64
+        switch durability {
+        case .fsync: doneThrough = durableLSN
+        case .batch: doneThrough = writtenLSN
+        case .none: doneThrough = UInt64.max
+        }
+        guard lsn > doneThrough else {
+            condition.unlock()
+            done(.success(()))
+            return
+        }
+        waiting.append((lsn, done))
+        condition.unlock()
+    }
+
+    /// Why an append would be refused now; nil when it would be taken. Under `condition`.
+    private func refusal() -> JournalError? {
+        if let failure { return failure }
+        if isClosing { return .closed }
+        guard pending.count < Self.pendingBytesMax, waiting.count < Self.waitingCallbacksMax else {
+            return .backlogFull(pendingBytes: pending.count)
+        }
+        return nil
+    }
+
+    /// Hands out the next LSN and queues the record for the writer thread. Under `condition`.
+    private func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) -> UInt64 {
+        let lsn = nextLSN
+        nextLSN += 1
+        JournalRecord.encode(lsn: lsn, type: type, payload: payload, into: &pending)
+        condition.signal()
         return lsn
     }
 
@@ -223,9 +284,10 @@ public final class JournalWriter: @unchecked Sendable {
         case .success:
             writtenLSN = max(writtenLSN, lsn)
             if synced { durableLSN = writtenLSN }
+            let doneThrough = if case .fsync = durability { durableLSN } else { writtenLSN }
             var kept: [(lsn: UInt64, done: @Sendable (Result<Void, JournalError>) -> Void)] = []
             for entry in waiting {
-                if entry.lsn <= durableLSN { ready.append(entry.done) } else { kept.append(entry) }
+                if entry.lsn <= doneThrough { ready.append(entry.done) } else { kept.append(entry) }
             }
             waiting = kept
         case .failure(let error):

@@ -41,7 +41,7 @@ public enum ProtocolFuzzing {
                         refusals.append(error.code)
                         if error.code.closesConnection { return refusals }
                     }
-                    if control & 4 == 4 { machine.flushed() }
+                    if control & 4 == 4 { machine.answered(machine.inFlight) }
                 }
             } catch {
                 if case .refuse(let error, _, _) = machine.framingFailed(error) { refusals.append(error.code) }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SeatJournal
 import SeatProtocol
 
 /// One client connection: feeds frames to its ``ServerConnectionStateMachine`` and runs the
@@ -8,6 +9,11 @@ import SeatProtocol
 /// Responses to one read's worth of pipelined requests are gathered in one buffer and written
 /// with one flush when the read is done. `BackPressureHandler`, ahead of this handler, stops
 /// reading while the peer is not taking its responses, so the buffer stays bounded.
+///
+/// When changes are journaled, a buffer holding the answer to a change is parked until the
+/// journal reports durable everything appended up to the moment the read was done; buffers
+/// behind a parked one park too, and seat events join the last parked buffer, so the peer sees
+/// responses and events in order. Parked requests still count against the in-flight limit.
 final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
@@ -18,8 +24,22 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let progress: FrameProgress
     private var logger: Logger
     private var output = ByteBuffer()
+    /// Responses in `output`, reported to the machine once written.
+    private var outputResponses = 0
+    /// Whether `output` answers a change, so must wait for the journal.
+    private var outputAwaitsJournal = false
+    /// Output waiting for the journal, oldest first.
+    private var parked = CircularBuffer<ParkedOutput>()
     private var subscriptions: Set<UInt32> = []
     private var closeAfterFlush = false
+
+    private struct ParkedOutput {
+        /// Written once the journal is durable through this LSN.
+        let lsn: UInt64
+        var bytes: ByteBuffer
+        let responses: Int
+        let closeAfterwards: Bool
+    }
 
     init(
         machine: ServerConnectionStateMachine,
@@ -81,6 +101,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             machine.drain()
             closeAfterFlush = true
             flush(context: context)
+        case let event as EventFrame:
+            deliver(event.frame, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -103,6 +125,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 subscriptions.remove(show)
                 append(.done, opcode: .unsubscribe, requestID: requestID)
             default:
+                if request.changesState { outputAwaitsJournal = true }
                 switch service.execute(request) {
                 case .success(let response): append(response, opcode: request.opcode, requestID: requestID)
                 case .failure(let error): refuse(error, opcode: request.opcode, requestID: requestID)
@@ -139,6 +162,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func append(_ response: Response, opcode: Opcode, requestID: UInt32) {
+        outputResponses += 1
         output.writeFrame(FrameHeader(flags: .response, opcode: opcode, requestID: requestID)) {
             response.encodePayload(into: &$0)
         }
@@ -146,24 +170,83 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func refuse(_ error: ErrorReply, opcode: Opcode, requestID: UInt32) {
         service.statistics.add(.refusals)
+        outputResponses += 1
         output.writeFrame(FrameHeader(flags: [.response, .error], opcode: opcode, requestID: requestID)) {
             error.encode(into: &$0)
         }
     }
 
     private func flush(context: ChannelHandlerContext) {
-        let written = output
+        let gathered = ParkedOutput(
+            lsn: outputAwaitsJournal ? journalLSN() : 0, bytes: output, responses: outputResponses,
+            closeAfterwards: closeAfterFlush)
         output = context.channel.allocator.buffer(capacity: 0)
-        machine.flushed()
-        guard closeAfterFlush else {
-            if written.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(written), promise: nil) }
+        outputResponses = 0
+        outputAwaitsJournal = false
+        closeAfterFlush = false
+        guard gathered.lsn > 0 || !parked.isEmpty else {
+            write(gathered, context: context)
             return
         }
-        closeAfterFlush = false
+        // Behind earlier parked output, in order, even when this output needs nothing itself.
+        let waitsFor = max(gathered.lsn, parked.last?.lsn ?? 0)
+        parked.append(ParkedOutput(lsn: waitsFor, bytes: gathered.bytes, responses: gathered.responses, closeAfterwards: gathered.closeAfterwards))
+        guard gathered.lsn > 0, let writer = service.journal?.writer else { return }
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        writer.whenDurable(through: waitsFor) { result in
+            eventLoop.execute { bound.value.handler.journalReported(result, through: waitsFor, context: bound.value.context) }
+        }
+    }
+
+    /// The LSN to wait for before answering changes made so far, or 0 when nothing is waited for.
+    private func journalLSN() -> UInt64 {
+        guard let writer = service.journal?.writer, writer.durability != .none else { return 0 }
+        return writer.appendedThrough
+    }
+
+    private func journalReported(_ result: Result<Void, JournalError>, through lsn: UInt64, context: ChannelHandlerContext) {
+        if case .failure(let error) = result {
+            // The changes happened in memory but may never reach the disk: no answer may claim
+            // them. The client sees the connection drop and must treat those requests as unknown.
+            logger.error("journal failed; closing the connection unanswered", metadata: ["error": "\(error)"])
+            parked.removeAll()
+            context.close(promise: nil)
+            return
+        }
+        while let first = parked.first, first.lsn <= lsn {
+            write(parked.removeFirst(), context: context)
+        }
+    }
+
+    private func write(_ gathered: ParkedOutput, context: ChannelHandlerContext) {
+        machine.answered(gathered.responses)
+        guard gathered.closeAfterwards else {
+            if gathered.bytes.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(gathered.bytes), promise: nil) }
+            return
+        }
         // Closing at once would drop whatever the socket has not taken yet: close once it has.
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(written)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(gathered.bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
+
+    /// A seat event for this connection: out at once, or behind the parked output.
+    private func deliver(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        guard !parked.isEmpty else {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            return
+        }
+        var last = parked.removeLast()
+        var frame = frame
+        last.bytes.writeBuffer(&frame)
+        parked.append(last)
+    }
+}
+
+/// A seat event on its way to one subscriber, passed down the pipeline so that it takes its
+/// place among the connection's responses.
+struct EventFrame: Sendable {
+    let frame: ByteBuffer
 }
 
 /// Sent down every connection's pipeline when the server starts shutting down.

@@ -48,12 +48,14 @@ extension ErrorReply {
                 .holdLifetimeExhausted, detail: hold.rawValue, secondDetail: clock.unixMilliseconds(deadline), message: message)
         case .idempotencyKeyReused: self.init(.idempotencyKeyReused, message: message)
         case .idempotentRequestInProgress: self.init(.idempotentRequestInProgress, message: message)
+        case .changeLogUnavailable: self.init(.storageUnavailable, message: message)
         }
     }
 
     init(_ error: ShowCreationError) {
         switch error {
         case .showTableFull: self.init(.capacityExhausted, message: error.description)
+        case .changeLogUnavailable: self.init(.storageUnavailable, message: error.description)
         case .seatsPerHoldOutOfRange, .holdLifetimeOutOfRange, .distancingSeatUnknown:
             self.init(.invalidShowRules, message: error.description)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SeatInventory
+import SeatJournal
 import SeatProtocol
 
 /// Runs requests against the engine and the catalog and says what to answer. Knows nothing of
@@ -9,12 +10,18 @@ public final class SeatService: Sendable {
     public let catalog: VenueCatalog
     public let clock: ServerClock
     public let statistics: ServerStatistics
+    /// The engine's change log, when changes are journaled: answers to changes wait for it.
+    public let journal: EngineJournal?
 
-    public init(engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics) {
+    public init(
+        engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics,
+        journal: EngineJournal? = nil
+    ) {
         self.engine = engine
         self.catalog = catalog
         self.clock = clock
         self.statistics = statistics
+        self.journal = journal
     }
 
     /// Runs `request` (never HELLO, SUBSCRIBE or UNSUBSCRIBE, which the connection answers).
@@ -128,7 +135,17 @@ public final class SeatService: Sendable {
         } catch {
             return .failure(ErrorReply(.invalidLayout, message: error.description))
         }
-        guard let id = catalog.add(layout, json: json) else {
+        if let journal {
+            do {
+                try journal.admitChange()
+            } catch {
+                return .failure(ErrorReply(error, clock: clock))
+            }
+        }
+        let id = catalog.add(layout, json: json) { entry in
+            journal?.logLayoutDefined(DurableState.Layout(id: entry.id, json: entry.json, layout: entry.layout))
+        }
+        guard let id else {
             return .failure(ErrorReply(.capacityExhausted, message: "the server keeps \(VenueCatalog.layoutsMax) layouts at most"))
         }
         return .success(.layoutDefined(layout: id, seatCount: UInt32(layout.seatCount)))

@@ -84,7 +84,7 @@ public final class ShowFeeds: SeatChangeObserver, @unchecked Sendable {
             statistics.add(.eventsSent)
             // Queued even from the channel's own loop, so events from every thread keep the
             // order in which this lock delivered them.
-            channel.eventLoop.execute { channel.writeAndFlush(frame, promise: nil) }
+            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(EventFrame(frame: frame)) }
         }
     }
 

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import SeatInventory
+import SeatJournal
 
 /// The layouts the server knows and the layout of each show: what administration defines and
 /// what clients read to turn seat labels into indices. Changed only by administration, so one
@@ -24,13 +25,23 @@ public final class VenueCatalog: Sendable {
 
     public init() {}
 
-    /// Adds a validated layout; nil when ``layoutsMax`` layouts exist.
-    public func add(_ layout: SeatLayout, json: [UInt8]) -> UInt32? {
+    /// The catalog a journal and snapshot recovered.
+    public init(recovered: DurableState) {
+        state.withLockedValue { state in
+            state.layouts = recovered.layouts.map { Layout(id: $0.id, layout: $0.layout, json: $0.json) }
+            for (show, layout) in recovered.showLayouts.enumerated() { state.layoutOfShow[UInt32(show)] = layout }
+        }
+    }
+
+    /// Adds a validated layout; nil when ``layoutsMax`` layouts exist. `adding` is told the
+    /// new layout's id under the catalog's lock, so a journal sees layouts in id order.
+    public func add(_ layout: SeatLayout, json: [UInt8], adding: (Layout) -> Void = { _ in }) -> UInt32? {
         state.withLockedValue { state in
             guard state.layouts.count < Self.layoutsMax else { return nil }
-            let id = UInt32(state.layouts.count)
-            state.layouts.append(Layout(id: id, layout: layout, json: json))
-            return id
+            let entry = Layout(id: UInt32(state.layouts.count), layout: layout, json: json)
+            adding(entry)
+            state.layouts.append(entry)
+            return entry.id
         }
     }
 

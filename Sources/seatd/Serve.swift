@@ -7,6 +7,7 @@ import NIOPosix
 import NIOSSL
 import Prometheus
 import SeatInventory
+import SeatJournal
 import SeatProtocol
 import SeatServer
 import ServiceLifecycle
@@ -26,8 +27,20 @@ struct Serve: AsyncParsableCommand {
         help: "ROLE:KEY, repeatable; ROLE is admin, agent or reader. Also SEATD_API_KEYS (comma-separated). Without any, random keys are made and printed.")
     var apiKeys: [String] = []
 
-    @Flag(help: "Load the sample theatres and shows at start.")
+    @Flag(help: "Load the sample theatres and shows when the data directory holds no state yet.")
     var sampleShows = false
+
+    @Option(help: "Directory of the journal and snapshots; created when missing.")
+    var dataDir = ProcessInfo.processInfo.environment["SEATD_DATA_DIR"] ?? "seatd-data"
+
+    @Option(
+        help: ArgumentHelp(
+            "When an answer to a change may leave: fsync (on disk, the default), batch (written to the system, synced every --sync-interval-ms) or none (unsafe; tests and benchmarks).",
+            valueName: "policy"))
+    var durability = ProcessInfo.processInfo.environment["SEATD_DURABILITY"] ?? "fsync"
+
+    @Option(help: "Under --durability batch, the longest time between syncs.")
+    var syncIntervalMs = 10
 
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
@@ -76,17 +89,14 @@ struct Serve: AsyncParsableCommand {
         if metrics { MetricsSystem.bootstrap(prometheus) }
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
-        let engine: InventoryEngine
-        do {
-            engine = try InventoryEngine(
-                configuration: InventoryConfiguration(
-                    shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
-                observer: feeds)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let service = SeatService(engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics)
-        if sampleShows {
+        let service = try DurableStart(
+            dataDirectory: dataDir, durability: try journalDurability(),
+            configuration: InventoryConfiguration(
+                shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
+            logger: logger
+        ).service(feeds: feeds, statistics: statistics)
+        defer { service.journal?.writer.close() }
+        if sampleShows, service.catalog.layoutCount == 0 {
             let summary = try SampleShows.load(into: service)
             logger.info("loaded sample shows", metadata: ["layouts": "\(summary.layouts)", "shows": "\(summary.shows)"])
         }
@@ -112,6 +122,17 @@ struct Serve: AsyncParsableCommand {
         try await services.run()
         await metricsEndpoint?.stop()
         try await group.shutdownGracefully()
+    }
+
+    private func journalDurability() throws -> JournalDurability {
+        switch durability {
+        case "fsync": return .fsync
+        case "batch":
+            guard syncIntervalMs > 0 else { throw ValidationError("--sync-interval-ms must be positive") }
+            return .batch(interval: .milliseconds(syncIntervalMs))
+        case "none": return .none
+        default: throw ValidationError("--durability is fsync, batch or none, not \(durability)")
+        }
     }
 
     private func tlsConfiguration() throws -> TLSConfiguration? {

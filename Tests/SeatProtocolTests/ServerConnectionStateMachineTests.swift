@@ -16,7 +16,6 @@ import Testing
     static func authenticated(as key: String, inFlightMax: Int = 256) -> ServerConnectionStateMachine {
         var machine = ServerConnectionStateMachine(keyring: keyring, inFlightRequestsMax: inFlightMax)
         _ = machine.frameReceived(frame(.hello(Hello(apiKey: key, clientName: "test")), id: 1))
-        machine.flushed()
         return machine
     }
 
@@ -50,13 +49,20 @@ import Testing
         #expect(admin.frameReceived(Self.frame(.cancelShow(0), id: 5)) == .execute(.cancelShow(0), requestID: 5))
     }
 
-    @Test func requestsBeyondTheInFlightLimitAreRefusedUntilResponsesAreFlushed() {
+    @Test func requestsBeyondTheInFlightLimitAreRefusedUntilResponsesAreWritten() {
         var machine = Self.authenticated(as: "agent-key", inFlightMax: 3)
         let actions = (1...5).map { machine.frameReceived(Self.frame(.ping(token: UInt64($0)), id: UInt32($0))) }
         #expect(actions.prefix(3).allSatisfy { Self.code($0) == nil })
         #expect(actions.suffix(2).allSatisfy { Self.code($0) == .tooManyInFlight })
-        machine.flushed()
-        #expect(machine.frameReceived(Self.frame(.ping(token: 6), id: 6)) == .execute(.ping(token: 6), requestID: 6))
+        machine.answered(5)
+        // One answer written of two requests outstanding: room for exactly two more.
+        _ = machine.frameReceived(Self.frame(.ping(token: 6), id: 6))
+        _ = machine.frameReceived(Self.frame(.ping(token: 7), id: 7))
+        machine.answered(1)
+        #expect(machine.inFlight == 1)
+        #expect(machine.frameReceived(Self.frame(.ping(token: 8), id: 8)) == .execute(.ping(token: 8), requestID: 8))
+        #expect(machine.frameReceived(Self.frame(.ping(token: 9), id: 9)) == .execute(.ping(token: 9), requestID: 9))
+        #expect(Self.code(machine.frameReceived(Self.frame(.ping(token: 10), id: 10))) == .tooManyInFlight)
     }
 
     @Test func drainingAnswersWithShuttingDown() {

@@ -1,9 +1,21 @@
 import NIOCore
 import NIOEmbedded
 import SeatProtocol
-import SeatServer
+@testable import SeatServer
 import Testing
 @testable import SeatInventory
+
+/// Writes the seat events the feeds pass down the pipeline, as the connection handler does
+/// when no response is waiting.
+private final class EventWriter: ChannelInboundHandler {
+    typealias InboundIn = Never
+    typealias OutboundOut = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? EventFrame else { return context.fireUserInboundEventTriggered(event) }
+        context.writeAndFlush(wrapOutboundOut(event.frame), promise: nil)
+    }
+}
 
 @Suite struct ShowFeedsTests {
     static func report(_ sequence: UInt64, to feeds: ShowFeeds, seat: UInt32) {
@@ -30,7 +42,7 @@ import Testing
     /// Changes reported out of order (threads race) reach a subscriber in number order, each once.
     @Test func changesReportedOutOfOrderAreDeliveredInOrder() throws {
         let feeds = ShowFeeds(statistics: ServerStatistics())
-        let channel = EmbeddedChannel()
+        let channel = EmbeddedChannel(handler: EventWriter())
         #expect(feeds.subscribe(channel, to: 3) == 1)
         for sequence: UInt64 in [2, 4, 1, 3, 6, 5] { Self.report(sequence, to: feeds, seat: UInt32(sequence * 10)) }
         let events = try Self.events(on: channel)
@@ -42,7 +54,7 @@ import Testing
     /// `reorderWindowMax` changes wait, the feed skips ahead and the subscriber sees the gap.
     @Test func aLostNumberMakesTheFeedSkipAheadRatherThanGrow() throws {
         let feeds = ShowFeeds(statistics: ServerStatistics())
-        let channel = EmbeddedChannel()
+        let channel = EmbeddedChannel(handler: EventWriter())
         _ = feeds.subscribe(channel, to: 3)
         let waiting = UInt64(ShowFeeds.reorderWindowMax) + 1
         for sequence in 2...(waiting + 1) { Self.report(sequence, to: feeds, seat: 1) }
@@ -56,7 +68,7 @@ import Testing
     @Test func anUnwritableSubscriberMissesEvents() throws {
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
-        let channel = EmbeddedChannel()
+        let channel = EmbeddedChannel(handler: EventWriter())
         _ = feeds.subscribe(channel, to: 3)
         channel.isWritable = false
         Self.report(1, to: feeds, seat: 1)

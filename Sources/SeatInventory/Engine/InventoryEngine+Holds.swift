@@ -44,6 +44,7 @@ extension InventoryEngine {
         forMilliseconds duration: UInt64,
         at now: Timestamp
     ) throws(InventoryError) -> Hold {
+        try changeLog?.admitChange()
         let table = shard(of: show.id)
         // The slot comes first: when the table is full no seat is touched.
         guard let reservation = table.claim() else {
@@ -61,9 +62,11 @@ extension InventoryEngine {
         let sequence = drawChangeNumber(show)  // nothing can fail from here on
         let lifetime = show.holdLifetimeMilliseconds
         let deadline = now.milliseconds + max(1, min(duration, lifetime))
-        table.publishHold(
-            reservation, show: show.id, seats: seats, deadline: deadline,
-            lifetimeCap: now.milliseconds + lifetime)
+        let lifetimeCap = now.milliseconds + lifetime
+        changeLog?.logHold(
+            SeatChange(kind: .held, show: show.id, sequence: sequence, reservation: reservation), seats: seats,
+            deadline: Timestamp(milliseconds: deadline), lifetimeCap: Timestamp(milliseconds: lifetimeCap))
+        table.publishHold(reservation, show: show.id, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap)
         report(.held, show.id, sequence, reservation, seats: seats)
         return Hold(id: HoldID(reservation), show: show.id, deadline: Timestamp(milliseconds: deadline))
     }

@@ -16,6 +16,7 @@ extension InventoryEngine {
             guard case .booking(let booking) = recorded else { return nil }
             return booking
         } operation: { () throws(InventoryError) -> BookingID in
+            try changeLog?.admitChange()
             let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
             let slot = hold.reservation.slot
             while true {
@@ -26,6 +27,7 @@ extension InventoryEngine {
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
                 let sequence = drawChangeNumber(show)
+                changeLog?.logEnding(SeatChange(kind: .confirmed, show: show.id, sequence: sequence, reservation: hold.reservation))
                 var buffer = SeatBuffer(repeating: 0)
                 let count = table.copySeats(slot, into: &buffer)
                 show.sold.setOwned(buffer.span.extracting(0..<count))
@@ -50,6 +52,7 @@ extension InventoryEngine {
             guard case .done = recorded else { return nil }
             return ()
         } operation: { () throws(InventoryError) in
+            try changeLog?.admitChange()
             let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
             while true {
                 let state = try liveHoldState(hold, in: table, at: now)
@@ -75,6 +78,7 @@ extension InventoryEngine {
             guard case .deadline(let deadline) = recorded else { return nil }
             return deadline
         } operation: { () throws(InventoryError) -> Timestamp in
+            try changeLog?.admitChange()
             let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
             let slot = hold.reservation.slot
             let extensionMilliseconds = duration.wholeMillisecondsRoundedUp
@@ -90,6 +94,9 @@ extension InventoryEngine {
                     return Timestamp(milliseconds: state.deadline)
                 }
                 if table.transition(slot, from: state, to: state.with(deadline: wanted)) {
+                    // Logged after the fact: a racing confirmation or release may be logged first,
+                    // and replay ignores an extension of a hold that is no longer live.
+                    changeLog?.logExtension(hold, deadline: Timestamp(milliseconds: wanted))
                     return Timestamp(milliseconds: wanted)
                 }
             }
@@ -110,6 +117,7 @@ extension InventoryEngine {
             guard case .done = recorded else { return nil }
             return ()
         } operation: { () throws(InventoryError) in
+            try changeLog?.admitChange()
             let table = try table(of: booking.reservation, orThrow: .unknownBooking(booking))
             let slot = booking.reservation.slot
             while true {
@@ -180,14 +188,16 @@ extension InventoryEngine {
         }
         unowned(unsafe) let show = reserved.takeUnretainedValue()
         let sequence = drawChangeNumber(show)
+        let reservation = ReservationID(shard: table.shard, slot: slot, generation: state.generation)
+        let change = SeatChange(kind: SeatChange.Kind(ending: phase), show: show.id, sequence: sequence, reservation: reservation)
+        changeLog?.logEnding(change)
         var buffer = SeatBuffer(repeating: 0)
         let count = table.copySeats(slot, into: &buffer)
         let seats = buffer.span.extracting(0..<count)
         if state.phase == .booked { show.sold.clearAll(seats) }
         show.free(seats)
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
-        let reservation = ReservationID(shard: table.shard, slot: slot, generation: state.generation)
-        report(SeatChange.Kind(ending: phase), show.id, sequence, reservation, seats: seats)
+        report(change.kind, show.id, sequence, reservation, seats: seats)
         return true
     }
 }

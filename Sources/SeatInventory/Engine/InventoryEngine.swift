@@ -9,17 +9,22 @@ public final class InventoryEngine: Sendable {
     let shows: ShowTable
     let shards: [ReservationTable]
     let ledger: IdempotencyLedger
-    /// Told of every seat change; without one, changes are not numbered at all.
+    /// Told of every seat change after it is visible; feeds subscribers.
     let observer: (any SeatChangeObserver)?
+    /// Told of every change before it is visible; the journal.
+    let changeLog: (any InventoryChangeLog)?
 
-    /// Allocates every table of `configuration` up front.
+    /// Allocates every table of `configuration` up front. Without an observer or a change log,
+    /// seat changes are not numbered at all.
     public init(
         configuration: InventoryConfiguration,
-        observer: (any SeatChangeObserver)? = nil
+        observer: (any SeatChangeObserver)? = nil,
+        changeLog: (any InventoryChangeLog)? = nil
     ) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
         self.observer = observer
+        self.changeLog = changeLog
         shows = ShowTable(capacity: configuration.showsMax)
         shards = (0..<configuration.shardCount).map { shard in
             ReservationTable(
@@ -36,6 +41,19 @@ public final class InventoryEngine: Sendable {
     /// Creates a show on `layout`; all its seats start free except those the layout blocks and
     /// the rules' distancing mask keeps empty.
     public func createShow(layout: SeatLayout, rules: ShowRules = ShowRules()) throws(ShowCreationError) -> ShowID {
+        do {
+            try changeLog?.admitChange()
+        } catch {
+            throw .changeLogUnavailable(error.description)
+        }
+        try validate(rules, on: layout)
+        return try shows.add { id in
+            changeLog?.logShowCreated(id, layout: layout, rules: rules)
+            return ShowInventory(id: id, layout: layout, rules: rules)
+        }.id
+    }
+
+    func validate(_ rules: ShowRules, on layout: SeatLayout) throws(ShowCreationError) {
         let seatsPerHold = 1...configuration.seatsPerReservationMax
         guard seatsPerHold.contains(rules.seatsPerHoldMax) else {
             throw .seatsPerHoldOutOfRange(rules.seatsPerHoldMax, allowed: seatsPerHold)
@@ -47,13 +65,15 @@ public final class InventoryEngine: Sendable {
         if let unknown = rules.distancingMask.first(where: { $0.value >= layout.seatCount }) {
             throw .distancingSeatUnknown(unknown)
         }
-        return try shows.add { id in ShowInventory(id: id, layout: layout, rules: rules) }.id
     }
 
     /// Stops all sales of a show: new holds and confirmations are refused. Existing bookings
     /// stay, so the box office can see whom to refund.
     public func cancelShow(_ id: ShowID) throws(InventoryError) {
+        try changeLog?.admitChange()
         unowned(unsafe) let show = try shows.show(id).takeUnretainedValue()
+        // Logged first: every hold refused for the cancellation then comes after it in the log.
+        changeLog?.logShowCancelled(id)
         show.isCancelled.store(true, ordering: .releasing)
     }
 
@@ -66,9 +86,9 @@ public final class InventoryEngine: Sendable {
     }
 
     /// The show's next change number, drawn while the caller owns the seats it changes (see
-    /// ``SeatChange``); 0 when nobody observes.
+    /// ``SeatChange``); 0 when nobody observes or logs.
     func drawChangeNumber(_ show: ShowInventory) -> UInt64 {
-        guard observer != nil else { return 0 }
+        guard observer != nil || changeLog != nil else { return 0 }
         // Relaxed is enough: the seat words' release and acquire order two changes of one seat,
         // and so the draws made on either side of them.
         return show.changeSequence.add(1, ordering: .relaxed).newValue

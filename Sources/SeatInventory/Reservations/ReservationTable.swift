@@ -104,6 +104,46 @@ struct ReservationTable: Sendable {
         complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
     }
 
+    /// The slot as one consistent picture, while other threads may be changing it: waits out a
+    /// busy slot (its owner is a few atomic operations from done) and rereads when the state
+    /// word moved while the details were copied.
+    func capture(_ slot: Int) -> InventoryImage.Slot {
+        while true {
+            let state = state(slot)
+            guard !state.isBusy else { continue }
+            let phase = InventoryImage.Slot.Phase(rawValue: UInt8(state.phase.rawValue)) ?? .vacant
+            var captured = InventoryImage.Slot.vacant
+            captured.generation = state.generation
+            captured.phase = phase
+            captured.deadline = Timestamp(milliseconds: state.deadline)
+            if captured.isLive {
+                var buffer = SeatBuffer(repeating: 0)
+                let count = copySeats(slot, into: &buffer)
+                captured.seats = (0..<count).map { buffer[$0] }
+                captured.show = show(slot)
+                captured.lifetimeCap = Timestamp(milliseconds: lifetimeCap(slot))
+            }
+            if self.state(slot) == state { return captured }
+        }
+    }
+
+    /// Writes a slot from an image; only while no other thread uses the table.
+    func restore(_ slot: Int, _ image: InventoryImage.Slot) {
+        let base = slot * stride
+        var pair = 0
+        while pair * 2 < image.seats.count {
+            let second = pair * 2 + 1 < image.seats.count ? UInt64(image.seats[pair * 2 + 1]) : 0
+            words.store(base + Self.seatsOffset + pair, UInt64(image.seats[pair * 2]) | second << 32)
+            pair += 1
+        }
+        words.store(base + Self.headerOffset, UInt64(image.show.rawValue) << 32 | UInt64(image.seats.count))
+        words.store(base + Self.lifetimeCapOffset, image.lifetimeCap.milliseconds)
+        let phase = ReservationState.Phase(rawValue: UInt64(image.phase.rawValue)) ?? .vacant
+        let state = ReservationState(
+            generation: image.generation, phase: phase, isBusy: false, deadline: image.deadline.milliseconds)
+        words.storeReleasing(base + Self.stateOffset, state.raw)
+    }
+
     /// Gives back a claimed slot whose hold was refused; it was never visible.
     func abandon(_ id: ReservationID) {
         complete(id.slot, as: ReservationState(generation: id.generation, phase: .vacant, isBusy: false, deadline: 0))

@@ -28,6 +28,8 @@ public enum ShowCreationError: Error, Hashable, Sendable, CustomStringConvertibl
     case holdLifetimeOutOfRange(milliseconds: UInt64, allowedMax: UInt64)
     case distancingSeatUnknown(SeatIndex)
     case showTableFull(capacity: Int)
+    /// The change log (the journal) takes no more changes.
+    case changeLogUnavailable(String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum ShowCreationError: Error, Hashable, Sendable, CustomStringConvertibl
         case .holdLifetimeOutOfRange(let value, let max): "hold lifetime \(value) ms is outside 1...\(max) ms"
         case .distancingSeatUnknown(let seat): "distancing mask names \(seat), which is not in the layout"
         case .showTableFull(let capacity): "the show table is full (\(capacity) shows)"
+        case .changeLogUnavailable(let reason): reason
         }
     }
 }

@@ -24,7 +24,7 @@ public struct ServerConnectionStateMachine: Sendable {
     }
 
     public private(set) var state: State = .awaitingHello
-    /// Requests received since responses were last flushed.
+    /// Requests received and not yet answered.
     public private(set) var inFlight = 0
     let keyring: APIKeyring
     let inFlightRequestsMax: Int
@@ -114,9 +114,10 @@ public struct ServerConnectionStateMachine: Sendable {
         return .acceptHello(requestID: header.requestID, version: highest, role: role)
     }
 
-    /// Responses to everything received so far were written and flushed.
-    public mutating func flushed() {
-        inFlight = 0
+    /// Responses to `count` requests were written. Responses may wait (for the journal) after
+    /// later requests arrive, so the handler reports how many left rather than that all did.
+    public mutating func answered(_ count: Int) {
+        inFlight = max(0, inFlight - count)
     }
 
     /// The server is shutting down: requests already received are answered, new ones refused.

@@ -54,6 +54,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let capacityExhausted = ErrorCode(rawValue: 203)
 
     public static let internalError = ErrorCode(rawValue: 500)
+    public static let storageUnavailable = ErrorCode(rawValue: 501)
 
     /// Whether the server closes the connection after sending this code.
     public var closesConnection: Bool { rawValue < 10 }
@@ -77,6 +78,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED", .idempotentRequestInProgress: "IDEMPOTENT_REQUEST_IN_PROGRESS",
         .invalidLayout: "INVALID_LAYOUT", .unknownLayout: "UNKNOWN_LAYOUT", .invalidShowRules: "INVALID_SHOW_RULES",
         .capacityExhausted: "CAPACITY_EXHAUSTED", .internalError: "INTERNAL_ERROR",
+        .storageUnavailable: "STORAGE_UNAVAILABLE",
     ]
 
     public var description: String { ErrorCode.names[self] ?? "error \(rawValue)" }

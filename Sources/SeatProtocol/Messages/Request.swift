@@ -49,6 +49,19 @@ public enum Request: Hashable, Sendable {
         }
     }
 
+    /// Whether the request may change the inventory or the catalog, so that its answer must
+    /// wait until the change is durable. Refusals of these wait too: they may report a state
+    /// (a seat held) that other changes not yet durable produced.
+    public var changesState: Bool {
+        switch self {
+        case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .defineLayout, .createShow,
+            .cancelShow, .batch:
+            true
+        case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe:
+            false
+        }
+    }
+
     /// Appends the payload (not the header).
     public func encodePayload(into buffer: inout ByteBuffer) {
         switch self {

@@ -1,0 +1,65 @@
+import SeatInventory
+import Synchronization
+
+/// The engine's change log on a ``JournalWriter``: every change becomes an ``EngineRecord``.
+///
+/// A host acknowledges an operation once ``JournalWriter/whenDurable(through:_:)`` reports the
+/// LSN it read from ``JournalWriter/appendedThrough`` after the operation returned: that
+/// covers the operation's own records and every change it could have observed.
+public final class EngineJournal: InventoryChangeLog {
+    public let writer: JournalWriter
+    /// The journal's id of each layout object shows are created on.
+    private let layoutIDs: Mutex<[ObjectIdentifier: UInt32]>
+
+    /// A log on `writer` that knows `layouts` (those recovered) by identity.
+    public init(writer: JournalWriter, layouts: [DurableState.Layout]) {
+        self.writer = writer
+        layoutIDs = Mutex(Dictionary(uniqueKeysWithValues: layouts.map { (ObjectIdentifier($0.layout), $0.id) }))
+    }
+
+    public func admitChange() throws(InventoryError) {
+        do {
+            try writer.admit()
+        } catch {
+            throw .changeLogUnavailable(error.description)
+        }
+    }
+
+    /// Logs a layout definition; the caller holds whatever lock assigns layout ids, so they
+    /// reach the journal in order, and has been admitted by ``admitChange()``.
+    public func logLayoutDefined(_ layout: DurableState.Layout) {
+        layoutIDs.withLock { $0[ObjectIdentifier(layout.layout)] = layout.id }
+        append(.layoutDefined(id: layout.id, json: layout.json))
+    }
+
+    public func logShowCreated(_ show: ShowID, layout: SeatLayout, rules: ShowRules) {
+        guard let id = layoutIDs.withLock({ $0[ObjectIdentifier(layout)] }) else {
+            preconditionFailure("\(show) is created on a layout the journal was never told of")
+        }
+        append(.showCreated(show, layout: id, rules: rules))
+    }
+
+    public func logShowCancelled(_ show: ShowID) {
+        append(.showCancelled(show))
+    }
+
+    public func logHold(_ change: SeatChange, seats: Span<UInt32>, deadline: Timestamp, lifetimeCap: Timestamp) {
+        var list: [UInt32] = []
+        list.reserveCapacity(seats.count)
+        for index in seats.indices { list.append(seats[index]) }
+        append(.held(change, seats: list, deadline: deadline, lifetimeCap: lifetimeCap))
+    }
+
+    public func logEnding(_ change: SeatChange) {
+        append(.ended(change))
+    }
+
+    public func logExtension(_ hold: HoldID, deadline: Timestamp) {
+        append(.extended(hold, deadline: deadline))
+    }
+
+    private func append(_ record: EngineRecord) {
+        let (type, payload) = record.encoded
+        payload.withUnsafeBytes { _ = writer.appendAdmitted(type: type, payload: $0) }
+    }
+}

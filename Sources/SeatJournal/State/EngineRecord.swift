@@ -1,0 +1,138 @@
+import SeatInventory
+
+/// A change to the inventory as the journal stores it: one record each.
+///
+/// Payloads are little-endian. Seat changes carry the show's change number so that recovery
+/// continues each show's numbering where it stopped.
+///
+/// | type | record | payload |
+/// |---|---|---|
+/// | 1 | layout defined | layout u32, JSON document (u32 length + bytes) |
+/// | 2 | show created | show u32, layout u32, no single gaps u8, seats per hold u16, hold lifetime ms u64, distancing seats (u32 count + u32 each) |
+/// | 3 | show cancelled | show u32 |
+/// | 4 | hold placed | hold u64, show u32, change u64, deadline ms u64, lifetime cap ms u64, seats (u32 count + u32 each) |
+/// | 5 | hold or booking ended | kind u8 (2 confirmed, 3 released, 4 expired, 5 cancelled), hold u64, show u32, change u64 |
+/// | 6 | hold extended | hold u64, deadline ms u64 |
+public enum EngineRecord: Hashable, Sendable {
+    case layoutDefined(id: UInt32, json: [UInt8])
+    case showCreated(ShowID, layout: UInt32, rules: ShowRules)
+    case showCancelled(ShowID)
+    case held(SeatChange, seats: [UInt32], deadline: Timestamp, lifetimeCap: Timestamp)
+    case ended(SeatChange)
+    case extended(HoldID, deadline: Timestamp)
+
+    enum RecordType: UInt8 {
+        case layoutDefined = 1, showCreated, showCancelled, held, ended, extended
+    }
+
+    var recordType: RecordType {
+        switch self {
+        case .layoutDefined: .layoutDefined
+        case .showCreated: .showCreated
+        case .showCancelled: .showCancelled
+        case .held: .held
+        case .ended: .ended
+        case .extended: .extended
+        }
+    }
+
+    /// The record's type byte and payload.
+    public var encoded: (type: UInt8, payload: [UInt8]) {
+        var writer = PayloadWriter(capacity: 64)
+        switch self {
+        case .layoutDefined(let id, let json):
+            writer.write(id)
+            writer.write(bytes: json)
+        case .showCreated(let show, let layout, let rules):
+            writer.write(show.rawValue)
+            writer.write(layout)
+            writer.write(rules.forbidsSingleSeatGaps)
+            writer.write(UInt16(clamping: rules.seatsPerHoldMax))
+            writer.write(rules.holdLifetimeMax.milliseconds)
+            writer.write(seats: rules.distancingMask.lazy.map(\.rawValue))
+        case .showCancelled(let show):
+            writer.write(show.rawValue)
+        case .held(let change, let seats, let deadline, let lifetimeCap):
+            writer.write(HoldID(change.reservation).rawValue)
+            writer.write(change.show.rawValue)
+            writer.write(change.sequence)
+            writer.write(deadline.milliseconds)
+            writer.write(lifetimeCap.milliseconds)
+            writer.write(seats: seats)
+        case .ended(let change):
+            writer.write(change.kind.rawValue)
+            writer.write(HoldID(change.reservation).rawValue)
+            writer.write(change.show.rawValue)
+            writer.write(change.sequence)
+        case .extended(let hold, let deadline):
+            writer.write(hold.rawValue)
+            writer.write(deadline.milliseconds)
+        }
+        return (recordType.rawValue, writer.bytes)
+    }
+
+    /// Decodes a journal record; throws for an unknown type or a payload that does not fit it.
+    public init(_ record: JournalRecord) throws(PayloadDecodingError) {
+        guard let type = RecordType(rawValue: record.type) else {
+            throw PayloadDecodingError(description: "LSN \(record.lsn) has unknown record type \(record.type)")
+        }
+        var reader = PayloadReader(record.payload)
+        switch type {
+        case .layoutDefined:
+            self = .layoutDefined(
+                id: try reader.read(UInt32.self, "layout"),
+                json: try reader.readBytes("layout document", limit: JournalRecord.payloadBytesMax))
+        case .showCreated:
+            let show = ShowID(rawValue: try reader.read(UInt32.self, "show"))
+            let layout = try reader.read(UInt32.self, "layout")
+            let forbidsGaps = try reader.readBool("no single gaps")
+            let seatsPerHold = Int(try reader.read(UInt16.self, "seats per hold"))
+            let lifetime = try reader.read(UInt64.self, "hold lifetime")
+            let distancing = try reader.readSeats("distancing seats", limit: JournalRecord.payloadBytesMax / 4)
+            let rules = ShowRules(
+                forbidsSingleSeatGaps: forbidsGaps, seatsPerHoldMax: seatsPerHold,
+                distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
+            self = .showCreated(show, layout: layout, rules: rules)
+        case .showCancelled:
+            self = .showCancelled(ShowID(rawValue: try reader.read(UInt32.self, "show")))
+        case .held:
+            let hold = try Self.hold(&reader)
+            let show = ShowID(rawValue: try reader.read(UInt32.self, "show"))
+            let sequence = try reader.read(UInt64.self, "change")
+            let deadline = Timestamp(milliseconds: try reader.read(UInt64.self, "deadline"))
+            let lifetimeCap = Timestamp(milliseconds: try reader.read(UInt64.self, "lifetime cap"))
+            let seats = try reader.readSeats("seats", limit: InventoryLimits.seatsPerHoldMax)
+            let change = SeatChange(kind: .held, show: show, sequence: sequence, reservation: hold.reservation)
+            self = .held(change, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap)
+        case .ended:
+            let rawKind = try reader.read(UInt8.self, "kind")
+            guard let kind = SeatChange.Kind(rawValue: rawKind), kind != .held else {
+                throw PayloadDecodingError(description: "\(rawKind) is not a kind of ending")
+            }
+            let hold = try Self.hold(&reader)
+            let show = ShowID(rawValue: try reader.read(UInt32.self, "show"))
+            let sequence = try reader.read(UInt64.self, "change")
+            self = .ended(SeatChange(kind: kind, show: show, sequence: sequence, reservation: hold.reservation))
+        case .extended:
+            let hold = try Self.hold(&reader)
+            self = .extended(hold, deadline: Timestamp(milliseconds: try reader.read(UInt64.self, "deadline")))
+        }
+        try reader.expectEnd("record \(record.lsn)")
+    }
+
+    private static func hold(_ reader: inout PayloadReader) throws(PayloadDecodingError) -> HoldID {
+        let raw = try reader.read(UInt64.self, "hold")
+        guard let hold = HoldID(rawValue: raw) else {
+            throw PayloadDecodingError(description: "0x\(String(raw, radix: 16)) is not a hold id")
+        }
+        return hold
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up; what the journal stores for a lifetime.
+    var milliseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds)) * 1000 + UInt64(max(0, attoseconds) + 999_999_999_999_999) / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,83 @@
+/// Writes little-endian fields into a record payload.
+struct PayloadWriter {
+    private(set) var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func write<Integer: FixedWidthInteger>(_ value: Integer) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
+
+    /// A length-prefixed byte string.
+    mutating func write(bytes value: [UInt8]) {
+        write(UInt32(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func write(seats: some Collection<UInt32>) {
+        write(UInt32(seats.count))
+        for seat in seats { write(seat) }
+    }
+}
+
+/// Why a payload does not decode; the record's checksum was right, so this is a format error.
+public struct PayloadDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Reads little-endian fields from a record payload, refusing to read past its end.
+struct PayloadReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func read<Integer: FixedWidthInteger>(_: Integer.Type, _ field: String) throws(PayloadDecodingError) -> Integer {
+        let size = MemoryLayout<Integer>.size
+        guard bytes.count - offset >= size else { throw PayloadDecodingError(description: "\(field) is cut short") }
+        var value = Integer.zero
+        for index in 0..<size { value |= Integer(bytes[offset + index]) << (8 * index) }
+        offset += size
+        return value
+    }
+
+    mutating func readBool(_ field: String) throws(PayloadDecodingError) -> Bool {
+        switch try read(UInt8.self, field) {
+        case 0: return false
+        case 1: return true
+        case let other: throw PayloadDecodingError(description: "\(field) is \(other), not 0 or 1")
+        }
+    }
+
+    /// A length-prefixed byte string of at most `limit` bytes.
+    mutating func readBytes(_ field: String, limit: Int) throws(PayloadDecodingError) -> [UInt8] {
+        let count = Int(try read(UInt32.self, field))
+        guard count <= limit, bytes.count - offset >= count else {
+            throw PayloadDecodingError(description: "\(field) claims \(count) bytes; \(bytes.count - offset) remain")
+        }
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    mutating func readSeats(_ field: String, limit: Int) throws(PayloadDecodingError) -> [UInt32] {
+        let count = Int(try read(UInt32.self, field))
+        guard count <= limit, (bytes.count - offset) / 4 >= count else {
+            throw PayloadDecodingError(description: "\(field) claims \(count) seats")
+        }
+        var seats: [UInt32] = []
+        seats.reserveCapacity(count)
+        for _ in 0..<count { seats.append(try read(UInt32.self, field)) }
+        return seats
+    }
+
+    func expectEnd(_ what: String) throws(PayloadDecodingError) {
+        guard offset == bytes.count else {
+            throw PayloadDecodingError(description: "\(bytes.count - offset) bytes follow the end of \(what)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Logging
+import SeatInventory
+import SeatJournal
+import SeatServer
+
+/// Brings the server's state back from its data directory: replays the journal, loads the
+/// engine and catalog, expires holds whose deadline passed while the server was down, checks
+/// the engine's invariants, and opens the journal for new changes.
+struct DurableStart {
+    let dataDirectory: String
+    let durability: JournalDurability
+    let configuration: InventoryConfiguration
+    let logger: Logger
+
+    func service(feeds: ShowFeeds, statistics: ServerStatistics) throws -> SeatService {
+        let directory = try DataDirectory(dataDirectory)
+        let (state, report) = try StateRecovery.recover(directory, configuration: configuration)
+        if let torn = report.tornTail {
+            logger.warning(
+                "cut a torn journal tail",
+                metadata: [
+                    "file": "\(torn.path)", "offset": "\(torn.offset)", "bytes": "\(torn.discardedBytes)",
+                    "reason": "\(torn.reason)",
+                ])
+        }
+        let writer = try JournalWriter(directory: directory.journal, lastLSN: report.lastLSN, durability: durability)
+        let journal = EngineJournal(writer: writer, layouts: state.layouts)
+        let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: journal)
+        let loadStarted = ContinuousClock.now
+        try engine.load(state.image)
+        let clock = ServerClock()
+        // Journaled like any expiry, so the next recovery need not repeat it.
+        let expired = engine.expireHolds(at: clock.now)
+        let violations = engine.invariantViolations()
+        guard violations.isEmpty else {
+            throw StartError(description: "the recovered state breaks \(violations.count) invariants, first: \(violations[0])")
+        }
+        logger.info(
+            "recovered",
+            metadata: [
+                "dataDirectory": "\(dataDirectory)", "durability": "\(durability)", "records": "\(report.replayedRecords)",
+                "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",
+                "shows": "\(state.image.shows.count)", "reservations": "\(state.image.liveReservations)",
+                "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",
+                "loadTime": "\(ContinuousClock.now - loadStarted)",
+            ])
+        return SeatService(
+            engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
+            journal: journal)
+    }
+
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+}
