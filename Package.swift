@@ -90,8 +90,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal"]),
-        .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples"]),
+        .target(name: "SeatTestSupport", path: "Tests/SeatTestSupport"),
+        .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
+        .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples", "SeatTestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatTestSupport"]),
         .testTarget(
             name: "SeatProtocolTests",
             dependencies: [

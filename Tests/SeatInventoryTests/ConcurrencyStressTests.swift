@@ -1,6 +1,7 @@
 import Foundation
 import SeatInventory
 import Synchronization
+import SeatTestSupport
 import Testing
 
 @Suite struct ConcurrencyStressTests {

@@ -79,6 +79,11 @@ import Testing
         let staleBooking = BookingID(rawValue: old.rawValue | 1 << 63)!
         #expect(refusal { try small.cancel(staleBooking, at: .at(3)) } == .bookingSuperseded(staleBooking))
         #expect(try small.state(of: SeatIndex(2), in: tiny) == .held)
+        // The slot's next occupant ending as a cancelled booking says nothing of the old id.
+        let newBooking = try small.confirm(new, at: .at(4))
+        try small.cancel(newBooking, at: .at(5))
+        #expect(refusal { try small.reservation(newBooking) } == .bookingCancelled(newBooking))
+        #expect(refusal { try small.reservation(staleBooking) } == .bookingSuperseded(staleBooking))
     }
 
     @Test func timestampsStayWithinWhatADeadlineCanHold() {

@@ -1,5 +1,6 @@
 import SeatInventory
 import SeatSamples
+import SeatTestSupport
 import Testing
 
 /// The engine and ``ReferenceModel`` run the same random operations and must agree on every

@@ -1,4 +1,5 @@
 import SeatInventory
+import SeatTestSupport
 import Testing
 
 /// Records every change it is told of, from any thread.

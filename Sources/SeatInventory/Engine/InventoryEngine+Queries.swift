@@ -105,7 +105,10 @@ extension InventoryEngine {
     public func reservation(_ booking: BookingID) throws(InventoryError) -> ReservationInfo {
         let table = try table(of: booking.reservation, orThrow: .unknownBooking(booking))
         let state = table.state(booking.reservation.slot)
-        guard state.generation == booking.reservation.generation, state.phase == .booked else {
+        guard state.generation == booking.reservation.generation else {
+            throw state.raw == 0 ? .unknownBooking(booking) : .bookingSuperseded(booking)
+        }
+        guard state.phase == .booked else {
             throw state.phase == .cancelled ? .bookingCancelled(booking) : .unknownBooking(booking)
         }
         guard let info = info(table, booking.reservation.slot, expecting: state) else {
