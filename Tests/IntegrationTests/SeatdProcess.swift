@@ -29,7 +29,7 @@ final class SeatdProcess {
         let portFile = dataDirectory + ".port"
         try? FileManager.default.removeItem(atPath: portFile)
         let log = dataDirectory + ".log"
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         logHandle.seekToEndOfFile()
         process = Process()
