@@ -21,26 +21,35 @@ enum JournalSegment {
     }
 
     static func fileName(firstLSN: UInt64) -> String {
-        let digits = String(firstLSN)
-        return filePrefix + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + fileSuffix
-    }
-
-    /// The first LSN a segment file name carries, or nil for other files.
-    static func firstLSN(ofFileNamed name: String) -> UInt64? {
-        guard name.hasPrefix(filePrefix), name.hasSuffix(fileSuffix) else { return nil }
-        return UInt64(name.dropFirst(filePrefix.count).dropLast(fileSuffix.count))
+        NumberedFiles.name(filePrefix, firstLSN, fileSuffix)
     }
 
     /// The segments in `directory`, ordered by first LSN.
     static func list(in directory: String) throws(JournalError) -> [(firstLSN: UInt64, path: String)] {
+        try NumberedFiles.list(in: directory, prefix: filePrefix, suffix: fileSuffix).map { ($0.number, $0.path) }
+    }
+}
+
+/// Files named `<prefix><number, 20 digits><suffix>`, so that names sort as numbers do.
+enum NumberedFiles {
+    static func name(_ prefix: String, _ number: UInt64, _ suffix: String) -> String {
+        let digits = String(number)
+        return prefix + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + suffix
+    }
+
+    /// The numbered files in `directory`, ordered by number; other files are ignored.
+    static func list(in directory: String, prefix: String, suffix: String) throws(JournalError) -> [(number: UInt64, path: String)] {
         guard let handle = opendir(directory) else { throw .io(operation: "opendir", path: directory, errno: errno) }
         defer { closedir(handle) }
-        var segments: [(UInt64, String)] = []
+        var files: [(UInt64, String)] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if let first = firstLSN(ofFileNamed: name) { segments.append((first, directory + "/" + name)) }
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix),
+                let number = UInt64(name.dropFirst(prefix.count).dropLast(suffix.count))
+            else { continue }
+            files.append((number, directory + "/" + name))
         }
-        return segments.sorted { $0.0 < $1.0 }
+        return files.sorted { $0.0 < $1.0 }
     }
 }
 

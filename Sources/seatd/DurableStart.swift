@@ -12,9 +12,12 @@ struct DurableStart {
     let configuration: InventoryConfiguration
     let logger: Logger
 
-    func service(feeds: ShowFeeds, statistics: ServerStatistics) throws -> SeatService {
+    func service(feeds: ShowFeeds, statistics: ServerStatistics, snapshotsKept: Int) throws -> (SeatService, Snapshotter) {
         let directory = try DataDirectory(dataDirectory)
         let (state, report) = try StateRecovery.recover(directory, configuration: configuration)
+        for unreadable in report.unreadableSnapshots {
+            logger.warning("skipped an unreadable snapshot", metadata: ["file": "\(unreadable.path)", "reason": "\(unreadable.reason)"])
+        }
         if let torn = report.tornTail {
             logger.warning(
                 "cut a torn journal tail",
@@ -38,15 +41,18 @@ struct DurableStart {
         logger.info(
             "recovered",
             metadata: [
-                "dataDirectory": "\(dataDirectory)", "durability": "\(durability)", "records": "\(report.replayedRecords)",
+                "dataDirectory": "\(dataDirectory)", "durability": "\(durability)",
+                "snapshot": "\(report.snapshot.map { "\($0.path) at LSN \($0.startLSN)" } ?? "none")",
+                "records": "\(report.replayedRecords)",
                 "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",
                 "shows": "\(state.image.shows.count)", "reservations": "\(state.image.liveReservations)",
                 "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",
                 "loadTime": "\(ContinuousClock.now - loadStarted)",
             ])
-        return SeatService(
+        let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
             journal: journal)
+        return (service, Snapshotter(engine: engine, journal: journal, directory: directory, keep: snapshotsKept))
     }
 
     struct StartError: Error, CustomStringConvertible {

@@ -42,6 +42,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Under --durability batch, the longest time between syncs.")
     var syncIntervalMs = 10
 
+    @Option(help: "Take a snapshot once this many records were journaled since the last one.")
+    var snapshotEveryRecords: UInt64 = 1_000_000
+
+    @Option(help: "Take a snapshot at least this often while anything changes.")
+    var snapshotIntervalSeconds = 300
+
+    @Option(help: "Snapshots kept; older ones and the journal segments only they needed are deleted.")
+    var snapshotsKept = 2
+
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -89,13 +98,23 @@ struct Serve: AsyncParsableCommand {
         if metrics { MetricsSystem.bootstrap(prometheus) }
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
-        let service = try DurableStart(
+        guard snapshotsKept >= 1, snapshotEveryRecords >= 1, snapshotIntervalSeconds >= 1 else {
+            throw ValidationError("--snapshots-kept, --snapshot-every-records and --snapshot-interval-seconds must be positive")
+        }
+        let start = DurableStart(
             dataDirectory: dataDir, durability: try journalDurability(),
             configuration: InventoryConfiguration(
                 shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
-            logger: logger
-        ).service(feeds: feeds, statistics: statistics)
-        defer { service.journal?.writer.close() }
+            logger: logger)
+        let (service, snapshotter) = try start.service(feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
+        let snapshots = SnapshotSchedule(
+            snapshotter: snapshotter, everyRecords: snapshotEveryRecords, interval: .seconds(snapshotIntervalSeconds),
+            logger: logger)
+        snapshots.start()
+        defer {
+            snapshots.stop()
+            service.journal?.writer.close()
+        }
         if sampleShows, service.catalog.layoutCount == 0 {
             let summary = try SampleShows.load(into: service)
             logger.info("loaded sample shows", metadata: ["layouts": "\(summary.layouts)", "shows": "\(summary.shows)"])

@@ -15,7 +15,7 @@ import Testing
     static let cycles = Environment.value("SEAT_CRASH_CYCLES").flatMap(Int.init) ?? 20
     /// The sample stadium: 100,000 seats, no single-gap rule, so random pairs rarely collide.
     static let show: UInt32 = 10
-    static let shapeArguments = ["--shards", "2", "--reservations-per-shard", "16384"]
+    static let shapeArguments = ["--shards", "2", "--reservations-per-shard", "16384", "--snapshot-every-records", "400"]
     static let configuration = InventoryConfiguration(shardCount: 2, reservationsPerShard: 16384)
 
     @Test func everyAcknowledgedChangeSurvivesSIGKILL() async throws {

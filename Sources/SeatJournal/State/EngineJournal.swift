@@ -8,13 +8,21 @@ import Synchronization
 /// covers the operation's own records and every change it could have observed.
 public final class EngineJournal: InventoryChangeLog {
     public let writer: JournalWriter
-    /// The journal's id of each layout object shows are created on.
-    private let layoutIDs: Mutex<[ObjectIdentifier: UInt32]>
+    /// Every layout logged or recovered, and the id of each layout object shows are created on.
+    private let layouts: Mutex<(all: [DurableState.Layout], ids: [ObjectIdentifier: UInt32])>
 
-    /// A log on `writer` that knows `layouts` (those recovered) by identity.
+    /// A log on `writer` that knows `layouts` (those recovered).
     public init(writer: JournalWriter, layouts: [DurableState.Layout]) {
         self.writer = writer
-        layoutIDs = Mutex(Dictionary(uniqueKeysWithValues: layouts.map { (ObjectIdentifier($0.layout), $0.id) }))
+        self.layouts = Mutex((layouts, Dictionary(uniqueKeysWithValues: layouts.map { (ObjectIdentifier($0.layout), $0.id) })))
+    }
+
+    /// Every layout logged so far, by id.
+    public var definedLayouts: [DurableState.Layout] { layouts.withLock { $0.all } }
+
+    /// The id under which `layout` was logged.
+    public func layoutID(of layout: SeatLayout) -> UInt32? {
+        layouts.withLock { $0.ids[ObjectIdentifier(layout)] }
     }
 
     public func admitChange() throws(InventoryError) {
@@ -28,12 +36,15 @@ public final class EngineJournal: InventoryChangeLog {
     /// Logs a layout definition; the caller holds whatever lock assigns layout ids, so they
     /// reach the journal in order, and has been admitted by ``admitChange()``.
     public func logLayoutDefined(_ layout: DurableState.Layout) {
-        layoutIDs.withLock { $0[ObjectIdentifier(layout.layout)] = layout.id }
+        layouts.withLock {
+            $0.all.append(layout)
+            $0.ids[ObjectIdentifier(layout.layout)] = layout.id
+        }
         append(.layoutDefined(id: layout.id, json: layout.json))
     }
 
     public func logShowCreated(_ show: ShowID, layout: SeatLayout, rules: ShowRules) {
-        guard let id = layoutIDs.withLock({ $0[ObjectIdentifier(layout)] }) else {
+        guard let id = layoutID(of: layout) else {
             preconditionFailure("\(show) is created on a layout the journal was never told of")
         }
         append(.showCreated(show, layout: id, rules: rules))

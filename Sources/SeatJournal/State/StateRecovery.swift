@@ -20,9 +20,14 @@ public struct DataDirectory: Sendable {
     }
 }
 
-/// Rebuilds the durable state at start-up: the journal replayed onto an empty state.
+/// Rebuilds the durable state at start-up: the newest snapshot that reads back whole (falling
+/// back to older ones), then the journal after it.
 public enum StateRecovery {
     public struct Report: Sendable {
+        /// The snapshot used, and its start LSN; nil when recovery began from nothing.
+        public let snapshot: (path: String, startLSN: UInt64)?
+        /// Newer snapshots that failed to read, with why: each is logged, none is deleted.
+        public let unreadableSnapshots: [(path: String, reason: String)]
         public let replayedRecords: Int
         public let lastLSN: UInt64
         public let segments: Int
@@ -36,16 +41,29 @@ public enum StateRecovery {
     ) throws -> (DurableState, Report) {
         let started = ContinuousClock.now
         var state = DurableState(configuration: configuration)
-        let outcome = try JournalRecovery.replay(directory: directory.journal) { record in
+        var header = SnapshotFile.Header(startLSN: 0, endLSN: 0)
+        var used: (path: String, startLSN: UInt64)?
+        var unreadable: [(path: String, reason: String)] = []
+        for snapshot in try SnapshotFile.list(in: directory.snapshots).reversed() {
             do {
-                try state.apply(try EngineRecord(record), strict: true)
+                (state, header) = try SnapshotFile.read(snapshot.path)
+                used = (snapshot.path, header.startLSN)
+                break
+            } catch {
+                unreadable.append((snapshot.path, "\(error)"))
+            }
+        }
+        let outcome = try JournalRecovery.replay(directory: directory.journal, startingAfter: header.startLSN) { record in
+            do {
+                try state.apply(try EngineRecord(record), strict: record.lsn > header.endLSN)
             } catch {
                 throw RecoveryError(lsn: record.lsn, reason: "\(error)")
             }
         }
         let report = Report(
-            replayedRecords: outcome.replayedRecords, lastLSN: outcome.lastLSN, segments: outcome.segments,
-            tornTail: outcome.tornTail, duration: ContinuousClock.now - started)
+            snapshot: used, unreadableSnapshots: unreadable, replayedRecords: outcome.replayedRecords,
+            lastLSN: outcome.lastLSN, segments: outcome.segments, tornTail: outcome.tornTail,
+            duration: ContinuousClock.now - started)
         return (state, report)
     }
 }

@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SeatInventory
+
+/// A snapshot: the whole ``DurableState`` at a point of the journal, in one LZ4 frame (so
+/// `lz4 -d` reads it), named `snapshot-<start LSN, 20 digits>.lz4`. A skippable LZ4 frame
+/// (magic 0x184D2A50, which `lz4` passes over) follows with the CRC-32C of the frame's bytes:
+/// some damage to compressed bytes still decompresses to the same content (a match offset moved
+/// within a run of zeros), and a snapshot file must not be accepted damaged either way.
+///
+/// The state was captured while changes continued: it reflects every record through the start
+/// LSN and perhaps some through the end LSN. Recovery loads it and replays the journal after the
+/// start LSN, tolerating records through the end LSN that the state already reflects.
+///
+/// Inside the frame, little-endian: the magic `SEATSNAP`, format version u32, start LSN u64,
+/// end LSN u64; the layouts (u32 count; id u32, JSON u32 length + bytes each); the shows (u32
+/// count; layout u32, no single gaps u8, seats per hold u16, hold lifetime ms u64, distancing
+/// seats u32 count + u32 each, cancelled u8, last change number u64 each); the reservation
+/// tables (shards u32, slots per shard u32; per slot generation u32, phase u8, deadline ms u64,
+/// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
+/// then CRC-32C of everything before it, u32.
+public enum SnapshotFile {
+    static let magic = Array("SEATSNAP".utf8)
+    static let formatVersion: UInt32 = 1
+    /// The magic of the skippable frame that carries the file checksum.
+    static let skippableMagic: UInt32 = 0x184D_2A50
+    static let prefix = "snapshot-"
+    static let suffix = ".lz4"
+    /// Largest decompressed snapshot recovery accepts.
+    public static let bytesMax = 16 << 30
+
+    public struct Header: Hashable, Sendable {
+        public let startLSN: UInt64
+        public let endLSN: UInt64
+    }
+
+    /// The snapshot's uncompressed bytes.
+    public static func encode(_ state: DurableState, header: Header) -> [UInt8] {
+        var writer = PayloadWriter(capacity: 1 << 20)
+        for byte in magic { writer.write(byte) }
+        writer.write(formatVersion)
+        writer.write(header.startLSN)
+        writer.write(header.endLSN)
+        writer.write(UInt32(state.layouts.count))
+        for layout in state.layouts {
+            writer.write(layout.id)
+            writer.write(bytes: layout.json)
+        }
+        writer.write(UInt32(state.image.shows.count))
+        for (index, show) in state.image.shows.enumerated() {
+            writer.write(state.showLayouts[index])
+            writer.write(show.rules.forbidsSingleSeatGaps)
+            writer.write(UInt16(clamping: show.rules.seatsPerHoldMax))
+            writer.write(show.rules.holdLifetimeMax.milliseconds)
+            writer.write(seats: show.rules.distancingMask.lazy.map(\.rawValue))
+            writer.write(show.isCancelled)
+            writer.write(show.changeSequence)
+        }
+        writer.write(UInt32(state.image.shards.count))
+        writer.write(UInt32(state.image.shards.first?.count ?? 0))
+        for slots in state.image.shards {
+            for slot in slots {
+                writer.write(slot.generation)
+                writer.write(slot.phase.rawValue)
+                writer.write(slot.deadline.milliseconds)
+                guard slot.isLive else { continue }
+                writer.write(slot.show.rawValue)
+                writer.write(slot.lifetimeCap.milliseconds)
+                writer.write(seats: slot.seats)
+            }
+        }
+        let checksum = writer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        writer.write(checksum)
+        return writer.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> (DurableState, Header) {
+        guard bytes.count >= 4 else { throw PayloadDecodingError(description: "shorter than its checksum") }
+        let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) }
+        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 4)])) }
+        guard stored == computed else { throw PayloadDecodingError(description: "checksum mismatch") }
+        var reader = PayloadReader(Array(bytes[..<(bytes.count - 4)]))
+        for byte in magic where try reader.read(UInt8.self, "magic") != byte {
+            throw PayloadDecodingError(description: "not a snapshot (wrong magic)")
+        }
+        let version = try reader.read(UInt32.self, "format version")
+        guard version == formatVersion else { throw PayloadDecodingError(description: "format version \(version), this server reads \(formatVersion)") }
+        let header = Header(startLSN: try reader.read(UInt64.self, "start LSN"), endLSN: try reader.read(UInt64.self, "end LSN"))
+        var layouts: [DurableState.Layout] = []
+        for _ in 0..<(try reader.read(UInt32.self, "layout count")) {
+            let id = try reader.read(UInt32.self, "layout id")
+            layouts.append(try DurableState.Layout(id: id, json: try reader.readBytes("layout document", limit: bytesMax)))
+        }
+        var shows: [InventoryImage.Show] = []
+        var showLayouts: [UInt32] = []
+        for _ in 0..<(try reader.read(UInt32.self, "show count")) {
+            let layout = try reader.read(UInt32.self, "show layout")
+            guard Int(layout) < layouts.count else { throw PayloadDecodingError(description: "a show names unknown layout \(layout)") }
+            let forbidsGaps = try reader.readBool("no single gaps")
+            let seatsPerHold = Int(try reader.read(UInt16.self, "seats per hold"))
+            let lifetime = try reader.read(UInt64.self, "hold lifetime")
+            let distancing = try reader.readSeats("distancing", limit: bytesMax / 4)
+            let rules = ShowRules(
+                forbidsSingleSeatGaps: forbidsGaps, seatsPerHoldMax: seatsPerHold,
+                distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
+            shows.append(
+                InventoryImage.Show(
+                    layout: layouts[Int(layout)].layout, rules: rules, isCancelled: try reader.readBool("cancelled"),
+                    changeSequence: try reader.read(UInt64.self, "change number")))
+            showLayouts.append(layout)
+        }
+        let shardCount = Int(try reader.read(UInt32.self, "shards"))
+        let slotsPerShard = Int(try reader.read(UInt32.self, "slots per shard"))
+        guard shardCount <= InventoryLimits.shardsMax, slotsPerShard <= InventoryLimits.reservationsPerShardMax else {
+            throw PayloadDecodingError(description: "\(shardCount) shards of \(slotsPerShard) slots is beyond any engine")
+        }
+        var shards: [[InventoryImage.Slot]] = []
+        for _ in 0..<shardCount {
+            var slots: [InventoryImage.Slot] = []
+            slots.reserveCapacity(slotsPerShard)
+            for _ in 0..<slotsPerShard {
+                var slot = InventoryImage.Slot.vacant
+                slot.generation = try reader.read(UInt32.self, "generation")
+                let phase = try reader.read(UInt8.self, "phase")
+                guard let known = InventoryImage.Slot.Phase(rawValue: phase) else {
+                    throw PayloadDecodingError(description: "slot phase \(phase)")
+                }
+                slot.phase = known
+                slot.deadline = Timestamp(milliseconds: try reader.read(UInt64.self, "deadline"))
+                if slot.isLive {
+                    slot.show = ShowID(rawValue: try reader.read(UInt32.self, "slot show"))
+                    slot.lifetimeCap = Timestamp(milliseconds: try reader.read(UInt64.self, "lifetime cap"))
+                    slot.seats = try reader.readSeats("slot seats", limit: InventoryLimits.seatsPerHoldMax)
+                }
+                slots.append(slot)
+            }
+            shards.append(slots)
+        }
+        try reader.expectEnd("the snapshot")
+        return (DurableState(layouts: layouts, showLayouts: showLayouts, image: InventoryImage(shows: shows, shards: shards)), header)
+    }
+
+    /// Writes a snapshot's bytes (from ``encode(_:header:)``) durably: compressed to a temporary file, synced, renamed into place,
+    /// and the directory synced; returns its path and compressed size.
+    public static func write(_ uncompressed: [UInt8], header: Header, to directory: String) throws -> (path: String, bytes: Int) {
+        var compressed = try LZ4Frame.compress(uncompressed)
+        let checksum = compressed.withUnsafeBytes { CRC32C.checksum($0) }
+        for field in [skippableMagic, 4, checksum] { withUnsafeBytes(of: field.littleEndian) { compressed.append(contentsOf: $0) } }
+        let path = directory + "/" + NumberedFiles.name(prefix, header.startLSN, suffix)
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        let descriptor = try JournalFiles.openForAppend(temporary, create: true)
+        do {
+            try JournalFiles.writeAll(descriptor, compressed, path: temporary)
+            try JournalFiles.sync(descriptor, path: temporary)
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw JournalError.io(operation: "rename", path: temporary, errno: errno) }
+        try JournalFiles.syncDirectory(directory)
+        return (path, compressed.count)
+    }
+
+    public static func read(_ path: String) throws -> (DurableState, Header) {
+        try decode(file: try JournalFiles.readAll(path))
+    }
+
+    /// Checks a snapshot file's trailing checksum, then decompresses and decodes it.
+    public static func decode(file: [UInt8]) throws -> (DurableState, Header) {
+        let trailer = 12
+        guard file.count > trailer else { throw PayloadDecodingError(description: "too short for a snapshot file") }
+        let fields = file.withUnsafeBytes { bytes in
+            (0..<3).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: file.count - trailer + 4 * $0, as: UInt32.self)) }
+        }
+        let frame = Array(file[..<(file.count - trailer)])
+        guard fields[0] == skippableMagic, fields[1] == 4, fields[2] == frame.withUnsafeBytes({ CRC32C.checksum($0) }) else {
+            throw PayloadDecodingError(description: "file checksum mismatch")
+        }
+        return try decode(try LZ4Frame.decompress(frame, limit: bytesMax))
+    }
+
+    /// The snapshots in `directory`, oldest first.
+    public static func list(in directory: String) throws(JournalError) -> [(startLSN: UInt64, path: String)] {
+        try NumberedFiles.list(in: directory, prefix: prefix, suffix: suffix).map { ($0.number, $0.path) }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import SeatInventory
+
+/// Takes snapshots of a running engine and prunes what they make redundant: snapshots beyond
+/// the newest ``keep``, and journal segments that every kept snapshot covers.
+///
+/// Capturing takes no lock and stops no operation (see ``InventoryEngine/image()``); the file is
+/// written only once the journal is durable through the last record the capture may reflect, so
+/// a snapshot never holds a change a crash could still take back from the journal. One snapshot
+/// at a time: callers serialize (the schedule's thread, or an admin request through it).
+public final class Snapshotter: Sendable {
+    public struct Report: Sendable {
+        public let path: String
+        public let startLSN: UInt64
+        public let endLSN: UInt64
+        public let uncompressedBytes: Int
+        public let compressedBytes: Int
+        /// Capturing the engine's state, while operations went on.
+        public let captureTime: Duration
+        /// Encoding, compressing, writing and syncing.
+        public let writeTime: Duration
+        public let deletedSegments: Int
+    }
+
+    public let engine: InventoryEngine
+    public let journal: EngineJournal
+    public let directory: DataDirectory
+    /// Snapshots kept; older ones, and the segments only they needed, are deleted.
+    public let keep: Int
+
+    public init(engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2) {
+        precondition(keep >= 1, "keep at least one snapshot")
+        self.engine = engine
+        self.journal = journal
+        self.directory = directory
+        self.keep = keep
+    }
+
+    /// Captures, writes and prunes; blocks the calling thread, never an event loop's.
+    public func takeSnapshot() throws -> Report {
+        let writer = journal.writer
+        let captureStarted = ContinuousClock.now
+        let startLSN = writer.appendedThrough
+        let layouts = journal.definedLayouts
+        let image = engine.image()
+        let endLSN = writer.appendedThrough
+        let captureTime = ContinuousClock.now - captureStarted
+        let showLayouts = try image.shows.map { show in
+            guard let id = journal.layoutID(of: show.layout) else {
+                throw RecoveryError(lsn: endLSN, reason: "a show's layout was never journaled")
+            }
+            return id
+        }
+        try waitUntilDurable(through: endLSN)
+        let writeStarted = ContinuousClock.now
+        let state = DurableState(layouts: layouts, showLayouts: showLayouts, image: image)
+        let header = SnapshotFile.Header(startLSN: startLSN, endLSN: endLSN)
+        let uncompressed = SnapshotFile.encode(state, header: header)
+        let (path, compressedBytes) = try SnapshotFile.write(uncompressed, header: header, to: directory.snapshots)
+        let writeTime = ContinuousClock.now - writeStarted
+        return Report(
+            path: path, startLSN: startLSN, endLSN: endLSN, uncompressedBytes: uncompressed.count,
+            compressedBytes: compressedBytes, captureTime: captureTime, writeTime: writeTime,
+            deletedSegments: try prune())
+    }
+
+    /// Deletes snapshots beyond the newest `keep`, then the segments whose every record the
+    /// oldest kept snapshot covers (never the segment being written).
+    func prune() throws -> Int {
+        let snapshots = try SnapshotFile.list(in: directory.snapshots)
+        for old in snapshots.dropLast(keep) {
+            guard unlink(old.path) == 0 else { throw JournalError.io(operation: "unlink", path: old.path, errno: errno) }
+        }
+        guard let oldestKept = snapshots.suffix(keep).first else { return 0 }
+        let segments = try JournalSegment.list(in: directory.journal)
+        var deleted = 0
+        for (segment, next) in zip(segments, segments.dropFirst()) where next.firstLSN - 1 <= oldestKept.startLSN {
+            guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
+            deleted += 1
+        }
+        if deleted > 0 { try JournalFiles.syncDirectory(directory.journal) }
+        return deleted
+    }
+
+    private func waitUntilDurable(through lsn: UInt64) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Outcome()
+        journal.writer.whenDurable(through: lsn) { result in
+            outcome.set(result)
+            done.signal()
+        }
+        done.wait()
+        try outcome.get()
+    }
+
+    private final class Outcome: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<Void, JournalError> = .success(())
+
+        func set(_ result: Result<Void, JournalError>) { lock.withLock { self.result = result } }
+        func get() throws { try lock.withLock { result }.get() }
+    }
+}
