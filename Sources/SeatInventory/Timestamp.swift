@@ -28,7 +28,7 @@ extension Duration {
     /// This duration in whole milliseconds, rounded up; 0 for negative durations, `UInt64.max`
     /// past it. Works on `attoseconds`: `components` costs three times as much, on every hold.
     @inlinable
-    var wholeMillisecondsRoundedUp: UInt64 {
+    public var wholeMillisecondsRoundedUp: UInt64 {
         let attosecondsPerMillisecond: Int128 = 1_000_000_000_000_000
         let attoseconds = self.attoseconds
         guard attoseconds > 0 else { return 0 }

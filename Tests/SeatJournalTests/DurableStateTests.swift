@@ -167,6 +167,43 @@ private func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) ->
         #expect(undetected.isEmpty, "\(undetected.count) of \(file.count * 8) flips loaded")
     }
 
+    /// A closed journal refuses changes with a reason, and the refused operation changes nothing.
+    @Test func changesAreRefusedOnceTheJournalTakesNoMore() throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let live = try JournaledEngine(in: temporary.path)
+        let show = ShowID(rawValue: 0)
+        live.journal.writer.close()
+        #expect(throws: InventoryError.changeLogUnavailable(JournalError.closed.description)) {
+            try live.engine.holdSeats([SeatIndex(5)], in: show, for: .seconds(60), at: Timestamp(milliseconds: 0))
+        }
+        #expect(try live.engine.state(of: SeatIndex(5), in: show) == .free)
+        #expect(throws: ShowCreationError.changeLogUnavailable(InventoryError.changeLogUnavailable(JournalError.closed.description).description)) {
+            try live.engine.createShow(layout: live.journal.definedLayouts[0].layout)
+        }
+    }
+
+    /// A saved state that claims a seat twice, or has another shape than the engine, is refused.
+    @Test func loadingRefusesAStateTheEngineCouldNotHaveBeenIn() throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        var random = SeededGenerator(seed: 5)
+        let live = try JournaledEngine(in: temporary.path)
+        live.run(300, random: &random, from: 0)
+        live.journal.writer.close()
+        var image = live.engine.image()
+        let held = try #require(image.shards[0].firstIndex { $0.isLive })
+        let twin = try #require(image.shards[0].firstIndex { !$0.isLive })
+        image.shards[0][twin] = image.shards[0][held]
+        let engine = try InventoryEngine(configuration: JournaledEngine.configuration)
+        #expect(throws: ImageError.self) { try engine.load(image) }
+
+        let otherShape = try InventoryEngine(configuration: InventoryConfiguration(shardCount: 3, reservationsPerShard: 64))
+        #expect(throws: ImageError.shapeMismatch(imageShards: 2, imageSlots: 64, configuredShards: 3, configuredSlots: 64)) {
+            try otherShape.load(live.engine.image())
+        }
+    }
+
     @Test func recordsRoundTrip() throws {
         let reservation = HoldID(rawValue: 3 << 22 | 5)!.reservation
         let records: [EngineRecord] = [

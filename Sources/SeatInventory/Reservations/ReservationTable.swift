@@ -92,16 +92,21 @@ struct ReservationTable: Sendable {
         _ id: ReservationID, show: ShowID, seats sortedSeats: Span<UInt32>,
         deadline: UInt64, lifetimeCap: UInt64
     ) {
-        let base = id.slot * stride
+        writeDetails(id.slot, show: show, seats: sortedSeats, lifetimeCap: lifetimeCap)
+        complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
+    }
+
+    /// Writes what a slot holds; the state word, written after, publishes it.
+    private func writeDetails(_ slot: Int, show: ShowID, seats: Span<UInt32>, lifetimeCap: UInt64) {
+        let base = slot * stride
         var pair = 0
-        while pair * 2 < sortedSeats.count {
-            let second = pair * 2 + 1 < sortedSeats.count ? UInt64(sortedSeats[pair * 2 + 1]) : 0
-            words.store(base + Self.seatsOffset + pair, UInt64(sortedSeats[pair * 2]) | second << 32)
+        while pair * 2 < seats.count {
+            let second = pair * 2 + 1 < seats.count ? UInt64(seats[pair * 2 + 1]) : 0
+            words.store(base + Self.seatsOffset + pair, UInt64(seats[pair * 2]) | second << 32)
             pair += 1
         }
-        words.store(base + Self.headerOffset, UInt64(show.rawValue) << 32 | UInt64(sortedSeats.count))
+        words.store(base + Self.headerOffset, UInt64(show.rawValue) << 32 | UInt64(seats.count))
         words.store(base + Self.lifetimeCapOffset, lifetimeCap)
-        complete(id.slot, as: ReservationState(generation: id.generation, phase: .held, isBusy: false, deadline: deadline))
     }
 
     /// The slot as one consistent picture, while other threads may be changing it: waits out a
@@ -129,19 +134,11 @@ struct ReservationTable: Sendable {
 
     /// Writes a slot from an image; only while no other thread uses the table.
     func restore(_ slot: Int, _ image: InventoryImage.Slot) {
-        let base = slot * stride
-        var pair = 0
-        while pair * 2 < image.seats.count {
-            let second = pair * 2 + 1 < image.seats.count ? UInt64(image.seats[pair * 2 + 1]) : 0
-            words.store(base + Self.seatsOffset + pair, UInt64(image.seats[pair * 2]) | second << 32)
-            pair += 1
-        }
-        words.store(base + Self.headerOffset, UInt64(image.show.rawValue) << 32 | UInt64(image.seats.count))
-        words.store(base + Self.lifetimeCapOffset, image.lifetimeCap.milliseconds)
+        writeDetails(slot, show: image.show, seats: image.seats.span, lifetimeCap: image.lifetimeCap.milliseconds)
         let phase = ReservationState.Phase(rawValue: UInt64(image.phase.rawValue)) ?? .vacant
         let state = ReservationState(
             generation: image.generation, phase: phase, isBusy: false, deadline: image.deadline.milliseconds)
-        words.storeReleasing(base + Self.stateOffset, state.raw)
+        complete(slot, as: state)
     }
 
     /// Gives back a claimed slot whose hold was refused; it was never visible.

@@ -46,10 +46,7 @@ public enum EngineRecord: Hashable, Sendable {
         case .showCreated(let show, let layout, let rules):
             writer.write(show.rawValue)
             writer.write(layout)
-            writer.write(rules.forbidsSingleSeatGaps)
-            writer.write(UInt16(clamping: rules.seatsPerHoldMax))
-            writer.write(rules.holdLifetimeMax.milliseconds)
-            writer.write(seats: rules.distancingMask.lazy.map(\.rawValue))
+            writer.write(rules: rules)
         case .showCancelled(let show):
             writer.write(show.rawValue)
         case .held(let change, let seats, let deadline, let lifetimeCap):
@@ -85,14 +82,7 @@ public enum EngineRecord: Hashable, Sendable {
         case .showCreated:
             let show = ShowID(rawValue: try reader.read(UInt32.self, "show"))
             let layout = try reader.read(UInt32.self, "layout")
-            let forbidsGaps = try reader.readBool("no single gaps")
-            let seatsPerHold = Int(try reader.read(UInt16.self, "seats per hold"))
-            let lifetime = try reader.read(UInt64.self, "hold lifetime")
-            let distancing = try reader.readSeats("distancing seats", limit: JournalRecord.payloadBytesMax / 4)
-            let rules = ShowRules(
-                forbidsSingleSeatGaps: forbidsGaps, seatsPerHoldMax: seatsPerHold,
-                distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
-            self = .showCreated(show, layout: layout, rules: rules)
+            self = .showCreated(show, layout: layout, rules: try reader.readRules())
         case .showCancelled:
             self = .showCancelled(ShowID(rawValue: try reader.read(UInt32.self, "show")))
         case .held:
@@ -126,13 +116,5 @@ public enum EngineRecord: Hashable, Sendable {
             throw PayloadDecodingError(description: "0x\(String(raw, radix: 16)) is not a hold id")
         }
         return hold
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded up; what the journal stores for a lifetime.
-    var milliseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1000 + UInt64(max(0, attoseconds) + 999_999_999_999_999) / 1_000_000_000_000_000
     }
 }

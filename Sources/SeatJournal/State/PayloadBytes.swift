@@ -1,3 +1,5 @@
+import SeatInventory
+
 /// Writes little-endian fields into a record payload.
 struct PayloadWriter {
     private(set) var bytes: [UInt8]
@@ -22,6 +24,15 @@ struct PayloadWriter {
     mutating func write(seats: some Collection<UInt32>) {
         write(UInt32(seats.count))
         for seat in seats { write(seat) }
+    }
+
+    /// A show's rules: no single gaps u8, seats per hold u16, hold lifetime ms u64, distancing
+    /// seats (u32 count + u32 each).
+    mutating func write(rules: ShowRules) {
+        write(rules.forbidsSingleSeatGaps)
+        write(UInt16(clamping: rules.seatsPerHoldMax))
+        write(rules.holdLifetimeMax.wholeMillisecondsRoundedUp)
+        write(seats: rules.distancingMask.lazy.map(\.rawValue))
     }
 }
 
@@ -73,6 +84,16 @@ struct PayloadReader {
         seats.reserveCapacity(count)
         for _ in 0..<count { seats.append(try read(UInt32.self, field)) }
         return seats
+    }
+
+    mutating func readRules() throws(PayloadDecodingError) -> ShowRules {
+        let forbidsGaps = try readBool("no single gaps")
+        let seatsPerHold = Int(try read(UInt16.self, "seats per hold"))
+        let lifetime = try read(UInt64.self, "hold lifetime")
+        let distancing = try readSeats("distancing seats", limit: JournalRecord.payloadBytesMax / 4)
+        return ShowRules(
+            forbidsSingleSeatGaps: forbidsGaps, seatsPerHoldMax: seatsPerHold,
+            distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
     }
 
     func expectEnd(_ what: String) throws(PayloadDecodingError) {

@@ -15,8 +15,8 @@ import SeatInventory
 ///
 /// Inside the frame, little-endian: the magic `SEATSNAP`, format version u32, start LSN u64,
 /// end LSN u64; the layouts (u32 count; id u32, JSON u32 length + bytes each); the shows (u32
-/// count; layout u32, no single gaps u8, seats per hold u16, hold lifetime ms u64, distancing
-/// seats u32 count + u32 each, cancelled u8, last change number u64 each); the reservation
+/// count; layout u32, the rules as in a show-created record, cancelled u8, last change number
+/// u64 each); the reservation
 /// tables (shards u32, slots per shard u32; per slot generation u32, phase u8, deadline ms u64,
 /// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
 /// then CRC-32C of everything before it, u32.
@@ -50,10 +50,7 @@ public enum SnapshotFile {
         writer.write(UInt32(state.image.shows.count))
         for (index, show) in state.image.shows.enumerated() {
             writer.write(state.showLayouts[index])
-            writer.write(show.rules.forbidsSingleSeatGaps)
-            writer.write(UInt16(clamping: show.rules.seatsPerHoldMax))
-            writer.write(show.rules.holdLifetimeMax.milliseconds)
-            writer.write(seats: show.rules.distancingMask.lazy.map(\.rawValue))
+            writer.write(rules: show.rules)
             writer.write(show.isCancelled)
             writer.write(show.changeSequence)
         }
@@ -97,13 +94,7 @@ public enum SnapshotFile {
         for _ in 0..<(try reader.read(UInt32.self, "show count")) {
             let layout = try reader.read(UInt32.self, "show layout")
             guard Int(layout) < layouts.count else { throw PayloadDecodingError(description: "a show names unknown layout \(layout)") }
-            let forbidsGaps = try reader.readBool("no single gaps")
-            let seatsPerHold = Int(try reader.read(UInt16.self, "seats per hold"))
-            let lifetime = try reader.read(UInt64.self, "hold lifetime")
-            let distancing = try reader.readSeats("distancing", limit: bytesMax / 4)
-            let rules = ShowRules(
-                forbidsSingleSeatGaps: forbidsGaps, seatsPerHoldMax: seatsPerHold,
-                distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
+            let rules = try reader.readRules()
             shows.append(
                 InventoryImage.Show(
                     layout: layouts[Int(layout)].layout, rules: rules, isCancelled: try reader.readBool("cancelled"),
