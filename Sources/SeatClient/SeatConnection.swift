@@ -48,9 +48,12 @@ public final class SeatConnection: Sendable {
         }
         let (events, eventSink) = AsyncStream.makeStream(
             of: SeatEvent.self, bufferingPolicy: .bufferingNewest(eventsBufferedMax))
-        let channel: Channel
+        let helloRequest = Request.hello(Hello(apiKey: apiKey, clientName: clientName))
+        let connected: (channel: Channel, reply: Response)
         do {
-            channel = try await ClientBootstrap(group: group)
+            // HELLO leaves from the event loop the moment the connection is up, so a caller whose
+            // tasks are slow to be scheduled is not cut off by the server's handshake timeout.
+            connected = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -68,15 +71,28 @@ public final class SeatConnection: Sendable {
                     }
                 }
                 .connect(host: host, port: port)
+                .flatMapError { error in
+                    group.any().makeFailedFuture(SeatClientError.connectFailed("\(host):\(port): \(error)"))
+                }
+                .flatMap { channel in
+                    channel.closeFuture.whenComplete { _ in eventSink.finish() }
+                    return send(helloRequest, on: channel)
+                        .map { (channel, $0) }
+                        .flatMapErrorThrowing { error in
+                            channel.close(promise: nil)
+                            throw error
+                        }
+                }
                 .get()
+        } catch let error as SeatClientError {
+            throw error
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
-        channel.closeFuture.whenComplete { _ in eventSink.finish() }
-        let response = try await send(.hello(Hello(apiKey: apiKey, clientName: clientName)), on: channel)
-        guard case .hello(let hello) = response else {
+        let channel = connected.channel
+        guard case .hello(let hello) = connected.reply else {
             channel.close(promise: nil)
-            throw .unexpectedResponse("HELLO answered with \(response)")
+            throw .unexpectedResponse("HELLO answered with \(connected.reply)")
         }
         return SeatConnection(channel: channel, hello: hello, events: events)
     }
@@ -89,17 +105,22 @@ public final class SeatConnection: Sendable {
     }
 
     private static func send(_ request: Request, on channel: Channel) async throws(SeatClientError) -> Response {
-        let promise = channel.eventLoop.makePromise(of: Response.self)
-        channel.writeAndFlush(OutgoingRequest(request: request, promise: promise)).whenFailure { error in
-            promise.fail(SeatClientError.connectionClosed)
-        }
         do {
-            return try await promise.futureResult.get()
+            return try await send(request, on: channel).get()
         } catch let error as SeatClientError {
             throw error
         } catch {
             throw .connectionClosed
         }
+    }
+
+    /// Writes `request`; the future fails with ``SeatClientError`` only.
+    private static func send(_ request: Request, on channel: Channel) -> EventLoopFuture<Response> {
+        let promise = channel.eventLoop.makePromise(of: Response.self)
+        channel.writeAndFlush(OutgoingRequest(request: request, promise: promise)).whenFailure { error in
+            promise.fail(SeatClientError.connectionClosed)
+        }
+        return promise.futureResult
     }
 
     public var isActive: Bool { channel.isActive }

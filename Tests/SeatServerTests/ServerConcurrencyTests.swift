@@ -45,7 +45,7 @@ import Testing
     /// SUBSCRIBE reply gave, and replaying them gives the server's final seat map.
     @Test func aSubscriberSeesEveryEventInOrder() async throws {
         try await withServer { server in
-            let watcher = try await server.client(key: TestServer.readerKey).connect()
+            let watcher = try await server.connection(key: TestServer.readerKey)
             let first = try await watcher.subscribe(show: 0)
             let agents = server.client(connections: 4)
             let changes = try await withThrowingTaskGroup(of: Int.self) { group in

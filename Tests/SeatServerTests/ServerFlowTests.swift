@@ -9,7 +9,6 @@ import Testing
     @Test func holdConfirmCancelThroughTheClient() async throws {
         try await withServer { server in
             let client = server.client()
-            defer { Task { await client.close() } }
             let held = try await client.hold([seat("C2"), seat("C1")], show: 0, for: .seconds(60))
             #expect(held.seats == [seat("C1"), seat("C2")])
             #expect(held.deadlineMilliseconds > UInt64(Date().timeIntervalSince1970 * 1000))
@@ -29,7 +28,6 @@ import Testing
     @Test func refusalsCarryTheirCodeAndDetailsAndLeaveTheConnectionOpen() async throws {
         try await withServer { server in
             let client = server.client()
-            defer { Task { await client.close() } }
             let first = try await client.hold([seat("D1")], show: 0, for: .seconds(60))
             let again = await refusal { try await client.hold([seat("D1")], show: 0, for: .seconds(60)) }
             #expect(again?.code == .seatUnavailable)
@@ -45,7 +43,6 @@ import Testing
         try await withServer { server in
             let reader = server.client(key: TestServer.readerKey)
             let admin = server.client(key: TestServer.adminKey)
-            defer { Task { await reader.close(); await admin.close() } }
             #expect(await refusal { try await reader.hold([seat("E1")], show: 0, for: .seconds(60)) }?.code == .forbidden)
             let json = try await admin.layout(0)
             let (layout, seatCount) = try await admin.defineLayout(json: json)
@@ -67,8 +64,7 @@ import Testing
 
     @Test func sixtyFourPipelinedHoldsOnOneConnection() async throws {
         try await withServer { server in
-            let connection = try await server.client().connect()
-            defer { Task { await connection.close() } }
+            let connection = try await server.connection()
             let seats = (0..<64).map { UInt32($0) }  // rows A to C: none blocked
             let replies = try await withThrowingTaskGroup(of: HoldReply.self) { group in
                 for seat in seats {
@@ -84,7 +80,6 @@ import Testing
     @Test func anAtomicBatchAcrossShowsHoldsAllOrNothing() async throws {
         try await withServer { server in
             let admin = server.client(key: TestServer.adminKey)
-            defer { Task { await admin.close() } }
             let second = try await admin.createShow(
                 CreateShowRequest(layout: 0, seatsPerHoldMax: 10, holdLifetimeSeconds: 600, forbidsSingleSeatGaps: false))
             _ = try await admin.hold([seat("G1")], show: second, for: .seconds(60))

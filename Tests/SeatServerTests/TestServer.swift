@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -8,6 +9,7 @@ import SeatInventory
 import SeatProtocol
 import SeatSamples
 import SeatServer
+import Testing
 
 /// A real server on a free loopback port, with the sample cinema as layout 0 and show 0.
 struct TestServer {
@@ -18,6 +20,8 @@ struct TestServer {
     let server: SeatServer
     let group: MultiThreadedEventLoopGroup
     let port: Int
+    /// Closes every client and connection handed out, before the server and its threads stop.
+    private let closers = NIOLockedValueBox<[@Sendable () async -> Void]>([])
 
     var service: SeatService { server.service }
 
@@ -57,10 +61,20 @@ struct TestServer {
     func client(key: String = agentKey, connections: Int = 1) -> SeatClient {
         var configuration = SeatClient.Configuration(host: "127.0.0.1", port: port, apiKey: key)
         configuration.connections = connections
-        return SeatClient(configuration: configuration, group: group)
+        let client = SeatClient(configuration: configuration, group: group)
+        closers.withLockedValue { $0.append { await client.close() } }
+        return client
+    }
+
+    /// One connection of its own, outside any client's pool.
+    func connection(key: String = agentKey) async throws -> SeatConnection {
+        let connection = try await client(key: key).connect()
+        closers.withLockedValue { $0.append { await connection.close() } }
+        return connection
     }
 
     func stop() async throws {
+        for close in closers.withLockedValue({ $0 }) { await close() }
         await server.shutdown()
         try await group.shutdownGracefully()
     }
@@ -92,13 +106,17 @@ func seat(_ label: String) -> UInt32 {
 
 let cinemaLayout = try! SeatLayout(document: SampleVenues.cinema())
 
-/// The server's refusal of `body`, or nil when it succeeded or failed some other way.
+/// The server's refusal of `body`, or nil when it succeeded or failed some other way (which is
+/// recorded, so a failing expectation says what happened instead).
 func refusal<Value>(_ body: () async throws -> Value) async -> ErrorReply? {
     do {
         _ = try await body()
         return nil
     } catch {
-        guard case .refused(let reply) = error as? SeatClientError else { return nil }
+        guard case .refused(let reply) = error as? SeatClientError else {
+            Issue.record("expected the server to refuse, got \(error)")
+            return nil
+        }
         return reply
     }
 }
