@@ -23,6 +23,10 @@ let package = Package(
         ),
         .executableTarget(name: "IdleSeatMemory", dependencies: engine, path: "IdleSeatMemory"),
         .executableTarget(name: "HotPathProfile", dependencies: engine, path: "HotPathProfile"),
+        .executableTarget(
+            name: "RecoveryData",
+            dependencies: engine + [.product(name: "SeatJournal", package: "seat-inventory")],
+            path: "RecoveryData"),
     ],
     swiftLanguageModes: [.v6]
 )

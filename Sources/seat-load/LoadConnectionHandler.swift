@@ -2,9 +2,8 @@ import NIOCore
 import SeatProtocol
 
 /// Drives one connection entirely on its event loop, as redis-benchmark does: HELLO, then
-/// `depth` lanes, each holding its own seat, releasing it when held, holding it again when
-/// released, until `end`. No task or continuation per request, so the client costs far less
-/// than the server it measures.
+/// `depth` lanes, each repeating its ``LoadCycle`` on its own seat until `end`. No task or
+/// continuation per request, so the client costs far less than the server it measures.
 final class LoadConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
@@ -15,6 +14,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     }
 
     private let apiKey: String
+    private let cycle: LoadCycle
     private let show: UInt32
     private let holdMilliseconds: UInt32 = 60_000
     private var lanes: [Lane]
@@ -26,6 +26,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
 
     init(
         apiKey: String,
+        cycle: LoadCycle,
         show: UInt32,
         seats: [UInt32],
         measureFrom: NIODeadline,
@@ -34,6 +35,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         finished: EventLoopPromise<Void>
     ) {
         self.apiKey = apiKey
+        self.cycle = cycle
         self.show = show
         self.lanes = seats.map { Lane(seat: $0) }
         self.measureFromNanoseconds = measureFrom.uptimeNanoseconds
@@ -61,26 +63,37 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             for lane in lanes.indices { hold(lane, context: context) }
             return
         }
-        // Request ids are lane × 2 + (0 for a hold, 1 for a release).
-        let lane = Int(header.requestID >> 1)
-        guard lane < lanes.count else { return fail("answer to an unknown request", context: context) }
+        // Request ids are lane × 4 + the step.
+        let lane = Int(header.requestID >> 2)
+        guard lane < lanes.count, let step = LoadCycle.Step(rawValue: header.requestID & 3) else {
+            return fail("answer to an unknown request", context: context)
+        }
         let now = NIODeadline.now().uptimeNanoseconds
-        if header.flags.contains(.error) {
-            var payload = frame.payload
-            let code = (try? ErrorReply.decode(from: &payload))?.code ?? .internalError
-            tally.recordRefusal(code)
-            continueLane(lane, heldHold: nil, now: now, context: context)
-        } else if header.requestID & 1 == 0 {
-            var payload = frame.payload
-            guard case .held(let reply) = try? Response.decode(opcode: .hold, payload: &payload) else {
-                return fail("unreadable hold reply", context: context)
-            }
-            if lanes[lane].sentNanoseconds >= measureFromNanoseconds {
-                tally.recordHold(latencyNanoseconds: now - lanes[lane].sentNanoseconds)
-            }
-            continueLane(lane, heldHold: reply.hold, now: now, context: context)
-        } else {
-            continueLane(lane, heldHold: nil, now: now, context: context)
+        var payload = frame.payload
+        guard !header.flags.contains(.error) else {
+            tally.recordRefusal((try? ErrorReply.decode(from: &payload))?.code ?? .internalError, of: step)
+            // The lane starts over; a seat that a refusal left held or booked makes its later
+            // holds refused, and counted, rather than the run stop.
+            return startCycle(lane, now: now, context: context)
+        }
+        if step == cycle.measured, lanes[lane].sentNanoseconds >= measureFromNanoseconds {
+            tally.recordMeasured(latencyNanoseconds: now - lanes[lane].sentNanoseconds)
+        }
+        guard let response = try? Response.decode(opcode: header.opcode, payload: &payload) else {
+            return fail("unreadable \(step.noun) reply", context: context)
+        }
+        // Always finish a started cycle, even past the end, so the show is left as found.
+        switch (cycle, step, response) {
+        case (.holdRelease, .hold, .held(let reply)):
+            send(.release(ReservationCommand(id: reply.hold)), step: .release, lane: lane, context: context)
+        case (.holdConfirmCancel, .hold, .held(let reply)):
+            send(.confirm(ReservationCommand(id: reply.hold)), step: .confirm, lane: lane, context: context)
+        case (.holdConfirmCancel, .confirm, .booked(let booking)):
+            send(.cancelBooking(ReservationCommand(id: booking)), step: .cancel, lane: lane, context: context)
+        case (_, .release, .done), (_, .cancel, .done):
+            startCycle(lane, now: now, context: context)
+        default:
+            fail("\(step.noun) answered with \(response)", context: context)
         }
     }
 
@@ -88,22 +101,23 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         context.flush()
     }
 
-    private func continueLane(_ lane: Int, heldHold: UInt64?, now: UInt64, context: ChannelHandlerContext) {
-        if let heldHold {
-            // Always release what was held, even past the end, so the show is left as found.
-            send(.release(ReservationCommand(id: heldHold)), requestID: UInt32(lane << 1 | 1), context: context)
-        } else if now < endNanoseconds {
-            hold(lane, context: context)
-        } else {
+    private func startCycle(_ lane: Int, now: UInt64, context: ChannelHandlerContext) {
+        guard now < endNanoseconds else {
             stopped += 1
             if stopped == lanes.count { context.close(promise: nil) }
+            return
         }
+        hold(lane, context: context)
     }
 
     private func hold(_ lane: Int, context: ChannelHandlerContext) {
-        lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds
         let request = HoldRequest(show: show, holdMilliseconds: holdMilliseconds, seats: [lanes[lane].seat])
-        send(.hold(request), requestID: UInt32(lane << 1), context: context)
+        send(.hold(request), step: .hold, lane: lane, context: context)
+    }
+
+    private func send(_ request: Request, step: LoadCycle.Step, lane: Int, context: ChannelHandlerContext) {
+        if step == cycle.measured { lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds }
+        send(request, requestID: UInt32(lane << 2) | step.rawValue, context: context)
     }
 
     private func send(_ request: Request, requestID: UInt32, context: ChannelHandlerContext) {

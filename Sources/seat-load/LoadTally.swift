@@ -4,11 +4,11 @@ import SeatProtocol
 /// What every connection of a run counted, behind one lock (taken once per answer, far less
 /// often than anything else a request costs).
 final class LoadTally: Sendable {
-    /// Hold latencies kept for percentiles; beyond this, later ones are not recorded.
+    /// Latencies of the measured request kept for percentiles; beyond this, later ones are not recorded.
     static let latencySamplesMax = 4_000_000
 
     struct Counts: Sendable {
-        var holds = 0
+        var measured = 0
         var refusals: [String: Int] = [:]
         var failures: [String] = []
         var latencyNanoseconds: [UInt64] = []
@@ -16,15 +16,15 @@ final class LoadTally: Sendable {
 
     private let counts = NIOLockedValueBox(Counts())
 
-    func recordHold(latencyNanoseconds: UInt64) {
+    func recordMeasured(latencyNanoseconds: UInt64) {
         counts.withLockedValue { counts in
-            counts.holds += 1
+            counts.measured += 1
             if counts.latencyNanoseconds.count < Self.latencySamplesMax { counts.latencyNanoseconds.append(latencyNanoseconds) }
         }
     }
 
-    func recordRefusal(_ code: ErrorCode) {
-        counts.withLockedValue { $0.refusals["\(code)", default: 0] += 1 }
+    func recordRefusal(_ code: ErrorCode, of step: LoadCycle.Step) {
+        counts.withLockedValue { $0.refusals["\(step.noun): \(code)", default: 0] += 1 }
     }
 
     func recordFailure(_ reason: String) {

@@ -5,19 +5,21 @@ import NIOPosix
 import SeatClient
 import SeatProtocol
 
-/// A first load generator: closed-loop single-seat holds, each released again, over many
-/// pipelined connections. Each lane (one per connection × depth) owns its own seat, so every
-/// hold should succeed and the figure is the server's and the wire's, not contention's.
-/// Refusals and failures are counted and reported, never hidden.
+/// A first load generator: closed-loop single-seat cycles (hold and release, or hold, confirm
+/// and cancel) over many pipelined connections. Each lane (one per connection × depth) owns its
+/// own seat, so every request should succeed and the figure is the server's, the wire's and the
+/// disk's, not contention's. Refusals and failures are counted and reported, never hidden.
 @main
 struct SeatLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
-        abstract: "Drive seatd with single-seat holds and releases and report holds per second.")
+        abstract: "Drive seatd with single-seat cycles and report the measured request's rate and latency.")
 
     @Option(help: "Server host.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 7400
     @Option(help: "Agent API key (or SEAT_API_KEY).") var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
+    @Option(help: "What each lane repeats: \(LoadCycle.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var cycle = LoadCycle.holdRelease
     @Option(help: "Show to hold seats of; it needs connections × depth free seats.") var show: UInt32 = 10
     @Option(help: "Connections.") var connections = 16
     @Option(help: "Requests in flight per connection.") var depth = 1
@@ -50,12 +52,12 @@ struct SeatLoadCommand: AsyncParsableCommand {
             finished.append(done.futureResult)
             _ = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { [key, show] channel in
+                .channelInitializer { [key, cycle, show] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
                             LoadConnectionHandler(
-                                apiKey: key, show: show, seats: seats, measureFrom: measureFrom, end: end, tally: tally,
+                                apiKey: key, cycle: cycle, show: show, seats: seats, measureFrom: measureFrom, end: end, tally: tally,
                                 finished: done),
                         ])
                     }
@@ -74,18 +76,20 @@ struct SeatLoadCommand: AsyncParsableCommand {
             guard !sorted.isEmpty else { return 0 }
             return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
         }
-        let holdsPerSecond = Double(outcome.holds) / seconds
+        let operation = cycle.measured.noun
+        let perSecond = Double(outcome.measured) / seconds
         if json {
             let fields: [String: Any] = [
-                "connections": connections, "depth": depth, "seconds": seconds, "holds": outcome.holds,
-                "holdsPerSecond": holdsPerSecond, "p50Microseconds": percentile(0.5), "p99Microseconds": percentile(0.99),
+                "cycle": cycle.rawValue, "operation": operation, "connections": connections, "depth": depth,
+                "seconds": seconds, "operations": outcome.measured, "operationsPerSecond": perSecond,
+                "p50Microseconds": percentile(0.5), "p99Microseconds": percentile(0.99),
                 "refusals": outcome.refusals, "failures": outcome.failures,
             ]
             let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("connections \(connections), depth \(depth), \(seconds) s: \(outcome.holds) holds (each also released)")
-            print(String(format: "  %.0f holds/s; hold latency p50 %.0f µs, p99 %.0f µs", holdsPerSecond, percentile(0.5), percentile(0.99)))
+            print("\(cycle.rawValue), connections \(connections), depth \(depth), \(seconds) s: \(outcome.measured) \(operation)s")
+            print(String(format: "  %.0f \(operation)s/s; latency p50 %.0f µs, p99 %.0f µs", perSecond, percentile(0.5), percentile(0.99)))
             if !outcome.refusals.isEmpty { print("  refusals: \(outcome.refusals)") }
             if !outcome.failures.isEmpty { print("  failures: \(outcome.failures)") }
         }

@@ -31,10 +31,13 @@ struct DurableStart {
         let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: journal)
         let loadStarted = ContinuousClock.now
         try engine.load(state.image)
+        let loadTime = ContinuousClock.now - loadStarted
         let clock = ServerClock()
         // Journaled like any expiry, so the next recovery need not repeat it.
         let expired = engine.expireHolds(at: clock.now)
+        let checkStarted = ContinuousClock.now
         let violations = engine.invariantViolations()
+        let checkTime = ContinuousClock.now - checkStarted
         guard violations.isEmpty else {
             throw StartError(description: "the recovered state breaks \(violations.count) invariants, first: \(violations[0])")
         }
@@ -47,7 +50,7 @@ struct DurableStart {
                 "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",
                 "shows": "\(state.image.shows.count)", "reservations": "\(state.image.liveReservations)",
                 "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",
-                "loadTime": "\(ContinuousClock.now - loadStarted)",
+                "loadTime": "\(loadTime)", "checkTime": "\(checkTime)",
             ])
         let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
