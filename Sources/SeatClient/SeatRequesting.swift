@@ -104,6 +104,12 @@ extension SeatRequesting {
         guard case .done = try await send(.cancelShow(show)) else { throw mismatch(.cancelShow) }
     }
 
+    /// Has the server take a snapshot now; answered once it is on disk.
+    public func snapshot() async throws(SeatClientError) -> SnapshotReply {
+        guard case .snapshotTaken(let reply) = try await send(.snapshot) else { throw mismatch(.snapshot) }
+        return reply
+    }
+
     public func batch(_ operations: [Request], atomic: Bool = false) async throws(SeatClientError) -> [BatchResult] {
         guard case .batch(let results) = try await send(.batch(BatchRequest(isAtomic: atomic, operations: operations)))
         else { throw mismatch(.batch) }

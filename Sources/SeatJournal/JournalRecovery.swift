@@ -40,6 +40,7 @@ public enum JournalRecovery {
         var replayed = 0
         var lastLSN = snapshotLSN
         var tornTail: TornTail?
+        var buffer: [UInt8] = []
         for (index, segment) in segments.enumerated() {
             let isLast = index == segments.count - 1
             if let expected, segment.firstLSN != expected {
@@ -48,21 +49,22 @@ public enum JournalRecovery {
             if expected == nil, segment.firstLSN > snapshotLSN + 1 {
                 throw JournalError.gap(path: segment.path, expectedLSN: snapshotLSN + 1, firstLSN: segment.firstLSN)
             }
-            let bytes = try JournalFiles.readAll(segment.path)
-            if bytes.count < JournalSegment.headerBytes {
+            let size = try JournalFiles.read(segment.path, into: &buffer)
+            if size < JournalSegment.headerBytes {
                 guard isLast else { throw JournalError.notASegment(path: segment.path, reason: "shorter than its header") }
                 // Created, then the crash came before its header was written: it never held a record.
                 guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
-                tornTail = TornTail(path: segment.path, offset: 0, discardedBytes: bytes.count, reason: "header cut short")
+                tornTail = TornTail(path: segment.path, offset: 0, discardedBytes: size, reason: "header cut short")
                 expected = segment.firstLSN
                 break
             }
-            guard Array(bytes[0..<JournalSegment.headerBytes]) == JournalSegment.header else {
+            guard buffer[0..<JournalSegment.headerBytes].elementsEqual(JournalSegment.header) else {
                 throw JournalError.notASegment(path: segment.path, reason: "wrong magic or format version")
             }
             var offset = JournalSegment.headerBytes
             var next = segment.firstLSN
-            try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            try buffer.withUnsafeBytes { (whole: UnsafeRawBufferPointer) throws in
+                let raw = UnsafeRawBufferPointer(rebasing: whole[0..<size])
                 while offset < raw.count {
                     switch JournalRecord.decode(raw, at: offset, expectedLSN: next) {
                     case .success(let record):

@@ -91,20 +91,32 @@ enum JournalFiles {
     }
 
     static func readAll(_ path: String) throws(JournalError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        _ = try read(path, into: &bytes)
+        return bytes
+    }
+
+    /// Reads the whole file into `buffer` and returns its size: the valid prefix of `buffer`.
+    /// The buffer's storage is reused when large enough, and never zero-filled first: recovery
+    /// reads segment after segment of the same size, and fresh pages cost more than the reading.
+    static func read(_ path: String, into buffer: inout [UInt8]) throws(JournalError) -> Int {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        let size = Int(status.st_size)
+        if buffer.count < size {
+            buffer = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        }
         var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < size {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + offset, size - offset) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { throw .io(operation: "read", path: path, errno: count < 0 ? errno : EIO) }
             offset += count
         }
-        return bytes
+        return size
     }
 
     static func truncate(_ path: String, to length: Int) throws(JournalError) {

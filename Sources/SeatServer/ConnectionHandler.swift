@@ -14,6 +14,8 @@ import SeatProtocol
 /// journal reports durable everything appended up to the moment the read was done; buffers
 /// behind a parked one park too, and seat events join the last parked buffer, so the peer sees
 /// responses and events in order. Parked requests still count against the in-flight limit.
+/// A SNAPSHOT parks a placeholder the same way, filled with its answer once the snapshot is
+/// written, so a slow snapshot delays only what this connection sent after it.
 final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
@@ -28,8 +30,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var outputResponses = 0
     /// Whether `output` answers a change, so must wait for the journal.
     private var outputAwaitsJournal = false
-    /// Output waiting for the journal, oldest first.
+    /// Output waiting for the journal or a snapshot, oldest first.
     private var parked = CircularBuffer<ParkedOutput>()
+    /// The journal reported everything up to here durable.
+    private var journalReportedThrough: UInt64 = 0
     private var subscriptions: Set<UInt32> = []
     private var closeAfterFlush = false
 
@@ -39,6 +43,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         var bytes: ByteBuffer
         let responses: Int
         let closeAfterwards: Bool
+        /// The placeholder for a snapshot's answer, not yet taken.
+        var awaitsSnapshot = false
     }
 
     init(
@@ -124,6 +130,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 feeds.unsubscribe(context.channel, from: show)
                 subscriptions.remove(show)
                 append(.done, opcode: .unsubscribe, requestID: requestID)
+            case .snapshot:
+                takeSnapshot(requestID: requestID, context: context)
             default:
                 if request.changesState { outputAwaitsJournal = true }
                 switch service.execute(request) {
@@ -159,6 +167,44 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         append(.subscribed(show: show, nextSequence: next), opcode: .subscribe, requestID: requestID)
         // Out now: events are queued behind this point on the event loop, so the reply goes first.
         flush(context: context)
+    }
+
+    private func takeSnapshot(requestID: UInt32, context: ChannelHandlerContext) {
+        // What came before goes first; the placeholder holds back what comes after.
+        flush(context: context)
+        parked.append(
+            ParkedOutput(
+                lsn: 0, bytes: context.channel.allocator.buffer(capacity: 0), responses: 1, closeAfterwards: false,
+                awaitsSnapshot: true))
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        service.takeSnapshot { result in
+            eventLoop.execute { bound.value.handler.snapshotTaken(result, requestID: requestID, context: bound.value.context) }
+        }
+    }
+
+    private func snapshotTaken(_ result: Result<Response, ErrorReply>, requestID: UInt32, context: ChannelHandlerContext) {
+        // Snapshots on request finish in the order they were asked for.
+        guard let index = parked.firstIndex(where: \.awaitsSnapshot) else { return }  // closed meanwhile
+        var answer = context.channel.allocator.buffer(capacity: 128)
+        switch result {
+        case .success(let response):
+            logger.info("snapshot taken on request", metadata: ["response": "\(response)"])
+            answer.writeFrame(FrameHeader(flags: .response, opcode: .snapshot, requestID: requestID)) {
+                response.encodePayload(into: &$0)
+            }
+        case .failure(let error):
+            logger.error("snapshot on request failed", metadata: ["error": "\(error)"])
+            service.statistics.add(.refusals)
+            answer.writeFrame(FrameHeader(flags: [.response, .error], opcode: .snapshot, requestID: requestID)) {
+                error.encode(into: &$0)
+            }
+        }
+        // Events that arrived meanwhile joined the placeholder: they follow the answer.
+        answer.writeBuffer(&parked[index].bytes)
+        parked[index].bytes = answer
+        parked[index].awaitsSnapshot = false
+        writeReadyOutput(context: context)
     }
 
     private func append(_ response: Response, opcode: Opcode, requestID: UInt32) {
@@ -214,7 +260,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        while let first = parked.first, first.lsn <= lsn {
+        journalReportedThrough = max(journalReportedThrough, lsn)
+        writeReadyOutput(context: context)
+    }
+
+    /// Writes parked output from the oldest on, up to the first that still waits.
+    private func writeReadyOutput(context: ChannelHandlerContext) {
+        while let first = parked.first, !first.awaitsSnapshot, first.lsn <= journalReportedThrough {
             write(parked.removeFirst(), context: context)
         }
     }

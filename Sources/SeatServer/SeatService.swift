@@ -12,16 +12,49 @@ public final class SeatService: Sendable {
     public let statistics: ServerStatistics
     /// The engine's change log, when changes are journaled: answers to changes wait for it.
     public let journal: EngineJournal?
+    /// Takes snapshots on request, when the server keeps a data directory.
+    public let snapshotter: Snapshotter?
+    /// Snapshots on request run here, one at a time, never on an event loop.
+    private let snapshotQueue = DispatchQueue(label: "snapshots-on-request")
 
     public init(
         engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics,
-        journal: EngineJournal? = nil
+        journal: EngineJournal? = nil, snapshotter: Snapshotter? = nil
     ) {
         self.engine = engine
         self.catalog = catalog
         self.clock = clock
         self.statistics = statistics
         self.journal = journal
+        self.snapshotter = snapshotter
+    }
+
+    /// Takes a snapshot off the event loops and calls `done` with the answer, on another thread.
+    public func takeSnapshot(_ done: @escaping @Sendable (Result<Response, ErrorReply>) -> Void) {
+        guard let snapshotter else {
+            done(.failure(ErrorReply(.storageUnavailable, message: "this server keeps no data directory to snapshot into")))
+            return
+        }
+        snapshotQueue.async {
+            do {
+                let report = try snapshotter.takeSnapshot()
+                func microseconds(_ duration: Duration) -> UInt64 { UInt64(duration / .microseconds(1)) }
+                done(
+                    .success(
+                        .snapshotTaken(
+                            SnapshotReply(
+                                startLSN: report.startLSN, endLSN: report.endLSN, bytes: UInt64(report.uncompressedBytes),
+                                compressedBytes: UInt64(report.compressedBytes),
+                                captureMicroseconds: microseconds(report.captureTime),
+                                encodeMicroseconds: microseconds(report.encodeTime),
+                                compressMicroseconds: microseconds(report.compressTime),
+                                storeMicroseconds: microseconds(report.storeTime),
+                                deletedSegments: UInt32(clamping: report.deletedSegments),
+                                file: String(report.path.split(separator: "/").last ?? "")))))
+            } catch {
+                done(.failure(ErrorReply(.storageUnavailable, message: "snapshot failed: \(error)")))
+            }
+        }
     }
 
     /// Runs `request` (never HELLO, SUBSCRIBE or UNSUBSCRIBE, which the connection answers).
@@ -87,7 +120,7 @@ public final class SeatService: Sendable {
                 return .success(.done)
             case .batch(let batch):
                 return .success(.batch(execute(batch)))
-            case .hello, .subscribe, .unsubscribe:
+            case .hello, .subscribe, .unsubscribe, .snapshot:
                 return .failure(ErrorReply(.internalError, message: "\(request.opcode) is answered by the connection"))
             }
         } catch let error as InventoryError {

@@ -145,6 +145,22 @@ struct CancelShow: AsyncParsableCommand {
     }
 }
 
+struct Snapshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Have the server snapshot its state now (admin); prints the snapshot's figures.")
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        let reply = try await withConnection(server) { try await $0.snapshot() }
+        func milliseconds(_ microseconds: UInt64) -> String { String(format: "%.1f ms", Double(microseconds) / 1000) }
+        print("\(reply.file): records through LSN \(reply.startLSN) (perhaps to \(reply.endLSN))")
+        print("  \(reply.bytes) bytes, \(reply.compressedBytes) compressed; \(reply.deletedSegments) journal segments deleted")
+        print(
+            "  capture \(milliseconds(reply.captureMicroseconds)), encode \(milliseconds(reply.encodeMicroseconds)), "
+                + "compress \(milliseconds(reply.compressMicroseconds)), store \(milliseconds(reply.storeMicroseconds))")
+    }
+}
+
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a show's seat events as they happen.")
     @OptionGroup var server: ServerOptions

@@ -52,10 +52,11 @@ struct DurableStart {
                 "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",
                 "loadTime": "\(loadTime)", "checkTime": "\(checkTime)",
             ])
+        let snapshotter = Snapshotter(engine: engine, journal: journal, directory: directory, keep: snapshotsKept)
         let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
-            journal: journal)
-        return (service, Snapshotter(engine: engine, journal: journal, directory: directory, keep: snapshotsKept))
+            journal: journal, snapshotter: snapshotter)
+        return (service, snapshotter)
     }
 
     struct StartError: Error, CustomStringConvertible {

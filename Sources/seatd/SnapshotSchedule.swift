@@ -52,7 +52,8 @@ final class SnapshotSchedule: @unchecked Sendable {
                     metadata: [
                         "path": "\(report.path)", "startLSN": "\(report.startLSN)", "endLSN": "\(report.endLSN)",
                         "bytes": "\(report.uncompressedBytes)", "compressedBytes": "\(report.compressedBytes)",
-                        "captureTime": "\(report.captureTime)", "writeTime": "\(report.writeTime)",
+                        "captureTime": "\(report.captureTime)", "encodeTime": "\(report.encodeTime)",
+                        "compressTime": "\(report.compressTime)", "storeTime": "\(report.storeTime)",
                         "deletedSegments": "\(report.deletedSegments)",
                     ])
             } catch {

@@ -44,9 +44,11 @@ import Testing
         #expect(reader.frameReceived(Self.frame(.availability(show: 0), id: 3)) == .execute(.availability(show: 0), requestID: 3))
         var agent = Self.authenticated(as: "agent-key")
         #expect(Self.code(agent.frameReceived(Self.frame(.cancelShow(0), id: 4))) == .forbidden)
+        #expect(Self.code(agent.frameReceived(Self.frame(.snapshot, id: 6))) == .forbidden)
         #expect(agent.state == .authenticated(.agent), "a refused request leaves the connection open")
         var admin = Self.authenticated(as: "admin-key")
         #expect(admin.frameReceived(Self.frame(.cancelShow(0), id: 5)) == .execute(.cancelShow(0), requestID: 5))
+        #expect(admin.frameReceived(Self.frame(.snapshot, id: 7)) == .execute(.snapshot, requestID: 7))
     }
 
     @Test func requestsBeyondTheInFlightLimitAreRefusedUntilResponsesAreWritten() {

@@ -38,6 +38,7 @@ enum VectorCatalog {
                     distancing: [5, 6]))
         ),
         ("cancel show", 21, .cancelShow(3)),
+        ("snapshot", 25, .snapshot),
         ("subscribe", 22, .subscribe(show: 3)),
         ("unsubscribe", 23, .unsubscribe(show: 3)),
         (
@@ -87,6 +88,14 @@ enum VectorCatalog {
         ("layout", 18, .layout, [], .layout(id: 1, json: Array(#"{"id":"tiny"}"#.utf8))),
         ("layout defined", 19, .defineLayout, [], .layoutDefined(layout: 2, seatCount: 300)),
         ("show created", 20, .createShow, [], .showCreated(show: 4)),
+        (
+            "snapshot taken", 25, .snapshot, [],
+            .snapshotTaken(
+                SnapshotReply(
+                    startLSN: 1_000, endLSN: 1_004, bytes: 18_250_863, compressedBytes: 933_819, captureMicroseconds: 310_000,
+                    encodeMicroseconds: 120_000, compressMicroseconds: 45_000, storeMicroseconds: 9_000, deletedSegments: 1,
+                    file: "snapshot-00000000000000001000.lz4"))
+        ),
         ("subscribed", 22, .subscribe, [], .subscribed(show: 3, nextSequence: 41)),
         (
             "batch", 24, .batch, [.confirm, .release],

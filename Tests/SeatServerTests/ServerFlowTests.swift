@@ -44,6 +44,8 @@ import Testing
             let reader = server.client(key: TestServer.readerKey)
             let admin = server.client(key: TestServer.adminKey)
             #expect(await refusal { try await reader.hold([seat("E1")], show: 0, for: .seconds(60)) }?.code == .forbidden)
+            // This server keeps no data directory.
+            #expect(await refusal { try await admin.snapshot() }?.code == .storageUnavailable)
             let json = try await admin.layout(0)
             let (layout, seatCount) = try await admin.defineLayout(json: json)
             #expect(layout == 1 && seatCount == 300)

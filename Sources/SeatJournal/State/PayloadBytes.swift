@@ -48,16 +48,17 @@ struct PayloadReader {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    mutating func read<Integer: FixedWidthInteger>(_: Integer.Type, _ field: String) throws(PayloadDecodingError) -> Integer {
+    // Field names are static strings and messages are built only on failure: recovery reads
+    // millions of records, and formatting per field would be most of its time.
+    mutating func read<Integer: FixedWidthInteger>(_: Integer.Type, _ field: StaticString) throws(PayloadDecodingError) -> Integer {
         let size = MemoryLayout<Integer>.size
         guard bytes.count - offset >= size else { throw PayloadDecodingError(description: "\(field) is cut short") }
-        var value = Integer.zero
-        for index in 0..<size { value |= Integer(bytes[offset + index]) << (8 * index) }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Integer.self) }
         offset += size
-        return value
+        return Integer(littleEndian: value)
     }
 
-    mutating func readBool(_ field: String) throws(PayloadDecodingError) -> Bool {
+    mutating func readBool(_ field: StaticString) throws(PayloadDecodingError) -> Bool {
         switch try read(UInt8.self, field) {
         case 0: return false
         case 1: return true
@@ -66,7 +67,7 @@ struct PayloadReader {
     }
 
     /// A length-prefixed byte string of at most `limit` bytes.
-    mutating func readBytes(_ field: String, limit: Int) throws(PayloadDecodingError) -> [UInt8] {
+    mutating func readBytes(_ field: StaticString, limit: Int) throws(PayloadDecodingError) -> [UInt8] {
         let count = Int(try read(UInt32.self, field))
         guard count <= limit, bytes.count - offset >= count else {
             throw PayloadDecodingError(description: "\(field) claims \(count) bytes; \(bytes.count - offset) remain")
@@ -75,7 +76,7 @@ struct PayloadReader {
         return Array(bytes[offset..<offset + count])
     }
 
-    mutating func readSeats(_ field: String, limit: Int) throws(PayloadDecodingError) -> [UInt32] {
+    mutating func readSeats(_ field: StaticString, limit: Int) throws(PayloadDecodingError) -> [UInt32] {
         let count = Int(try read(UInt32.self, field))
         guard count <= limit, (bytes.count - offset) / 4 >= count else {
             throw PayloadDecodingError(description: "\(field) claims \(count) seats")
@@ -96,9 +97,9 @@ struct PayloadReader {
             distancingMask: distancing.map(SeatIndex.init), holdLifetimeMax: .milliseconds(lifetime))
     }
 
-    func expectEnd(_ what: String) throws(PayloadDecodingError) {
+    func expectEnd(_ what: @autoclosure () -> String) throws(PayloadDecodingError) {
         guard offset == bytes.count else {
-            throw PayloadDecodingError(description: "\(bytes.count - offset) bytes follow the end of \(what)")
+            throw PayloadDecodingError(description: "\(bytes.count - offset) bytes follow the end of \(what())")
         }
     }
 }

@@ -132,18 +132,24 @@ public enum SnapshotFile {
         return (DurableState(layouts: layouts, showLayouts: showLayouts, image: InventoryImage(shows: shows, shards: shards)), header)
     }
 
-    /// Writes a snapshot's bytes (from ``encode(_:header:)``) durably: compressed to a temporary file, synced, renamed into place,
-    /// and the directory synced; returns its path and compressed size.
-    public static func write(_ uncompressed: [UInt8], header: Header, to directory: String) throws -> (path: String, bytes: Int) {
-        var compressed = try LZ4Frame.compress(uncompressed)
-        let checksum = compressed.withUnsafeBytes { CRC32C.checksum($0) }
-        for field in [skippableMagic, 4, checksum] { withUnsafeBytes(of: field.littleEndian) { compressed.append(contentsOf: $0) } }
+    /// A snapshot file's bytes from its encoding (``encode(_:header:)``): one LZ4 frame, then a
+    /// skippable frame carrying the CRC-32C of the first.
+    public static func seal(_ uncompressed: [UInt8]) throws -> [UInt8] {
+        var sealed = try LZ4Frame.compress(uncompressed)
+        let checksum = sealed.withUnsafeBytes { CRC32C.checksum($0) }
+        for field in [skippableMagic, 4, checksum] { withUnsafeBytes(of: field.littleEndian) { sealed.append(contentsOf: $0) } }
+        return sealed
+    }
+
+    /// Writes a sealed snapshot durably: to a temporary file, synced, renamed into place, and the
+    /// directory synced; returns its path.
+    public static func store(_ sealed: [UInt8], header: Header, in directory: String) throws -> String {
         let path = directory + "/" + NumberedFiles.name(prefix, header.startLSN, suffix)
         let temporary = path + ".tmp"
         unlink(temporary)
         let descriptor = try JournalFiles.openForAppend(temporary, create: true)
         do {
-            try JournalFiles.writeAll(descriptor, compressed, path: temporary)
+            try JournalFiles.writeAll(descriptor, sealed, path: temporary)
             try JournalFiles.sync(descriptor, path: temporary)
         } catch {
             close(descriptor)
@@ -153,7 +159,7 @@ public enum SnapshotFile {
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw JournalError.io(operation: "rename", path: temporary, errno: errno) }
         try JournalFiles.syncDirectory(directory)
-        return (path, compressed.count)
+        return path
     }
 
     public static func read(_ path: String) throws -> (DurableState, Header) {

@@ -1,5 +1,6 @@
 import Foundation
 import SeatInventory
+import Synchronization
 
 /// Takes snapshots of a running engine and prunes what they make redundant: snapshots beyond
 /// the newest ``keep``, and journal segments that every kept snapshot covers.
@@ -7,7 +8,7 @@ import SeatInventory
 /// Capturing takes no lock and stops no operation (see ``InventoryEngine/image()``); the file is
 /// written only once the journal is durable through the last record the capture may reflect, so
 /// a snapshot never holds a change a crash could still take back from the journal. One snapshot
-/// at a time: callers serialize (the schedule's thread, or an admin request through it).
+/// at a time: a second caller (the schedule, an admin's request) waits for the first.
 public final class Snapshotter: Sendable {
     public struct Report: Sendable {
         public let path: String
@@ -17,8 +18,12 @@ public final class Snapshotter: Sendable {
         public let compressedBytes: Int
         /// Capturing the engine's state, while operations went on.
         public let captureTime: Duration
-        /// Encoding, compressing, writing and syncing.
-        public let writeTime: Duration
+        /// Turning the captured state into the snapshot's bytes.
+        public let encodeTime: Duration
+        /// LZ4 and the file's checksum: what `lz4 -b1` measures of the same bytes.
+        public let compressTime: Duration
+        /// Writing, syncing and renaming the file, and syncing its directory.
+        public let storeTime: Duration
         public let deletedSegments: Int
     }
 
@@ -27,6 +32,7 @@ public final class Snapshotter: Sendable {
     public let directory: DataDirectory
     /// Snapshots kept; older ones, and the segments only they needed, are deleted.
     public let keep: Int
+    private let oneAtATime = Mutex(())
 
     public init(engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2) {
         precondition(keep >= 1, "keep at least one snapshot")
@@ -38,6 +44,10 @@ public final class Snapshotter: Sendable {
 
     /// Captures, writes and prunes; blocks the calling thread, never an event loop's.
     public func takeSnapshot() throws -> Report {
+        try oneAtATime.withLock { _ in try snapshot() }
+    }
+
+    private func snapshot() throws -> Report {
         let writer = journal.writer
         let captureStarted = ContinuousClock.now
         let startLSN = writer.appendedThrough
@@ -52,16 +62,20 @@ public final class Snapshotter: Sendable {
             return id
         }
         try waitUntilDurable(through: endLSN)
-        let writeStarted = ContinuousClock.now
-        let state = DurableState(layouts: layouts, showLayouts: showLayouts, image: image)
+        let clock = ContinuousClock()
         let header = SnapshotFile.Header(startLSN: startLSN, endLSN: endLSN)
-        let uncompressed = SnapshotFile.encode(state, header: header)
-        let (path, compressedBytes) = try SnapshotFile.write(uncompressed, header: header, to: directory.snapshots)
-        let writeTime = ContinuousClock.now - writeStarted
+        var uncompressed: [UInt8] = []
+        let encodeTime = clock.measure {
+            uncompressed = SnapshotFile.encode(DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header: header)
+        }
+        var sealed: [UInt8] = []
+        let compressTime = try clock.measure { sealed = try SnapshotFile.seal(uncompressed) }
+        var path = ""
+        let storeTime = try clock.measure { path = try SnapshotFile.store(sealed, header: header, in: directory.snapshots) }
         return Report(
             path: path, startLSN: startLSN, endLSN: endLSN, uncompressedBytes: uncompressed.count,
-            compressedBytes: compressedBytes, captureTime: captureTime, writeTime: writeTime,
-            deletedSegments: try prune())
+            compressedBytes: sealed.count, captureTime: captureTime, encodeTime: encodeTime, compressTime: compressTime,
+            storeTime: storeTime, deletedSegments: try prune())
     }
 
     /// Deletes snapshots beyond the newest `keep`, then the segments whose every record the

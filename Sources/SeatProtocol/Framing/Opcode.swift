@@ -24,6 +24,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let defineLayout = Opcode(rawValue: 0x0301)
     public static let createShow = Opcode(rawValue: 0x0302)
     public static let cancelShow = Opcode(rawValue: 0x0303)
+    public static let snapshot = Opcode(rawValue: 0x0304)
     // Subscriptions: 0x04xx
     public static let subscribe = Opcode(rawValue: 0x0401)
     public static let unsubscribe = Opcode(rawValue: 0x0402)
@@ -36,7 +37,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         .hold: "HOLD", .holdBestAvailable: "HOLD_BEST_AVAILABLE", .confirm: "CONFIRM", .release: "RELEASE",
         .extend: "EXTEND", .cancelBooking: "CANCEL_BOOKING", .reservation: "RESERVATION",
         .availability: "AVAILABILITY", .listShows: "LIST_SHOWS", .layout: "LAYOUT",
-        .defineLayout: "DEFINE_LAYOUT", .createShow: "CREATE_SHOW", .cancelShow: "CANCEL_SHOW",
+        .defineLayout: "DEFINE_LAYOUT", .createShow: "CREATE_SHOW", .cancelShow: "CANCEL_SHOW", .snapshot: "SNAPSHOT",
         .subscribe: "SUBSCRIBE", .unsubscribe: "UNSUBSCRIBE", .event: "EVENT", .batch: "BATCH",
     ]
 

@@ -178,3 +178,38 @@ public struct SeatEvent: Hashable, Sendable {
         self.seats = seats
     }
 }
+
+/// A snapshot the server took and wrote: which journal records it covers, its size, and where
+/// the time went. The file name is relative to the server's snapshot directory.
+public struct SnapshotReply: Hashable, Sendable {
+    /// Every record up to here is in the snapshot; recovery replays from the next.
+    public var startLSN: UInt64
+    /// Records up to here may be in it too (it was captured while traffic went on).
+    public var endLSN: UInt64
+    public var bytes: UInt64
+    public var compressedBytes: UInt64
+    public var captureMicroseconds: UInt64
+    public var encodeMicroseconds: UInt64
+    public var compressMicroseconds: UInt64
+    public var storeMicroseconds: UInt64
+    /// Journal segments the snapshot made redundant and that were deleted.
+    public var deletedSegments: UInt32
+    public var file: String
+
+    public init(
+        startLSN: UInt64, endLSN: UInt64, bytes: UInt64, compressedBytes: UInt64, captureMicroseconds: UInt64,
+        encodeMicroseconds: UInt64, compressMicroseconds: UInt64, storeMicroseconds: UInt64, deletedSegments: UInt32,
+        file: String
+    ) {
+        self.startLSN = startLSN
+        self.endLSN = endLSN
+        self.bytes = bytes
+        self.compressedBytes = compressedBytes
+        self.captureMicroseconds = captureMicroseconds
+        self.encodeMicroseconds = encodeMicroseconds
+        self.compressMicroseconds = compressMicroseconds
+        self.storeMicroseconds = storeMicroseconds
+        self.deletedSegments = deletedSegments
+        self.file = file
+    }
+}

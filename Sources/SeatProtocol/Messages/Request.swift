@@ -21,6 +21,8 @@ public enum Request: Hashable, Sendable {
     case defineLayout(json: [UInt8])
     case createShow(CreateShowRequest)
     case cancelShow(UInt32)
+    /// Take a snapshot now; answered once it is on disk.
+    case snapshot
     case subscribe(show: UInt32)
     case unsubscribe(show: UInt32)
     case batch(BatchRequest)
@@ -43,6 +45,7 @@ public enum Request: Hashable, Sendable {
         case .defineLayout: .defineLayout
         case .createShow: .createShow
         case .cancelShow: .cancelShow
+        case .snapshot: .snapshot
         case .subscribe: .subscribe
         case .unsubscribe: .unsubscribe
         case .batch: .batch
@@ -57,7 +60,9 @@ public enum Request: Hashable, Sendable {
         case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .defineLayout, .createShow,
             .cancelShow, .batch:
             true
-        case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe:
+        // A snapshot changes no state; it waits for the journal itself before it writes.
+        case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe,
+            .snapshot:
             false
         }
     }
@@ -71,7 +76,7 @@ public enum Request: Hashable, Sendable {
             buffer.writeText(hello.clientName)
         case .ping(let token):
             buffer.writeInteger(token)
-        case .stats, .listShows:
+        case .stats, .listShows, .snapshot:
             break
         case .hold(let hold):
             buffer.writeMultipleIntegers(hold.show, hold.holdMilliseconds)
@@ -182,6 +187,8 @@ public enum Request: Hashable, Sendable {
                     forbidsSingleSeatGaps: forbidsGaps, distancing: distancing))
         case .cancelShow:
             request = .cancelShow(try payload.read(UInt32.self, "show"))
+        case .snapshot:
+            request = .snapshot
         case .subscribe:
             request = .subscribe(show: try payload.read(UInt32.self, "show"))
         case .unsubscribe:

@@ -19,6 +19,7 @@ public enum Response: Hashable, Sendable {
     case layout(id: UInt32, json: [UInt8])
     case layoutDefined(layout: UInt32, seatCount: UInt32)
     case showCreated(show: UInt32)
+    case snapshotTaken(SnapshotReply)
     /// SUBSCRIBE: the first event's sequence number will be `nextSequence`.
     case subscribed(show: UInt32, nextSequence: UInt64)
     case batch([BatchResult])
@@ -74,6 +75,12 @@ public enum Response: Hashable, Sendable {
             buffer.writeBlob(json)
         case .layoutDefined(let layout, let seatCount):
             buffer.writeMultipleIntegers(layout, seatCount)
+        case .snapshotTaken(let reply):
+            buffer.writeMultipleIntegers(reply.startLSN, reply.endLSN, reply.bytes, reply.compressedBytes)
+            buffer.writeMultipleIntegers(
+                reply.captureMicroseconds, reply.encodeMicroseconds, reply.compressMicroseconds, reply.storeMicroseconds,
+                reply.deletedSegments)
+            buffer.writeText(reply.file)
         case .showCreated(let show):
             buffer.writeInteger(show)
         case .subscribed(let show, let nextSequence):
@@ -167,6 +174,17 @@ public enum Response: Hashable, Sendable {
             response = .layoutDefined(layout: layout, seatCount: try payload.read(UInt32.self, "seat count"))
         case .createShow:
             response = .showCreated(show: try payload.read(UInt32.self, "show"))
+        case .snapshot:
+            response = .snapshotTaken(
+                SnapshotReply(
+                    startLSN: try payload.read(UInt64.self, "start LSN"), endLSN: try payload.read(UInt64.self, "end LSN"),
+                    bytes: try payload.read(UInt64.self, "bytes"), compressedBytes: try payload.read(UInt64.self, "compressed bytes"),
+                    captureMicroseconds: try payload.read(UInt64.self, "capture time"),
+                    encodeMicroseconds: try payload.read(UInt64.self, "encode time"),
+                    compressMicroseconds: try payload.read(UInt64.self, "compress time"),
+                    storeMicroseconds: try payload.read(UInt64.self, "store time"),
+                    deletedSegments: try payload.read(UInt32.self, "deleted segments"),
+                    file: try payload.readText("file", limit: ProtocolLimits.nameBytesMax)))
         case .subscribe:
             let show = try payload.read(UInt32.self, "show")
             response = .subscribed(show: show, nextSequence: try payload.read(UInt64.self, "next sequence"))

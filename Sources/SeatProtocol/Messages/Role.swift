@@ -24,7 +24,7 @@ public enum Role: UInt8, Hashable, Sendable, CaseIterable, Comparable, CustomStr
             .reader
         case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .batch:
             .agent
-        case .defineLayout, .createShow, .cancelShow:
+        case .defineLayout, .createShow, .cancelShow, .snapshot:
             .admin
         default:
             nil
