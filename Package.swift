@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "SeatInventory", swiftSettings: internalChecks),
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
-        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4"]),
+        .target(name: "CCRC32C"),
+        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C"]),
         .target(
             name: "SeatProtocolFuzzing",
             dependencies: ["SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),

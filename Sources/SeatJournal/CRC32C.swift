@@ -1,9 +1,15 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, polynomial 0x1EDC6F41 reflected as 0x82F63B78), the checksum of
 /// iSCSI, ext4 and most journals: better error detection than CRC-32 for the same cost.
 ///
-/// Slicing-by-8: eight 256-entry tables, eight bytes per step, about 1 GB/s in plain Swift.
+/// The processor's CRC-32C instruction where there is one (x86-64 with SSE4.2, through the small
+/// `CCRC32C` target, since Swift has no intrinsics); otherwise slicing-by-8: eight 256-entry
+/// tables, eight bytes per step, about 1 GB/s in plain Swift. Both give the same checksums.
 /// `CRC32C.checksum("123456789".utf8) == 0xE306_9283`, the standard check value.
 public enum CRC32C {
+    static let hasHardware = seat_crc32c_hardware_available() != 0
+
     static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for byte in 0..<256 {
@@ -22,6 +28,12 @@ public enum CRC32C {
 
     /// The checksum of `bytes`, continuing from `initial` (the checksum of what came before).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing initial: UInt32 = 0) -> UInt32 {
+        guard hasHardware, let start = bytes.baseAddress else { return softwareChecksum(bytes, continuing: initial) }
+        return ~seat_crc32c_hardware(~initial, start, bytes.count)
+    }
+
+    /// Slicing-by-8, for processors without the instruction (and to test the two agree).
+    static func softwareChecksum(_ bytes: UnsafeRawBufferPointer, continuing initial: UInt32 = 0) -> UInt32 {
         var crc = ~initial
         var index = 0
         let count = bytes.count

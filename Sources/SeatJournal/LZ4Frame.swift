@@ -1,7 +1,7 @@
 import CLZ4
 
 /// LZ4 in its frame format (the format of the `lz4` command: `lz4 -d` reads what this writes),
-/// with the frame's content checksum on, through Debian's liblz4.
+/// through Debian's liblz4.
 public enum LZ4Frame {
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
         public let operation: String
@@ -9,21 +9,26 @@ public enum LZ4Frame {
         public var description: String { "LZ4 \(operation): \(reason)" }
     }
 
-    /// Compresses `bytes` into one LZ4 frame.
-    public static func compress(_ bytes: [UInt8]) throws(Failure) -> [UInt8] {
+    /// Compresses `bytes` into one LZ4 frame of independent 4 MB blocks. The frame's content
+    /// checksum (xxHash32 of `bytes`, checked by `decompress` and `lz4 -d`) is a second pass over
+    /// the input: leave it out only when `bytes` carry a checksum of their own.
+    public static func compress(_ bytes: [UInt8], contentChecksum: Bool = true) throws(Failure) -> [UInt8] {
         var preferences = LZ4F_preferences_t()
-        preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        preferences.frameInfo.contentChecksumFlag = contentChecksum ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum
         preferences.frameInfo.blockSizeID = LZ4F_max4MB
+        preferences.frameInfo.blockMode = LZ4F_blockIndependent
         preferences.frameInfo.contentSize = UInt64(bytes.count)
         let bound = LZ4F_compressFrameBound(bytes.count, &preferences)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { destination in
-            bytes.withUnsafeBytes { source in
+        var written = 0
+        // Not zero-filled first: the bound exceeds the input, so filling it would be another
+        // pass over more bytes than the compression reads.
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { destination, count in
+            written = bytes.withUnsafeBytes { source in
                 LZ4F_compressFrame(destination.baseAddress, destination.count, source.baseAddress, source.count, &preferences)
             }
+            count = LZ4F_isError(written) == 0 ? written : 0
         }
         try check(written, "compress")
-        output.removeLast(output.count - written)
         return output
     }
 

@@ -19,6 +19,19 @@ import Testing
         }
     }
 
+    @Test func theProcessorsChecksumAgreesWithTheTables() {
+        #expect(CRC32C.hasHardware, "x86-64 build machines have SSE4.2; without it only the tables are tested")
+        let bytes = (0..<4_099).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        bytes.withUnsafeBytes { all in
+            for (start, end) in [(0, 0), (0, 1), (3, 4_099), (1, 17), (8, 4_096), (5, 1_029)] {
+                let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                #expect(CRC32C.checksum(slice) == CRC32C.softwareChecksum(slice), "bytes \(start)..<\(end)")
+                #expect(
+                    CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.softwareChecksum(slice, continuing: 0x1234_5678))
+            }
+        }
+    }
+
     @Test func recordsComeBackInOrderAcrossSegments() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -135,7 +135,9 @@ public enum SnapshotFile {
     /// A snapshot file's bytes from its encoding (``encode(_:header:)``): one LZ4 frame, then a
     /// skippable frame carrying the CRC-32C of the first.
     public static func seal(_ uncompressed: [UInt8]) throws -> [UInt8] {
-        var sealed = try LZ4Frame.compress(uncompressed)
+        // The encoding ends with its own CRC-32C, checked after decompression: the frame's
+        // content checksum would check the same bytes again.
+        var sealed = try LZ4Frame.compress(uncompressed, contentChecksum: false)
         let checksum = sealed.withUnsafeBytes { CRC32C.checksum($0) }
         for field in [skippableMagic, 4, checksum] { withUnsafeBytes(of: field.littleEndian) { sealed.append(contentsOf: $0) } }
         return sealed
