@@ -186,20 +186,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func snapshotTaken(_ result: Result<Response, ErrorReply>, requestID: UInt32, context: ChannelHandlerContext) {
         // Snapshots on request finish in the order they were asked for.
         guard let index = parked.firstIndex(where: \.awaitsSnapshot) else { return }  // closed meanwhile
-        var answer = context.channel.allocator.buffer(capacity: 128)
         switch result {
-        case .success(let response):
-            logger.info("snapshot taken on request", metadata: ["response": "\(response)"])
-            answer.writeFrame(FrameHeader(flags: .response, opcode: .snapshot, requestID: requestID)) {
-                response.encodePayload(into: &$0)
-            }
+        case .success(let response): logger.info("snapshot taken on request", metadata: ["response": "\(response)"])
         case .failure(let error):
             logger.error("snapshot on request failed", metadata: ["error": "\(error)"])
             service.statistics.add(.refusals)
-            answer.writeFrame(FrameHeader(flags: [.response, .error], opcode: .snapshot, requestID: requestID)) {
-                error.encode(into: &$0)
-            }
         }
+        var answer = context.channel.allocator.buffer(capacity: 128)
+        Self.write(result, opcode: .snapshot, requestID: requestID, into: &answer)
         // Events that arrived meanwhile joined the placeholder: they follow the answer.
         answer.writeBuffer(&parked[index].bytes)
         parked[index].bytes = answer
@@ -209,16 +203,28 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func append(_ response: Response, opcode: Opcode, requestID: UInt32) {
         outputResponses += 1
-        output.writeFrame(FrameHeader(flags: .response, opcode: opcode, requestID: requestID)) {
-            response.encodePayload(into: &$0)
-        }
+        Self.write(.success(response), opcode: opcode, requestID: requestID, into: &output)
     }
 
     private func refuse(_ error: ErrorReply, opcode: Opcode, requestID: UInt32) {
         service.statistics.add(.refusals)
         outputResponses += 1
-        output.writeFrame(FrameHeader(flags: [.response, .error], opcode: opcode, requestID: requestID)) {
-            error.encode(into: &$0)
+        Self.write(.failure(error), opcode: opcode, requestID: requestID, into: &output)
+    }
+
+    /// One answer's frame: a response, or an error with the error flag.
+    private static func write(
+        _ answer: Result<Response, ErrorReply>, opcode: Opcode, requestID: UInt32, into buffer: inout ByteBuffer
+    ) {
+        switch answer {
+        case .success(let response):
+            buffer.writeFrame(FrameHeader(flags: .response, opcode: opcode, requestID: requestID)) {
+                response.encodePayload(into: &$0)
+            }
+        case .failure(let error):
+            buffer.writeFrame(FrameHeader(flags: [.response, .error], opcode: opcode, requestID: requestID)) {
+                error.encode(into: &$0)
+            }
         }
     }
 
