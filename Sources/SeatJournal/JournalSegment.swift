@@ -5,10 +5,11 @@ import Glibc
 /// A journal segment file: `segment-<first LSN, 20 digits>.journal`, a 16-byte header, then
 /// records whose LSNs continue from the one in the name.
 ///
-/// Header: the ASCII magic `SEATJRNL`, the format version (u32, little-endian, 1), 4 zero bytes.
+/// Header: the ASCII magic `SEATJRNL`, the format version (u32, little-endian), 4 zero bytes.
+/// Version 2: confirmations are their own record type, carrying their seats (``EngineRecord``).
 enum JournalSegment {
     static let magic = Array("SEATJRNL".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let headerBytes = 16
     static let filePrefix = "segment-"
     static let fileSuffix = ".journal"

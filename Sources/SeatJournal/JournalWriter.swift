@@ -214,6 +214,16 @@ public final class JournalWriter: @unchecked Sendable {
         return durableLSN
     }
 
+    /// The LSN up to which a reader of the segment files (the PostgreSQL persister) may go:
+    /// records synced to disk, or under `none`, which never syncs, records written to the
+    /// operating system. Never a record a crash could take back while the reader kept it.
+    public var readableThrough: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        if case .none = durability { return writtenLSN }
+        return durableLSN
+    }
+
     /// Writes and syncs everything appended so far, stops the writer thread and closes the
     /// segment. Appends after this throw ``JournalError/closed``.
     public func close() {

@@ -219,6 +219,7 @@ private func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) ->
                 deadline: Timestamp(milliseconds: 1234), lifetimeCap: Timestamp(milliseconds: 5678)),
             .ended(SeatChange(kind: .cancelled, show: ShowID(rawValue: 2), sequence: 10, reservation: reservation)),
             .extended(HoldID(reservation), deadline: Timestamp(milliseconds: 4321)),
+            .confirmed(SeatChange(kind: .confirmed, show: ShowID(rawValue: 2), sequence: 11, reservation: reservation), seats: [1, 2, 70]),
         ]
         for (index, record) in records.enumerated() {
             let (type, payload) = record.encoded
@@ -228,5 +229,9 @@ private func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) ->
             }
         }
         #expect(throws: PayloadDecodingError.self) { try EngineRecord(JournalRecord(lsn: 1, type: 99, payload: [])) }
+        // A confirmation is its own record, with its seats; an ending that says "confirmed" is not.
+        var ending = EngineRecord.ended(SeatChange(kind: .released, show: ShowID(rawValue: 2), sequence: 10, reservation: reservation)).encoded
+        ending.payload[0] = SeatChange.Kind.confirmed.rawValue
+        #expect(throws: PayloadDecodingError.self) { try EngineRecord(JournalRecord(lsn: 1, type: ending.type, payload: ending.payload)) }
     }
 }

@@ -17,7 +17,11 @@ public protocol InventoryChangeLog: AnyObject, Sendable {
     func logShowCancelled(_ show: ShowID)
     /// A hold placed: `change.kind` is ``SeatChange/Kind/held``.
     func logHold(_ change: SeatChange, seats: Span<UInt32>, deadline: Timestamp, lifetimeCap: Timestamp)
-    /// A hold confirmed, released or expired, or a booking cancelled.
+    /// A hold confirmed: `change.kind` is ``SeatChange/Kind/confirmed``. The seats travel with
+    /// it so that a reader of the log (the PostgreSQL persister) can write the booking without
+    /// remembering every hold it has seen.
+    func logConfirmation(_ change: SeatChange, seats: Span<UInt32>)
+    /// A hold released or expired, or a booking cancelled.
     func logEnding(_ change: SeatChange)
     func logExtension(_ hold: HoldID, deadline: Timestamp)
 }

@@ -27,9 +27,11 @@ extension InventoryEngine {
                 let booked = state.with(phase: .booked, isBusy: true)
                 guard table.transition(slot, from: state, to: booked) else { continue }
                 let sequence = drawChangeNumber(show)
-                changeLog?.logEnding(SeatChange(kind: .confirmed, show: show.id, sequence: sequence, reservation: hold.reservation))
                 var buffer = SeatBuffer(repeating: 0)
                 let count = table.copySeats(slot, into: &buffer)
+                changeLog?.logConfirmation(
+                    SeatChange(kind: .confirmed, show: show.id, sequence: sequence, reservation: hold.reservation),
+                    seats: buffer.span.extracting(0..<count))
                 show.sold.setOwned(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
                 report(.confirmed, show.id, sequence, hold.reservation, seats: buffer.span.extracting(0..<count))

@@ -78,7 +78,7 @@ public struct DurableState: Sendable {
                 applied = true
             case .held(let change, let seats, let deadline, let lifetimeCap):
                 applied = try image.applyHold(change, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap)
-            case .ended(let change):
+            case .ended(let change), .confirmed(let change, _):
                 applied = try image.applyEnding(change)
             case .extended(let hold, let deadline):
                 // An extension is logged after it happened, so it may trail the hold's end.

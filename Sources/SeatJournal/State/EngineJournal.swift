@@ -55,10 +55,11 @@ public final class EngineJournal: InventoryChangeLog {
     }
 
     public func logHold(_ change: SeatChange, seats: Span<UInt32>, deadline: Timestamp, lifetimeCap: Timestamp) {
-        var list: [UInt32] = []
-        list.reserveCapacity(seats.count)
-        for index in seats.indices { list.append(seats[index]) }
-        append(.held(change, seats: list, deadline: deadline, lifetimeCap: lifetimeCap))
+        append(.held(change, seats: seats.withUnsafeBufferPointer(Array.init), deadline: deadline, lifetimeCap: lifetimeCap))
+    }
+
+    public func logConfirmation(_ change: SeatChange, seats: Span<UInt32>) {
+        append(.confirmed(change, seats: seats.withUnsafeBufferPointer(Array.init)))
     }
 
     public func logEnding(_ change: SeatChange) {

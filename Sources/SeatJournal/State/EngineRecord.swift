@@ -11,18 +11,24 @@ import SeatInventory
 /// | 2 | show created | show u32, layout u32, no single gaps u8, seats per hold u16, hold lifetime ms u64, distancing seats (u32 count + u32 each) |
 /// | 3 | show cancelled | show u32 |
 /// | 4 | hold placed | hold u64, show u32, change u64, deadline ms u64, lifetime cap ms u64, seats (u32 count + u32 each) |
-/// | 5 | hold or booking ended | kind u8 (2 confirmed, 3 released, 4 expired, 5 cancelled), hold u64, show u32, change u64 |
+/// | 5 | hold or booking ended | kind u8 (3 released, 4 expired, 5 cancelled), hold u64, show u32, change u64 |
 /// | 6 | hold extended | hold u64, deadline ms u64 |
+/// | 7 | hold confirmed | hold u64, show u32, change u64, seats (u32 count + u32 each) |
+///
+/// A confirmation carries its seats, unlike the other endings, so that a reader of the journal
+/// (the PostgreSQL persister) can write a booking from its record alone.
 public enum EngineRecord: Hashable, Sendable {
     case layoutDefined(id: UInt32, json: [UInt8])
     case showCreated(ShowID, layout: UInt32, rules: ShowRules)
     case showCancelled(ShowID)
     case held(SeatChange, seats: [UInt32], deadline: Timestamp, lifetimeCap: Timestamp)
+    /// A hold released or expired, or a booking cancelled.
     case ended(SeatChange)
     case extended(HoldID, deadline: Timestamp)
+    case confirmed(SeatChange, seats: [UInt32])
 
     enum RecordType: UInt8 {
-        case layoutDefined = 1, showCreated, showCancelled, held, ended, extended
+        case layoutDefined = 1, showCreated, showCancelled, held, ended, extended, confirmed
     }
 
     var recordType: RecordType {
@@ -33,6 +39,7 @@ public enum EngineRecord: Hashable, Sendable {
         case .held: .held
         case .ended: .ended
         case .extended: .extended
+        case .confirmed: .confirmed
         }
     }
 
@@ -64,6 +71,11 @@ public enum EngineRecord: Hashable, Sendable {
         case .extended(let hold, let deadline):
             writer.write(hold.rawValue)
             writer.write(deadline.milliseconds)
+        case .confirmed(let change, let seats):
+            writer.write(HoldID(change.reservation).rawValue)
+            writer.write(change.show.rawValue)
+            writer.write(change.sequence)
+            writer.write(seats: seats)
         }
         return (recordType.rawValue, writer.bytes)
     }
@@ -96,7 +108,7 @@ public enum EngineRecord: Hashable, Sendable {
             self = .held(change, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap)
         case .ended:
             let rawKind = try reader.read(UInt8.self, "kind")
-            guard let kind = SeatChange.Kind(rawValue: rawKind), kind != .held else {
+            guard let kind = SeatChange.Kind(rawValue: rawKind), kind != .held, kind != .confirmed else {
                 throw PayloadDecodingError(description: "\(rawKind) is not a kind of ending")
             }
             let hold = try Self.hold(&reader)
@@ -106,6 +118,12 @@ public enum EngineRecord: Hashable, Sendable {
         case .extended:
             let hold = try Self.hold(&reader)
             self = .extended(hold, deadline: Timestamp(milliseconds: try reader.read(UInt64.self, "deadline")))
+        case .confirmed:
+            let hold = try Self.hold(&reader)
+            let show = ShowID(rawValue: try reader.read(UInt32.self, "show"))
+            let sequence = try reader.read(UInt64.self, "change")
+            let seats = try reader.readSeats("seats", limit: InventoryLimits.seatsPerHoldMax)
+            self = .confirmed(SeatChange(kind: .confirmed, show: show, sequence: sequence, reservation: hold.reservation), seats: seats)
         }
         try reader.expectEnd("record \(record.lsn)")
     }
