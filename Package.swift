@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SeatServer", targets: ["SeatServer"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .library(name: "SeatJournal", targets: ["SeatJournal"]),
+        .library(name: "SeatPostgres", targets: ["SeatPostgres"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
         .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
         .executable(name: "seatd", targets: ["seatd"]),
@@ -35,6 +36,14 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(name: "CCRC32C"),
         .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C"]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "SeatPostgres",
+            dependencies: [
+                "SeatJournal", "SeatInventory", "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
         .target(
             name: "SeatProtocolFuzzing",
             dependencies: ["SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),
@@ -94,6 +103,10 @@ let package = Package(
         .target(name: "SeatTestSupport", path: "Tests/SeatTestSupport"),
         .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples", "SeatTestSupport"]),
+        .testTarget(
+            name: "SeatPostgresTests",
+            dependencies: ["SeatPostgres", "SeatJournal", "SeatInventory", "SeatSamples", "SeatTestSupport",
+                .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatTestSupport"]),

@@ -32,14 +32,20 @@ public final class Snapshotter: Sendable {
     public let directory: DataDirectory
     /// Snapshots kept; older ones, and the segments only they needed, are deleted.
     public let keep: Int
+    /// A reader that must be done with a segment before it is deleted, besides the snapshots.
+    public let follower: (any JournalFollower)?
     private let oneAtATime = Mutex(())
 
-    public init(engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2) {
+    public init(
+        engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2,
+        follower: (any JournalFollower)? = nil
+    ) {
         precondition(keep >= 1, "keep at least one snapshot")
         self.engine = engine
         self.journal = journal
         self.directory = directory
         self.keep = keep
+        self.follower = follower
     }
 
     /// Captures, writes and prunes; blocks the calling thread, never an event loop's.
@@ -79,16 +85,17 @@ public final class Snapshotter: Sendable {
     }
 
     /// Deletes snapshots beyond the newest `keep`, then the segments whose every record the
-    /// oldest kept snapshot covers (never the segment being written).
+    /// oldest kept snapshot covers and the follower is done with (never the segment being written).
     func prune() throws -> Int {
         let snapshots = try SnapshotFile.list(in: directory.snapshots)
         for old in snapshots.dropLast(keep) {
             guard unlink(old.path) == 0 else { throw JournalError.io(operation: "unlink", path: old.path, errno: errno) }
         }
         guard let oldestKept = snapshots.suffix(keep).first else { return 0 }
+        let deletableThrough = min(oldestKept.startLSN, follower?.followedThrough ?? .max)
         let segments = try JournalSegment.list(in: directory.journal)
         var deleted = 0
-        for (segment, next) in zip(segments, segments.dropFirst()) where next.firstLSN - 1 <= oldestKept.startLSN {
+        for (segment, next) in zip(segments, segments.dropFirst()) where next.firstLSN - 1 <= deletableThrough {
             guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
             deleted += 1
         }

@@ -1,0 +1,165 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throwaway PostgreSQL cluster for one test: its own directory under the system's temporary
+/// one, a free loopback port, trust authentication for the `postgres` user. PostgreSQL refuses
+/// to run as root, so as root its commands run as the `postgres` user.
+///
+/// The server binaries come from `SEAT_POSTGRES_BIN`, else Debian's PostgreSQL 15.
+public final class PostgresCluster: @unchecked Sendable {
+    public let directory: String
+    public let port: Int
+    public var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres?connect_timeout=5" }
+    private var dataDirectory: String { directory + "/data" }
+    private var logFile: String { directory + "/postgres.log" }
+
+    public static var binaries: String {
+        Environment.value("SEAT_POSTGRES_BIN") ?? "/usr/lib/postgresql/15/bin"
+    }
+
+    /// Creates and starts a cluster.
+    public init() throws {
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("seat-postgres-XXXXXX").path
+        var bytes = Array(template.utf8CString)
+        guard mkdtemp(&bytes) != nil else { throw ClusterError(description: "mkdtemp failed: errno \(errno)") }
+        directory = String(cString: bytes)
+        port = try Self.freePort()
+        if geteuid() == 0 {
+            guard chmod(directory, 0o755) == 0, Self.chownToPostgres(directory) else {
+                throw ClusterError(description: "could not hand \(directory) to the postgres user")
+            }
+        }
+        try run("initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"])
+        try start()
+    }
+
+    deinit {
+        remove()
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    public func start() throws {
+        try run(
+            "pg_ctl",
+            [
+                "-D", dataDirectory, "-l", logFile, "-w", "-t", "60",
+                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
+            ])
+    }
+
+    /// A clean shutdown.
+    public func stop() throws {
+        try run("pg_ctl", ["-D", dataDirectory, "-w", "-m", "fast", "stop"])
+    }
+
+    /// Kills the server at once (SIGKILL to the postmaster, then its backends): what a crash or
+    /// a pulled plug does. The next start recovers from PostgreSQL's own WAL.
+    public func kill() throws {
+        let pidFile = (try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)) ?? ""
+        guard let pid = pidFile.split(separator: "\n").first.flatMap({ Int32($0) }) else {
+            throw ClusterError(description: "no postmaster.pid: the server is not running")
+        }
+        // Its backends too, or they would keep the shared memory a restart needs.
+        for process in [pid] + Self.children(of: pid) { Glibc.kill(process, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while Glibc.kill(pid, 0) == 0, ContinuousClock.now < deadline { usleep(10_000) }
+    }
+
+    /// Runs SQL through psql (for what tests do behind the server's back) and returns its output.
+    @discardableResult
+    public func psql(_ sql: String) throws -> String {
+        try run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c", sql])
+    }
+
+    /// Stops the server if it runs and deletes the cluster.
+    public func remove() {
+        _ = try? run("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs one of the server's programs, as `postgres` when we are root; throws with its output
+    /// when it fails.
+    @discardableResult
+    private func run(_ program: String, _ arguments: [String]) throws -> String {
+        let path = Self.binaries + "/" + program
+        let command = geteuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        // Output to a file, not a pipe: the server pg_ctl starts inherits the descriptor and
+        // keeps it open, so a pipe would never reach its end.
+        let outputPath = directory + "/command.out"
+        let status = try Self.spawnAndWait(command, output: outputPath, in: directory)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw ClusterError(description: "\(program) \(arguments.joined(separator: " ")) failed (\(status)): \(text)")
+        }
+        return text
+    }
+
+    /// posix_spawn and a blocking waitpid on that child alone. Foundation's `Process` is not
+    /// used here: its wait missed the exit of `runuser` around `pg_ctl start` and hung.
+    private static func spawnAndWait(_ command: [String], output: String, in directory: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // env changes directory first: the postgres user may not enter the caller's.
+        let command = ["/usr/bin/env", "--chdir=\(directory)"] + command
+        var arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, &arguments, environ)
+        guard spawned == 0 else { throw ClusterError(description: "could not start \(command[0]): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw ClusterError(description: "waitpid failed: errno \(errno)") }
+        }
+        // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// The processes whose parent is `parent`, from /proc.
+    private static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards)
+            else { return nil }
+            // Fields after the command name: state, then the parent's pid.
+            let fields = stat[afterName.upperBound...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent ? pid : nil
+        }
+    }
+
+    private static func chownToPostgres(_ path: String) -> Bool {
+        guard let user = getpwnam("postgres") else { return false }
+        return chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0
+    }
+
+    /// A port the system just gave out and took back: free unless someone races us to it.
+    private static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ClusterError(description: "socket failed: errno \(errno)") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard bound else { throw ClusterError(description: "bind failed: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    public struct ClusterError: Error, CustomStringConvertible {
+        public let description: String
+    }
+}
