@@ -100,7 +100,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "SeatTestSupport", path: "Tests/SeatTestSupport"),
+        .target(name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples"], path: "Tests/SeatTestSupport"),
         .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples", "SeatTestSupport"]),
         .testTarget(

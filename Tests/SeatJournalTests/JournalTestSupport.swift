@@ -1,18 +1,8 @@
 import Foundation
+import SeatTestSupport
 @testable import SeatJournal
 
-/// A fresh directory under the system's temporary one, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("journal-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        path = url.path
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-
+extension TemporaryDirectory {
     var segmentPaths: [String] { (try? JournalSegment.list(in: path).map(\.path)) ?? [] }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeatTestSupport
 import Testing
 @testable import SeatJournal
 

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import SeatInventory
+import SeatJournal
+import SeatPostgres
+import SeatTestSupport
+import Synchronization
+import Testing
+
+/// The bookings a journal holds, or PostgreSQL: by hold id, the show, the seats, and whether
+/// the booking was cancelled.
+struct BookingLedger: Equatable, CustomStringConvertible {
+    struct Entry: Equatable {
+        let show: UInt32
+        let seats: [UInt32]
+        let isCancelled: Bool
+    }
+
+    var entries: [UInt64: Entry] = [:]
+
+    /// Every confirmation in the journal, and each cancellation of one.
+    init(journal directory: String) throws {
+        _ = try JournalRecovery.replay(directory: directory) { record in
+            switch try EngineRecord(record) {
+            case .confirmed(let change, let seats):
+                entries[HoldID(change.reservation).rawValue] = Entry(show: change.show.rawValue, seats: seats.sorted(), isCancelled: false)
+            case .ended(let change) where change.kind == .cancelled:
+                let hold = HoldID(change.reservation).rawValue
+                guard let booked = entries[hold] else { throw LedgerError(description: "cancellation of unknown booking \(hold)") }
+                entries[hold] = Entry(show: booked.show, seats: booked.seats, isCancelled: true)
+            default:
+                break
+            }
+        }
+    }
+
+    /// What PostgreSQL holds; throws when its seat rows disagree with its cancellations.
+    init(postgres connection: PostgresConnection) throws {
+        let rows = try connection.execute(
+            """
+            SELECT b.hold_id, b.show_id, b.seat_count, c.hold_id IS NOT NULL,
+                   array_to_string(array_agg(s.seat ORDER BY s.seat), ','),
+                   bool_and(s.active = (c.hold_id IS NULL)), count(s.seat)
+            FROM seat_bookings b
+            LEFT JOIN seat_cancellations c USING (hold_id)
+            LEFT JOIN seat_booked_seats s USING (hold_id)
+            GROUP BY b.hold_id, b.show_id, b.seat_count, c.hold_id
+            """)
+        for row in 0..<rows.count {
+            let hold = try rows.integer(row, 0, as: UInt64.self)
+            guard rows[row, 5] == "t", try rows.integer(row, 2) == rows.integer(row, 6) else {
+                throw LedgerError(description: "booking \(hold): seat rows disagree with the booking or its cancellation")
+            }
+            entries[hold] = Entry(
+                show: try rows.integer(row, 1, as: UInt32.self),
+                seats: (rows[row, 4] ?? "").split(separator: ",").compactMap { UInt32($0) },
+                isCancelled: rows[row, 3] == "t")
+        }
+    }
+
+    var description: String { "\(entries.count) bookings, \(entries.values.filter(\.isCancelled).count) cancelled" }
+
+    struct LedgerError: Error, CustomStringConvertible {
+        let description: String
+    }
+}
+
+/// Waits (bounded) until the persister has everything the journal made readable.
+func waitUntilCaughtUp(_ persister: Persister, _ writer: JournalWriter, within limit: Duration = .seconds(60)) throws {
+    let deadline = ContinuousClock.now + limit
+    while persister.followedThrough < writer.readableThrough {
+        guard ContinuousClock.now < deadline else {
+            throw LedgerError(description: "persister at \(persister.followedThrough), journal at \(writer.readableThrough); last error: \(persister.lastError ?? "none")")
+        }
+        usleep(5_000)
+    }
+}
+
+typealias LedgerError = BookingLedger.LedgerError
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "persister-test")
+    logger.logLevel = .error
+    return logger
+}
+
+@Suite struct PersisterTests {
+    /// A seeded workload journaled, then persisted while more runs: PostgreSQL ends up with
+    /// exactly the journal's bookings and cancellations, and the sold seats of every show.
+    @Test(arguments: randomizedSeeds(fixed: 2))
+    func everyBookingReachesPostgreSQLOnce(seed: UInt64) throws {
+        let cluster = try PostgresCluster()
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        var random = SeededGenerator(seed: seed)
+        let live = try JournaledEngine(in: temporary.path, segmentBytesMax: 8_000)
+        live.run(2_000, random: &random, from: 0)
+        var configuration = Persister.Configuration(url: cluster.url)
+        configuration.batchRecordsMax = 300
+        let persister = Persister(
+            configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal, logger: quietLogger())
+        persister.start()
+        live.run(3_000, random: &random, from: 100_000)
+        try live.engine.cancelShow(ShowID(rawValue: 2))
+        try waitUntilCaughtUp(persister, live.journal.writer)
+        persister.stop()
+        live.journal.writer.close()
+
+        let connection = try PostgresConnection(url: cluster.url)
+        let expected = try BookingLedger(journal: live.directory.journal)
+        #expect(expected.entries.count > 50, "seed \(seed): the workload booked (\(expected))")
+        #expect(expected.entries.values.contains { $0.isCancelled }, "seed \(seed): the workload cancelled")
+        #expect(try BookingLedger(postgres: connection) == expected, "seed \(seed)")
+        for show in live.engine.showIDs {
+            let sold = try live.engine.availability(of: show).seats.sold
+            let rows = try connection.execute(
+                "SELECT seat FROM seat_booked_seats WHERE show_id = $1 AND active ORDER BY seat", [Int64(show.rawValue)])
+            let persisted = try (0..<rows.count).map { try rows.integer($0, 0) }
+            #expect(persisted == sold.members.map { Int64($0.rawValue) }, "seed \(seed), \(show)")
+        }
+        let shows = try connection.execute("SELECT show_id, cancelled_lsn IS NOT NULL FROM seat_shows ORDER BY show_id")
+        #expect(shows.count == 3 && shows[2, 1] == "t" && shows[0, 1] == "f")
+        let layout = live.journal.definedLayouts[0].layout
+        let layouts = try connection.execute("SELECT name, seat_count FROM seat_layouts")
+        #expect(layouts.count == 1 && layouts[0, 0] == layout.name && layouts[0, 1] == String(layout.seatCount))
+        #expect(
+            try connection.execute("SELECT persisted_lsn FROM seat_persister_progress").integer(0, 0, as: UInt64.self)
+                == live.journal.writer.durableThrough)
+    }
+
+    /// The connection dies inside a batch's transaction after its COPYs and before its
+    /// progress, three times: each time PostgreSQL drops the whole batch, and the next session
+    /// writes it again from the stored LSN, so no row is lost or doubled.
+    @Test func aCrashBetweenTheRowsAndTheProgressReplaysWithoutDuplicates() throws {
+        let cluster = try PostgresCluster()
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let seed: UInt64 = 0x5EED_0006
+        var random = SeededGenerator(seed: seed)
+        let live = try JournaledEngine(in: temporary.path)
+        live.run(3_000, random: &random, from: 0)
+        let crashes = Atomic(0)
+        var configuration = Persister.Configuration(url: cluster.url)
+        configuration.batchRecordsMax = 400
+        configuration.retryDelayMin = .milliseconds(10)
+        let persister = Persister(
+            configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal,
+            logger: quietLogger()
+        ) { connection in
+            // Every other batch, three times in all: the backend kills itself, as a crash would.
+            guard crashes.load(ordering: .relaxed) < 3, Bool.random() else { return }
+            crashes.add(1, ordering: .relaxed)
+            try connection.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        }
+        persister.start()
+        try waitUntilCaughtUp(persister, live.journal.writer)
+        persister.stop()
+        live.journal.writer.close()
+        #expect(crashes.load(ordering: .relaxed) == 3)
+        #expect(persister.statistics.first { $0.name == "postgres_failures" }?.value == 3)
+        let connection = try PostgresConnection(url: cluster.url)
+        #expect(try BookingLedger(postgres: connection) == BookingLedger(journal: live.directory.journal))
+    }
+
+    /// PostgreSQL's own constraint refuses a second active sale of a seat, whoever writes it.
+    @Test func postgreSQLRefusesADoubleSaleInsertedBehindTheServersBack() throws {
+        let cluster = try PostgresCluster()
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        var random = SeededGenerator(seed: 0xD0_0B1E)
+        let live = try JournaledEngine(in: temporary.path)
+        live.run(1_000, random: &random, from: 0)
+        let persister = Persister(
+            configuration: .init(url: cluster.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
+            logger: quietLogger())
+        persister.start()
+        try waitUntilCaughtUp(persister, live.journal.writer)
+        persister.stop()
+        live.journal.writer.close()
+        let connection = try PostgresConnection(url: cluster.url)
+        let sold = try connection.execute("SELECT show_id, seat FROM seat_booked_seats WHERE active LIMIT 1")
+        try #require(sold.count == 1)
+        let (show, seat) = (try sold.integer(0, 0), try sold.integer(0, 1))
+        #expect {
+            try connection.transaction {
+                try connection.execute(
+                    "INSERT INTO seat_bookings (hold_id, show_id, change_number, seat_count, confirmed_lsn) VALUES (1, $1, 0, 1, 999999999)",
+                    [show])
+                try connection.execute("INSERT INTO seat_booked_seats VALUES (1, $1, $2, true)", [show, seat])
+            }
+        } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.uniqueViolation }
+    }
+
+    /// PostgreSQL stops mid-load and comes back: the journal keeps every record meanwhile, the
+    /// lag shows it, and the persister catches up with every row exactly once.
+    @Test func aPostgreSQLOutageMidLoadLosesAndDoublesNothing() throws {
+        let cluster = try PostgresCluster()
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let seed = randomizedSeeds(fixed: 1).last!
+        var random = SeededGenerator(seed: seed)
+        let live = try JournaledEngine(in: temporary.path, segmentBytesMax: 8_000)
+        var configuration = Persister.Configuration(url: cluster.url)
+        configuration.batchRecordsMax = 200
+        configuration.retryDelayMin = .milliseconds(20)
+        configuration.retryDelayMax = .milliseconds(200)
+        let persister = Persister(
+            configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal, logger: quietLogger())
+        persister.start()
+        live.run(2_000, random: &random, from: 0)
+        try cluster.kill()
+        live.run(2_000, random: &random, from: 100_000)
+        usleep(300_000)
+        let during = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
+        #expect(during["postgres_connected"] == 0, "seed \(seed)")
+        #expect(during["postgres_lag_records"]! > 0 && during["postgres_lag_ms"]! >= 200, "seed \(seed): \(during)")
+        try cluster.start()
+        live.run(2_000, random: &random, from: 200_000)
+        try waitUntilCaughtUp(persister, live.journal.writer)
+        persister.stop()
+        live.journal.writer.close()
+        let connection = try PostgresConnection(url: cluster.url)
+        #expect(try BookingLedger(postgres: connection) == BookingLedger(journal: live.directory.journal), "seed \(seed)")
+    }
+}
