@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "seatd",
             dependencies: [
-                "SeatInventory", "SeatProtocol", "SeatServer", "SeatSamples", "SeatJournal",
+                "SeatInventory", "SeatProtocol", "SeatServer", "SeatSamples", "SeatJournal", "SeatPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

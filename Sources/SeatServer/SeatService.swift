@@ -245,6 +245,7 @@ public final class SeatService: Sendable {
                 Statistic(name: "shows", value: UInt64(engine.showIDs.count)),
                 Statistic(name: "layouts", value: UInt64(catalog.layoutCount)),
             ]
+            + (snapshotter?.follower?.statistics ?? []).map { Statistic(name: $0.name, value: $0.value) }
     }
 
     private func reply(_ hold: Hold, seats: [UInt32]) -> HoldReply {

@@ -1,6 +1,7 @@
 import Logging
 import SeatInventory
 import SeatJournal
+import SeatPostgres
 import SeatServer
 
 /// Brings the server's state back from its data directory: replays the journal, loads the
@@ -10,9 +11,14 @@ struct DurableStart {
     let dataDirectory: String
     let durability: JournalDurability
     let configuration: InventoryConfiguration
+    /// Where the persister writes, when the server persists to PostgreSQL.
+    let postgres: Persister.Configuration?
     let logger: Logger
 
-    func service(feeds: ShowFeeds, statistics: ServerStatistics, snapshotsKept: Int) throws -> (SeatService, Snapshotter) {
+    /// The service, its snapshotter, and the persister (started) when there is one.
+    func service(
+        feeds: ShowFeeds, statistics: ServerStatistics, snapshotsKept: Int
+    ) throws -> (SeatService, Snapshotter, Persister?) {
         let directory = try DataDirectory(dataDirectory)
         let (state, report) = try StateRecovery.recover(directory, configuration: configuration)
         for unreadable in report.unreadableSnapshots {
@@ -52,11 +58,16 @@ struct DurableStart {
                 "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",
                 "loadTime": "\(loadTime)", "checkTime": "\(checkTime)",
             ])
-        let snapshotter = Snapshotter(engine: engine, journal: journal, directory: directory, keep: snapshotsKept)
+        let persister = postgres.map {
+            Persister(configuration: $0, writer: writer, journalDirectory: directory.journal, logger: logger)
+        }
+        persister?.start()
+        let snapshotter = Snapshotter(
+            engine: engine, journal: journal, directory: directory, keep: snapshotsKept, follower: persister)
         let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
             journal: journal, snapshotter: snapshotter)
-        return (service, snapshotter)
+        return (service, snapshotter, persister)
     }
 
     struct StartError: Error, CustomStringConvertible {

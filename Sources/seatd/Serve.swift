@@ -8,6 +8,7 @@ import NIOSSL
 import Prometheus
 import SeatInventory
 import SeatJournal
+import SeatPostgres
 import SeatProtocol
 import SeatServer
 import ServiceLifecycle
@@ -50,6 +51,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Snapshots kept; older ones and the journal segments only they needed are deleted.")
     var snapshotsKept = 2
+
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL to persist every change into, behind the journal (a libpq URL, e.g. postgresql://seat@db/seats?sslmode=require). Also DATABASE_URL. Without it the journal and snapshots alone keep the state.",
+            valueName: "url"))
+    var postgres = ProcessInfo.processInfo.environment["DATABASE_URL"]
 
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
@@ -105,15 +112,18 @@ struct Serve: AsyncParsableCommand {
             dataDirectory: dataDir, durability: try journalDurability(),
             configuration: InventoryConfiguration(
                 shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
-            logger: logger)
-        let (service, snapshotter) = try start.service(feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
+            postgres: postgres.map { Persister.Configuration(url: $0) }, logger: logger)
+        let (service, snapshotter, persister) = try start.service(
+            feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
         let snapshots = SnapshotSchedule(
             snapshotter: snapshotter, everyRecords: snapshotEveryRecords, interval: .seconds(snapshotIntervalSeconds),
             logger: logger)
         snapshots.start()
         defer {
             snapshots.stop()
+            // Closing syncs the journal's last records; the persister then writes them before it stops.
             service.journal?.writer.close()
+            persister?.stop()
         }
         if sampleShows, service.catalog.layoutCount == 0 {
             let summary = try SampleShows.load(into: service)
