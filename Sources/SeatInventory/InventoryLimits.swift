@@ -10,6 +10,9 @@ public enum InventoryLimits {
     public static let shardsMax = 256
     /// Reservation slots (holds plus bookings) per shard; the slot number travels in 24 bits of an id.
     public static let reservationsPerShardMax = 1 << 24
+    /// Generations of one reservation slot; the generation travels in 22 bits of an id and
+    /// wraps around after this many reuses of the slot.
+    public static let generationsPerSlot: UInt32 = 1 << 22
     /// Shows one engine can hold; show ids are dense indices into a table allocated at start-up.
     public static let showsMax = 1 << 22
     /// Price categories in one layout (a category index is one byte per seat).

@@ -45,6 +45,8 @@ struct PersistBatch {
     var recordCount: Int { Int(throughLSN - afterLSN) }
     /// Rows the batch writes to bookings and their seats: the figure throughput is reported in.
     private(set) var bookingRows = 0
+    /// The highest generation among the batch's holds.
+    private(set) var holdGenerationMax: UInt32 = 0
 
     /// Adds the next record; throws for one that does not decode.
     mutating func add(_ record: JournalRecord) throws {
@@ -71,7 +73,9 @@ struct PersistBatch {
             } else {
                 earlierCancellations.append(cancellation)
             }
-        case .held, .ended, .extended:
+        case .held(let change, _, _, _):
+            holdGenerationMax = max(holdGenerationMax, change.reservation.generation)
+        case .ended, .extended:
             break
         }
     }

@@ -172,8 +172,12 @@ public final class Persister: JournalFollower, @unchecked Sendable {
                 try batch.write(to: connection)
                 try beforeProgress?(connection)
                 let moved = try connection.execute(
-                    "UPDATE seat_persister_progress SET persisted_lsn = $2, persisted_at = now() WHERE persisted_lsn = $1",
-                    [Int64(batch.afterLSN), Int64(batch.throughLSN)])
+                    """
+                    UPDATE seat_persister_progress
+                    SET persisted_lsn = $2, persisted_at = now(), hold_generation_max = greatest(hold_generation_max, $3)
+                    WHERE persisted_lsn = $1
+                    """,
+                    [Int64(batch.afterLSN), Int64(batch.throughLSN), Int64(batch.holdGenerationMax)])
                 guard moved.affected == 1 else { throw PersisterError.progressMovedElsewhere(expected: batch.afterLSN) }
             }
             persistedLSN.store(batch.throughLSN, ordering: .releasing)

@@ -66,12 +66,15 @@ public enum Schema {
 
                 -- The last journal record whose rows are here; moved in the same transaction
                 -- as those rows, so a batch is written exactly once.
+                -- hold_generation_max: the highest generation of any hold persisted, so that a
+                -- restore never hands out a hold id a client may still hold.
                 CREATE TABLE seat_persister_progress (
-                    singleton      boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
-                    persisted_lsn  bigint      NOT NULL,
-                    persisted_at   timestamptz NOT NULL
+                    singleton            boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+                    persisted_lsn        bigint      NOT NULL,
+                    persisted_at         timestamptz NOT NULL,
+                    hold_generation_max  integer     NOT NULL
                 );
-                INSERT INTO seat_persister_progress VALUES (true, 0, now());
+                INSERT INTO seat_persister_progress VALUES (true, 0, now(), 0);
                 """)
     ]
 

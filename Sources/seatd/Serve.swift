@@ -73,14 +73,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Write the port, once listening, to this file.")
     var portFile: String?
 
-    @Option(help: "Engine shards (each owns a reservation table).")
-    var shards = 8
-
-    @Option(help: "Holds and bookings each shard can keep.")
-    var reservationsPerShard = 131_072
-
-    @Option(help: "Shows the engine can keep.")
-    var showsMax = 65_536
+    @OptionGroup var engine: EngineShape
 
     @Option(help: "Event-loop threads; 0 means one per core.")
     var threads = 0
@@ -110,8 +103,7 @@ struct Serve: AsyncParsableCommand {
         }
         let start = DurableStart(
             dataDirectory: dataDir, durability: try journalDurability(),
-            configuration: InventoryConfiguration(
-                shardCount: shards, reservationsPerShard: reservationsPerShard, showsMax: showsMax),
+            configuration: engine.configuration,
             postgres: postgres.map { Persister.Configuration(url: $0) }, logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)

@@ -29,7 +29,7 @@ struct ReservationState: Hashable {
     static let phaseShift: UInt64 = 38
     static let busyBit: UInt64 = 1 << 41
     static let generationShift: UInt64 = 42
-    static let generationMask: UInt32 = 1 << 22 - 1
+    static let generationMask: UInt32 = InventoryLimits.generationsPerSlot - 1
 
     init(raw: UInt64) { self.raw = raw }
 

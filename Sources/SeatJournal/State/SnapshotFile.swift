@@ -33,6 +33,11 @@ public enum SnapshotFile {
     public struct Header: Hashable, Sendable {
         public let startLSN: UInt64
         public let endLSN: UInt64
+
+        public init(startLSN: UInt64, endLSN: UInt64) {
+            self.startLSN = startLSN
+            self.endLSN = endLSN
+        }
     }
 
     /// The snapshot's uncompressed bytes.
