@@ -109,7 +109,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatTestSupport"]),
+            dependencies: ["SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatPostgres", "SeatTestSupport"]),
         .testTarget(
             name: "SeatProtocolTests",
             dependencies: [

@@ -1,7 +1,8 @@
 # Installs the Debian packages the build and tests need, when missing (sourced by scripts/run
 # and scripts/test). liblz4-dev: the journal's snapshots (CLZ4); lz4: the command the tests
-# check our frames against.
-debian_packages=(liblz4-dev lz4)
+# check our frames against; libpq-dev: the PostgreSQL persister (CLibPQ); postgresql-15: the
+# server binaries the tests start throwaway clusters with; postgresql-client: psql.
+debian_packages=(liblz4-dev lz4 libpq-dev postgresql-15 postgresql-client-15)
 missing_packages=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" > /dev/null 2>&1 || missing_packages+=("$package")
