@@ -25,7 +25,7 @@ public final class PostgresCluster: @unchecked Sendable {
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("seat-postgres-XXXXXX").path
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw ClusterError(description: "mkdtemp failed: errno \(errno)") }
-        directory = String(cString: bytes)
+        directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         port = try Self.freePort()
         if geteuid() == 0 {
             guard chmod(directory, 0o755) == 0, Self.chownToPostgres(directory) else {
