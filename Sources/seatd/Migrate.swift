@@ -7,10 +7,10 @@ struct Migrate: ParsableCommand {
         abstract: "Bring the PostgreSQL schema up to this seatd's version (serve does it too, at start).")
 
     @Option(help: ArgumentHelp("The database, as a libpq URL. Also DATABASE_URL.", valueName: "url"))
-    var postgres = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    var postgres: String?
 
     func run() throws {
-        guard let postgres else { throw ValidationError("give --postgres or DATABASE_URL") }
+        guard let postgres = databaseURL(postgres) else { throw ValidationError("give --postgres or DATABASE_URL") }
         let connection = try PostgresConnection(url: postgres)
         let before = try Schema.version(connection)
         let applied = try Schema.migrate(connection)
@@ -24,4 +24,9 @@ struct Migrate: ParsableCommand {
             print("schema at version \(Schema.latestVersion)")
         }
     }
+}
+
+/// The PostgreSQL URL from an option, else from `DATABASE_URL`.
+func databaseURL(_ option: String?) -> String? {
+    option ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
 }

@@ -12,7 +12,7 @@ struct Restore: ParsableCommand {
             """)
 
     @Option(name: .customLong("from-postgres"), help: ArgumentHelp("The database, as a libpq URL. Also DATABASE_URL.", valueName: "url"))
-    var postgres = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    var postgres: String?
 
     @Option(help: "The data directory to create; it must hold no journal or snapshot.")
     var dataDir: String
@@ -20,7 +20,7 @@ struct Restore: ParsableCommand {
     @OptionGroup var engine: EngineShape
 
     func run() throws {
-        guard let postgres else { throw ValidationError("give --from-postgres or DATABASE_URL") }
+        guard let postgres = databaseURL(postgres) else { throw ValidationError("give --from-postgres or DATABASE_URL") }
         let directory = try DataDirectory(dataDir)
         let existing = try FileManager.default.contentsOfDirectory(atPath: directory.journal)
             + FileManager.default.contentsOfDirectory(atPath: directory.snapshots)

@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "PostgreSQL to persist every change into, behind the journal (a libpq URL, e.g. postgresql://seat@db/seats?sslmode=require). Also DATABASE_URL. Without it the journal and snapshots alone keep the state.",
             valueName: "url"))
-    var postgres = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    var postgres: String?
 
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         let start = DurableStart(
             dataDirectory: dataDir, durability: try journalDurability(),
             configuration: engine.configuration,
-            postgres: postgres.map { Persister.Configuration(url: $0) }, logger: logger)
+            postgres: databaseURL(postgres).map { Persister.Configuration(url: $0) }, logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
         let snapshots = SnapshotSchedule(
