@@ -140,6 +140,7 @@ func quietLogger() -> Logger {
         let live = try JournaledEngine(in: temporary.path)
         live.run(3_000, random: &random, from: 0)
         let crashes = Atomic(0)
+        let attempts = Atomic(0)
         var configuration = Persister.Configuration(url: cluster.url)
         configuration.batchRecordsMax = 400
         configuration.retryDelayMin = .milliseconds(10)
@@ -147,8 +148,9 @@ func quietLogger() -> Logger {
             configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal,
             logger: quietLogger()
         ) { connection in
-            // Every other batch, three times in all: the backend kills itself, as a crash would.
-            guard crashes.load(ordering: .relaxed) < 3, Bool.random() else { return }
+            // Every other attempt, three times in all: the backend kills itself, as a crash would.
+            let attempt = attempts.add(1, ordering: .relaxed).newValue
+            guard crashes.load(ordering: .relaxed) < 3, attempt % 2 == 1 else { return }
             crashes.add(1, ordering: .relaxed)
             try connection.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         }
@@ -210,8 +212,13 @@ func quietLogger() -> Logger {
         live.run(2_000, random: &random, from: 0)
         try cluster.kill()
         live.run(2_000, random: &random, from: 100_000)
-        usleep(300_000)
-        let during = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
+        // The persister notices at its next statement; give it (bounded) time.
+        var during: [String: UInt64] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            usleep(50_000)
+            during = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
+        } while (during["postgres_connected"] != 0 || during["postgres_lag_ms"]! < 200) && ContinuousClock.now < deadline
         #expect(during["postgres_connected"] == 0, "seed \(seed)")
         #expect(during["postgres_lag_records"]! > 0 && during["postgres_lag_ms"]! >= 200, "seed \(seed): \(during)")
         try cluster.start()
