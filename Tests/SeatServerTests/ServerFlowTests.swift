@@ -112,9 +112,19 @@ import Testing
         let client = SeatClient(configuration: configuration)
         #expect(try await client.ping(token: 1) == 1)
         try await first.stop()
-        let second = try await TestServer.start(port: port)
+        // The client's reconnect attempts to a port nobody listens on can briefly hold that very
+        // port (a TCP self-connect picks it as the local end), so binding it again may need a retry.
+        var second: TestServer?
+        for attempt in 1...50 where second == nil {
+            do {
+                second = try await TestServer.start(port: port)
+            } catch where attempt < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let restarted = try #require(second)
         #expect(try await client.ping(token: 2) == 2)
         await client.close()
-        try await second.stop()
+        try await restarted.stop()
     }
 }

@@ -140,23 +140,29 @@ public final class PostgresCluster: @unchecked Sendable {
         return chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0
     }
 
-    /// A port the system just gave out and took back: free unless someone races us to it.
+    /// A free port below Linux's ephemeral range (32768 and up): a port the system hands out
+    /// for `bind(0)` could be one another test's server just let go and is about to bind again.
     private static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<32_000)
+            if canBind(port) { return port }
+        }
+        throw ClusterError(description: "no free port found between 20000 and 32000")
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ClusterError(description: "socket failed: errno \(errno)") }
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw ClusterError(description: "bind failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     public struct ClusterError: Error, CustomStringConvertible {
