@@ -114,27 +114,27 @@ struct PersistBatch {
                 [earlierCancellations.map { Int64($0.hold) }])
         }
         if !bookings.isEmpty {
-            var bookingRows = CopyRows()
-            var seatRows = CopyRows()
+            var bookingCopy = CopyRows()
+            var seatCopy = CopyRows()
             for booking in bookings {
-                bookingRows.field(booking.hold)
-                bookingRows.field(booking.show)
-                bookingRows.field(booking.changeNumber)
-                bookingRows.field(booking.seats.count)
-                bookingRows.field(booking.lsn)
-                bookingRows.endRow()
+                bookingCopy.field(booking.hold)
+                bookingCopy.field(booking.show)
+                bookingCopy.field(booking.changeNumber)
+                bookingCopy.field(booking.seats.count)
+                bookingCopy.field(booking.lsn)
+                bookingCopy.endRow()
                 for seat in booking.seats {
-                    seatRows.field(booking.hold)
-                    seatRows.field(booking.show)
-                    seatRows.field(seat)
-                    seatRows.field(booking.cancellation == nil)
-                    seatRows.endRow()
+                    seatCopy.field(booking.hold)
+                    seatCopy.field(booking.show)
+                    seatCopy.field(seat)
+                    seatCopy.field(booking.cancellation == nil)
+                    seatCopy.endRow()
                 }
             }
             try connection.copy(
                 "COPY seat_bookings (hold_id, show_id, change_number, seat_count, confirmed_lsn) FROM STDIN",
-                data: bookingRows.bytes)
-            try connection.copy("COPY seat_booked_seats (hold_id, show_id, seat, active) FROM STDIN", data: seatRows.bytes)
+                data: bookingCopy.bytes)
+            try connection.copy("COPY seat_booked_seats (hold_id, show_id, seat, active) FROM STDIN", data: seatCopy.bytes)
         }
         let cancellations = earlierCancellations + bookings.compactMap(\.cancellation)
         if !cancellations.isEmpty {

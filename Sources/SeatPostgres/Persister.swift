@@ -42,13 +42,15 @@ public final class Persister: JournalFollower, @unchecked Sendable {
     private let lagSecondsGauge = Gauge(label: "seatd_postgres_lag_seconds")
     private let state = Mutex(State())
     private let wakeUp = NSCondition()
+    /// The persister's thread, while it runs; only `start` and `stop` touch it, from one owner.
     private var thread: Thread?
+    /// Signalled by the thread as it ends.
+    private let finished = DispatchSemaphore(value: 0)
 
     struct State {
         var isStopping = false
         var drainDeadline: ContinuousClock.Instant?
         var isConnected = false
-        var isRunning = false
         var lastError: String?
         var batches = 0
         var bookingRows = 0
@@ -73,7 +75,7 @@ public final class Persister: JournalFollower, @unchecked Sendable {
     /// Starts the persister's thread. Until it has read PostgreSQL's progress it holds back
     /// every segment (``followedThrough`` is 0).
     public func start() {
-        state.withLock { $0.isRunning = true }
+        precondition(thread == nil, "the persister is already running")
         let thread = Thread { [self] in run() }
         thread.name = "postgres-persister"
         self.thread = thread
@@ -87,7 +89,9 @@ public final class Persister: JournalFollower, @unchecked Sendable {
             $0.drainDeadline = .now + drain
         }
         wakeUp.broadcast()
-        while state.withLock({ $0.isRunning }) { usleep(1_000) }
+        guard thread != nil else { return }
+        finished.wait()
+        thread = nil
     }
 
     /// Every record through this LSN is in PostgreSQL.
@@ -121,10 +125,8 @@ public final class Persister: JournalFollower, @unchecked Sendable {
 
     private func run() {
         defer {
-            state.withLock {
-                $0.isRunning = false
-                $0.isConnected = false
-            }
+            state.withLock { $0.isConnected = false }
+            finished.signal()
         }
         var delay = configuration.retryDelayMin
         while !shouldStop() {

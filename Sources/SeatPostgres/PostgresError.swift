@@ -32,7 +32,6 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public static let uniqueViolation = "23505"
-    public static let exclusionViolation = "23P01"
 
     public var description: String {
         let state = sqlState.map { " [\($0)]" } ?? ""

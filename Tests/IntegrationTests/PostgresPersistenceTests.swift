@@ -97,6 +97,9 @@ import Testing
         // The disk is lost: rebuild from PostgreSQL and serve.
         let restored = root.path + "/restored"
         try Self.runSeatd(["restore", "--from-postgres", cluster.url, "--data-dir", restored] + Self.shape)
+        #expect(throws: SeatdProcess.ProcessError.self, "a restore into a directory that holds a snapshot is refused") {
+            try Self.runSeatd(["restore", "--from-postgres", cluster.url, "--data-dir", restored] + Self.shape)
+        }
         let second = try await SeatdProcess(dataDirectory: restored, arguments: ["--postgres", cluster.url] + Self.shape)
         let client = try await second.connect()
         for show in 0...Self.show {

@@ -193,6 +193,29 @@ func quietLogger() -> Logger {
         } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.uniqueViolation }
     }
 
+    /// A database that holds more of the journal than this server has is another server's:
+    /// the persister writes nothing to it and says why.
+    @Test func aDatabaseAheadOfTheJournalIsRefused() throws {
+        let cluster = try PostgresCluster()
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let connection = try PostgresConnection(url: cluster.url)
+        try Schema.migrate(connection)
+        try connection.execute("UPDATE seat_persister_progress SET persisted_lsn = 1000000")
+        let live = try JournaledEngine(in: temporary.path)
+        let persister = Persister(
+            configuration: .init(url: cluster.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
+            logger: quietLogger())
+        persister.start()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while persister.lastError == nil, ContinuousClock.now < deadline { usleep(10_000) }
+        persister.stop(drainingFor: .zero)
+        live.journal.writer.close()
+        #expect(persister.lastError?.contains("holds records through LSN 1000000") == true, "\(persister.lastError ?? "no error")")
+        #expect(persister.followedThrough == 0)
+        #expect(try connection.execute("SELECT count(*) FROM seat_layouts").integer(0, 0) == 0)
+    }
+
     /// PostgreSQL stops mid-load and comes back: the journal keeps every record meanwhile, the
     /// lag shows it, and the persister catches up with every row exactly once.
     @Test func aPostgreSQLOutageMidLoadLosesAndDoublesNothing() throws {
