@@ -4,13 +4,31 @@ import SeatProtocol
 /// Drives one connection entirely on its event loop, as redis-benchmark does: HELLO, then
 /// `depth` lanes, each repeating its ``LoadCycle`` on its own seat until `end`. No task or
 /// continuation per request, so the client costs far less than the server it measures.
+///
+/// Closed loop, a lane starts its next cycle as soon as the last one ends. Open loop, cycles
+/// start on an ``ArrivalSchedule``: an arrival takes a free lane, or waits for one, and its
+/// latency counts from when it was meant to start.
 final class LoadConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
+    enum Pacing {
+        case closedLoop
+        case openLoop(ArrivalSchedule)
+    }
+
+    /// Open loop: arrivals that may wait for a lane; beyond this the client, not the server,
+    /// is the bottleneck, and further arrivals are counted as unstarted.
+    static let waitingArrivalsMax = 100_000
+    /// Open loop: arrivals are admitted on a grid of this step, shared by every connection, so
+    /// one wake-up of the event loop admits the due arrivals of all its connections at once.
+    /// Measured here, waking for each arrival instead cost the client more than the batching delay.
+    static let admissionTickNanoseconds: UInt64 = 200_000
+
     struct Lane {
         let seat: UInt32
-        var sentNanoseconds: UInt64 = 0
+        /// When the measured request was sent (closed loop) or the cycle meant to start (open loop).
+        var latencyFromNanoseconds: UInt64 = 0
     }
 
     private let apiKey: String
@@ -18,6 +36,10 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private let show: UInt32
     private let holdMilliseconds: UInt32 = 60_000
     private var lanes: [Lane]
+    private var pacing: Pacing
+    private var freeLanes: [Int] = []
+    private var waitingArrivals = CircularBuffer<UInt64>()
+    private var admissionEnded = false
     private let measureFromNanoseconds: UInt64
     private let endNanoseconds: UInt64
     private let tally: LoadTally
@@ -29,6 +51,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         cycle: LoadCycle,
         show: UInt32,
         seats: [UInt32],
+        pacing: Pacing,
         measureFrom: NIODeadline,
         end: NIODeadline,
         tally: LoadTally,
@@ -38,6 +61,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         self.cycle = cycle
         self.show = show
         self.lanes = seats.map { Lane(seat: $0) }
+        self.pacing = pacing
         self.measureFromNanoseconds = measureFrom.uptimeNanoseconds
         self.endNanoseconds = end.uptimeNanoseconds
         self.tally = tally
@@ -60,8 +84,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         let header = frame.header
         guard header.requestID != UInt32.max else {
             guard !header.flags.contains(.error) else { return fail("HELLO refused", context: context) }
-            for lane in lanes.indices { hold(lane, context: context) }
-            return
+            return beginLanes(context: context)
         }
         // Request ids are lane × 4 + the step.
         let lane = Int(header.requestID >> 2)
@@ -72,12 +95,14 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         var payload = frame.payload
         guard !header.flags.contains(.error) else {
             tally.recordRefusal((try? ErrorReply.decode(from: &payload))?.code ?? .internalError, of: step)
-            // The lane starts over; a seat that a refusal left held or booked makes its later
+            // The cycle ends here; a seat that a refusal left held or booked makes its later
             // holds refused, and counted, rather than the run stop.
-            return startCycle(lane, now: now, context: context)
+            return endCycle(lane, now: now, context: context)
         }
-        if step == cycle.measured, lanes[lane].sentNanoseconds >= measureFromNanoseconds {
-            tally.recordMeasured(latencyNanoseconds: now - lanes[lane].sentNanoseconds)
+        // The rate is answers within the measured window; their latencies are recorded whenever
+        // they were sent or meant to start, so a backlog from the warm-up still shows.
+        if step == cycle.measured, (measureFromNanoseconds..<endNanoseconds).contains(now) {
+            tally.recordMeasured(latencyNanoseconds: now - lanes[lane].latencyFromNanoseconds)
         }
         guard let response = try? Response.decode(opcode: header.opcode, payload: &payload) else {
             return fail("unreadable \(step.noun) reply", context: context)
@@ -91,7 +116,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         case (.holdConfirmCancel, .confirm, .booked(let booking)):
             send(.cancelBooking(ReservationCommand(id: booking)), step: .cancel, lane: lane, context: context)
         case (_, .release, .done), (_, .cancel, .done):
-            startCycle(lane, now: now, context: context)
+            endCycle(lane, now: now, context: context)
         default:
             fail("\(step.noun) answered with \(response)", context: context)
         }
@@ -101,22 +126,79 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         context.flush()
     }
 
-    private func startCycle(_ lane: Int, now: UInt64, context: ChannelHandlerContext) {
-        guard now < endNanoseconds else {
-            stopped += 1
-            if stopped == lanes.count { context.close(promise: nil) }
-            return
+    private func beginLanes(context: ChannelHandlerContext) {
+        switch pacing {
+        case .closedLoop:
+            let now = NIODeadline.now().uptimeNanoseconds
+            for lane in lanes.indices { startCycle(lane, intendedStart: now, context: context) }
+        case .openLoop:
+            freeLanes = Array(lanes.indices.reversed())
+            admitDueArrivals(context: context)
         }
-        hold(lane, context: context)
     }
 
-    private func hold(_ lane: Int, context: ChannelHandlerContext) {
+    /// Open loop: starts (or queues) every arrival whose time has come, then sleeps until the next.
+    private func admitDueArrivals(context: ChannelHandlerContext) {
+        guard case .openLoop(var schedule) = pacing else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        while schedule.nextNanoseconds <= now, schedule.nextNanoseconds < endNanoseconds {
+            let intended = schedule.takeNext()
+            if let lane = freeLanes.popLast() {
+                startCycle(lane, intendedStart: intended, context: context)
+            } else if waitingArrivals.count < Self.waitingArrivalsMax {
+                waitingArrivals.append(intended)
+            } else {
+                tally.recordUnstarted(1)
+            }
+        }
+        pacing = .openLoop(schedule)
+        context.flush()
+        guard schedule.nextNanoseconds < endNanoseconds else {
+            admissionEnded = true
+            tally.recordUnstarted(waitingArrivals.count)
+            waitingArrivals.removeAll()
+            return closeIfIdle(context: context)
+        }
+        let tick = Self.admissionTickNanoseconds
+        let wake = (max(schedule.nextNanoseconds, now + 1) + tick - 1) / tick * tick
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(wake)) { [self] in
+            admitDueArrivals(context: context)
+        }
+    }
+
+    private func endCycle(_ lane: Int, now: UInt64, context: ChannelHandlerContext) {
+        switch pacing {
+        case .closedLoop:
+            guard now < endNanoseconds else {
+                stopped += 1
+                if stopped == lanes.count { context.close(promise: nil) }
+                return
+            }
+            startCycle(lane, intendedStart: now, context: context)
+        case .openLoop:
+            if let intended = waitingArrivals.popFirst() {
+                startCycle(lane, intendedStart: intended, context: context)
+            } else {
+                freeLanes.append(lane)
+                closeIfIdle(context: context)
+            }
+        }
+    }
+
+    private func closeIfIdle(context: ChannelHandlerContext) {
+        if admissionEnded, freeLanes.count == lanes.count { context.close(promise: nil) }
+    }
+
+    private func startCycle(_ lane: Int, intendedStart: UInt64, context: ChannelHandlerContext) {
+        if case .openLoop = pacing { lanes[lane].latencyFromNanoseconds = intendedStart }
         let request = HoldRequest(show: show, holdMilliseconds: holdMilliseconds, seats: [lanes[lane].seat])
         send(.hold(request), step: .hold, lane: lane, context: context)
     }
 
     private func send(_ request: Request, step: LoadCycle.Step, lane: Int, context: ChannelHandlerContext) {
-        if step == cycle.measured { lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds }
+        if case .closedLoop = pacing, step == cycle.measured {
+            lanes[lane].latencyFromNanoseconds = NIODeadline.now().uptimeNanoseconds
+        }
         send(request, requestID: UInt32(lane << 2) | step.rawValue, context: context)
     }
 

@@ -5,10 +5,11 @@ import NIOPosix
 import SeatClient
 import SeatProtocol
 
-/// A first load generator: closed-loop single-seat cycles (hold and release, or hold, confirm
-/// and cancel) over many pipelined connections. Each lane (one per connection × depth) owns its
-/// own seat, so every request should succeed and the figure is the server's, the wire's and the
-/// disk's, not contention's. Refusals and failures are counted and reported, never hidden.
+/// A load generator: single-seat cycles (hold and release, or hold, confirm and cancel) over many
+/// pipelined connections, closed loop (as fast as answers come) or open loop (at a fixed rate).
+/// Each lane (one per connection × depth) owns its own seat, so every request should succeed and
+/// the figure is the server's, the wire's and the disk's, not contention's. Refusals and
+/// failures are counted and reported, never hidden.
 @main
 struct SeatLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,11 @@ struct SeatLoadCommand: AsyncParsableCommand {
     var cycle = LoadCycle.holdRelease
     @Option(help: "Show to hold seats of; it needs connections × depth free seats.") var show: UInt32 = 10
     @Option(help: "Connections.") var connections = 16
-    @Option(help: "Requests in flight per connection.") var depth = 1
+    @Option(help: "Requests in flight per connection; open loop, cycles in flight.") var depth = 1
+    @Option(help: ArgumentHelp(
+        "Open loop: cycles started per second, in all, whatever the answers do; latency counts from each cycle's intended start.",
+        discussion: "Without it, closed loop: each lane starts its next cycle when the last one ends."))
+    var rate: Double?
     @Option(help: "Seconds to run (after a one-second warm-up).") var seconds = 5.0
     @Flag(help: "Print one line of JSON instead of text.") var json = false
 
@@ -32,6 +37,7 @@ struct SeatLoadCommand: AsyncParsableCommand {
             throw ValidationError("connections must be 1...1024 and depth 1...256")
         }
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("seconds must be in (0, 3600]") }
+        if let rate, !(rate > 0 && rate <= 10_000_000) { throw ValidationError("rate must be in (0, 10,000,000] cycles per second") }
     }
 
     func run() async throws {
@@ -49,16 +55,20 @@ struct SeatLoadCommand: AsyncParsableCommand {
         for connection in 0..<connections {
             let seats = (0..<depth).map { UInt32(connection * depth + $0) }
             let done = group.next().makePromise(of: Void.self)
+            let pacing: LoadConnectionHandler.Pacing = rate.map {
+                .openLoop(ArrivalSchedule(ratePerSecond: $0, connection: connection, connections: connections,
+                                          startNanoseconds: NIODeadline.now().uptimeNanoseconds))
+            } ?? .closedLoop
             finished.append(done.futureResult)
             _ = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { [key, cycle, show] channel in
+                .channelInitializer { [key, cycle, show, pacing] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
                             LoadConnectionHandler(
-                                apiKey: key, cycle: cycle, show: show, seats: seats, measureFrom: measureFrom, end: end, tally: tally,
-                                finished: done),
+                                apiKey: key, cycle: cycle, show: show, seats: seats, pacing: pacing, measureFrom: measureFrom, end: end,
+                                tally: tally, finished: done),
                         ])
                     }
                 }
@@ -71,25 +81,33 @@ struct SeatLoadCommand: AsyncParsableCommand {
     }
 
     func report(_ outcome: LoadTally.Counts) {
-        let sorted = outcome.latencyNanoseconds.sorted()
-        func percentile(_ fraction: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
+        func microseconds(_ percentile: Double) -> Double {
+            outcome.measured == 0 ? 0 : Double(outcome.latency.valueAtPercentile(percentile)) / 1000
         }
         let operation = cycle.measured.noun
         let perSecond = Double(outcome.measured) / seconds
+        let percentiles: [(name: String, value: Double)] = [
+            ("p50", microseconds(50)), ("p90", microseconds(90)), ("p99", microseconds(99)), ("p99.9", microseconds(99.9)),
+            ("max", outcome.measured == 0 ? 0 : Double(outcome.latency.max) / 1000),
+        ]
         if json {
-            let fields: [String: Any] = [
+            var fields: [String: Any] = [
                 "cycle": cycle.rawValue, "operation": operation, "connections": connections, "depth": depth,
                 "seconds": seconds, "operations": outcome.measured, "operationsPerSecond": perSecond,
-                "p50Microseconds": percentile(0.5), "p99Microseconds": percentile(0.99),
-                "refusals": outcome.refusals, "failures": outcome.failures,
+                "refusals": outcome.refusals, "failures": outcome.failures, "unstartedArrivals": outcome.unstartedArrivals,
             ]
+            if let rate { fields["rate"] = rate }
+            for (name, value) in percentiles {
+                fields["\(name.replacingOccurrences(of: ".", with: ""))Microseconds"] = value
+            }
             let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(cycle.rawValue), connections \(connections), depth \(depth), \(seconds) s: \(outcome.measured) \(operation)s")
-            print(String(format: "  %.0f \(operation)s/s; latency p50 %.0f µs, p99 %.0f µs", perSecond, percentile(0.5), percentile(0.99)))
+            let pacing = rate.map { String(format: "open loop at %.0f cycles/s", $0) } ?? "closed loop"
+            print("\(cycle.rawValue), \(pacing), connections \(connections), depth \(depth), \(seconds) s: \(outcome.measured) \(operation)s")
+            print(String(format: "  %.0f \(operation)s/s; latency ", perSecond)
+                + percentiles.map { String(format: "%@ %.0f µs", $0.name, $0.value) }.joined(separator: ", "))
+            if outcome.unstartedArrivals > 0 { print("  arrivals that found no free lane by the end: \(outcome.unstartedArrivals)") }
             if !outcome.refusals.isEmpty { print("  refusals: \(outcome.refusals)") }
             if !outcome.failures.isEmpty { print("  failures: \(outcome.failures)") }
         }
