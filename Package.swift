@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "seat-load",
             dependencies: [
-                "SeatClient", "SeatProtocol",
+                "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -103,6 +103,7 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .target(name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples"], path: "Tests/SeatTestSupport"),
+        .testTarget(name: "SeatLoadTests", dependencies: ["seat-load", "SeatProtocol"]),
         .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples", "SeatTestSupport"]),
         .testTarget(

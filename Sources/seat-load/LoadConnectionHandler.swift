@@ -2,12 +2,12 @@ import NIOCore
 import SeatProtocol
 
 /// Drives one connection entirely on its event loop, as redis-benchmark does: HELLO, then
-/// `depth` lanes, each repeating its ``LoadCycle`` on its own seat until `end`. No task or
-/// continuation per request, so the client costs far less than the server it measures.
+/// `depth` lanes, each running its ``Workload``'s cycles, one request in flight per lane. No
+/// task or continuation per request, so the client costs far less than the server it measures.
 ///
 /// Closed loop, a lane starts its next cycle as soon as the last one ends. Open loop, cycles
-/// start on an ``ArrivalSchedule``: an arrival takes a free lane, or waits for one, and its
-/// latency counts from when it was meant to start.
+/// start on an ``ArrivalSchedule``: an arrival takes a free lane, or waits for one, and the
+/// cycle's latency counts from when it was meant to start.
 final class LoadConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
@@ -15,6 +15,19 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     enum Pacing {
         case closedLoop
         case openLoop(ArrivalSchedule)
+    }
+
+    /// What the connection's lanes work on.
+    struct Plan {
+        let workload: Workload
+        /// Own-seat workloads: the show and each lane's seat. Others: the shows to choose from.
+        let shows: [(show: UInt32, seatCount: UInt32)]
+        let ownSeats: [UInt32]
+        let lanes: Int
+        /// How long each hold asks for.
+        let holdMilliseconds: UInt32
+        /// The share of mixed cycles that read availability, in [0, 1].
+        let readShare: Double
     }
 
     /// Open loop: arrivals that may wait for a lane; beyond this the client, not the server,
@@ -25,43 +38,45 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     /// Measured here, waking for each arrival instead cost the client more than the batching delay.
     static let admissionTickNanoseconds: UInt64 = 200_000
 
-    struct Lane {
-        let seat: UInt32
-        /// When the measured request was sent (closed loop) or the cycle meant to start (open loop).
-        var latencyFromNanoseconds: UInt64 = 0
+    private struct Lane {
+        /// When the request in flight was sent.
+        var sentNanoseconds: UInt64 = 0
+        /// When the cycle started, or was meant to (open loop).
+        var cycleStartNanoseconds: UInt64 = 0
+        /// Flash sale: the seats of the hold being confirmed.
+        var heldSeats: [UInt32] = []
     }
 
     private let apiKey: String
-    private let cycle: LoadCycle
-    private let show: UInt32
-    private let holdMilliseconds: UInt32 = 60_000
+    private let plan: Plan
     private var lanes: [Lane]
     private var pacing: Pacing
+    private var random: SplitMix64
+    /// Lanes with no cycle in flight.
     private var freeLanes: [Int] = []
     private var waitingArrivals = CircularBuffer<UInt64>()
-    private var admissionEnded = false
+    /// False once no new cycle may start: the end, the bound on operations, or a sold-out show.
+    private var accepting = true
     private let measureFromNanoseconds: UInt64
     private let endNanoseconds: UInt64
     private let tally: LoadTally
-    private var stopped = 0
     private let finished: EventLoopPromise<Void>
 
     init(
         apiKey: String,
-        cycle: LoadCycle,
-        show: UInt32,
-        seats: [UInt32],
+        plan: Plan,
         pacing: Pacing,
+        seed: UInt64,
         measureFrom: NIODeadline,
         end: NIODeadline,
         tally: LoadTally,
         finished: EventLoopPromise<Void>
     ) {
         self.apiKey = apiKey
-        self.cycle = cycle
-        self.show = show
-        self.lanes = seats.map { Lane(seat: $0) }
+        self.plan = plan
+        self.lanes = Array(repeating: Lane(), count: plan.lanes)
         self.pacing = pacing
+        self.random = SplitMix64(seed: seed)
         self.measureFromNanoseconds = measureFrom.uptimeNanoseconds
         self.endNanoseconds = end.uptimeNanoseconds
         self.tally = tally
@@ -86,35 +101,47 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             guard !header.flags.contains(.error) else { return fail("HELLO refused", context: context) }
             return beginLanes(context: context)
         }
-        // Request ids are lane × 4 + the step.
-        let lane = Int(header.requestID >> 2)
-        guard lane < lanes.count, let step = LoadCycle.Step(rawValue: header.requestID & 3) else {
+        // Request ids are lane × 8 + the step.
+        let lane = Int(header.requestID >> 3)
+        guard lane < lanes.count, let step = Workload.Step(rawValue: header.requestID & 7) else {
             return fail("answer to an unknown request", context: context)
         }
         let now = NIODeadline.now().uptimeNanoseconds
+        if (measureFromNanoseconds..<endNanoseconds).contains(now),
+            !tally.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds)
+        {
+            accepting = false
+        }
         var payload = frame.payload
         guard !header.flags.contains(.error) else {
-            tally.recordRefusal((try? ErrorReply.decode(from: &payload))?.code ?? .internalError, of: step)
-            // The cycle ends here; a seat that a refusal left held or booked makes its later
-            // holds refused, and counted, rather than the run stop.
+            let code = (try? ErrorReply.decode(from: &payload))?.code ?? .internalError
+            tally.recordRefusal(code, of: step)
+            // A flash sale is over for a lane once no pair is left.
+            if plan.workload == .flashSale, step == .hold, code == .noBlockAvailable { accepting = false }
+            // The cycle ends here; a seat that a refusal left held or booked makes that lane's
+            // later holds refused, and counted, rather than the run stop.
             return endCycle(lane, now: now, context: context)
         }
-        // The rate is answers within the measured window; their latencies are recorded whenever
-        // they were sent or meant to start, so a backlog from the warm-up still shows.
-        if step == cycle.measured, (measureFromNanoseconds..<endNanoseconds).contains(now) {
-            tally.recordMeasured(latencyNanoseconds: now - lanes[lane].latencyFromNanoseconds)
+        // Availability replies are large and their content is not needed: only success counts.
+        if step == .availability {
+            guard header.opcode == .availability else { return fail("availability answered with \(header.opcode)", context: context) }
+            return endCycle(lane, now: now, context: context)
         }
         guard let response = try? Response.decode(opcode: header.opcode, payload: &payload) else {
             return fail("unreadable \(step.noun) reply", context: context)
         }
-        // Always finish a started cycle, even past the end, so the show is left as found.
-        switch (cycle, step, response) {
-        case (.holdRelease, .hold, .held(let reply)):
+        // Always finish a started cycle, even past the end, so own seats are left as found.
+        switch (plan.workload, step, response) {
+        case (.holdRelease, .hold, .held(let reply)), (.bestAvailable, .hold, .held(let reply)):
             send(.release(ReservationCommand(id: reply.hold)), step: .release, lane: lane, context: context)
-        case (.holdConfirmCancel, .hold, .held(let reply)):
+        case (_, .hold, .held(let reply)):
+            lanes[lane].heldSeats = reply.seats
             send(.confirm(ReservationCommand(id: reply.hold)), step: .confirm, lane: lane, context: context)
         case (.holdConfirmCancel, .confirm, .booked(let booking)):
             send(.cancelBooking(ReservationCommand(id: booking)), step: .cancel, lane: lane, context: context)
+        case (_, .confirm, .booked):
+            if plan.workload == .flashSale { tally.recordSale(lanes[lane].heldSeats, at: now) }
+            endCycle(lane, now: now, context: context)
         case (_, .release, .done), (_, .cancel, .done):
             endCycle(lane, now: now, context: context)
         default:
@@ -141,7 +168,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func admitDueArrivals(context: ChannelHandlerContext) {
         guard case .openLoop(var schedule) = pacing else { return }
         let now = NIODeadline.now().uptimeNanoseconds
-        while schedule.nextNanoseconds <= now, schedule.nextNanoseconds < endNanoseconds {
+        while accepting, schedule.nextNanoseconds <= now, schedule.nextNanoseconds < endNanoseconds {
             let intended = schedule.takeNext()
             if let lane = freeLanes.popLast() {
                 startCycle(lane, intendedStart: intended, context: context)
@@ -153,8 +180,8 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         }
         pacing = .openLoop(schedule)
         context.flush()
-        guard schedule.nextNanoseconds < endNanoseconds else {
-            admissionEnded = true
+        guard accepting, schedule.nextNanoseconds < endNanoseconds else {
+            accepting = false
             tally.recordUnstarted(waitingArrivals.count)
             waitingArrivals.removeAll()
             return closeIfIdle(context: context)
@@ -169,37 +196,59 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func endCycle(_ lane: Int, now: UInt64, context: ChannelHandlerContext) {
         switch pacing {
         case .closedLoop:
-            guard now < endNanoseconds else {
-                stopped += 1
-                if stopped == lanes.count { context.close(promise: nil) }
-                return
-            }
-            startCycle(lane, intendedStart: now, context: context)
+            if accepting, now < endNanoseconds { return startCycle(lane, intendedStart: now, context: context) }
+            accepting = false
         case .openLoop:
-            if let intended = waitingArrivals.popFirst() {
-                startCycle(lane, intendedStart: intended, context: context)
-            } else {
-                freeLanes.append(lane)
-                closeIfIdle(context: context)
+            if (measureFromNanoseconds..<endNanoseconds).contains(now) {
+                tally.recordCycle(latencyNanoseconds: now - lanes[lane].cycleStartNanoseconds)
+            }
+            if accepting, let intended = waitingArrivals.popFirst() {
+                return startCycle(lane, intendedStart: intended, context: context)
             }
         }
+        freeLanes.append(lane)
+        closeIfIdle(context: context)
     }
 
     private func closeIfIdle(context: ChannelHandlerContext) {
-        if admissionEnded, freeLanes.count == lanes.count { context.close(promise: nil) }
+        if !accepting, freeLanes.count == lanes.count { context.close(promise: nil) }
     }
 
     private func startCycle(_ lane: Int, intendedStart: UInt64, context: ChannelHandlerContext) {
-        if case .openLoop = pacing { lanes[lane].latencyFromNanoseconds = intendedStart }
-        let request = HoldRequest(show: show, holdMilliseconds: holdMilliseconds, seats: [lanes[lane].seat])
+        lanes[lane].cycleStartNanoseconds = intendedStart
+        switch plan.workload {
+        case .holdRelease, .holdConfirmCancel:
+            hold(show: plan.shows[0].show, seat: plan.ownSeats[lane], lane: lane, context: context)
+        case .uniform:
+            holdRandomSeat(lane: lane, context: context)
+        case .bestAvailable, .flashSale:
+            let show = plan.shows[Int.random(in: 0..<plan.shows.count, using: &random)].show
+            let request = BestAvailableHoldRequest(
+                show: show, holdMilliseconds: plan.holdMilliseconds, count: plan.workload.seatsPerHold)
+            send(.holdBestAvailable(request), step: .hold, lane: lane, context: context)
+        case .mixed:
+            if Double.random(in: 0..<1, using: &random) < plan.readShare {
+                let show = plan.shows[Int.random(in: 0..<plan.shows.count, using: &random)].show
+                send(.availability(show: show), step: .availability, lane: lane, context: context)
+            } else {
+                holdRandomSeat(lane: lane, context: context)
+            }
+        }
+    }
+
+    private func holdRandomSeat(lane: Int, context: ChannelHandlerContext) {
+        let (show, seatCount) = plan.shows[Int.random(in: 0..<plan.shows.count, using: &random)]
+        hold(show: show, seat: UInt32.random(in: 0..<seatCount, using: &random), lane: lane, context: context)
+    }
+
+    private func hold(show: UInt32, seat: UInt32, lane: Int, context: ChannelHandlerContext) {
+        let request = HoldRequest(show: show, holdMilliseconds: plan.holdMilliseconds, seats: [seat])
         send(.hold(request), step: .hold, lane: lane, context: context)
     }
 
-    private func send(_ request: Request, step: LoadCycle.Step, lane: Int, context: ChannelHandlerContext) {
-        if case .closedLoop = pacing, step == cycle.measured {
-            lanes[lane].latencyFromNanoseconds = NIODeadline.now().uptimeNanoseconds
-        }
-        send(request, requestID: UInt32(lane << 2) | step.rawValue, context: context)
+    private func send(_ request: Request, step: Workload.Step, lane: Int, context: ChannelHandlerContext) {
+        lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds
+        send(request, requestID: UInt32(lane << 3) | step.rawValue, context: context)
     }
 
     private func send(_ request: Request, requestID: UInt32, context: ChannelHandlerContext) {

@@ -1,115 +1,134 @@
 import ArgumentParser
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SeatClient
 import SeatProtocol
 
-/// A load generator: single-seat cycles (hold and release, or hold, confirm and cancel) over many
-/// pipelined connections, closed loop (as fast as answers come) or open loop (at a fixed rate).
-/// Each lane (one per connection × depth) owns its own seat, so every request should succeed and
-/// the figure is the server's, the wire's and the disk's, not contention's. Refusals and
-/// failures are counted and reported, never hidden.
+/// The load generator: a ``Workload`` over many pipelined connections, closed loop (as fast as
+/// answers come) or open loop (at a fixed rate), with latency histograms per request kind.
+/// Refusals and failures are counted and reported, never hidden.
 @main
 struct SeatLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
-        abstract: "Drive seatd with single-seat cycles and report the measured request's rate and latency.")
+        abstract: "Drive seatd with a workload and report rates and latency percentiles.")
 
     @Option(help: "Server host.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 7400
-    @Option(help: "Agent API key (or SEAT_API_KEY).") var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
-    @Option(help: "What each lane repeats: \(LoadCycle.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var cycle = LoadCycle.holdRelease
-    @Option(help: "Show to hold seats of; it needs connections × depth free seats.") var show: UInt32 = 10
+    @Option(help: "API key (or SEAT_API_KEY); workloads that make their own shows need an admin key.")
+    var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
+    @Option(help: "What each lane repeats: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var workload = Workload.holdRelease
+    @Option(help: "hold-release and hold-confirm-cancel: the show to hold seats of; it needs connections × depth free seats.")
+    var show: UInt32 = 10
+    @Option(help: "uniform, best-available and mixed: how many new shows to spread over.") var shows = 10
+    @Option(help: "The layout of the run's new shows: \(Venue.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var venue = Venue.stadium
+    @Option(help: "mixed: the share of cycles that read a show's availability.") var readShare = 0.8
     @Option(help: "Connections.") var connections = 16
-    @Option(help: "Requests in flight per connection; open loop, cycles in flight.") var depth = 1
+    @Option(help: "Requests in flight per connection (lanes); open loop, cycles in flight.") var depth = 1
     @Option(help: ArgumentHelp(
-        "Open loop: cycles started per second, in all, whatever the answers do; latency counts from each cycle's intended start.",
+        "Open loop: cycles started per second, in all, whatever the answers do.",
         discussion: "Without it, closed loop: each lane starts its next cycle when the last one ends."))
     var rate: Double?
-    @Option(help: "Seconds to run (after a one-second warm-up).") var seconds = 5.0
+    @Option(help: "Seconds to measure, after a one-second warm-up (none for flash-sale, which ends when sold out).")
+    var seconds = 5.0
+    @Option(help: "Stop once this many headline operations were answered.") var operations: Int?
+    @Option(help: "Seed for the choice of shows and seats (printed; random if not given).") var seed: UInt64?
     @Flag(help: "Print one line of JSON instead of text.") var json = false
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give an agent API key with --key or SEAT_API_KEY") }
+        guard !key.isEmpty else { throw ValidationError("give an API key with --key or SEAT_API_KEY") }
         guard (1...1024).contains(connections), (1...256).contains(depth) else {
             throw ValidationError("connections must be 1...1024 and depth 1...256")
         }
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("seconds must be in (0, 3600]") }
+        guard (1...1000).contains(shows) else { throw ValidationError("shows must be 1...1000") }
+        guard (0...1).contains(readShare) else { throw ValidationError("read-share must be in [0, 1]") }
         if let rate, !(rate > 0 && rate <= 10_000_000) { throw ValidationError("rate must be in (0, 10,000,000] cycles per second") }
+        if let operations, operations < 1 { throw ValidationError("operations must be at least 1") }
     }
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let probe = try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group)
-        let seatCount = try await probe.availability(show: show).seatCount
-        await probe.close()
-        let lanes = connections * depth
-        guard lanes <= seatCount else { throw ValidationError("show \(show) has \(seatCount) seats, fewer than \(lanes) lanes") }
+        let seed = seed ?? UInt64.random(in: 0...UInt64.max)
+        let setup = try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group)
+        let runShows: [(show: UInt32, seatCount: UInt32)]
+        if workload.usesOwnSeats {
+            runShows = [(show, try await setup.availability(show: show).seatCount)]
+            guard connections * depth <= runShows[0].seatCount else {
+                throw ValidationError("show \(show) has \(runShows[0].seatCount) seats, fewer than \(connections * depth) lanes")
+            }
+        } else {
+            runShows = try await RunShows.create(workload == .flashSale ? 1 : shows, of: venue, on: setup)
+        }
 
-        let measureFrom = NIODeadline.now() + .seconds(1)
+        let warmUp: TimeAmount = workload == .flashSale ? .zero : .seconds(1)
+        let start = NIODeadline.now()
+        let measureFrom = start + warmUp
         let end = measureFrom + .nanoseconds(Int64(seconds * 1e9))
-        let tally = LoadTally()
+        let tally = LoadTally(headline: workload.headline, operationsMax: operations)
         var finished: [EventLoopFuture<Void>] = []
         for connection in 0..<connections {
-            let seats = (0..<depth).map { UInt32(connection * depth + $0) }
-            let done = group.next().makePromise(of: Void.self)
+            let plan = LoadConnectionHandler.Plan(
+                workload: workload, shows: runShows,
+                ownSeats: workload.usesOwnSeats ? (0..<depth).map { UInt32(connection * depth + $0) } : [],
+                lanes: depth, holdMilliseconds: 60_000, readShare: readShare)
             let pacing: LoadConnectionHandler.Pacing = rate.map {
                 .openLoop(ArrivalSchedule(ratePerSecond: $0, connection: connection, connections: connections,
-                                          startNanoseconds: NIODeadline.now().uptimeNanoseconds))
+                                          startNanoseconds: start.uptimeNanoseconds))
             } ?? .closedLoop
+            let done = group.next().makePromise(of: Void.self)
             finished.append(done.futureResult)
             _ = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { [key, cycle, show, pacing] channel in
+                .channelInitializer { [key, pacing] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
                             LoadConnectionHandler(
-                                apiKey: key, cycle: cycle, show: show, seats: seats, pacing: pacing, measureFrom: measureFrom, end: end,
-                                tally: tally, finished: done),
+                                apiKey: key, plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom,
+                                end: end, tally: tally, finished: done),
                         ])
                     }
                 }
                 .connect(host: host, port: port)
                 .get()
         }
-        for future in finished { try await future.get() }
+        let allFinished = EventLoopFuture.andAllComplete(finished, on: group.next())
+        try await showProgress(until: allFinished, tally: tally, start: start, end: end)
+
+        var audit: SaleAudit?
+        var sellOutSeconds: Double?
+        let counts = tally.snapshot
+        if workload == .flashSale {
+            audit = SaleAudit(acknowledged: counts.soldSeats, final: try await setup.availability(show: runShows[0].show))
+            if counts.lastConfirmationNanoseconds > 0 {
+                sellOutSeconds = Double(counts.lastConfirmationNanoseconds - start.uptimeNanoseconds) / 1e9
+            }
+        }
+        await setup.close()
         try await group.shutdownGracefully()
-        report(tally.snapshot)
+        let report = LoadReport(
+            workload: workload, pacing: rate.map { .openLoop(rate: $0) } ?? .closedLoop, connections: connections, depth: depth,
+            seconds: sellOutSeconds ?? seconds, seed: seed, counts: counts, audit: audit, sellOutSeconds: sellOutSeconds)
+        print(json ? report.json : report.text)
+        if let audit, !audit.isExact { throw ExitCode(3) }
     }
 
-    func report(_ outcome: LoadTally.Counts) {
-        func microseconds(_ percentile: Double) -> Double {
-            outcome.measured == 0 ? 0 : Double(outcome.latency.valueAtPercentile(percentile)) / 1000
+    private func showProgress(until finished: EventLoopFuture<Void>, tally: LoadTally, start: NIODeadline, end: NIODeadline) async throws {
+        let progress = ProgressLine()
+        let total = Double((end - start).nanoseconds) / 1e9
+        let noun = workload.headline?.noun ?? "request"
+        let isDone = NIOLockedValueBox(false)
+        finished.whenComplete { _ in isDone.withLockedValue { $0 = true } }
+        while !isDone.withLockedValue({ $0 }) {
+            progress.draw(elapsed: Double((NIODeadline.now() - start).nanoseconds) / 1e9, of: total, count: tally.headlineCount, noun: noun)
+            try await Task.sleep(for: .milliseconds(250))
         }
-        let operation = cycle.measured.noun
-        let perSecond = Double(outcome.measured) / seconds
-        let percentiles: [(name: String, value: Double)] = [
-            ("p50", microseconds(50)), ("p90", microseconds(90)), ("p99", microseconds(99)), ("p99.9", microseconds(99.9)),
-            ("max", outcome.measured == 0 ? 0 : Double(outcome.latency.max) / 1000),
-        ]
-        if json {
-            var fields: [String: Any] = [
-                "cycle": cycle.rawValue, "operation": operation, "connections": connections, "depth": depth,
-                "seconds": seconds, "operations": outcome.measured, "operationsPerSecond": perSecond,
-                "refusals": outcome.refusals, "failures": outcome.failures, "unstartedArrivals": outcome.unstartedArrivals,
-            ]
-            if let rate { fields["rate"] = rate }
-            for (name, value) in percentiles {
-                fields["\(name.replacingOccurrences(of: ".", with: ""))Microseconds"] = value
-            }
-            let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            let pacing = rate.map { String(format: "open loop at %.0f cycles/s", $0) } ?? "closed loop"
-            print("\(cycle.rawValue), \(pacing), connections \(connections), depth \(depth), \(seconds) s: \(outcome.measured) \(operation)s")
-            print(String(format: "  %.0f \(operation)s/s; latency ", perSecond)
-                + percentiles.map { String(format: "%@ %.0f µs", $0.name, $0.value) }.joined(separator: ", "))
-            if outcome.unstartedArrivals > 0 { print("  arrivals that found no free lane by the end: \(outcome.unstartedArrivals)") }
-            if !outcome.refusals.isEmpty { print("  refusals: \(outcome.refusals)") }
-            if !outcome.failures.isEmpty { print("  failures: \(outcome.failures)") }
-        }
+        progress.clear()
+        try await finished.get()
     }
 }

@@ -152,7 +152,7 @@ import Testing
 
     static func runSeatd(_ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try SeatdProcess.executable)
+        process.executableURL = URL(fileURLWithPath: try SeatdProcess.builtExecutable("seatd"))
         process.arguments = arguments
         try process.run()
         process.waitUntilExit()

@@ -10,17 +10,15 @@ final class SeatdProcess {
     let port: Int
     private let process: Process
 
-    /// The `seatd` this package built, next to the test bundle's build products.
-    static var executable: String {
-        get throws {
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent()
-            for configuration in ["debug", "release"] {
-                let path = root.appendingPathComponent(".build/\(configuration)/seatd").path
-                if FileManager.default.isExecutableFile(atPath: path) { return path }
-            }
-            throw ProcessError(description: "no seatd under \(root.path)/.build: run `swift build` first")
+    /// An executable this package built (`seatd`, `seat-load`), next to the test bundle's build products.
+    static func builtExecutable(_ name: String) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent(".build/\(configuration)/\(name)").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
+        throw ProcessError(description: "no \(name) under \(root.path)/.build: run `swift build` first")
     }
 
     /// Starts seatd and waits (at most `startTimeout`) until it listens.
@@ -33,7 +31,7 @@ final class SeatdProcess {
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         logHandle.seekToEndOfFile()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.executable)
+        process.executableURL = URL(fileURLWithPath: try Self.builtExecutable("seatd"))
         process.arguments =
             [
                 "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile, "--no-metrics",

@@ -1,0 +1,87 @@
+import Foundation
+import SeatClient
+import SeatProtocol
+import Testing
+
+/// A short run of every `seat-load` workload against a real `seatd`, closed and open loop, on
+/// small shows: the harness itself works end to end, and a flash sale's audit agrees with the
+/// server's final seat map. Rates are not checked here; `Benchmarks/` measures them.
+@Suite(.serialized) struct SeatLoadSmokeTests {
+    /// Runs seat-load with `--json` and returns its exit status and the decoded line.
+    static func seatLoad(port: Int, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try SeatdProcess.builtExecutable("seat-load"))
+        process.arguments = ["--port", String(port), "--key", SeatdProcess.apiKey, "--json"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "seat-load printed no JSON")
+        return (process.terminationStatus, report)
+    }
+
+    static func count(_ report: [String: Any], _ step: String) -> Int {
+        ((report["steps"] as? [String: Any])?[step] as? [String: Any])?["count"] as? Int ?? 0
+    }
+
+    @Test func everyWorkloadRunsClosedAndOpenLoopWithoutFailures() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("seat-load-smoke-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let server = try await SeatdProcess(dataDirectory: root + "/data", arguments: ["--sample-shows", "--durability", "none"])
+        defer { _ = server.stop() }
+        let small = ["--venue", "cinema", "--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
+
+        for workload in ["hold-release", "hold-confirm-cancel", "uniform", "best-available", "mixed"] {
+            let (status, report) = try Self.seatLoad(port: server.port, ["--workload", workload] + small)
+            #expect(status == 0, "\(workload)")
+            #expect((report["failures"] as? [String]) == [], "\(workload): \(report["failures"] ?? "")")
+            #expect((report["operations"] as? Int ?? 0) > 0, "\(workload) answered nothing")
+            if workload.hasPrefix("hold-") {
+                // Each lane owns its seat: nothing is refused.
+                #expect((report["refusals"] as? [String: Int]) == [:], "\(workload): \(report["refusals"] ?? "")")
+            }
+        }
+
+        // Open loop never starts more cycles than the schedule has arrivals: 400/s for the
+        // warm-up second and the half-second measured.
+        let (status, report) = try Self.seatLoad(
+            port: server.port, ["--workload", "hold-release", "--rate", "400"] + small)
+        #expect(status == 0)
+        let cycles = try #require(report["cycles"] as? [String: Any])
+        #expect((cycles["count"] as? Int ?? 0) > 0)
+        #expect(Self.count(report, "hold") + (report["unstartedArrivals"] as? Int ?? 0) <= 600)
+    }
+
+    @Test func aFlashSaleSellsEveryPairOnceAndItsAuditMatchesTheServer() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("seat-load-flash-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let server = try await SeatdProcess(dataDirectory: root + "/data", arguments: ["--durability", "none"])
+        defer { _ = server.stop() }
+
+        let (status, report) = try Self.seatLoad(
+            port: server.port,
+            ["--workload", "flash-sale", "--venue", "cinema", "--connections", "4", "--depth", "8", "--seconds", "60"])
+        #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
+        let sale = try #require(report["flashSale"] as? [String: Any])
+        #expect(sale["exact"] as? Bool == true, "\(sale)")
+        #expect(sale["soldTwice"] as? Int == 0)
+        #expect(sale["heldAtEnd"] as? Int == 0)
+        let sold = try #require(sale["sold"] as? Int)
+        #expect(sold == 2 * Self.count(report, "confirmation"), "every confirmation sold a pair")
+        #expect(sold > 250, "the cinema's 300 seats, less those no pair fits")
+
+        // Sold out: the show has no pair left for anyone.
+        let connection = try await server.connect()
+        let show = try #require(try await connection.shows().last?.show)
+        await #expect {
+            try await connection.holdBestAvailable(BestAvailableHoldRequest(show: show, holdMilliseconds: 1000, count: 2))
+        } throws: { error in
+            guard case .refused(let reply) = error as? SeatClientError else { return false }
+            return reply.code == .noBlockAvailable
+        }
+        await connection.close()
+    }
+}

@@ -1,0 +1,51 @@
+import SeatProtocol
+import Testing
+
+@testable import seat_load
+
+/// The flash sale's audit must be able to fail: each kind of discrepancy is found and counted.
+@Suite struct SaleAuditTests {
+    /// A 130-seat show whose sold bitmap has exactly `sold` set.
+    static func reply(sold: [UInt32]) -> AvailabilityReply {
+        var words = [UInt64](repeating: 0, count: 3)
+        for seat in sold { words[Int(seat / 64)] |= 1 << (seat % 64) }
+        return AvailabilityReply(
+            show: 1, isCancelled: false, seatCount: 130,
+            counts: WireSeatCounts(free: 130 - UInt32(sold.count), held: 0, sold: UInt32(sold.count), blocked: 0),
+            categories: [], taken: words, sold: words, blocked: [0, 0, 0])
+    }
+
+    @Test func acknowledgedSalesMatchingTheMapAreExact() {
+        let audit = SaleAudit(acknowledged: [0, 1, 64, 65, 128, 129], final: Self.reply(sold: [0, 1, 64, 65, 128, 129]))
+        #expect(audit.isExact)
+        #expect(audit.soldByServer == 6)
+    }
+
+    @Test func aSeatTwoConfirmationsClaimIsAnOversell() {
+        let audit = SaleAudit(acknowledged: [0, 1, 1, 2], final: Self.reply(sold: [0, 1, 2]))
+        #expect(audit.soldTwice == 1)
+        #expect(!audit.isExact)
+    }
+
+    @Test func soldSeatsNobodyWasToldOfAndToldSalesMissingFromTheMapAreBothCounted() {
+        let audit = SaleAudit(acknowledged: [0, 1, 70, 500], final: Self.reply(sold: [0, 1, 2, 3]))
+        #expect(audit.soldUnacknowledged == 2, "seats 2 and 3")
+        #expect(audit.acknowledgedNotSold == 2, "seat 70, and 500 beyond the show")
+        #expect(audit.soldTwice == 0)
+        #expect(!audit.isExact)
+    }
+}
+
+/// Open loop arrivals: evenly spaced at the connection's share of the rate, connections offset
+/// so their arrivals interleave rather than coincide.
+@Suite struct ArrivalScheduleTests {
+    @Test func arrivalsAreEvenlySpacedAndConnectionsInterleave() {
+        // 4,000 per second over 4 connections: each connection every millisecond.
+        var first = ArrivalSchedule(ratePerSecond: 4000, connection: 0, connections: 4, startNanoseconds: 1_000_000)
+        var third = ArrivalSchedule(ratePerSecond: 4000, connection: 2, connections: 4, startNanoseconds: 1_000_000)
+        #expect((0..<3).map { _ in first.takeNext() } == [1_000_000, 2_000_000, 3_000_000])
+        #expect((0..<3).map { _ in third.takeNext() } == [1_500_000, 2_500_000, 3_500_000])
+        #expect(first.nextNanoseconds == 4_000_000, "looking does not take")
+        #expect(first.nextNanoseconds == 4_000_000)
+    }
+}
