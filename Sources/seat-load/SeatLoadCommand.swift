@@ -72,11 +72,11 @@ struct SeatLoadCommand: AsyncParsableCommand {
         let tally = LoadTally(headline: workload.headline, operationsMax: operations)
         var finished: [EventLoopFuture<Void>] = []
         for connection in 0..<connections {
-            let plan = LoadConnectionHandler.Plan(
+            let plan = LanePlan(
                 workload: workload, shows: runShows,
                 ownSeats: workload.usesOwnSeats ? (0..<depth).map { UInt32(connection * depth + $0) } : [],
-                lanes: depth, holdMilliseconds: 60_000, readShare: readShare)
-            let pacing: LoadConnectionHandler.Pacing = rate.map {
+                lanes: depth, readShare: readShare)
+            let pacing: Pacing = rate.map {
                 .openLoop(ArrivalSchedule(ratePerSecond: $0, connection: connection, connections: connections,
                                           startNanoseconds: start.uptimeNanoseconds))
             } ?? .closedLoop
@@ -86,10 +86,11 @@ struct SeatLoadCommand: AsyncParsableCommand {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { [key, pacing] channel in
                     channel.eventLoop.makeCompletedFuture {
+                        let codec = SeatdCodec(apiKey: key, holdMilliseconds: 60_000)
                         try channel.pipeline.syncOperations.addHandlers([
-                            ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil)),
+                            codec.makeDecoder(),
                             LoadConnectionHandler(
-                                apiKey: key, plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom,
+                                codec: codec, plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom,
                                 end: end, tally: tally, finished: done),
                         ])
                     }
