@@ -1,8 +1,9 @@
 # Installs the Debian packages the build and tests need, when missing (sourced by scripts/run
 # and scripts/test). liblz4-dev: the journal's snapshots (CLZ4); lz4: the command the tests
 # check our frames against; libpq-dev: the PostgreSQL persister (CLibPQ); postgresql-15: the
-# server binaries the tests start throwaway clusters with; postgresql-client: psql.
-debian_packages=(liblz4-dev lz4 libpq-dev postgresql-15 postgresql-client-15)
+# server binaries the tests start throwaway clusters with; postgresql-client: psql;
+# redis-server: the peer seat-load's tests and benchmarks run the same workloads against.
+debian_packages=(liblz4-dev lz4 libpq-dev postgresql-15 postgresql-client-15 redis-server)
 missing_packages=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" > /dev/null 2>&1 || missing_packages+=("$package")

@@ -99,15 +99,14 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         }
         guard lanes.indices.contains(lane) else { return fail("answer to an unknown lane", context: context) }
         let now = NIODeadline.now().uptimeNanoseconds
-        if (measureFromNanoseconds..<endNanoseconds).contains(now),
-            !tally.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds)
-        {
+        let isMeasured = (measureFromNanoseconds..<endNanoseconds).contains(now)
+        if isMeasured, !tally.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds) {
             accepting = false
         }
         // Always finish a started cycle, even past the end, so own seats are left as found.
         switch (plan.workload, step, outcome) {
         case (_, _, .refused(let code)):
-            tally.recordRefusal(code, of: step)
+            if isMeasured { tally.recordRefusal(code, of: step) }
             // A flash sale is over for a lane once no pair is left.
             if plan.workload == .flashSale, step == .hold, code == .noBlockAvailable { accepting = false }
             // The cycle ends here; a seat that a refusal left held or booked makes that lane's
@@ -205,9 +204,15 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         case .uniform:
             holdRandomSeat(lane: lane, context: context)
         case .bestAvailable, .flashSale:
-            let show = randomShow().show
+            let (show, seatCount) = randomShow()
             lanes[lane].hold.show = show
-            send(.holdBestAvailable(show: show, count: plan.workload.seatsPerHold), lane: lane, context: context)
+            let count = plan.workload.seatsPerHold
+            guard Codec.choosesBestSeats else {
+                let blocks = seatCount / UInt32(count)
+                let first = UInt32.random(in: 0..<blocks, using: &random) * UInt32(count)
+                return send(.hold(show: show, seats: Array(first..<first + UInt32(count))), lane: lane, context: context)
+            }
+            send(.holdBestAvailable(show: show, count: count), lane: lane, context: context)
         case .mixed:
             if Double.random(in: 0..<1, using: &random) < plan.readShare {
                 send(.availability(show: randomShow().show), lane: lane, context: context)

@@ -7,6 +7,7 @@ struct LoadReport {
         case openLoop(rate: Double)
     }
 
+    let target: Target
     let workload: Workload
     let pacing: Pacing
     let connections: Int
@@ -47,7 +48,7 @@ struct LoadReport {
 
     var text: String {
         var lines = [
-            "\(workload.rawValue), \(pacingDescription), \(connections) connections × \(depth) lanes, "
+            "\(target.rawValue), \(workload.rawValue), \(pacingDescription), \(connections) connections × \(depth) lanes, "
                 + String(format: "%.1f s, seed \(seed)", seconds),
             String(repeating: " ", count: 36) + "answers        /s" + Self.percentiles.map { String(repeating: " ", count: 9 - $0.name.count) + $0.name }.joined()
                 + "      max  (µs)",
@@ -79,7 +80,7 @@ struct LoadReport {
             return fields
         }
         var fields: [String: Any] = [
-            "workload": workload.rawValue, "operation": headlineNoun, "connections": connections, "depth": depth,
+            "target": target.rawValue, "workload": workload.rawValue, "operation": headlineNoun, "connections": connections, "depth": depth,
             "seconds": seconds, "seed": String(seed), "operations": headline.count,
             "operationsPerSecond": Double(headline.count) / seconds,
             "requestsPerSecond": Double(counts.steps.reduce(0) { $0 + $1.count }) / seconds,

@@ -24,6 +24,7 @@ final class LoadTally: Sendable {
         var steps = Array(repeating: Figures(), count: Workload.Step.allCases.count)
         /// Open loop: whole cycles, from their intended start to their last answer.
         var cycles = Figures()
+        /// Refusals within the measured window, by step and error code.
         var refusals: [String: Int] = [:]
         var failures: [String] = []
         /// Open loop: arrivals due before the end that never got a lane to start on.

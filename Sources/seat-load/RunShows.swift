@@ -12,6 +12,10 @@ enum Venue: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// 300 seats in 12 rows, one of them blocked: small enough to sell out in a blink.
     case cinema
 
+    var seatCount: UInt32 {
+        UInt32(layout.sections.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.seats.count } })
+    }
+
     var layout: LayoutDocument {
         switch self {
         case .stadium: SampleVenues.stadium()

@@ -6,18 +6,27 @@ import NIOPosix
 import SeatClient
 import SeatProtocol
 
-/// The load generator: a ``Workload`` over many pipelined connections, closed loop (as fast as
-/// answers come) or open loop (at a fixed rate), with latency histograms per request kind.
-/// Refusals and failures are counted and reported, never hidden.
 @main
-struct SeatLoadCommand: AsyncParsableCommand {
+struct SeatLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
-        abstract: "Drive seatd with a workload and report rates and latency percentiles.")
+        abstract: "Load seatd, or a peer, with a workload; or serve the echo that is their ceiling.",
+        subcommands: [SeatLoadCommand.self, EchoServerCommand.self],
+        defaultSubcommand: SeatLoadCommand.self)
+}
 
+/// The load generator: a ``Workload`` over many pipelined connections, closed loop (as fast as
+/// answers come) or open loop (at a fixed rate), with latency histograms per request kind,
+/// against seatd or a peer (``Target``). Refusals and failures are counted and reported, never hidden.
+struct SeatLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Drive seatd, Redis or an echo with a workload and report rates and latency percentiles.")
+
+    @Option(help: "What to load: \(Target.allCases.map(\.rawValue).joined(separator: ", ")).") var target = Target.seatd
     @Option(help: "Server host.") var host = "127.0.0.1"
-    @Option(help: "Server port.") var port = 7400
-    @Option(help: "API key (or SEAT_API_KEY); workloads that make their own shows need an admin key.")
+    @Option(help: "Server port (seatd 7400, Redis 6379, echo 7499 unless given).") var port: Int?
+    @Option(help: "seatd's API key (or SEAT_API_KEY); workloads that make their own shows need an admin key.")
     var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
     @Option(help: "What each lane repeats: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload = Workload.holdRelease
@@ -40,7 +49,8 @@ struct SeatLoadCommand: AsyncParsableCommand {
     @Flag(help: "Print one line of JSON instead of text.") var json = false
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give an API key with --key or SEAT_API_KEY") }
+        guard target != .seatd || !key.isEmpty else { throw ValidationError("give seatd's API key with --key or SEAT_API_KEY") }
+        guard target.serves(workload) else { throw ValidationError("\(target.rawValue) cannot run \(workload.rawValue): \(target.limitation)") }
         guard (1...1024).contains(connections), (1...256).contains(depth) else {
             throw ValidationError("connections must be 1...1024 and depth 1...256")
         }
@@ -54,15 +64,23 @@ struct SeatLoadCommand: AsyncParsableCommand {
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
-        let setup = try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group)
+        let port = port ?? target.defaultPort
+        // seatd makes the run's shows; peers take the same seat counts under run-unique ids.
+        let setup = target == .seatd
+            ? try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group) : nil
         let runShows: [(show: UInt32, seatCount: UInt32)]
         if workload.usesOwnSeats {
-            runShows = [(show, try await setup.availability(show: show).seatCount)]
-            guard connections * depth <= runShows[0].seatCount else {
-                throw ValidationError("show \(show) has \(runShows[0].seatCount) seats, fewer than \(connections * depth) lanes")
+            let seatCount = try await setup?.availability(show: show).seatCount ?? UInt32(connections * depth)
+            runShows = [(show, seatCount)]
+            guard connections * depth <= seatCount else {
+                throw ValidationError("show \(show) has \(seatCount) seats, fewer than \(connections * depth) lanes")
             }
-        } else {
+        } else if let setup {
             runShows = try await RunShows.create(workload == .flashSale ? 1 : shows, of: venue, on: setup)
+        } else {
+            var spread = SplitMix64(seed: seed)
+            let first = UInt32(truncatingIfNeeded: spread.next()) & 0x3fff_ffff
+            runShows = (0..<UInt32(shows)).map { (first + $0, venue.seatCount) }
         }
 
         let warmUp: TimeAmount = workload == .flashSale ? .zero : .seconds(1)
@@ -82,19 +100,27 @@ struct SeatLoadCommand: AsyncParsableCommand {
             } ?? .closedLoop
             let done = group.next().makePromise(of: Void.self)
             finished.append(done.futureResult)
+            let handler: @Sendable (Channel) -> EventLoopFuture<Void> = { [key, target, pacing] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let holdMilliseconds: UInt32 = 60_000
+                    let seatd = SeatdCodec(apiKey: key, holdMilliseconds: holdMilliseconds)
+                    let codec: any LoadCodec =
+                        switch target {
+                        case .seatd: seatd
+                        case .redis: RedisCodec(holdMilliseconds: holdMilliseconds, connection: connection)
+                        case .echo: EchoCodec(frames: seatd)
+                        }
+                    try channel.pipeline.syncOperations.addHandlers([
+                        codec.makeDecoder(),
+                        codec.makeConnectionHandler(
+                            plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom, end: end,
+                            tally: tally, finished: done),
+                    ])
+                }
+            }
             _ = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { [key, pacing] channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let codec = SeatdCodec(apiKey: key, holdMilliseconds: 60_000)
-                        try channel.pipeline.syncOperations.addHandlers([
-                            codec.makeDecoder(),
-                            LoadConnectionHandler(
-                                codec: codec, plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom,
-                                end: end, tally: tally, finished: done),
-                        ])
-                    }
-                }
+                .channelInitializer(handler)
                 .connect(host: host, port: port)
                 .get()
         }
@@ -104,16 +130,16 @@ struct SeatLoadCommand: AsyncParsableCommand {
         var audit: SaleAudit?
         var sellOutSeconds: Double?
         let counts = tally.snapshot
-        if workload == .flashSale {
+        if workload == .flashSale, let setup {
             audit = SaleAudit(acknowledged: counts.soldSeats, final: try await setup.availability(show: runShows[0].show))
             if counts.lastConfirmationNanoseconds > 0 {
                 sellOutSeconds = Double(counts.lastConfirmationNanoseconds - start.uptimeNanoseconds) / 1e9
             }
         }
-        await setup.close()
+        await setup?.close()
         try await group.shutdownGracefully()
         let report = LoadReport(
-            workload: workload, pacing: rate.map { .openLoop(rate: $0) } ?? .closedLoop, connections: connections, depth: depth,
+            target: target, workload: workload, pacing: rate.map { .openLoop(rate: $0) } ?? .closedLoop, connections: connections, depth: depth,
             seconds: sellOutSeconds ?? seconds, seed: seed, counts: counts, audit: audit, sellOutSeconds: sellOutSeconds)
         print(json ? report.json : report.text)
         if let audit, !audit.isExact { throw ExitCode(3) }

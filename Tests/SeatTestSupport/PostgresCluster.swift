@@ -89,36 +89,12 @@ public final class PostgresCluster: @unchecked Sendable {
         // Output to a file, not a pipe: the server pg_ctl starts inherits the descriptor and
         // keeps it open, so a pipe would never reach its end.
         let outputPath = directory + "/command.out"
-        let status = try Self.spawnAndWait(command, output: outputPath, in: directory)
+        let status = try ChildProcess(command, output: outputPath, directory: directory).wait()
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard status == 0 else {
             throw ClusterError(description: "\(program) \(arguments.joined(separator: " ")) failed (\(status)): \(text)")
         }
         return text
-    }
-
-    /// posix_spawn and a blocking waitpid on that child alone. Foundation's `Process` is not
-    /// used here: its wait missed the exit of `runuser` around `pg_ctl start` and hung.
-    private static func spawnAndWait(_ command: [String], output: String, in directory: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        // env changes directory first: the postgres user may not enter the caller's.
-        let command = ["/usr/bin/env", "--chdir=\(directory)"] + command
-        var arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, &arguments, environ)
-        guard spawned == 0 else { throw ClusterError(description: "could not start \(command[0]): errno \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw ClusterError(description: "waitpid failed: errno \(errno)") }
-        }
-        // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// The processes whose parent is `parent`, from /proc.

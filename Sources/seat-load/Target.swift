@@ -1,0 +1,51 @@
+import ArgumentParser
+import NIOCore
+
+/// The system a run loads: seatd, or a peer measured with the same lanes, pacing and counting.
+enum Target: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case seatd
+    /// Redis with a key per seat and Lua scripts (``RedisCodec``).
+    case redis
+    /// `seat-load echo-server`: the loopback ceiling (``EchoCodec``).
+    case echo
+
+    var defaultPort: Int {
+        switch self {
+        case .seatd: 7400
+        case .redis: 6379
+        case .echo: 7499
+        }
+    }
+
+    func serves(_ workload: Workload) -> Bool {
+        switch (self, workload) {
+        case (.seatd, _): true
+        case (.redis, .flashSale), (.redis, .mixed), (.echo, .flashSale): false
+        default: true
+        }
+    }
+
+    /// Why a workload it does not serve cannot be run against it.
+    var limitation: String {
+        switch self {
+        case .seatd: ""
+        case .redis: "a key per seat has no seat map to read and no best-available search to sell out with"
+        case .echo: "an echo never sells out, so a flash sale would not end"
+        }
+    }
+}
+
+extension LoadCodec {
+    /// Whether the target finds the best seats itself. If not, a best-available cycle names a
+    /// random block of adjacent seats instead: the multi-seat hold a team would build on it.
+    static var choosesBestSeats: Bool { !(Self.self == RedisCodec.self) }
+
+    /// The connection's handler, typed by this codec.
+    func makeConnectionHandler(
+        plan: LanePlan, pacing: Pacing, seed: UInt64, measureFrom: NIODeadline, end: NIODeadline, tally: LoadTally,
+        finished: EventLoopPromise<Void>
+    ) -> any ChannelHandler {
+        LoadConnectionHandler(
+            codec: self, plan: plan, pacing: pacing, seed: seed, measureFrom: measureFrom, end: end, tally: tally, finished: finished)
+    }
+}
