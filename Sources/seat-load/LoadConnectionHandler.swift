@@ -38,6 +38,12 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
     private let measureFromNanoseconds: UInt64
     private let endNanoseconds: UInt64
     private let tally: LoadTally
+    /// This connection's counts, handed to `tally` when it closes.
+    private var counts = LoadTally.Counts()
+    /// Headline answers not yet published to `tally`.
+    private var unpublishedHeadline = 0
+    /// Requests written since the last flush, sent together.
+    private var outbound: ByteBuffer
     private let finished: EventLoopPromise<Void>
 
     init(
@@ -59,6 +65,7 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         self.endNanoseconds = end.uptimeNanoseconds
         self.tally = tally
         self.finished = finished
+        self.outbound = ByteBufferAllocator().buffer(capacity: 4096)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -73,6 +80,8 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        _ = tally.publishHeadline(unpublishedHeadline)
+        tally.merge(counts)
         finished.succeed(())
         context.fireChannelInactive()
     }
@@ -100,13 +109,18 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         guard lanes.indices.contains(lane) else { return fail("answer to an unknown lane", context: context) }
         let now = NIODeadline.now().uptimeNanoseconds
         let isMeasured = (measureFromNanoseconds..<endNanoseconds).contains(now)
-        if isMeasured, !tally.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds) {
-            accepting = false
+        if isMeasured {
+            counts.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds)
+            if tally.headline == nil || tally.headline == step { unpublishedHeadline += 1 }
+            if unpublishedHeadline >= LoadTally.publishEvery {
+                if !tally.publishHeadline(unpublishedHeadline) { accepting = false }
+                unpublishedHeadline = 0
+            }
         }
         // Always finish a started cycle, even past the end, so own seats are left as found.
         switch (plan.workload, step, outcome) {
         case (_, _, .refused(let code)):
-            if isMeasured { tally.recordRefusal(code, of: step) }
+            if isMeasured { counts.recordRefusal(code, of: step) }
             // A flash sale is over for a lane once no pair is left.
             if plan.workload == .flashSale, step == .hold, code == .noBlockAvailable { accepting = false }
             // The cycle ends here; a seat that a refusal left held or booked makes that lane's
@@ -122,7 +136,7 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
             lanes[lane].hold.id = id
             send(.cancel(lanes[lane].hold), lane: lane, context: context)
         case (_, .confirm, .booked):
-            if plan.workload == .flashSale { tally.recordSale(lanes[lane].hold.seats, at: now) }
+            if plan.workload == .flashSale { counts.recordSale(lanes[lane].hold.seats, at: now) }
             endCycle(lane, now: now, context: context)
         case (_, .release, .done), (_, .cancel, .done), (_, .availability, .done):
             endCycle(lane, now: now, context: context)
@@ -132,7 +146,16 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        flushOutbound(context: context)
+    }
+
+    /// Sends what the lanes wrote since the last flush as one buffer: one allocation and one
+    /// pass down the pipeline per batch of answers, not per request.
+    private func flushOutbound(context: ChannelHandlerContext) {
+        guard outbound.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        // The buffer just written is NIO's now; clearing it here would copy it.
+        outbound = context.channel.allocator.buffer(capacity: max(4096, outbound.capacity))
     }
 
     private func beginLanes(context: ChannelHandlerContext) {
@@ -144,6 +167,7 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
             freeLanes = Array(lanes.indices.reversed())
             admitDueArrivals(context: context)
         }
+        flushOutbound(context: context)
     }
 
     /// Open loop: starts (or queues) every arrival whose time has come, then sleeps until the next.
@@ -157,14 +181,14 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
             } else if waitingArrivals.count < ArrivalSchedule.waitingArrivalsMax {
                 waitingArrivals.append(intended)
             } else {
-                tally.recordUnstarted(1)
+                counts.unstartedArrivals += 1
             }
         }
         pacing = .openLoop(schedule)
-        context.flush()
+        flushOutbound(context: context)
         guard accepting, schedule.nextNanoseconds < endNanoseconds else {
             accepting = false
-            tally.recordUnstarted(waitingArrivals.count)
+            counts.unstartedArrivals += waitingArrivals.count
             waitingArrivals.removeAll()
             return closeIfIdle(context: context)
         }
@@ -182,7 +206,7 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
             accepting = false
         case .openLoop:
             if (measureFromNanoseconds..<endNanoseconds).contains(now) {
-                tally.recordCycle(latencyNanoseconds: now - lanes[lane].cycleStartNanoseconds)
+                counts.cycles.record(now - lanes[lane].cycleStartNanoseconds)
             }
             if accepting, let intended = waitingArrivals.popFirst() {
                 return startCycle(lane, intendedStart: intended, context: context)
@@ -238,13 +262,11 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
 
     private func send(_ request: LoadRequest, lane: Int, context: ChannelHandlerContext) {
         lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        codec.encode(request, lane: lane, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        codec.encode(request, lane: lane, into: &outbound)
     }
 
     private func fail(_ reason: String, context: ChannelHandlerContext) {
-        tally.recordFailure(reason)
+        counts.failures.append(reason)
         context.close(promise: nil)
     }
 }

@@ -2,11 +2,15 @@ import Histogram
 import NIOConcurrencyHelpers
 import SeatProtocol
 
-/// What every connection of a run counted, behind one lock (taken once per answer, far less
-/// often than anything else a request costs).
+/// What a run counted. Each connection counts into its own ``Counts`` on its event loop and
+/// hands them over once, when it closes; only the headline count is shared while the run goes
+/// (for the progress line and `--operations`), published in batches, so no lock is taken per answer.
 final class LoadTally: Sendable {
     /// Latencies above this are recorded as this: a run lasts at most an hour.
     static let latencyNanosecondsMax: UInt64 = 3_600_000_000_000
+    /// Headline answers a connection counts before publishing them; `--operations` may be
+    /// overshot by up to this many per connection.
+    static let publishEvery = 64
 
     struct Figures: Sendable {
         var count = 0
@@ -16,6 +20,11 @@ final class LoadTally: Sendable {
         mutating func record(_ nanoseconds: UInt64) {
             count += 1
             _ = latency.record(min(nanoseconds, LoadTally.latencyNanosecondsMax))
+        }
+
+        mutating func add(_ other: Figures) {
+            count += other.count
+            latency.add(other.latency)
         }
     }
 
@@ -39,15 +48,36 @@ final class LoadTally: Sendable {
         /// The headline's figures: one step's, or every answer's when it is nil.
         func figures(of headline: Workload.Step?) -> Figures {
             if let headline { return self[headline] }
-            return steps.reduce(into: Figures()) { all, step in
-                all.count += step.count
-                all.latency.add(step.latency)
-            }
+            return steps.reduce(into: Figures()) { $0.add($1) }
+        }
+
+        mutating func recordAnswer(_ step: Workload.Step, latencyNanoseconds: UInt64) {
+            steps[Int(step.rawValue)].record(latencyNanoseconds)
+        }
+
+        mutating func recordRefusal(_ code: ErrorCode, of step: Workload.Step) {
+            refusals["\(step.noun): \(code)", default: 0] += 1
+        }
+
+        mutating func recordSale(_ seats: [UInt32], at nanoseconds: UInt64) {
+            soldSeats += seats
+            lastConfirmationNanoseconds = max(lastConfirmationNanoseconds, nanoseconds)
+        }
+
+        mutating func add(_ other: Counts) {
+            for index in steps.indices { steps[index].add(other.steps[index]) }
+            cycles.add(other.cycles)
+            refusals.merge(other.refusals, uniquingKeysWith: +)
+            failures += other.failures
+            unstartedArrivals += other.unstartedArrivals
+            soldSeats += other.soldSeats
+            lastConfirmationNanoseconds = max(lastConfirmationNanoseconds, other.lastConfirmationNanoseconds)
         }
     }
 
     private let counts = NIOLockedValueBox(Counts())
-    private let headline: Workload.Step?
+    private let headlineAnswers = NIOLockedValueBox(0)
+    let headline: Workload.Step?
     private let operationsMax: Int?
 
     init(headline: Workload.Step?, operationsMax: Int?) {
@@ -55,49 +85,23 @@ final class LoadTally: Sendable {
         self.operationsMax = operationsMax
     }
 
-    /// Records an answer within the measured window; returns false once the run's bound on
-    /// headline operations is reached, after which no new cycle should start.
-    func recordAnswer(_ step: Workload.Step, latencyNanoseconds: UInt64) -> Bool {
-        counts.withLockedValue { counts in
-            counts.steps[Int(step.rawValue)].record(latencyNanoseconds)
-            guard let operationsMax else { return true }
-            return counts.figures(ofCount: headline) < operationsMax
+    /// Adds a connection's headline answers; false once the run's bound is reached, after
+    /// which the connection should start no new cycle.
+    func publishHeadline(_ answers: Int) -> Bool {
+        let total = headlineAnswers.withLockedValue {
+            $0 += answers
+            return $0
         }
+        return operationsMax.map { total < $0 } ?? true
     }
 
-    func recordCycle(latencyNanoseconds: UInt64) {
-        counts.withLockedValue { $0.cycles.record(latencyNanoseconds) }
+    /// A closing connection's counts.
+    func merge(_ connection: Counts) {
+        counts.withLockedValue { $0.add(connection) }
     }
 
-    func recordSale(_ seats: [UInt32], at nanoseconds: UInt64) {
-        counts.withLockedValue { counts in
-            counts.soldSeats += seats
-            counts.lastConfirmationNanoseconds = max(counts.lastConfirmationNanoseconds, nanoseconds)
-        }
-    }
-
-    func recordRefusal(_ code: ErrorCode, of step: Workload.Step) {
-        counts.withLockedValue { $0.refusals["\(step.noun): \(code)", default: 0] += 1 }
-    }
-
-    func recordFailure(_ reason: String) {
-        counts.withLockedValue { $0.failures.append(reason) }
-    }
-
-    func recordUnstarted(_ arrivals: Int) {
-        counts.withLockedValue { $0.unstartedArrivals += arrivals }
-    }
-
-    /// Headline answers so far, for the progress line.
-    var headlineCount: Int { counts.withLockedValue { $0.figures(ofCount: headline) } }
+    /// Headline answers published so far, for the progress line.
+    var headlineCount: Int { headlineAnswers.withLockedValue { $0 } }
 
     var snapshot: Counts { counts.withLockedValue { $0 } }
-}
-
-extension LoadTally.Counts {
-    /// The headline's count without merging histograms.
-    fileprivate func figures(ofCount headline: Workload.Step?) -> Int {
-        if let headline { return self[headline].count }
-        return steps.reduce(0) { $0 + $1.count }
-    }
 }
