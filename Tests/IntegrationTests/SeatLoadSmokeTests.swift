@@ -29,45 +29,14 @@ import Testing
         let port: Int
 
         init(_ executable: String, log: String, arguments: (Int) -> [String]) async throws {
-            port = try Self.freePort()
+            port = try LoopbackPort.free()
             process = try ChildProcess([executable] + arguments(port), output: log)
             // Listening once a connection is accepted; at most 10 s.
-            for _ in 0..<500 where !Self.accepts(port) { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<500 where !LoopbackPort.accepts(port) { try await Task.sleep(for: .milliseconds(20)) }
         }
 
         func stop() {
             _ = try? process.stop()
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            try withUnsafeMutablePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else {
-                        throw SeatdProcess.ProcessError(description: "no free port: errno \(errno)")
-                    }
-                }
-            }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        static func accepts(_ port: Int) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            return withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
-            }
         }
     }
 

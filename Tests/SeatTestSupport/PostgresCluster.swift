@@ -26,7 +26,7 @@ public final class PostgresCluster: @unchecked Sendable {
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw ClusterError(description: "mkdtemp failed: errno \(errno)") }
         directory = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        port = try Self.freePort()
+        port = try LoopbackPort.free()
         if geteuid() == 0 {
             guard chmod(directory, 0o755) == 0, Self.chownToPostgres(directory) else {
                 throw ClusterError(description: "could not hand \(directory) to the postgres user")
@@ -114,31 +114,6 @@ public final class PostgresCluster: @unchecked Sendable {
     private static func chownToPostgres(_ path: String) -> Bool {
         guard let user = getpwnam("postgres") else { return false }
         return chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0
-    }
-
-    /// A free port below Linux's ephemeral range (32768 and up): a port the system hands out
-    /// for `bind(0)` could be one another test's server just let go and is about to bind again.
-    private static func freePort() throws -> Int {
-        for _ in 0..<100 {
-            let port = Int.random(in: 20_000..<32_000)
-            if canBind(port) { return port }
-        }
-        throw ClusterError(description: "no free port found between 20000 and 32000")
-    }
-
-    private static func canBind(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 
     public struct ClusterError: Error, CustomStringConvertible {
