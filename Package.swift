@@ -103,7 +103,8 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .target(name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples"], path: "Tests/SeatTestSupport"),
-        .testTarget(name: "SeatLoadTests", dependencies: ["seat-load", "SeatProtocol"]),
+        .testTarget(
+            name: "SeatLoadTests", dependencies: ["seat-load", "SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
         .testTarget(name: "SeatInventoryTests", dependencies: ["SeatInventory", "SeatSamples", "SeatTestSupport"]),
         .testTarget(

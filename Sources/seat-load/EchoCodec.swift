@@ -8,6 +8,8 @@ struct EchoCodec: LoadCodec {
     /// Framing and request ids are seatd's, so the echo carries the same bytes.
     let frames: SeatdCodec
 
+    static let choosesBestSeats = true
+
     func makeDecoder() -> any ChannelHandler { frames.makeDecoder() }
 
     func greet(into buffer: inout ByteBuffer) -> Int { frames.greet(into: &buffer) }

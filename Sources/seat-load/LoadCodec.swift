@@ -8,6 +8,9 @@ protocol LoadCodec {
     associatedtype Answer
     /// The handler that turns bytes into `Answer`s, first in the channel's pipeline.
     func makeDecoder() -> any ChannelHandler
+    /// Whether the target finds the best seats itself. If not, a best-available cycle names a
+    /// random block of adjacent seats instead: the multi-seat hold a team would build on it.
+    static var choosesBestSeats: Bool { get }
 
     /// Requests sent before any lane starts (a HELLO, scripts to load); how many answers they get.
     mutating func greet(into buffer: inout ByteBuffer) -> Int

@@ -69,6 +69,8 @@ struct RedisCodec: LoadCodec {
         nextToken = UInt64(connection) << 40
     }
 
+    static let choosesBestSeats = false
+
     func makeDecoder() -> any ChannelHandler { ByteToMessageHandler(RESPValueDecoder()) }
 
     func greet(into buffer: inout ByteBuffer) -> Int {

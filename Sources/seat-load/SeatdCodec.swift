@@ -10,6 +10,8 @@ struct SeatdCodec: LoadCodec {
     let apiKey: String
     let holdMilliseconds: UInt32
 
+    static let choosesBestSeats = true
+
     func makeDecoder() -> any ChannelHandler {
         ByteToMessageHandler(FrameDecoder(firstFramePayloadBytesMax: nil))
     }

@@ -36,10 +36,6 @@ enum Target: String, CaseIterable, ExpressibleByArgument, Sendable {
 }
 
 extension LoadCodec {
-    /// Whether the target finds the best seats itself. If not, a best-available cycle names a
-    /// random block of adjacent seats instead: the multi-seat hold a team would build on it.
-    static var choosesBestSeats: Bool { !(Self.self == RedisCodec.self) }
-
     /// The connection's handler, typed by this codec.
     func makeConnectionHandler(
         plan: LanePlan, pacing: Pacing, seed: UInt64, measureFrom: NIODeadline, end: NIODeadline, tally: LoadTally,

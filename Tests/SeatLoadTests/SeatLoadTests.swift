@@ -1,3 +1,4 @@
+import NIOCore
 import SeatProtocol
 import Testing
 
@@ -47,5 +48,46 @@ import Testing
         #expect((0..<3).map { _ in third.takeNext() } == [1_500_000, 2_500_000, 3_500_000])
         #expect(first.nextNanoseconds == 4_000_000, "looking does not take")
         #expect(first.nextNanoseconds == 4_000_000)
+    }
+}
+
+/// Redis's side of the wire: commands as RESP arrays, replies parsed whole or not at all, and
+/// a length past the limits refused rather than buffered.
+@Suite struct RESPTests {
+    static func parse(_ text: String) throws -> RESPValue? {
+        var buffer = ByteBuffer(string: text)
+        return try RESPValueDecoder.parse(&buffer)
+    }
+
+    @Test func aCommandIsAnArrayOfBulkStrings() {
+        var buffer = ByteBuffer()
+        buffer.writeRESPCommand([.text("SET"), .seatKey(show: 12, seat: 3456), .number(0), .number(60_000)])
+        #expect(String(buffer: buffer) == "*4\r\n$3\r\nSET\r\n$9\r\ns:12:3456\r\n$1\r\n0\r\n$5\r\n60000\r\n")
+    }
+
+    @Test func everyReplyKindParses() throws {
+        guard case .simpleString("OK") = try Self.parse("+OK\r\n") else { Issue.record("+OK"); return }
+        guard case .error("ERR no") = try Self.parse("-ERR no\r\n") else { Issue.record("-ERR"); return }
+        guard case .integer(-7) = try Self.parse(":-7\r\n") else { Issue.record(":-7"); return }
+        guard case .bulkString(nil) = try Self.parse("$-1\r\n") else { Issue.record("$-1"); return }
+        guard case .bulkString(let bytes?) = try Self.parse("$3\r\nabc\r\n"), String(buffer: bytes) == "abc" else {
+            Issue.record("$3"); return
+        }
+        guard case .array(let elements?) = try Self.parse("*2\r\n:1\r\n$1\r\nx\r\n"), elements.count == 2 else {
+            Issue.record("*2"); return
+        }
+    }
+
+    @Test func aReplyNotAllArrivedIsNotParsed() throws {
+        for partial in ["+O", "+OK\r", "$3\r\nab", "$3\r\nabc\r", "*2\r\n:1\r\n"] {
+            #expect(try Self.parse(partial) == nil, "\(partial.debugDescription)")
+        }
+    }
+
+    @Test func lengthsPastTheLimitsAndUnknownKindsAreRefused() {
+        #expect(throws: RESPValueDecoder.MalformedReply.self) { try Self.parse("$\(RESPValueDecoder.bulkBytesMax + 1)\r\n") }
+        #expect(throws: RESPValueDecoder.MalformedReply.self) { try Self.parse("*\(RESPValueDecoder.arrayCountMax + 1)\r\n") }
+        #expect(throws: RESPValueDecoder.MalformedReply.self) { try Self.parse(":seven\r\n") }
+        #expect(throws: RESPValueDecoder.MalformedReply.self) { try Self.parse("!3\r\n") }
     }
 }
