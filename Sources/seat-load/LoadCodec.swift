@@ -27,3 +27,14 @@ struct LoadFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension LoadCodec {
+    /// The connection's handler, typed by this codec.
+    func makeConnectionHandler(
+        plan: LanePlan, pacing: Pacing, seed: UInt64, measureFrom: NIODeadline, end: NIODeadline, tally: LoadTally,
+        finished: EventLoopPromise<Void>
+    ) -> any ChannelHandler {
+        LoadConnectionHandler(
+            codec: self, plan: plan, pacing: pacing, seed: seed, measureFrom: measureFrom, end: end, tally: tally, finished: finished)
+    }
+}

@@ -33,6 +33,8 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
     /// Lanes with no cycle in flight.
     private var freeLanes: [Int] = []
     private var waitingArrivals = CircularBuffer<UInt64>()
+    /// Open loop: the next admission of arrivals, cancelled when the connection closes.
+    private var nextAdmission: Scheduled<Void>?
     /// False once no new cycle may start: the end, the bound on operations, or a sold-out show.
     private var accepting = true
     private let measureFromNanoseconds: UInt64
@@ -69,17 +71,20 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        greetingAnswersDue = codec.greet(into: &buffer)
+        greetingAnswersDue = codec.greet(into: &outbound)
         if greetingAnswersDue == 0 {
             beginLanes(context: context)
         } else {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            flushOutbound(context: context)
         }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        nextAdmission?.cancel()
+        // Arrivals still waiting for a lane when the connection ends never started.
+        counts.unstartedArrivals += waitingArrivals.count
+        waitingArrivals.removeAll()
         _ = tally.publishHeadline(unpublishedHeadline)
         tally.merge(counts)
         finished.succeed(())
@@ -111,7 +116,7 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         let isMeasured = (measureFromNanoseconds..<endNanoseconds).contains(now)
         if isMeasured {
             counts.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds)
-            if tally.headline == nil || tally.headline == step { unpublishedHeadline += 1 }
+            if plan.workload.headline.map({ $0 == step }) ?? true { unpublishedHeadline += 1 }
             if unpublishedHeadline >= LoadTally.publishEvery {
                 if !tally.publishHeadline(unpublishedHeadline) { accepting = false }
                 unpublishedHeadline = 0
@@ -188,13 +193,11 @@ final class LoadConnectionHandler<Codec: LoadCodec>: ChannelInboundHandler {
         flushOutbound(context: context)
         guard accepting, schedule.nextNanoseconds < endNanoseconds else {
             accepting = false
-            counts.unstartedArrivals += waitingArrivals.count
-            waitingArrivals.removeAll()
             return closeIfIdle(context: context)
         }
         let tick = ArrivalSchedule.admissionTickNanoseconds
         let wake = (max(schedule.nextNanoseconds, now + 1) + tick - 1) / tick * tick
-        context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(wake)) { [self] in
+        nextAdmission = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(wake)) { [self] in
             admitDueArrivals(context: context)
         }
     }

@@ -77,11 +77,9 @@ final class LoadTally: Sendable {
 
     private let counts = NIOLockedValueBox(Counts())
     private let headlineAnswers = NIOLockedValueBox(0)
-    let headline: Workload.Step?
     private let operationsMax: Int?
 
-    init(headline: Workload.Step?, operationsMax: Int?) {
-        self.headline = headline
+    init(operationsMax: Int?) {
         self.operationsMax = operationsMax
     }
 

@@ -39,16 +39,6 @@ struct RedisCodec: LoadCodec {
                 """
             }
         }
-
-        /// The refusal a booking app would see when the script finds a seat not as expected.
-        var refusal: ErrorCode {
-            switch self {
-            case .hold: .seatUnavailable
-            case .confirm: .holdExpired
-            case .release: .unknownHold
-            case .cancel: .unknownBooking
-            }
-        }
     }
 
     private struct Pending {
@@ -119,14 +109,15 @@ struct RedisCodec: LoadCodec {
         default: throw LoadFailure("\(request.step.noun) answered \(answer)")
         }
         guard succeeded else {
-            let script: Script =
+            // The refusal a booking app would see when a seat is not as the request expected.
+            let refusal: ErrorCode =
                 switch request.step {
-                case .hold, .availability: .hold
-                case .confirm: .confirm
-                case .release: .release
-                case .cancel: .cancel
+                case .hold, .availability: .seatUnavailable
+                case .confirm: .holdExpired
+                case .release: .unknownHold
+                case .cancel: .unknownBooking
                 }
-            return (request.lane, request.step, .refused(script.refusal))
+            return (request.lane, request.step, .refused(refusal))
         }
         switch request.step {
         case .hold: return (request.lane, request.step, .held(id: request.token, seats: request.seats))

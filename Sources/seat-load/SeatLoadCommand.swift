@@ -44,7 +44,8 @@ struct SeatLoadCommand: AsyncParsableCommand {
     var rate: Double?
     @Option(help: "Seconds to measure, after a one-second warm-up (none for flash-sale, which ends when sold out).")
     var seconds = 5.0
-    @Option(help: "Stop once this many headline operations were answered.") var operations: Int?
+    @Option(help: "Stop soon after this many headline operations were answered (connections publish their counts every \(LoadTally.publishEvery)).")
+    var operations: Int?
     @Option(help: "Seed for the choice of shows and seats (printed; random if not given).") var seed: UInt64?
     @Flag(help: "Print one line of JSON instead of text.") var json = false
 
@@ -87,7 +88,7 @@ struct SeatLoadCommand: AsyncParsableCommand {
         let start = NIODeadline.now()
         let measureFrom = start + warmUp
         let end = measureFrom + .nanoseconds(Int64(seconds * 1e9))
-        let tally = LoadTally(headline: workload.headline, operationsMax: operations)
+        let tally = LoadTally(operationsMax: operations)
         var finished: [EventLoopFuture<Void>] = []
         for connection in 0..<connections {
             let plan = LanePlan(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import NIOCore
 
 /// The system a run loads: seatd, or a peer measured with the same lanes, pacing and counting.
 enum Target: String, CaseIterable, ExpressibleByArgument, Sendable {
@@ -32,16 +31,5 @@ enum Target: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .redis: "a key per seat has no seat map to read and no best-available search to sell out with"
         case .echo: "an echo never sells out, so a flash sale would not end"
         }
-    }
-}
-
-extension LoadCodec {
-    /// The connection's handler, typed by this codec.
-    func makeConnectionHandler(
-        plan: LanePlan, pacing: Pacing, seed: UInt64, measureFrom: NIODeadline, end: NIODeadline, tally: LoadTally,
-        finished: EventLoopPromise<Void>
-    ) -> any ChannelHandler {
-        LoadConnectionHandler(
-            codec: self, plan: plan, pacing: pacing, seed: seed, measureFrom: measureFrom, end: end, tally: tally, finished: finished)
     }
 }
