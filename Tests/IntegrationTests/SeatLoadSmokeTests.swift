@@ -10,17 +10,16 @@ import Testing
 @Suite(.serialized) struct SeatLoadSmokeTests {
     /// Runs seat-load with `--json` and returns its exit status and the decoded line (empty if
     /// it printed none, as when it refuses its arguments).
-    static func seatLoad(port: Int, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try SeatdProcess.builtExecutable("seat-load"))
-        process.arguments = ["--port", String(port), "--key", SeatdProcess.apiKey, "--json"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+    static func seatLoad(port: Int, _ arguments: [String]) async throws -> (status: Int32, report: [String: Any]) {
+        let output = try TemporaryDirectory()
+        defer { output.remove() }
+        let process = try ChildProcess(
+            [try SeatdProcess.builtExecutable("seat-load"), "--port", String(port), "--key", SeatdProcess.apiKey, "--json"] + arguments,
+            output: output.path + "/report")
+        let status = try await process.exitStatus()
+        let data = try Data(contentsOf: URL(fileURLWithPath: output.path + "/report"))
         let report = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return (process.terminationStatus, report)
+        return (status, report)
     }
 
     /// A helper process (Redis, the echo server) on a free loopback port, stopped by `stop()`.
@@ -53,7 +52,7 @@ import Testing
         let small = ["--venue", "cinema", "--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
 
         for workload in ["hold-release", "hold-confirm-cancel", "uniform", "best-available", "mixed"] {
-            let (status, report) = try Self.seatLoad(port: server.port, ["--workload", workload] + small)
+            let (status, report) = try await Self.seatLoad(port: server.port, ["--workload", workload] + small)
             #expect(status == 0, "\(workload)")
             #expect((report["failures"] as? [String]) == [], "\(workload): \(report["failures"] ?? "")")
             #expect((report["operations"] as? Int ?? 0) > 0, "\(workload) answered nothing")
@@ -65,7 +64,7 @@ import Testing
 
         // Open loop never starts more cycles than the schedule has arrivals: 400/s for the
         // warm-up second and the half-second measured.
-        let (status, report) = try Self.seatLoad(
+        let (status, report) = try await Self.seatLoad(
             port: server.port, ["--workload", "hold-release", "--rate", "400"] + small)
         #expect(status == 0)
         let cycles = try #require(report["cycles"] as? [String: Any])
@@ -80,7 +79,7 @@ import Testing
         let server = try await SeatdProcess(dataDirectory: root + "/data", arguments: ["--durability", "none"])
         defer { _ = server.stop() }
 
-        let (status, report) = try Self.seatLoad(
+        let (status, report) = try await Self.seatLoad(
             port: server.port,
             ["--workload", "flash-sale", "--venue", "cinema", "--connections", "4", "--depth", "8", "--seconds", "60"])
         #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
@@ -122,7 +121,7 @@ import Testing
             ("echo", echo.port, ["hold-release", "hold-confirm-cancel", "uniform", "best-available", "mixed"]),
         ] {
             for workload in workloads {
-                let (status, report) = try Self.seatLoad(port: port, ["--target", target, "--workload", workload] + small)
+                let (status, report) = try await Self.seatLoad(port: port, ["--target", target, "--workload", workload] + small)
                 #expect(status == 0, "\(target) \(workload)")
                 #expect((report["failures"] as? [String]) == [], "\(target) \(workload): \(report["failures"] ?? "")")
                 #expect((report["operations"] as? Int ?? 0) > 0, "\(target) \(workload) answered nothing")
@@ -132,7 +131,7 @@ import Testing
             }
         }
         // A workload a peer cannot serve is refused before it starts, with the reason.
-        let (status, _) = try Self.seatLoad(port: redis.port, ["--target", "redis", "--workload", "flash-sale"])
+        let (status, _) = try await Self.seatLoad(port: redis.port, ["--target", "redis", "--workload", "flash-sale"])
         #expect(status != 0)
     }
 }

@@ -51,6 +51,15 @@ public final class ChildProcess: Sendable {
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
+    /// Waits for the process to end on a thread of its own, so an async test does not hold one
+    /// of the cooperative pool's few threads (two on this machine) for the child's whole life
+    /// and starve the tests running beside it.
+    public func exitStatus() async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.wait() }) }.start()
+        }
+    }
+
     /// Sends `signal` and waits for the process to end.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) throws -> Int32 {
