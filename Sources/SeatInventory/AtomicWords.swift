@@ -70,6 +70,25 @@ struct AtomicWords: @unchecked Sendable {
         elements[index].wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
+    /// A load placed in the single order all threads agree on, with ``fetchSetBits(_:_:)`` and
+    /// ``fetchClearBits(_:_:)``: for a check that must see a write made before another thread's
+    /// read of a word this thread just wrote.
+    func loadSequentiallyConsistent(_ index: Int) -> UInt64 {
+        elements[index].load(ordering: .sequentiallyConsistent)
+    }
+
+    /// Sets `mask`'s bits and returns the word as it was, sequentially consistent.
+    @discardableResult
+    func fetchSetBits(_ index: Int, _ mask: UInt64) -> UInt64 {
+        elements[index].bitwiseOr(mask, ordering: .sequentiallyConsistent).oldValue
+    }
+
+    /// Clears `mask`'s bits and returns the word as it was, sequentially consistent.
+    @discardableResult
+    func fetchClearBits(_ index: Int, _ mask: UInt64) -> UInt64 {
+        elements[index].bitwiseAnd(~mask, ordering: .sequentiallyConsistent).oldValue
+    }
+
     func setBits(_ index: Int, _ mask: UInt64) {
         elements[index].bitwiseOr(mask, ordering: .releasing)
     }

@@ -16,8 +16,8 @@ import Synchronization
 ///  word 0   word 1              word 2         words 3 ..< 3 + wordsPerSlot
 /// ```
 ///
-/// Slots are claimed round-robin from a shared cursor, so a freed slot is reused as late as
-/// possible and a slot's generation (the fencing token in every id) rises slowly.
+/// Which slots are free to claim is kept apart, in a ``FreeSlotIndex``: a slot enters it when
+/// its state word becomes claimable (``complete(_:as:)``) and leaves it when a claim takes it.
 struct ReservationTable: Sendable {
     let shard: Int
     let capacity: Int
@@ -33,8 +33,9 @@ struct ReservationTable: Sendable {
     /// The latest deadline a hold may be extended to: its creation plus the show's lifetime.
     private static let lifetimeCapOffset = 2
     private static let seatsOffset = 3
-    /// Word 0: the claim cursor. Word 1: 1 while a thread sweeps the table for expired holds.
-    private let control = AtomicWords(count: 2)
+    private let freeSlots: FreeSlotIndex
+    /// 1 while a thread sweeps the table for expired holds.
+    private let sweeping = AtomicWords(count: 1)
 
     init(shard: Int, capacity: Int, seatsPerSlot: Int) {
         self.shard = shard
@@ -43,18 +44,20 @@ struct ReservationTable: Sendable {
         wordsPerSlot = (seatsPerSlot + 1) / 2
         stride = Self.seatsOffset + wordsPerSlot
         words = AtomicWords(count: capacity * stride)
+        freeSlots = FreeSlotIndex(capacity: capacity)
     }
 
     /// Frees the table; called once, by the engine's `deinit`.
     func deallocate() {
         words.deallocate()
-        control.deallocate()
+        freeSlots.deallocate()
+        sweeping.deallocate()
     }
 
     /// Claims the right to sweep the table; false when another thread is sweeping it.
-    func beginSweep() -> Bool { control.compareExchange(1, expected: 0, desired: 1).exchanged }
+    func beginSweep() -> Bool { sweeping.compareExchange(0, expected: 0, desired: 1).exchanged }
 
-    func endSweep() { control.storeReleasing(1, 0) }
+    func endSweep() { sweeping.storeReleasing(0, 0) }
 
     func state(_ slot: Int) -> ReservationState {
         ReservationState(raw: words.loadAcquiring(slot * stride + Self.stateOffset))
@@ -65,26 +68,25 @@ struct ReservationTable: Sendable {
         words.compareExchange(slot * stride + Self.stateOffset, expected: expected.raw, desired: desired.raw).exchanged
     }
 
-    /// Publishes a transition the caller already owns (the slot is busy and theirs).
+    /// Publishes a transition the caller already owns (the slot is busy and theirs); a slot
+    /// left claimable goes back to the free slots.
     func complete(_ slot: Int, as state: ReservationState) {
         words.storeReleasing(slot * stride + Self.stateOffset, state.raw)
+        if state.isClaimable { freeSlots.put(slot) }
     }
 
     /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
-    /// `capacity` slots hold live holds or bookings. O(1) unless the table is nearly full.
+    /// `capacity` slots hold live holds or bookings.
     func claim() -> ReservationID? {
-        let start = Int(truncatingIfNeeded: control.fetchIncrement(0) % UInt64(capacity))
-        for probe in 0..<capacity {
-            let slot = (start &+ probe) % capacity
-            let current = ReservationState(raw: words.load(slot * stride + Self.stateOffset))
-            guard current.isClaimable else { continue }
-            let generation = (current.generation &+ 1) & ReservationState.generationMask
-            let claimed = ReservationState(generation: generation, phase: .held, isBusy: true, deadline: 0)
-            if transition(slot, from: current, to: claimed) {
-                return ReservationID(shard: shard, slot: slot, generation: generation)
-            }
-        }
-        return nil
+        guard let slot = freeSlots.take() else { return nil }
+        // Taking the slot from the index made it ours alone: a plain store publishes the claim.
+        let current = state(slot)
+        precondition(current.isClaimable, "free slot \(shard)/\(slot) is \(current.phase)")
+        let generation = (current.generation &+ 1) & ReservationState.generationMask
+        words.storeReleasing(
+            slot * stride + Self.stateOffset,
+            ReservationState(generation: generation, phase: .held, isBusy: true, deadline: 0).raw)
+        return ReservationID(shard: shard, slot: slot, generation: generation)
     }
 
     /// Fills a claimed slot and makes the hold visible.
@@ -138,6 +140,7 @@ struct ReservationTable: Sendable {
         let phase = ReservationState.Phase(rawValue: UInt64(image.phase.rawValue)) ?? .vacant
         let state = ReservationState(
             generation: image.generation, phase: phase, isBusy: false, deadline: image.deadline.milliseconds)
+        if !state.isClaimable { freeSlots.remove(slot) }
         complete(slot, as: state)
     }
 
