@@ -7,7 +7,8 @@ extension InventoryEngine {
     /// Cross-checks every show's seat bitmaps against the holds and bookings of every shard.
     ///
     /// Meaningful only while no operation runs (tests call it after their threads have joined).
-    /// It checks that no slot is left busy; that every held or booked slot names an existing
+    /// It checks that no slot is left busy; that the held bitmap and the free-slot index agree
+    /// with every slot's state; that every held or booked slot names an existing
     /// show and sorted, in-range seats; that no seat belongs to two live reservations; that a
     /// seat is taken exactly when it is unsellable or belongs to a live reservation; and that a
     /// seat is sold exactly when it belongs to a booking. O(reservations + seats).
@@ -28,6 +29,13 @@ extension InventoryEngine {
                 // Built only when something is wrong: formatting a million places is most of a check.
                 func place() -> String { "shard \(table.shard) slot \(slot)" }
                 if state.isBusy { report("\(place()) is busy with no operation running") }
+                let entries = table.indexEntries(slot)
+                if entries.isMarkedHeld != (state.phase == .held) {
+                    report("\(place()) is \(state.phase) but \(entries.isMarkedHeld ? "" : "not ")marked held")
+                }
+                if entries.isFree != state.isClaimable {
+                    report("\(place()) is \(state.phase) but \(entries.isFree ? "" : "not ")free to claim")
+                }
                 guard state.phase == .held || state.phase == .booked, !state.isBusy else { continue }
                 let show = Int(table.show(slot).rawValue)
                 guard show < inventories.count, let inventory = inventories[show] else {

@@ -18,6 +18,9 @@ import Synchronization
 ///
 /// Which slots are free to claim is kept apart, in a ``FreeSlotIndex``: a slot enters it when
 /// its state word becomes claimable (``complete(_:as:)``) and leaves it when a claim takes it.
+/// A bitmap of held slots lets the expiry sweep visit holds alone: reading every slot's state
+/// word, one cache line apart, cost 12 ms of an event loop four times a second at eight shards
+/// of 131,072 slots, with nothing held.
 struct ReservationTable: Sendable {
     let shard: Int
     let capacity: Int
@@ -34,6 +37,8 @@ struct ReservationTable: Sendable {
     private static let lifetimeCapOffset = 2
     private static let seatsOffset = 3
     private let freeSlots: FreeSlotIndex
+    /// One bit per slot, set while it holds a hold; changed only by the slot's busy owner.
+    private let heldSlots: AtomicWords
     /// 1 while a thread sweeps the table for expired holds.
     private let sweeping = AtomicWords(count: 1)
 
@@ -45,12 +50,14 @@ struct ReservationTable: Sendable {
         stride = Self.seatsOffset + wordsPerSlot
         words = AtomicWords(count: capacity * stride)
         freeSlots = FreeSlotIndex(capacity: capacity)
+        heldSlots = AtomicWords(count: (capacity + 63) / 64)
     }
 
     /// Frees the table; called once, by the engine's `deinit`.
     func deallocate() {
         words.deallocate()
         freeSlots.deallocate()
+        heldSlots.deallocate()
         sweeping.deallocate()
     }
 
@@ -71,8 +78,36 @@ struct ReservationTable: Sendable {
     /// Publishes a transition the caller already owns (the slot is busy and theirs); a slot
     /// left claimable goes back to the free slots.
     func complete(_ slot: Int, as state: ReservationState) {
+        // Before the state word: until it is stored, no other thread may touch the slot, so its
+        // held bit always settles to what the slot ends up as.
+        markHeld(slot, state.phase == .held)
         words.storeReleasing(slot * stride + Self.stateOffset, state.raw)
         if state.isClaimable { freeSlots.put(slot) }
+    }
+
+    private func markHeld(_ slot: Int, _ isHeld: Bool) {
+        let word = slot / 64
+        let bit: UInt64 = 1 << UInt64(slot % 64)
+        let marked = heldSlots.load(word) & bit != 0
+        if isHeld, !marked { heldSlots.setBits(word, bit) }
+        if !isHeld, marked { heldSlots.clearBits(word, bit) }
+    }
+
+    /// Calls `body` with each slot marked held, in order; a hold placed meanwhile may be missed.
+    func forEachHeldSlot(_ body: (Int) -> Void) {
+        for word in 0..<heldSlots.count {
+            var marks = heldSlots.loadAcquiring(word)
+            while marks != 0 {
+                body(word * 64 + marks.trailingZeroBitCount)
+                marks &= marks - 1
+            }
+        }
+    }
+
+    /// Whether the slot's held bit is set and whether the free index has it, for
+    /// ``InventoryEngine/invariantViolations()``: each must agree with the state word.
+    func indexEntries(_ slot: Int) -> (isMarkedHeld: Bool, isFree: Bool) {
+        (heldSlots.loadAcquiring(slot / 64) & 1 << UInt64(slot % 64) != 0, freeSlots.isFree(slot))
     }
 
     /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
