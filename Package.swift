@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "seat-load",
             dependencies: [
-                "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples",
+                "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples", "SeatPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

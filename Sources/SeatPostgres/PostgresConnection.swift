@@ -98,6 +98,52 @@ public final class PostgresConnection {
         }
     }
 
+    /// Prepares a statement under `name`, for ``sendPrepared(_:_:)``; before pipeline mode.
+    public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
+        _ = try PostgresRows(checking: PQprepare(handle, name, sql, 0, nil), of: self, context: sql)
+    }
+
+    /// Enters pipeline mode: statements are sent without waiting for answers, and answered in
+    /// the order sent (``sendPrepared(_:_:)``, ``nextPipelinedResult()``).
+    public func enterPipelineMode() throws(PostgresError) {
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(kind: .connection, message: Self.message(of: handle), context: "entering pipeline mode")
+        }
+    }
+
+    /// Pipeline mode: sends a prepared statement as a transaction of its own (a sync point
+    /// follows it, so one statement's failure aborts no other) and flushes it to the server.
+    public func sendPrepared(_ name: String, _ parameters: [String?]) throws(PostgresError) {
+        let queued = Self.withCStrings(parameters) { values in
+            PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+        }
+        guard queued == 1, PQpipelineSync(handle) == 1 else {
+            throw PostgresError(kind: .connection, message: Self.message(of: handle), context: "sending \(name)")
+        }
+    }
+
+    /// Pipeline mode: waits for the answer to the oldest statement sent and not yet answered.
+    /// A failed statement throws its error; the pipeline stays usable for the next.
+    public func nextPipelinedResult(context: String) throws(PostgresError) -> PostgresRows {
+        guard let result = PQgetResult(handle) else {
+            throw PostgresError(kind: .connection, message: Self.message(of: handle), context: context)
+        }
+        let rows = Result { () throws(PostgresError) -> PostgresRows in
+            try PostgresRows(checking: result, of: self, context: context)
+        }
+        // The statement's results end with a null, then its sync point.
+        while let trailing = PQgetResult(handle) { PQclear(trailing) }
+        if let sync = PQgetResult(handle) {
+            defer { PQclear(sync) }
+            guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+                throw PostgresError(kind: .protocolViolation, message: "expected the end of a pipelined statement", context: context)
+            }
+        } else {
+            throw PostgresError(kind: .connection, message: Self.message(of: handle), context: context)
+        }
+        return try rows.get()
+    }
+
     /// The error a failed result carries, with its SQLSTATE.
     func failure(of result: OpaquePointer?, context: String) -> PostgresError {
         let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }

@@ -30,11 +30,7 @@ struct LoadFailure: Error, CustomStringConvertible {
 
 extension LoadCodec {
     /// The connection's handler, typed by this codec.
-    func makeConnectionHandler(
-        plan: LanePlan, pacing: Pacing, seed: UInt64, measureFrom: NIODeadline, end: NIODeadline, tally: LoadTally,
-        finished: EventLoopPromise<Void>
-    ) -> any ChannelHandler {
-        LoadConnectionHandler(
-            codec: self, plan: plan, pacing: pacing, seed: seed, measureFrom: measureFrom, end: end, tally: tally, finished: finished)
+    func makeConnectionHandler(lanes: LoadLanes, finished: EventLoopPromise<Void>) -> any ChannelHandler {
+        LoadConnectionHandler(codec: self, lanes: lanes, finished: finished)
     }
 }

@@ -45,6 +45,27 @@ enum RunShows {
 
 /// A flash sale's final seat map against every confirmation the client saw acknowledged.
 struct SaleAudit: Sendable {
+    /// A show's seats as the target says they are at the end.
+    struct SeatMap {
+        let seatCount: UInt32
+        /// One bit per seat, set when sold.
+        private(set) var sold: [UInt64]
+        var held = 0
+
+        init(seatCount: UInt32) {
+            self.seatCount = seatCount
+            sold = Array(repeating: 0, count: (Int(seatCount) + 63) / 64)
+        }
+
+        init(_ reply: AvailabilityReply) {
+            seatCount = reply.seatCount
+            sold = reply.sold
+            held = Int(reply.counts.held)
+        }
+
+        mutating func markSold(_ seat: UInt32) { sold[Int(seat / 64)] |= 1 << (seat % 64) }
+    }
+
     let seatCount: Int
     let soldByServer: Int
     let heldAtEnd: Int
@@ -57,11 +78,11 @@ struct SaleAudit: Sendable {
 
     var isExact: Bool { soldTwice == 0 && soldUnacknowledged == 0 && acknowledgedNotSold == 0 }
 
-    init(acknowledged: [UInt32], final reply: AvailabilityReply) {
-        seatCount = Int(reply.seatCount)
-        soldByServer = Int(reply.counts.sold)
-        heldAtEnd = Int(reply.counts.held)
-        var claimed = [UInt64](repeating: 0, count: reply.sold.count)
+    init(acknowledged: [UInt32], final map: SeatMap) {
+        seatCount = Int(map.seatCount)
+        soldByServer = map.sold.reduce(0) { $0 + $1.nonzeroBitCount }
+        heldAtEnd = map.held
+        var claimed = [UInt64](repeating: 0, count: map.sold.count)
         var twice = 0
         var outside = 0
         for seat in acknowledged {
@@ -74,7 +95,7 @@ struct SaleAudit: Sendable {
             claimed[word] |= bit
         }
         soldTwice = twice
-        soldUnacknowledged = zip(reply.sold, claimed).reduce(0) { $0 + ($1.0 & ~$1.1).nonzeroBitCount }
-        acknowledgedNotSold = outside + zip(reply.sold, claimed).reduce(0) { $0 + ($1.1 & ~$1.0).nonzeroBitCount }
+        soldUnacknowledged = zip(map.sold, claimed).reduce(0) { $0 + ($1.0 & ~$1.1).nonzeroBitCount }
+        acknowledgedNotSold = outside + zip(map.sold, claimed).reduce(0) { $0 + ($1.1 & ~$1.0).nonzeroBitCount }
     }
 }

@@ -28,6 +28,10 @@ struct SeatLoadCommand: AsyncParsableCommand {
     @Option(help: "Server port (seatd 7400, Redis 6379, echo 7499 unless given).") var port: Int?
     @Option(help: "seatd's API key (or SEAT_API_KEY); workloads that make their own shows need an admin key.")
     var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
+    @Option(help: ArgumentHelp(
+        "PostgreSQL: a libpq URL (or DATABASE_URL); postgresql://postgres@HOST:PORT/postgres unless given.",
+        discussion: "The run replaces the table load_seats in that database."))
+    var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
     @Option(help: "What each lane repeats: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload = Workload.holdRelease
     @Option(help: "hold-release and hold-confirm-cancel: the show to hold seats of; it needs connections × depth free seats.")
@@ -59,6 +63,9 @@ struct SeatLoadCommand: AsyncParsableCommand {
         guard (1...1000).contains(shows) else { throw ValidationError("shows must be 1...1000") }
         guard (0...1).contains(readShare) else { throw ValidationError("read-share must be in [0, 1]") }
         if let rate, !(rate > 0 && rate <= 10_000_000) { throw ValidationError("rate must be in (0, 10,000,000] cycles per second") }
+        if target == .postgres, rate != nil {
+            throw ValidationError("postgres runs closed loop only: a connection waiting on libpq cannot start arrivals on time")
+        }
         if let operations, operations < 1 { throw ValidationError("operations must be at least 1") }
     }
 
@@ -70,6 +77,7 @@ struct SeatLoadCommand: AsyncParsableCommand {
         let setup = target == .seatd
             ? try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group) : nil
         let runShows: [(show: UInt32, seatCount: UInt32)]
+        let showCount = workload == .flashSale ? 1 : shows
         if workload.usesOwnSeats {
             let seatCount = try await setup?.availability(show: show).seatCount ?? UInt32(connections * depth)
             runShows = [(show, seatCount)]
@@ -77,12 +85,16 @@ struct SeatLoadCommand: AsyncParsableCommand {
                 throw ValidationError("show \(show) has \(seatCount) seats, fewer than \(connections * depth) lanes")
             }
         } else if let setup {
-            runShows = try await RunShows.create(workload == .flashSale ? 1 : shows, of: venue, on: setup)
+            runShows = try await RunShows.create(showCount, of: venue, on: setup)
         } else {
+            // Ids far apart from run to run, so a peer's keys from an earlier run never collide.
             var spread = SplitMix64(seed: seed)
             let first = UInt32(truncatingIfNeeded: spread.next()) & 0x3fff_ffff
-            runShows = (0..<UInt32(shows)).map { (first + $0, venue.seatCount) }
+            runShows = (0..<UInt32(showCount)).map { (first + $0, venue.seatCount) }
         }
+
+        let databaseURL = !databaseURL.isEmpty ? databaseURL : "postgresql://postgres@\(host):\(port)/postgres"
+        if target == .postgres { try PostgresSeats.createSeats(runShows, url: databaseURL) }
 
         let warmUp: TimeAmount = workload == .flashSale ? .zero : .seconds(1)
         let start = NIODeadline.now()
@@ -101,21 +113,31 @@ struct SeatLoadCommand: AsyncParsableCommand {
             } ?? .closedLoop
             let done = group.next().makePromise(of: Void.self)
             finished.append(done.futureResult)
-            let handler: @Sendable (Channel) -> EventLoopFuture<Void> = { [key, target, pacing] channel in
+            let holdMilliseconds: UInt32 = 60_000
+            let makeLanes = { @Sendable (targetChoosesBestSeats: Bool) in
+                LoadLanes(
+                    plan: plan, pacing: pacing, targetChoosesBestSeats: targetChoosesBestSeats,
+                    seed: seed &+ UInt64(connection), measureFromNanoseconds: measureFrom.uptimeNanoseconds,
+                    endNanoseconds: end.uptimeNanoseconds, tally: tally)
+            }
+            if target == .postgres {
+                PostgresLoadConnection.start(
+                    url: databaseURL, index: connection, lanes: makeLanes(true), holdMilliseconds: holdMilliseconds, finished: done)
+                continue
+            }
+            let handler: @Sendable (Channel) -> EventLoopFuture<Void> = { [key, target] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let holdMilliseconds: UInt32 = 60_000
                     let seatd = SeatdCodec(apiKey: key, holdMilliseconds: holdMilliseconds)
                     let codec: any LoadCodec =
                         switch target {
                         case .seatd: seatd
                         case .redis: RedisCodec(holdMilliseconds: holdMilliseconds, connection: connection)
                         case .echo: EchoCodec(frames: seatd)
+                        case .postgres: preconditionFailure("PostgreSQL connections run on threads of their own")
                         }
                     try channel.pipeline.syncOperations.addHandlers([
                         codec.makeDecoder(),
-                        codec.makeConnectionHandler(
-                            plan: plan, pacing: pacing, seed: seed &+ UInt64(connection), measureFrom: measureFrom, end: end,
-                            tally: tally, finished: done),
+                        codec.makeConnectionHandler(lanes: makeLanes(type(of: codec).choosesBestSeats), finished: done),
                     ])
                 }
             }
@@ -131,8 +153,12 @@ struct SeatLoadCommand: AsyncParsableCommand {
         var audit: SaleAudit?
         var sellOutSeconds: Double?
         let counts = tally.snapshot
-        if workload == .flashSale, let setup {
-            audit = SaleAudit(acknowledged: counts.soldSeats, final: try await setup.availability(show: runShows[0].show))
+        if workload == .flashSale {
+            let (show, seatCount) = runShows[0]
+            let final =
+                if let setup { SaleAudit.SeatMap(try await setup.availability(show: show)) }
+                else { try PostgresSeats.finalSeatMap(of: show, seatCount: seatCount, url: databaseURL) }
+            audit = SaleAudit(acknowledged: counts.soldSeats, final: final)
             if counts.lastConfirmationNanoseconds > 0 {
                 sellOutSeconds = Double(counts.lastConfirmationNanoseconds - start.uptimeNanoseconds) / 1e9
             }

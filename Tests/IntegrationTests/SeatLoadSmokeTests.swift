@@ -134,4 +134,37 @@ import Testing
         let (status, _) = try await Self.seatLoad(port: redis.port, ["--target", "redis", "--workload", "flash-sale"])
         #expect(status != 0)
     }
+
+    /// PostgreSQL through libpq's pipeline mode: every workload, and a flash sale whose audit
+    /// reads the final rows back.
+    @Test func thePostgresPeerRunsEveryWorkloadAndSellsEachSeatOnce() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let peer = ["--target", "postgres", "--database-url", cluster.url, "--venue", "cinema", "--shows", "2",
+                    "--connections", "2", "--depth", "4", "--seed", "42"]
+        let small = peer + ["--seconds", "0.5"]
+        for workload in ["hold-release", "hold-confirm-cancel", "uniform", "best-available", "mixed"] {
+            let (status, report) = try await Self.seatLoad(port: cluster.port, ["--workload", workload] + small)
+            #expect(status == 0, "\(workload)")
+            #expect((report["failures"] as? [String]) == [], "\(workload): \(report["failures"] ?? "")")
+            #expect((report["operations"] as? Int ?? 0) > 0, "\(workload) answered nothing")
+            if workload.hasPrefix("hold-") {
+                #expect((report["refusals"] as? [String: Int]) == [:], "\(workload): \(report["refusals"] ?? "")")
+            }
+        }
+
+        let (status, report) = try await Self.seatLoad(
+            port: cluster.port, ["--workload", "flash-sale", "--seconds", "60"] + peer)
+        #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
+        let sale = try #require(report["flashSale"] as? [String: Any])
+        #expect(sale["exact"] as? Bool == true, "\(sale)")
+        #expect(sale["sold"] as? Int == 300, "every pair of the 300 seats; rows have no blocked seats")
+        #expect(sale["sold"] as? Int == 2 * Self.count(report, "confirmation"))
+        let rows = try cluster.psql("SELECT count(*) FROM load_seats WHERE state = 2")
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "300")
+
+        // Open loop needs a connection that can start arrivals while it waits: refused.
+        let (refusedStatus, _) = try await Self.seatLoad(port: cluster.port, ["--workload", "uniform", "--rate", "100"] + small)
+        #expect(refusedStatus != 0)
+    }
 }

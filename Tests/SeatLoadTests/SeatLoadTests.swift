@@ -6,30 +6,38 @@ import Testing
 
 /// The flash sale's audit must be able to fail: each kind of discrepancy is found and counted.
 @Suite struct SaleAuditTests {
-    /// A 130-seat show whose sold bitmap has exactly `sold` set.
-    static func reply(sold: [UInt32]) -> AvailabilityReply {
+    /// A 130-seat show with exactly `sold` sold.
+    static func map(sold: [UInt32]) -> SaleAudit.SeatMap {
+        var map = SaleAudit.SeatMap(seatCount: 130)
+        for seat in sold { map.markSold(seat) }
+        return map
+    }
+
+    @Test func seatdsAvailabilityReplyReadsAsTheSameMap() {
         var words = [UInt64](repeating: 0, count: 3)
-        for seat in sold { words[Int(seat / 64)] |= 1 << (seat % 64) }
-        return AvailabilityReply(
-            show: 1, isCancelled: false, seatCount: 130,
-            counts: WireSeatCounts(free: 130 - UInt32(sold.count), held: 0, sold: UInt32(sold.count), blocked: 0),
+        for seat: UInt32 in [3, 64, 129] { words[Int(seat / 64)] |= 1 << (seat % 64) }
+        let reply = AvailabilityReply(
+            show: 1, isCancelled: false, seatCount: 130, counts: WireSeatCounts(free: 125, held: 2, sold: 3, blocked: 0),
             categories: [], taken: words, sold: words, blocked: [0, 0, 0])
+        let map = SaleAudit.SeatMap(reply)
+        #expect(map.sold == Self.map(sold: [3, 64, 129]).sold)
+        #expect(map.held == 2)
     }
 
     @Test func acknowledgedSalesMatchingTheMapAreExact() {
-        let audit = SaleAudit(acknowledged: [0, 1, 64, 65, 128, 129], final: Self.reply(sold: [0, 1, 64, 65, 128, 129]))
+        let audit = SaleAudit(acknowledged: [0, 1, 64, 65, 128, 129], final: Self.map(sold: [0, 1, 64, 65, 128, 129]))
         #expect(audit.isExact)
         #expect(audit.soldByServer == 6)
     }
 
     @Test func aSeatTwoConfirmationsClaimIsAnOversell() {
-        let audit = SaleAudit(acknowledged: [0, 1, 1, 2], final: Self.reply(sold: [0, 1, 2]))
+        let audit = SaleAudit(acknowledged: [0, 1, 1, 2], final: Self.map(sold: [0, 1, 2]))
         #expect(audit.soldTwice == 1)
         #expect(!audit.isExact)
     }
 
     @Test func soldSeatsNobodyWasToldOfAndToldSalesMissingFromTheMapAreBothCounted() {
-        let audit = SaleAudit(acknowledged: [0, 1, 70, 500], final: Self.reply(sold: [0, 1, 2, 3]))
+        let audit = SaleAudit(acknowledged: [0, 1, 70, 500], final: Self.map(sold: [0, 1, 2, 3]))
         #expect(audit.soldUnacknowledged == 2, "seats 2 and 3")
         #expect(audit.acknowledgedNotSold == 2, "seat 70, and 500 beyond the show")
         #expect(audit.soldTwice == 0)
