@@ -23,6 +23,10 @@ struct LoadReport {
         ("p50", "p50", 50), ("p90", "p90", 90), ("p99", "p99", 99), ("p99.9", "p999", 99.9),
     ]
 
+    /// Percentiles of the judged latency in the JSON's `latencyCDF`, for plotting its distribution:
+    /// dense where tails are (each step a tenth closer to 100).
+    static let cdfPercentiles: [Double] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 99, 99.5, 99.7, 99.9, 99.95, 99.97, 99.99, 99.995, 99.999, 100]
+
     private var headlineNoun: String { workload.headline?.noun ?? "request" }
     private var headline: LoadTally.Figures { counts.figures(of: workload.headline) }
 
@@ -88,6 +92,9 @@ struct LoadReport {
             "refusals": counts.refusals, "failures": counts.failures, "unstartedArrivals": counts.unstartedArrivals,
         ]
         for (_, key, value) in microseconds(judgedLatency) { fields["\(key)Microseconds"] = value }
+        if judgedLatency.count > 0 {
+            fields["latencyCDF"] = Self.cdfPercentiles.map { [$0, Double(judgedLatency.latency.valueAtPercentile($0)) / 1000] }
+        }
         if case .openLoop(let rate) = pacing {
             fields["rate"] = rate
             fields["cycles"] = figures(counts.cycles)
