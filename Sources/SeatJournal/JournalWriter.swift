@@ -182,11 +182,16 @@ public final class JournalWriter: @unchecked Sendable {
     }
 
     /// Hands out the next LSN and queues the record for the writer thread. Under `condition`.
+    ///
+    /// Only the first record after the writer took its batch wakes it: the writer takes
+    /// everything queued meanwhile when it comes round, and waits only when nothing is queued.
+    /// Signalling every record cost a futex call and a context switch per change.
     private func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) -> UInt64 {
         let lsn = nextLSN
         nextLSN += 1
+        let writerMayBeWaiting = pending.isEmpty
         JournalRecord.encode(lsn: lsn, type: type, payload: payload, into: &pending)
-        condition.signal()
+        if writerMayBeWaiting { condition.signal() }
         return lsn
     }
 

@@ -26,6 +26,11 @@ public final class ShowFeeds: SeatChangeObserver, @unchecked Sendable {
     private final class Stripe: @unchecked Sendable {
         let lock = NIOLock()
         var feeds: [UInt32: Feed] = [:]
+
+        /// Runs `body` on the show's feed in place, made empty if the show has none. Under `lock`.
+        func update<Result>(_ show: UInt32, _ body: (inout Feed) -> Result) -> Result {
+            body(&feeds[show, default: Feed()])
+        }
     }
 
     private let stripes = (0..<ShowFeeds.stripeCount).map { _ in Stripe() }
@@ -41,30 +46,33 @@ public final class ShowFeeds: SeatChangeObserver, @unchecked Sendable {
         let show = change.show.rawValue
         let stripe = stripe(show)
         stripe.lock.withLockVoid {
-            var feed = stripe.feeds[show] ?? Feed()
-            defer { stripe.feeds[show] = feed }
-            // Seats are copied only for a show someone watches, or for a change that must wait.
-            guard !feed.subscribers.isEmpty || change.sequence != feed.nextSequence else {
-                feed.nextSequence += 1
-                drainWaiting(&feed)
-                return
-            }
-            let event = SeatEvent(
-                show: show, sequence: change.sequence, kind: SeatEvent.Kind(change.kind),
-                hold: HoldID(change.reservation).rawValue, seats: (0..<seats.count).map { seats[$0] })
-            if change.sequence == feed.nextSequence {
-                deliver(event, &feed)
-            } else {
-                feed.waiting[change.sequence] = event
-                if feed.waiting.count > Self.reorderWindowMax, let earliest = feed.waiting.keys.min() {
-                    feed.nextSequence = earliest
+            // Changed where it lies: a copy taken out and stored back would share the feed's
+            // dictionaries, and the first change to one would copy it whole.
+            stripe.update(show) { feed in
+                // Seats are copied only for a show someone watches, or for a change that must wait.
+                guard !feed.subscribers.isEmpty || change.sequence != feed.nextSequence else {
+                    feed.nextSequence += 1
+                    drainWaiting(&feed)
+                    return
                 }
+                let event = SeatEvent(
+                    show: show, sequence: change.sequence, kind: SeatEvent.Kind(change.kind),
+                    hold: HoldID(change.reservation).rawValue, seats: (0..<seats.count).map { seats[$0] })
+                if change.sequence == feed.nextSequence {
+                    deliver(event, &feed)
+                } else {
+                    feed.waiting[change.sequence] = event
+                    if feed.waiting.count > Self.reorderWindowMax, let earliest = feed.waiting.keys.min() {
+                        feed.nextSequence = earliest
+                    }
+                }
+                drainWaiting(&feed)
             }
-            drainWaiting(&feed)
         }
     }
 
     private func drainWaiting(_ feed: inout Feed) {
+        guard !feed.waiting.isEmpty else { return }
         while let event = feed.waiting.removeValue(forKey: feed.nextSequence) {
             deliver(event, &feed)
         }
@@ -93,10 +101,10 @@ public final class ShowFeeds: SeatChangeObserver, @unchecked Sendable {
     public func subscribe(_ channel: Channel, to show: UInt32) -> UInt64 {
         let stripe = stripe(show)
         return stripe.lock.withLock {
-            var feed = stripe.feeds[show] ?? Feed()
-            feed.subscribers[ObjectIdentifier(channel)] = channel
-            stripe.feeds[show] = feed
-            return feed.nextSequence
+            stripe.update(show) { feed in
+                feed.subscribers[ObjectIdentifier(channel)] = channel
+                return feed.nextSequence
+            }
         }
     }
 
