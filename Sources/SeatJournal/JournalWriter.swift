@@ -32,6 +32,10 @@ public final class JournalWriter: @unchecked Sendable {
     public static let pendingBytesMax = 64 << 20
     /// Callbacks waiting for durability beyond which appends are refused.
     public static let waitingCallbacksMax = 1 << 20
+    /// How long the writer gathers records after a write when nobody waits for them (under
+    /// `none`, or a host that never asks): at most this many write cycles a second, instead of a
+    /// wake-up, a context switch and a small write for every few records.
+    static let gatheringInterval: TimeInterval = 0.001
 
     public let directory: String
     public let durability: JournalDurability
@@ -47,6 +51,8 @@ public final class JournalWriter: @unchecked Sendable {
     private var failure: JournalError?
     private var isClosing = false
     private var thread: Thread?
+    /// The writer is gathering records after a write: appends need not wake it.
+    private var isGathering = false
     // Confined to the writer thread:
     private var segmentPath: String
     private var segmentDescriptor: Int32
@@ -107,6 +113,7 @@ public final class JournalWriter: @unchecked Sendable {
         let acknowledgeNow: Bool
         if case .fsync = durability, let done {
             waiting.append((lsn, done))
+            condition.signal()
             acknowledgeNow = false
         } else {
             acknowledgeNow = done != nil
@@ -168,6 +175,8 @@ public final class JournalWriter: @unchecked Sendable {
             return
         }
         waiting.append((lsn, done))
+        // Someone waits: the writer stops gathering, if it was.
+        condition.signal()
         condition.unlock()
     }
 
@@ -183,13 +192,13 @@ public final class JournalWriter: @unchecked Sendable {
 
     /// Hands out the next LSN and queues the record for the writer thread. Under `condition`.
     ///
-    /// Only the first record after the writer took its batch wakes it: the writer takes
-    /// everything queued meanwhile when it comes round, and waits only when nothing is queued.
-    /// Signalling every record cost a futex call and a context switch per change.
+    /// Only the first record after the writer took its batch wakes it, and none while it
+    /// gathers: the writer takes everything queued meanwhile when it comes round. Signalling
+    /// every record cost a futex call and a context switch per change.
     private func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) -> UInt64 {
         let lsn = nextLSN
         nextLSN += 1
-        let writerMayBeWaiting = pending.isEmpty
+        let writerMayBeWaiting = pending.isEmpty && !isGathering
         JournalRecord.encode(lsn: lsn, type: type, payload: payload, into: &pending)
         if writerMayBeWaiting { condition.signal() }
         return lsn
@@ -241,8 +250,15 @@ public final class JournalWriter: @unchecked Sendable {
 
     private func writeLoop() {
         var batch: [UInt8] = []
+        var wroteLastRound = false
         while true {
             condition.lock()
+            // After a write that nobody waited for, gather for a moment; a waiter ends it early.
+            if wroteLastRound, waiting.isEmpty, !isClosing {
+                isGathering = true
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.gatheringInterval))
+                isGathering = false
+            }
             while pending.isEmpty && !isClosing && !syncIsDue() {
                 if case .batch(let interval) = durability, writtenLSN > durableLSN {
                     _ = condition.wait(until: Date(timeIntervalSinceNow: interval.seconds))
@@ -256,6 +272,7 @@ public final class JournalWriter: @unchecked Sendable {
                 return
             }
             swap(&batch, &pending)
+            wroteLastRound = !batch.isEmpty
             let closing = isClosing
             let batchFirstLSN = batchedThroughLSN + 1
             let batchLastLSN = nextLSN - 1
