@@ -27,10 +27,3 @@ struct LoadFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-extension LoadCodec {
-    /// The connection's handler, typed by this codec.
-    func makeConnectionHandler(lanes: LoadLanes, finished: EventLoopPromise<Void>) -> any ChannelHandler {
-        LoadConnectionHandler(codec: self, lanes: lanes, finished: finished)
-    }
-}

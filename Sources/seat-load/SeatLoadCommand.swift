@@ -128,17 +128,21 @@ struct SeatLoadCommand: AsyncParsableCommand {
             let handler: @Sendable (Channel) -> EventLoopFuture<Void> = { [key, target] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let seatd = SeatdCodec(apiKey: key, holdMilliseconds: holdMilliseconds)
-                    let codec: any LoadCodec =
-                        switch target {
-                        case .seatd: seatd
-                        case .redis: RedisCodec(holdMilliseconds: holdMilliseconds, connection: connection)
-                        case .echo: EchoCodec(frames: seatd)
-                        case .postgres: preconditionFailure("PostgreSQL connections run on threads of their own")
-                        }
-                    try channel.pipeline.syncOperations.addHandlers([
-                        codec.makeDecoder(),
-                        codec.makeConnectionHandler(lanes: makeLanes(type(of: codec).choosesBestSeats), finished: done),
-                    ])
+                    // Each handler made with its concrete codec, so the optimizer specializes it:
+                    // made through `any LoadCodec`, every request ran the handler's generic code,
+                    // looking up type metadata as it went.
+                    func add<Codec: LoadCodec>(_ codec: Codec) throws {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            codec.makeDecoder(),
+                            LoadConnectionHandler(codec: codec, lanes: makeLanes(Codec.choosesBestSeats), finished: done),
+                        ])
+                    }
+                    switch target {
+                    case .seatd: try add(seatd)
+                    case .redis: try add(RedisCodec(holdMilliseconds: holdMilliseconds, connection: connection))
+                    case .echo: try add(EchoCodec(frames: seatd))
+                    case .postgres: preconditionFailure("PostgreSQL connections run on threads of their own")
+                    }
                 }
             }
             _ = try await ClientBootstrap(group: group)
