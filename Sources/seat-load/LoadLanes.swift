@@ -68,7 +68,7 @@ struct LoadLanes {
     mutating func begin(now: UInt64, into sink: inout some LoadRequestSink) {
         switch pacing {
         case .closedLoop:
-            for lane in lanes.indices { startCycle(lane, intendedStart: now, into: &sink) }
+            for lane in lanes.indices { startCycle(lane, intendedStart: now, now: now, into: &sink) }
         case .openLoop:
             freeLanes = Array(lanes.indices.reversed())
         }
@@ -81,7 +81,7 @@ struct LoadLanes {
         while accepting, schedule.nextNanoseconds <= now, schedule.nextNanoseconds < endNanoseconds {
             let intended = schedule.takeNext()
             if let lane = freeLanes.popLast() {
-                startCycle(lane, intendedStart: intended, into: &sink)
+                startCycle(lane, intendedStart: intended, now: now, into: &sink)
             } else if waitingArrivals.count < ArrivalSchedule.waitingArrivalsMax {
                 waitingArrivals.append(intended)
             } else {
@@ -122,13 +122,13 @@ struct LoadLanes {
             endCycle(lane, now: now, into: &sink)
         case (.holdRelease, .hold, .held(let id, let seats)), (.bestAvailable, .hold, .held(let id, let seats)):
             lanes[lane].hold = LaneHold(id: id, show: lanes[lane].hold.show, seats: seats)
-            send(.release(lanes[lane].hold), lane: lane, into: &sink)
+            send(.release(lanes[lane].hold), lane: lane, now: now, into: &sink)
         case (_, .hold, .held(let id, let seats)):
             lanes[lane].hold = LaneHold(id: id, show: lanes[lane].hold.show, seats: seats)
-            send(.confirm(lanes[lane].hold), lane: lane, into: &sink)
+            send(.confirm(lanes[lane].hold), lane: lane, now: now, into: &sink)
         case (.holdConfirmCancel, .confirm, .booked(let id)):
             lanes[lane].hold.id = id
-            send(.cancel(lanes[lane].hold), lane: lane, into: &sink)
+            send(.cancel(lanes[lane].hold), lane: lane, now: now, into: &sink)
         case (_, .confirm, .booked):
             if plan.workload == .flashSale { counts.recordSale(lanes[lane].hold.seats, at: now) }
             endCycle(lane, now: now, into: &sink)
@@ -160,26 +160,26 @@ struct LoadLanes {
     private mutating func endCycle(_ lane: Int, now: UInt64, into sink: inout some LoadRequestSink) {
         switch pacing {
         case .closedLoop:
-            if accepting, now < endNanoseconds { return startCycle(lane, intendedStart: now, into: &sink) }
+            if accepting, now < endNanoseconds { return startCycle(lane, intendedStart: now, now: now, into: &sink) }
             accepting = false
         case .openLoop:
             if (measureFromNanoseconds..<endNanoseconds).contains(now) {
                 counts.cycles.record(now - lanes[lane].cycleStartNanoseconds)
             }
             if accepting, let intended = waitingArrivals.popFirst() {
-                return startCycle(lane, intendedStart: intended, into: &sink)
+                return startCycle(lane, intendedStart: intended, now: now, into: &sink)
             }
         }
         freeLanes.append(lane)
     }
 
-    private mutating func startCycle(_ lane: Int, intendedStart: UInt64, into sink: inout some LoadRequestSink) {
+    private mutating func startCycle(_ lane: Int, intendedStart: UInt64, now: UInt64, into sink: inout some LoadRequestSink) {
         lanes[lane].cycleStartNanoseconds = intendedStart
         switch plan.workload {
         case .holdRelease, .holdConfirmCancel:
-            hold(show: plan.shows[0].show, seat: plan.ownSeats[lane], lane: lane, into: &sink)
+            hold(show: plan.shows[0].show, seat: plan.ownSeats[lane], lane: lane, now: now, into: &sink)
         case .uniform:
-            holdRandomSeat(lane: lane, into: &sink)
+            holdRandomSeat(lane: lane, now: now, into: &sink)
         case .bestAvailable, .flashSale:
             let (show, seatCount) = randomShow()
             lanes[lane].hold.show = show
@@ -187,14 +187,14 @@ struct LoadLanes {
             guard targetChoosesBestSeats else {
                 let blocks = seatCount / UInt32(count)
                 let first = UInt32.random(in: 0..<blocks, using: &random) * UInt32(count)
-                return send(.hold(show: show, seats: Array(first..<first + UInt32(count))), lane: lane, into: &sink)
+                return send(.hold(show: show, seats: Array(first..<first + UInt32(count))), lane: lane, now: now, into: &sink)
             }
-            send(.holdBestAvailable(show: show, count: count), lane: lane, into: &sink)
+            send(.holdBestAvailable(show: show, count: count), lane: lane, now: now, into: &sink)
         case .mixed:
             if Double.random(in: 0..<1, using: &random) < plan.readShare {
-                send(.availability(show: randomShow().show), lane: lane, into: &sink)
+                send(.availability(show: randomShow().show), lane: lane, now: now, into: &sink)
             } else {
-                holdRandomSeat(lane: lane, into: &sink)
+                holdRandomSeat(lane: lane, now: now, into: &sink)
             }
         }
     }
@@ -203,18 +203,20 @@ struct LoadLanes {
         plan.shows[Int.random(in: 0..<plan.shows.count, using: &random)]
     }
 
-    private mutating func holdRandomSeat(lane: Int, into sink: inout some LoadRequestSink) {
+    private mutating func holdRandomSeat(lane: Int, now: UInt64, into sink: inout some LoadRequestSink) {
         let (show, seatCount) = randomShow()
-        hold(show: show, seat: UInt32.random(in: 0..<seatCount, using: &random), lane: lane, into: &sink)
+        hold(show: show, seat: UInt32.random(in: 0..<seatCount, using: &random), lane: lane, now: now, into: &sink)
     }
 
-    private mutating func hold(show: UInt32, seat: UInt32, lane: Int, into sink: inout some LoadRequestSink) {
+    private mutating func hold(show: UInt32, seat: UInt32, lane: Int, now: UInt64, into sink: inout some LoadRequestSink) {
         lanes[lane].hold.show = show
-        send(.hold(show: show, seats: [seat]), lane: lane, into: &sink)
+        send(.hold(show: show, seats: [seat]), lane: lane, now: now, into: &sink)
     }
 
-    private mutating func send(_ request: LoadRequest, lane: Int, into sink: inout some LoadRequestSink) {
-        lanes[lane].sentNanoseconds = NIODeadline.now().uptimeNanoseconds
+    /// Sends at `now`: the moment of the answer or arrival that led to the request, a few
+    /// instructions earlier, so no clock is read per request.
+    private mutating func send(_ request: LoadRequest, lane: Int, now: UInt64, into sink: inout some LoadRequestSink) {
+        lanes[lane].sentNanoseconds = now
         sink.send(request, lane: lane)
     }
 }
