@@ -47,23 +47,26 @@ extension ShowInventory {
     private func search(count: Int, filter: SeatFilter, cache: RowBlockCache?) -> BlockTally {
         var tally = BlockTally(count: count)
         let blockSize = UInt64(count)
+        let rowBounds = layout.rowBounds
         for rowIndex in layout.rowsByQuality {
-            let row = layout.rowBounds[rowIndex]
+            let row = rowBounds[rowIndex]
             if let best = tally.best, UInt64(row.bestRank) * blockSize > best.score { break }
             if let section = filter.section, row.section != section { continue }
-            guard let cache, filter.isGeneral(for: rowIndex, layout: layout),
+            // The cache through `?.`, not bound with `let`: a binding per row is a retain and a
+            // release per row.
+            guard cache != nil, filter.isGeneral(for: rowIndex, layout: layout),
                 row.seats.count <= RowBlockCache.rowSeatsCachedMax
             else {
                 scan(row, filter: filter, into: &tally).map { tally.offer(score: $0.score, start: $0.start) }
                 continue
             }
             let version = rowVersions.loadAcquiring(rowIndex)
-            if let remembered = cache.lookup(row: rowIndex, count: count, version: version) {
+            if let remembered = cache?.lookup(row: rowIndex, count: count, version: version) {
                 remembered.map { tally.offer(score: UInt64($0.score), start: row.seats.lowerBound + $0.start) }
                 continue
             }
             let best = scan(row, filter: filter, into: &tally)
-            cache.remember(
+            cache?.remember(
                 row: rowIndex, count: count, version: version,
                 best: best.map { ($0.score, $0.start - row.seats.lowerBound) })
             best.map { tally.offer(score: $0.score, start: $0.start) }
