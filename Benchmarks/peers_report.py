@@ -186,7 +186,8 @@ class Report:
             """)
         lines = [
             "### Throughput against pipeline depth", "",
-            f"`hold-release`, 16 connections, one run per point. ![holds per second against depth]({image.relative_to(root)})", "",
+            f"`hold-release`, 16 connections, the median of three runs per point.", "",
+            f"![holds per second against depth]({image.relative_to(root)})", "",
             "| depth | " + " | ".join(targets) + " | seatd ÷ Redis | seatd ÷ echo |",
             "|---:|" + "---:|" * (len(targets) + 2),
         ]
