@@ -39,3 +39,16 @@ enum LoadOutcome {
     /// Refused for a reason a booking app would see, named by the protocol's error code.
     case refused(ErrorCode)
 }
+
+extension Workload.Step {
+    /// The refusal a booking app would see when a peer, which answers only yes or no, found the
+    /// seats not as this step expected.
+    var peerRefusal: ErrorCode {
+        switch self {
+        case .hold, .availability: .seatUnavailable
+        case .confirm: .holdExpired
+        case .release: .unknownHold
+        case .cancel: .unknownBooking
+        }
+    }
+}

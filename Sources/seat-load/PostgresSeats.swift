@@ -186,16 +186,8 @@ struct PostgresPipeline: LoadRequestSink {
             succeeded = rows.count == 1
         }
         guard succeeded else {
-            // The refusal a booking app would see when the rows are not as the request expected.
-            let refusal: ErrorCode =
-                switch request.statement {
-                case .hold, .availability: .seatUnavailable
-                case .holdBest: .noBlockAvailable
-                case .confirm: .holdExpired
-                case .release: .unknownHold
-                case .cancel: .unknownBooking
-                }
-            return (request.lane, step, .refused(refusal))
+            // Too few free rows for a best-available hold: no block left, as seatd would say.
+            return (request.lane, step, .refused(request.statement == .holdBest ? .noBlockAvailable : step.peerRefusal))
         }
         return (request.lane, step, outcome)
     }

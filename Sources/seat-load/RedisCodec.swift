@@ -108,17 +108,7 @@ struct RedisCodec: LoadCodec {
         case .bulkString(nil), .integer(0): succeeded = false
         default: throw LoadFailure("\(request.step.noun) answered \(answer)")
         }
-        guard succeeded else {
-            // The refusal a booking app would see when a seat is not as the request expected.
-            let refusal: ErrorCode =
-                switch request.step {
-                case .hold, .availability: .seatUnavailable
-                case .confirm: .holdExpired
-                case .release: .unknownHold
-                case .cancel: .unknownBooking
-                }
-            return (request.lane, request.step, .refused(refusal))
-        }
+        guard succeeded else { return (request.lane, request.step, .refused(request.step.peerRefusal)) }
         switch request.step {
         case .hold: return (request.lane, request.step, .held(id: request.token, seats: request.seats))
         case .confirm: return (request.lane, request.step, .booked(id: request.token))
