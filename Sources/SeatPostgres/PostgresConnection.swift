@@ -113,8 +113,8 @@ public final class PostgresConnection {
 
     /// Pipeline mode: sends a prepared statement as a transaction of its own (a sync point
     /// follows it, so one statement's failure aborts no other) and flushes it to the server.
-    public func sendPrepared(_ name: String, _ parameters: [String?]) throws(PostgresError) {
-        let queued = Self.withCStrings(parameters) { values in
+    public func sendPrepared(_ name: String, _ parameters: [(any PostgresParameter)?]) throws(PostgresError) {
+        let queued = Self.withCStrings(parameters.map { $0?.postgresText }) { values in
             PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
         }
         guard queued == 1, PQpipelineSync(handle) == 1 else {

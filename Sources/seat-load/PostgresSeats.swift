@@ -124,24 +124,24 @@ struct PostgresPipeline: LoadRequestSink {
 
     mutating func send(_ request: LoadRequest, lane: Int) {
         let statement: PostgresSeats.Statement
-        var parameters: [String?]
+        var parameters: [(any PostgresParameter)?]
         var token: UInt64 = 0
         var seats: [UInt32] = []
         var seatsWanted = 0
         switch request {
         case .hold(let show, let named):
             (statement, token, seats, seatsWanted) = (.hold, takeToken(), named, named.count)
-            parameters = [String(show), Self.array(named), String(token), String(holdMilliseconds)]
+            parameters = [Int(show), named, Int64(bitPattern: token), Int(holdMilliseconds)]
         case .holdBestAvailable(let show, let count):
             (statement, token, seatsWanted) = (.holdBest, takeToken(), Int(count))
-            parameters = [String(show), String(count), String(token), String(holdMilliseconds)]
+            parameters = [Int(show), Int(count), Int64(bitPattern: token), Int(holdMilliseconds)]
         case .confirm(let hold), .release(let hold), .cancel(let hold):
             statement = request.step == .confirm ? .confirm : request.step == .release ? .release : .cancel
             (token, seats, seatsWanted) = (hold.id, hold.seats, hold.seats.count)
-            parameters = [String(hold.show), Self.array(hold.seats), String(hold.id)]
+            parameters = [Int(hold.show), hold.seats, Int64(bitPattern: hold.id)]
         case .availability(let show):
             statement = .availability
-            parameters = [String(show)]
+            parameters = [Int(show)]
         }
         pending.append(Pending(lane: lane, statement: statement, token: token, seats: seats, seatsWanted: seatsWanted))
         guard sendFailure == nil else { return }
@@ -203,10 +203,5 @@ struct PostgresPipeline: LoadRequestSink {
     private mutating func takeToken() -> UInt64 {
         defer { nextToken += 1 }
         return nextToken
-    }
-
-    /// A PostgreSQL array literal of seat numbers.
-    private static func array(_ seats: [UInt32]) -> String {
-        "{" + seats.map { String($0) }.joined(separator: ",") + "}"
     }
 }

@@ -25,6 +25,26 @@ import Testing
         #expect(try connection.execute("SELECT count(*) FROM notes").integer(0, 0) == 2)
     }
 
+    /// Pipelined statements are answered in order, each its own transaction: one that fails
+    /// throws its own error, and neither undoes nor blocks those around it.
+    @Test func pipelinedStatementsAnswerInOrderAndAFailureStaysItsOwn() throws {
+        let cluster = try PostgresCluster()
+        let connection = try PostgresConnection(url: cluster.url)
+        try connection.execute("CREATE TABLE counts (id integer PRIMARY KEY, n integer NOT NULL)")
+        try connection.prepare("insert", "INSERT INTO counts VALUES ($1, $2) RETURNING n")
+        try connection.enterPipelineMode()
+        try connection.sendPrepared("insert", [1, 10])
+        try connection.sendPrepared("insert", [1, 20])  // the same key: refused
+        try connection.sendPrepared("insert", [2, 30])
+        #expect(try connection.nextPipelinedResult(context: "first")[0, 0] == "10")
+        #expect {
+            try connection.nextPipelinedResult(context: "second")
+        } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.uniqueViolation }
+        #expect(try connection.nextPipelinedResult(context: "third")[0, 0] == "30")
+        let check = try PostgresConnection(url: cluster.url)
+        #expect(try check.execute("SELECT count(*) FROM counts").integer(0, 0) == 2)
+    }
+
     @Test func copyWritesRowsAndATransactionIsAllOrNothing() throws {
         let cluster = try PostgresCluster()
         let connection = try PostgresConnection(url: cluster.url)
