@@ -13,6 +13,11 @@ public enum InventoryLimits {
     /// Generations of one reservation slot; the generation travels in 22 bits of an id and
     /// wraps around after this many reuses of the slot.
     public static let generationsPerSlot: UInt32 = 1 << 22
+    /// Generations a slot skips at its next claim after its recent history may have been lost
+    /// (a damaged journal tail, a restore from PostgreSQL): room for every hold that could have
+    /// been handed out from the slot in the lost part, so none of their ids is issued again.
+    /// A quarter of the generations, so a stale id still needs millions of reuses to match.
+    public static let generationsSkippedAfterLoss: UInt32 = 1 << 20
     /// Shows one engine can hold; show ids are dense indices into a table allocated at start-up.
     public static let showsMax = 1 << 22
     /// Price categories in one layout (a category index is one byte per seat).

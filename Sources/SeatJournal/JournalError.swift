@@ -18,6 +18,8 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An earlier write or sync failed; the journal takes nothing more.
     case failed(String)
     case closed
+    /// Another process owns the data directory (``DataDirectoryLock``).
+    case locked(path: String, holderPID: Int32?)
 
     public var description: String {
         switch self {
@@ -31,6 +33,10 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case .recordTooLarge(let bytes): "a record of \(bytes) bytes exceeds \(JournalRecord.payloadBytesMax)"
         case .failed(let reason): "the journal stopped after an I/O failure: \(reason)"
         case .closed: "the journal is closed"
+        case .locked(let path, let holder):
+            "the data directory \(path) is in use by another process"
+                + (holder.map { " (PID \($0))" } ?? "")
+                + ": one process at a time may own it; stop that one or give another --data-dir"
         }
     }
 }

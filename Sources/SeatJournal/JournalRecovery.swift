@@ -6,15 +6,28 @@ import Glibc
 ///
 /// Segments are read in LSN order and every record is checked: its checksum, its length, and
 /// that its LSN continues the one before. A damaged record in the last segment with no valid
-/// record after it is a torn tail, the remains of a write the crash interrupted: it is cut off
-/// (and reported). Damage anywhere else stops recovery with the file and offset, because
+/// record after it is a torn tail, the remains of a write the crash interrupted: it is reported,
+/// and cut off by ``TornTail/cut()`` once the caller has made the state before it safe. Damage
+/// anywhere else stops recovery with the file and offset, because
 /// skipping it would drop changes that were acknowledged.
 public enum JournalRecovery {
     public struct TornTail: Hashable, Sendable {
         public let path: String
+        /// Where the valid records end; 0 when the segment's header itself is cut short.
         public let offset: Int
         public let discardedBytes: Int
         public let reason: String
+
+        /// Removes the damaged bytes, so that the journal can be appended to again: the file is
+        /// truncated at `offset`, or deleted when not even its header was whole.
+        public func cut() throws(JournalError) {
+            if offset == 0 {
+                guard unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, errno: errno) }
+                try JournalFiles.syncDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+            } else {
+                try JournalFiles.truncate(path, to: offset)
+            }
+        }
     }
 
     public struct Outcome: Hashable, Sendable {
@@ -26,7 +39,8 @@ public enum JournalRecovery {
         public let tornTail: TornTail?
     }
 
-    /// Hands every record after `startingAfter` to `apply`, in LSN order, and cuts a torn tail.
+    /// Hands every record after `startingAfter` to `apply`, in LSN order, and finds a torn tail;
+    /// changes no file.
     ///
     /// `startingAfter` is the LSN a snapshot covers (0 without one): segments may begin later
     /// only if nothing after it is missing.
@@ -53,7 +67,6 @@ public enum JournalRecovery {
             if size < JournalSegment.headerBytes {
                 guard isLast else { throw JournalError.notASegment(path: segment.path, reason: "shorter than its header") }
                 // Created, then the crash came before its header was written: it never held a record.
-                guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
                 tornTail = TornTail(path: segment.path, offset: 0, discardedBytes: size, reason: "header cut short")
                 expected = segment.firstLSN
                 break
@@ -86,7 +99,6 @@ public enum JournalRecovery {
                     }
                 }
             }
-            if let tornTail { try JournalFiles.truncate(tornTail.path, to: tornTail.offset) }
             expected = next
         }
         return Outcome(lastLSN: lastLSN, replayedRecords: replayed, segments: segments.count, tornTail: tornTail)

@@ -5,8 +5,9 @@ import SeatJournal
 /// and every active booking in the reservation slot it had, as of the last persisted LSN.
 ///
 /// Holds are not in PostgreSQL and are not restored. Every slot without a booking restarts at
-/// a generation well past any hold PostgreSQL has seen (``generationMargin``), so no hold id a
-/// client may still carry is handed out again.
+/// a generation well past any hold PostgreSQL has seen (``generationMargin``), and a booked
+/// slot skips generations when it is next reused (``InventoryImage/Slot/skipsGenerations``):
+/// so no hold id a client may still carry is handed out again.
 public enum PostgresRestore {
     /// Generations skipped past the highest persisted one: room for the holds placed after the
     /// last persisted record, whose records were lost with the disk.
@@ -103,6 +104,8 @@ public enum PostgresRestore {
                 generation: reservation.generation, phase: .booked,
                 show: ShowID(rawValue: try bookingRows.integer(row, 1, as: UInt32.self)), seats: seats,
                 deadline: Timestamp(milliseconds: 0), lifetimeCap: Timestamp(milliseconds: 0))
+            // Its cancellation and later holds may be among the records lost with the disk.
+            image.shards[reservation.shard][reservation.slot].skipsGenerations = true
         }
         let summary = Summary(
             lsn: lsn, layouts: layouts.count, shows: showLayouts.count, bookings: bookingRows.count, soldSeats: soldSeats)

@@ -8,7 +8,8 @@ import SeatServer
 /// engine and catalog, expires holds whose deadline passed while the server was down, checks
 /// the engine's invariants, and opens the journal for new changes.
 struct DurableStart {
-    let dataDirectory: String
+    /// Opened, and so locked, by the caller, which keeps it for the life of the process.
+    let directory: DataDirectory
     let durability: JournalDurability
     let configuration: InventoryConfiguration
     /// Where the persister writes, when the server persists to PostgreSQL.
@@ -19,17 +20,16 @@ struct DurableStart {
     func service(
         feeds: ShowFeeds, statistics: ServerStatistics, snapshotsKept: Int
     ) throws -> (SeatService, Snapshotter, Persister?) {
-        let directory = try DataDirectory(dataDirectory)
         let (state, report) = try StateRecovery.recover(directory, configuration: configuration)
         for unreadable in report.unreadableSnapshots {
             logger.warning("skipped an unreadable snapshot", metadata: ["file": "\(unreadable.path)", "reason": "\(unreadable.reason)"])
         }
         if let torn = report.tornTail {
             logger.warning(
-                "cut a torn journal tail",
+                "cut a torn journal tail; every reservation slot skips generations at its next use, so no id handed out in the lost records is handed out again",
                 metadata: [
                     "file": "\(torn.path)", "offset": "\(torn.offset)", "bytes": "\(torn.discardedBytes)",
-                    "reason": "\(torn.reason)",
+                    "reason": "\(torn.reason)", "snapshot": "\(report.snapshotBeforeCut ?? "")",
                 ])
         }
         let writer = try JournalWriter(directory: directory.journal, lastLSN: report.lastLSN, durability: durability)
@@ -50,7 +50,7 @@ struct DurableStart {
         logger.info(
             "recovered",
             metadata: [
-                "dataDirectory": "\(dataDirectory)", "durability": "\(durability)",
+                "dataDirectory": "\(directory.path)", "durability": "\(durability)",
                 "snapshot": "\(report.snapshot.map { "\($0.path) at LSN \($0.startLSN)" } ?? "none")",
                 "records": "\(report.replayedRecords)",
                 "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",

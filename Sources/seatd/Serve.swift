@@ -101,8 +101,10 @@ struct Serve: AsyncParsableCommand {
         guard snapshotsKept >= 1, snapshotEveryRecords >= 1, snapshotIntervalSeconds >= 1 else {
             throw ValidationError("--snapshots-kept, --snapshot-every-records and --snapshot-interval-seconds must be positive")
         }
+        // First: no other process may be reading or writing this state while we recover it.
+        let directory = try DataDirectory(dataDir)
         let start = DurableStart(
-            dataDirectory: dataDir, durability: try journalDurability(),
+            directory: directory, durability: try journalDurability(),
             configuration: engine.configuration,
             postgres: databaseURL(postgres).map { Persister.Configuration(url: $0) }, logger: logger)
         let (service, snapshotter, persister) = try start.service(
@@ -116,6 +118,8 @@ struct Serve: AsyncParsableCommand {
             // Closing syncs the journal's last records; the persister then writes them before it stops.
             service.journal?.writer.close()
             persister?.stop()
+            // The lock goes last, once nothing writes the directory any more.
+            withExtendedLifetime(directory) {}
         }
         if sampleShows, service.catalog.layoutCount == 0 {
             let summary = try SampleShows.load(into: service)

@@ -41,7 +41,7 @@ import Testing
                 }
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...600, using: &random)))
-            server.kill()
+            try await server.kill()
             await workers.value
             acknowledged = ledger.acknowledgedCount
         }
@@ -52,7 +52,7 @@ import Testing
         let connection = try await server.connect()
         let served = try await (0...Self.show).asyncMap { try await connection.availability(show: $0) }
         await connection.close()
-        #expect(server.stop() == 0)
+        #expect(try await server.stop() == 0)
         let (state, _) = try StateRecovery.recover(try DataDirectory(data), configuration: Self.configuration)
         let replayed = try InventoryEngine(configuration: Self.configuration)
         try replayed.load(state.image)

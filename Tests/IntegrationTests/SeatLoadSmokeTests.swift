@@ -22,7 +22,7 @@ import Testing
         return (status, report)
     }
 
-    /// A helper process (Redis, the echo server) on a free loopback port, stopped by `stop()`.
+    /// A helper process (Redis, the echo server) on a free loopback port.
     final class Peer {
         let process: ChildProcess
         let port: Int
@@ -32,10 +32,6 @@ import Testing
             process = try ChildProcess([executable] + arguments(port), output: log)
             // Listening once a connection is accepted; at most 10 s.
             for _ in 0..<500 where !LoopbackPort.accepts(port) { try await Task.sleep(for: .milliseconds(20)) }
-        }
-
-        func stop() {
-            _ = try? process.stop()
         }
     }
 
@@ -64,19 +60,20 @@ import Testing
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let server = try await SeatdProcess(dataDirectory: root + "/data", arguments: ["--sample-shows", "--durability", "none"])
-        defer { _ = server.stop() }
-        let small = ["--venue", "cinema", "--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
+        try await ChildProcess.stopping([server.process]) {
+            let small = ["--venue", "cinema", "--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
 
-        try await Self.expectEachRunsCleanly(Self.everyWorkload, port: server.port, small)
+            try await Self.expectEachRunsCleanly(Self.everyWorkload, port: server.port, small)
 
-        // Open loop never starts more cycles than the schedule has arrivals: 400/s for the
-        // warm-up second and the half-second measured.
-        let (status, report) = try await Self.seatLoad(
-            port: server.port, ["--workload", "hold-release", "--rate", "400"] + small)
-        #expect(status == 0)
-        let cycles = try #require(report["cycles"] as? [String: Any])
-        #expect((cycles["count"] as? Int ?? 0) > 0)
-        #expect(Self.count(report, "hold") + (report["unstartedArrivals"] as? Int ?? 0) <= 600)
+            // Open loop never starts more cycles than the schedule has arrivals: 400/s for the
+            // warm-up second and the half-second measured.
+            let (status, report) = try await Self.seatLoad(
+                port: server.port, ["--workload", "hold-release", "--rate", "400"] + small)
+            #expect(status == 0)
+            let cycles = try #require(report["cycles"] as? [String: Any])
+            #expect((cycles["count"] as? Int ?? 0) > 0)
+            #expect(Self.count(report, "hold") + (report["unstartedArrivals"] as? Int ?? 0) <= 600)
+        }
     }
 
     @Test func aFlashSaleSellsEveryPairOnceAndItsAuditMatchesTheServer() async throws {
@@ -84,30 +81,31 @@ import Testing
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let server = try await SeatdProcess(dataDirectory: root + "/data", arguments: ["--durability", "none"])
-        defer { _ = server.stop() }
+        try await ChildProcess.stopping([server.process]) {
 
-        let (status, report) = try await Self.seatLoad(
-            port: server.port,
-            ["--workload", "flash-sale", "--venue", "cinema", "--connections", "4", "--depth", "8", "--seconds", "60"])
-        #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
-        let sale = try #require(report["flashSale"] as? [String: Any])
-        #expect(sale["exact"] as? Bool == true, "\(sale)")
-        #expect(sale["soldTwice"] as? Int == 0)
-        #expect(sale["heldAtEnd"] as? Int == 0)
-        let sold = try #require(sale["sold"] as? Int)
-        #expect(sold == 2 * Self.count(report, "confirmation"), "every confirmation sold a pair")
-        #expect(sold > 250, "the cinema's 300 seats, less those no pair fits")
+            let (status, report) = try await Self.seatLoad(
+                port: server.port,
+                ["--workload", "flash-sale", "--venue", "cinema", "--connections", "4", "--depth", "8", "--seconds", "60"])
+            #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
+            let sale = try #require(report["flashSale"] as? [String: Any])
+            #expect(sale["exact"] as? Bool == true, "\(sale)")
+            #expect(sale["soldTwice"] as? Int == 0)
+            #expect(sale["heldAtEnd"] as? Int == 0)
+            let sold = try #require(sale["sold"] as? Int)
+            #expect(sold == 2 * Self.count(report, "confirmation"), "every confirmation sold a pair")
+            #expect(sold > 250, "the cinema's 300 seats, less those no pair fits")
 
-        // Sold out: the show has no pair left for anyone.
-        let connection = try await server.connect()
-        let show = try #require(try await connection.shows().last?.show)
-        await #expect {
-            try await connection.holdBestAvailable(BestAvailableHoldRequest(show: show, holdMilliseconds: 1000, count: 2))
-        } throws: { error in
-            guard case .refused(let reply) = error as? SeatClientError else { return false }
-            return reply.code == .noBlockAvailable
+            // Sold out: the show has no pair left for anyone.
+            let connection = try await server.connect()
+            let show = try #require(try await connection.shows().last?.show)
+            await #expect {
+                try await connection.holdBestAvailable(BestAvailableHoldRequest(show: show, holdMilliseconds: 1000, count: 2))
+            } throws: { error in
+                guard case .refused(let reply) = error as? SeatClientError else { return false }
+                return reply.code == .noBlockAvailable
         }
         await connection.close()
+        }
     }
 
     @Test func theRedisAndEchoPeersRunTheSameWorkloads() async throws {
@@ -116,19 +114,19 @@ import Testing
         let redis = try await Peer("/usr/bin/redis-server", log: logs.path + "/redis.log") {
             ["--port", String($0), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         }
-        defer { redis.stop() }
         let echo = try await Peer(try SeatdProcess.builtExecutable("seat-load"), log: logs.path + "/echo.log") {
             ["echo-server", "--port", String($0)]
         }
-        defer { echo.stop() }
-        let small = ["--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
+        try await ChildProcess.stopping([redis.process, echo.process]) {
+            let small = ["--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
 
-        // Redis has no seat map to read: every workload but the mixed one.
-        try await Self.expectEachRunsCleanly(Self.everyWorkload.filter { $0 != "mixed" }, port: redis.port, ["--target", "redis"] + small)
-        try await Self.expectEachRunsCleanly(Self.everyWorkload, port: echo.port, ["--target", "echo"] + small)
-        // A workload a peer cannot serve is refused before it starts, with the reason.
-        let (status, _) = try await Self.seatLoad(port: redis.port, ["--target", "redis", "--workload", "flash-sale"])
-        #expect(status != 0)
+            // Redis has no seat map to read: every workload but the mixed one.
+            try await Self.expectEachRunsCleanly(Self.everyWorkload.filter { $0 != "mixed" }, port: redis.port, ["--target", "redis"] + small)
+            try await Self.expectEachRunsCleanly(Self.everyWorkload, port: echo.port, ["--target", "echo"] + small)
+            // A workload a peer cannot serve is refused before it starts, with the reason.
+            let (status, _) = try await Self.seatLoad(port: redis.port, ["--target", "redis", "--workload", "flash-sale"])
+            #expect(status != 0)
+        }
     }
 
     /// PostgreSQL through libpq's pipeline mode: every workload, and a flash sale whose audit

@@ -1,14 +1,17 @@
 import Foundation
 import SeatClient
+import SeatTestSupport
 
 /// A real `seatd` process on a loopback port, with its own data directory, started and stopped
-/// by a test. Its output goes to a log file in the data directory's parent, kept for diagnosis.
-final class SeatdProcess {
+/// by a test. Its output goes to a log file beside the data directory, kept for diagnosis.
+/// Every wait for the process happens off Swift's cooperative pool (``ChildProcess``).
+final class SeatdProcess: Sendable {
     static let apiKey = "crash-test-admin"
 
     let dataDirectory: String
     let port: Int
-    private let process: Process
+    let process: ChildProcess
+    var log: String { dataDirectory + ".log" }
 
     /// An executable this package built (`seatd`, `seat-load`), next to the test bundle's build products.
     static func builtExecutable(_ name: String) throws -> String {
@@ -27,27 +30,19 @@ final class SeatdProcess {
         let portFile = dataDirectory + ".port"
         try? FileManager.default.removeItem(atPath: portFile)
         let log = dataDirectory + ".log"
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        logHandle.seekToEndOfFile()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.builtExecutable("seatd"))
-        process.arguments =
+        process = try ChildProcess(
             [
-                "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile, "--no-metrics",
-                "--api-key", "admin:\(Self.apiKey)", "--data-dir", dataDirectory,
-            ] + arguments
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+                try Self.builtExecutable("seatd"), "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile,
+                "--no-metrics", "--api-key", "admin:\(Self.apiKey)", "--data-dir", dataDirectory,
+            ] + arguments, output: log, appending: true)
         let deadline = ContinuousClock.now + startTimeout
         var port: Int?
         while port == nil {
-            guard process.isRunning else {
-                throw ProcessError(description: "seatd exited with \(process.terminationStatus); see \(log)")
+            if let status = process.exitStatusIfEnded() {
+                throw ProcessError(description: "seatd exited with \(status); see \(log)")
             }
             guard ContinuousClock.now < deadline else {
-                process.terminate()
+                _ = try await process.stopped(signal: SIGKILL)
                 throw ProcessError(description: "seatd did not listen within \(startTimeout); see \(log)")
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -56,6 +51,15 @@ final class SeatdProcess {
             }
         }
         self.port = port!
+    }
+
+    /// Runs a seatd command to its end (at most `timeLimit`); its exit status and output.
+    static func run(_ arguments: [String], timeLimit: Duration = .seconds(120)) async throws -> (status: Int32, output: String) {
+        let output = try TemporaryDirectory()
+        defer { output.remove() }
+        let process = try ChildProcess([try builtExecutable("seatd")] + arguments, output: output.path + "/output")
+        let status = try await process.exitStatus(within: timeLimit)
+        return (status, (try? String(contentsOfFile: output.path + "/output", encoding: .utf8)) ?? "")
     }
 
     func connect() async throws -> SeatConnection {
@@ -67,16 +71,29 @@ final class SeatdProcess {
     }
 
     /// SIGKILL: no drain, no final sync; whatever the journal had not synced is gone.
-    func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    func kill() async throws {
+        _ = try await process.stopped(signal: SIGKILL)
     }
 
     /// SIGTERM: drains connections and closes the journal; returns the exit status.
-    func stop() -> Int32 {
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+    func stop() async throws -> Int32 {
+        try await process.stopped(signal: SIGTERM)
+    }
+
+    /// Runs `body` with a server started as by `init`, and stops it afterwards, also when
+    /// `body` throws.
+    static func with<Result>(
+        dataDirectory: String, arguments: [String], _ body: (SeatdProcess) async throws -> Result
+    ) async throws -> Result {
+        let server = try await SeatdProcess(dataDirectory: dataDirectory, arguments: arguments)
+        do {
+            let result = try await body(server)
+            _ = try await server.stop()
+            return result
+        } catch {
+            _ = try? await server.stop()
+            throw error
+        }
     }
 
     struct ProcessError: Error, CustomStringConvertible {

@@ -19,13 +19,15 @@ import Testing
         let connection = try await server.connect()
         let held = try await connection.hold([0, 1], show: 10, for: .seconds(600))
         let booking = try await connection.confirm(held.hold)
-        // Pipelined behind the snapshot on the same connection: answered after it, and right.
+        // A request sent beside the snapshot on the same connection is answered, and right,
+        // whichever of the two the client happens to send first (their order is not fixed
+        // here, so it is not checked; the connection tests check answers behind parked ones).
         async let snapshot = connection.snapshot()
         async let pong = connection.ping(token: 7)
         let reply = try await snapshot
         #expect(try await pong == 7)
         await connection.close()
-        #expect(server.stop() == 0)
+        #expect(try await server.stop() == 0)
 
         #expect(reply.startLSN >= 2, "the hold and the confirmation were acknowledged before the snapshot")
         #expect(reply.endLSN >= reply.startLSN)
@@ -40,7 +42,7 @@ import Testing
         let reservation = try await again.reservation(booking)
         #expect(reservation.status == .booked && reservation.seats == [0, 1])
         await again.close()
-        #expect(restarted.stop() == 0)
+        #expect(try await restarted.stop() == 0)
         let log = try String(contentsOfFile: data + ".log", encoding: .utf8)
         #expect(log.contains("snapshot=\(data)/snapshots/\(reply.file)"), "the restart recovered from the requested snapshot")
     }

@@ -86,6 +86,23 @@ import Testing
         #expect(refusal { try small.reservation(staleBooking) } == .bookingSuperseded(staleBooking))
     }
 
+    /// An id whose generation the slot has not reached was never handed out (mistyped, or lost
+    /// with a damaged journal): unknown, not superseded.
+    @Test func anIdAheadOfItsSlotIsUnknownNotSuperseded() throws {
+        let small = Fixtures.engine(shards: 1, reservationsPerShard: 1)
+        let tiny = try small.createShow(layout: Fixtures.cinema, rules: ShowRules(forbidsSingleSeatGaps: false))
+        let current = try small.holdSeats([SeatIndex(1)], in: tiny, for: .seconds(60), at: .at(0)).id
+        let ahead = HoldID(rawValue: current.rawValue + 1)!
+        #expect(refusal { try small.confirm(ahead, at: .at(1)) } == .unknownHold(ahead))
+        #expect(refusal { try small.reservation(ahead, at: .at(1)) } == .unknownHold(ahead))
+        let aheadBooking = BookingID(rawValue: ahead.rawValue | 1 << 63)!
+        #expect(refusal { try small.reservation(aheadBooking) } == .unknownBooking(aheadBooking))
+        // Half the generation circle ahead counts as behind: ended long ago, superseded.
+        let farBehind = HoldID(rawValue: current.rawValue + UInt64(InventoryLimits.generationsPerSlot / 2))!
+        #expect(refusal { try small.confirm(farBehind, at: .at(1)) } == .holdSuperseded(farBehind))
+        #expect(try small.state(of: SeatIndex(1), in: tiny) == .held, "the live hold is untouched")
+    }
+
     @Test func timestampsStayWithinWhatADeadlineCanHold() {
         #expect(Timestamp(milliseconds: .max).milliseconds == InventoryLimits.timestampMillisecondsMax)
         #expect(Timestamp.at(1_000).advanced(by: .milliseconds(-5)) == .at(1_000), "negative durations add nothing")

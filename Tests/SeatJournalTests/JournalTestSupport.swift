@@ -33,3 +33,17 @@ func recoveredRecords(in directory: String) throws -> (records: [JournalRecord],
     let outcome = try JournalRecovery.replay(directory: directory) { records.append($0) }
     return (records, outcome)
 }
+
+enum JournalTestOffsets {
+    /// Record start offsets in a segment, from walking its length fields (plus the end).
+    static func recordStarts(in path: String) throws -> [Int] {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var offsets = [JournalSegment.headerBytes]
+        while offsets.last! < bytes.count {
+            let start = offsets.last!
+            let length = Int(bytes[start + 4]) | Int(bytes[start + 5]) << 8 | Int(bytes[start + 6]) << 16 | Int(bytes[start + 7]) << 24
+            offsets.append(start + JournalRecord.headerBytes + length)
+        }
+        return offsets
+    }
+}

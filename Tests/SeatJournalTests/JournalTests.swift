@@ -93,8 +93,9 @@ import Testing
     }
 
     /// The journal cut at every byte inside its last three records, as a crash mid-write
-    /// leaves it: recovery replays every whole record before the cut, reports and removes the
-    /// torn rest, and a reopened journal appends after it.
+    /// leaves it: recovery replays every whole record before the cut and reports the torn rest
+    /// where it starts, without changing the file; cutting it leaves the whole records, and a
+    /// reopened journal appends after them.
     @Test func aTornTailIsCutAtEveryOffset() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -109,6 +110,11 @@ import Testing
             #expect(records.count == wholeRecords, "cut at \(cut)")
             #expect(records.map(\.payload) == (0..<wholeRecords).map(testPayload), "cut at \(cut)")
             #expect((outcome.tornTail != nil) == !recordStarts.contains(cut), "cut at \(cut)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == cut, "cut at \(cut): replay changed the file")
+            if let torn = outcome.tornTail {
+                #expect(torn.offset == recordStarts[wholeRecords] && torn.discardedBytes == cut - torn.offset, "cut at \(cut)")
+                try torn.cut()
+            }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == recordStarts[wholeRecords], "cut at \(cut)")
         }
         let lastLSN = try recoveredRecords(in: directory.path).outcome.lastLSN
@@ -160,17 +166,7 @@ import Testing
         #expect(throws: JournalError.self) { try recoveredRecords(in: directory.path) }
     }
 
-    /// Record start offsets in a segment, from walking its length fields (plus the end).
-    func recordOffsets(in path: String) throws -> [Int] {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        var offsets = [JournalSegment.headerBytes]
-        while offsets.last! < bytes.count {
-            let start = offsets.last!
-            let length = Int(bytes[start + 4]) | Int(bytes[start + 5]) << 8 | Int(bytes[start + 6]) << 16 | Int(bytes[start + 7]) << 24
-            offsets.append(start + JournalRecord.headerBytes + length)
-        }
-        return offsets
-    }
+    func recordOffsets(in path: String) throws -> [Int] { try JournalTestOffsets.recordStarts(in: path) }
 }
 
 final class Counter: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SeatClient
@@ -145,7 +146,8 @@ import Testing
 
     /// A peer that sends half a HELLO and stalls is cut off after the read timeout.
     @Test func aStalledPeerIsCutOff() async throws {
-        try await withServer(readTimeout: .milliseconds(300)) { server in
+        // Long enough that a loaded machine still delivers the half HELLO before it fires.
+        try await withServer(readTimeout: .seconds(1)) { server in
             let answer = try await RawConnection.exchange([0x53, 0x54, 1, 0, 0, 1], port: server.port, group: server.group)
             #expect(answer.error?.code == .timedOut)
             #expect(answer.closed)
@@ -156,6 +158,8 @@ import Testing
     /// the engine afterwards, and every request was either answered or failed with a closed connection.
     @Test func shutdownUnderLoadLosesNoAcknowledgedHold() async throws {
         let server = try await TestServer.start()
+        let acknowledgedSoFar = NIOLockedValueBox(0)
+        let minimumBeforeShutdown = 20
         let acknowledged = try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for worker in 0..<4 {
                 group.addTask {
@@ -164,6 +168,7 @@ import Testing
                     for seatIndex in stride(from: worker, to: 300, by: 4) where seatIndex != 137 {
                         do {
                             holds.append(try await client.hold([UInt32(seatIndex)], show: 0, for: .seconds(600)).hold)
+                            acknowledgedSoFar.withLockedValue { $0 += 1 }
                         } catch {
                             // Refused for shutting down, or the connection closed: either way unacknowledged.
                             break
@@ -173,10 +178,15 @@ import Testing
                     return holds
                 }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            // Shut down mid-load: once some holds are in, well before the 296 seats run out.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while acknowledgedSoFar.withLockedValue({ $0 }) < minimumBeforeShutdown, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
             await server.server.shutdown()
             return try await group.reduce(into: []) { $0 += $1 }
         }
+        #expect(acknowledged.count >= minimumBeforeShutdown, "the load acknowledged too little to test anything")
         let availability = try server.service.engine.availability(of: .init(rawValue: 0))
         #expect(availability.counts.held >= acknowledged.count)
         for hold in acknowledged {
@@ -187,28 +197,49 @@ import Testing
     }
 }
 
-/// A bare TCP connection that sends bytes and reads whatever comes back until the server closes.
+/// A bare TCP connection that sends bytes and reads whatever comes back until the server closes
+/// it, or `closeWithin` passes.
 enum RawConnection {
     struct Answer {
         var error: ErrorReply?
+        /// Whether the server closed the connection (an orderly close or a reset) in time.
         var closed: Bool
     }
 
-    static func exchange(_ bytes: [UInt8], port: Int, group: EventLoopGroup) async throws -> Answer {
+    static func exchange(
+        _ bytes: [UInt8], port: Int, group: EventLoopGroup, closeWithin: Duration = .seconds(20)
+    ) async throws -> Answer {
         let channel = try await ClientBootstrap(group: group)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
             }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: bytes))
-            var received = ByteBuffer()
-            for try await chunk in inbound { received.writeImmutableBuffer(chunk) }
-            var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
-            guard let frame = try decoder.nextFrame(from: &received), frame.header.flags.contains(.error) else {
-                return Answer(error: nil, closed: true)
+            return try await withThrowingTaskGroup(of: (ByteBuffer, closed: Bool).self) { group in
+                group.addTask {
+                    var received = ByteBuffer()
+                    do {
+                        for try await chunk in inbound { received.writeImmutableBuffer(chunk) }
+                    } catch let error as IOError where error.errnoCode == ECONNRESET {
+                        // The server closed with our bytes unread (a timeout that fired before
+                        // they arrived): a close all the same.
+                    }
+                    return (received, Task.isCancelled ? false : true)
+                }
+                group.addTask {
+                    try? await Task.sleep(for: closeWithin)
+                    return (ByteBuffer(), false)
+                }
+                var (received, closed) = try await group.next()!
+                group.cancelAll()
+                if !closed { received = try await group.next()!.0 }
+                var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
+                guard let frame = try decoder.nextFrame(from: &received), frame.header.flags.contains(.error) else {
+                    return Answer(error: nil, closed: closed)
+                }
+                var payload = frame.payload
+                return Answer(error: try ErrorReply.decode(from: &payload), closed: closed)
             }
-            var payload = frame.payload
-            return Answer(error: try ErrorReply.decode(from: &payload), closed: true)
         }
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SeatClient
 import SeatProtocol
+import SeatTestSupport
 import Testing
 
 @Suite struct ServerFlowTests {
@@ -101,28 +102,35 @@ import Testing
 }
 
 @Suite struct ClientReconnectTests {
+    /// A server on `port` again. Seen once under a full parallel run: the bind refused with the
+    /// port in use right after the first server closed its listener, so it is retried for up to
+    /// 10 s, and a last failure says which sockets hold the port.
+    static func startAgain(on port: Int) async throws -> TestServer {
+        for _ in 0..<100 {
+            if let server = try? await TestServer.start(port: port) { return server }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let holders = ((try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.contains(String(format: ":%04X ", port)) }
+        Issue.record("port \(port) still in use after 10 s; /proc/net/tcp rows (st 0A = listening): \(holders)")
+        return try await TestServer.start(port: port)
+    }
+
     /// The pool's connection dies with its server; the next call reconnects, with backoff,
     /// to a new server on the same port.
     @Test func aPoolReconnectsAfterTheServerComesBack() async throws {
-        let first = try await TestServer.start()
-        let port = first.port
+        // Below the ephemeral range: the client's reconnect attempts to a port in that range,
+        // with nobody listening, could pick that very port as their own end (a TCP
+        // self-connect) and hold it, and so could any other test's outgoing connection.
+        let port = try LoopbackPort.free()
+        let first = try await TestServer.start(port: port)
         var configuration = SeatClient.Configuration(host: "127.0.0.1", port: port, apiKey: TestServer.agentKey)
         configuration.backoffInitial = .milliseconds(20)
         configuration.connectAttemptsMax = 50
         let client = SeatClient(configuration: configuration)
         #expect(try await client.ping(token: 1) == 1)
         try await first.stop()
-        // The client's reconnect attempts to a port nobody listens on can briefly hold that very
-        // port (a TCP self-connect picks it as the local end), so binding it again may need a retry.
-        var second: TestServer?
-        for attempt in 1...50 where second == nil {
-            do {
-                second = try await TestServer.start(port: port)
-            } catch where attempt < 50 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        let restarted = try #require(second)
+        let restarted = try await Self.startAgain(on: port)
         #expect(try await client.ping(token: 2) == 2)
         await client.close()
         try await restarted.stop()

@@ -1,23 +1,27 @@
 import Foundation
+import Synchronization
 
 /// A child process started with posix_spawn, its output in a file, and reaped with a blocking
 /// waitpid on its pid alone. Foundation's `Process` is not used: its wait missed the exit of
 /// `runuser` around `pg_ctl start` and hung.
 public final class ChildProcess: Sendable {
     public let pid: pid_t
+    /// The exit status once a wait has reaped the process: the kernel reports it only once.
+    private let reaped = Mutex<Int32?>(nil)
 
     public struct SpawnError: Error, CustomStringConvertible {
         public let description: String
     }
 
     /// Starts `command` (an absolute path and its arguments) with standard output and error
-    /// going to `output` and standard input from /dev/null; in `directory` if given, which
-    /// `env` changes to first, since another user may not be able to enter the caller's.
-    public init(_ command: [String], output: String, directory: String? = nil) throws {
+    /// going to `output` (replaced, or extended when `appending`) and standard input from
+    /// /dev/null; in `directory` if given, which `env` changes to first, since another user may
+    /// not be able to enter the caller's.
+    public init(_ command: [String], output: String, appending: Bool = false, directory: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         // The spawning thread may block signals (test runners' threads do), and a child
@@ -42,28 +46,79 @@ public final class ChildProcess: Sendable {
     }
 
     /// Waits for the process to end; its exit status, or 128 + the signal that ended it.
+    /// Blocks: from async code, use ``exitStatus()``.
     public func wait() throws -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) < 0 {
+            // Reaped meanwhile by exitStatusIfEnded(), which stored the status under the lock
+            // it held while reaping.
+            if errno == ECHILD, let status = reaped.withLock({ $0 }) { return status }
             guard errno == EINTR else { throw SpawnError(description: "waitpid failed: errno \(errno)") }
         }
-        // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let status = Self.exitStatus(raw)
+        reaped.withLock { $0 = status }
+        return status
+    }
+
+    /// The exit status if the process has ended, without waiting; nil while it runs.
+    public func exitStatusIfEnded() -> Int32? {
+        reaped.withLock { reaped in
+            if let reaped { return reaped }
+            var raw: Int32 = 0
+            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+            reaped = Self.exitStatus(raw)
+            return reaped
+        }
     }
 
     /// Waits for the process to end on a thread of its own, so an async test does not hold one
     /// of the cooperative pool's few threads (two on this machine) for the child's whole life
     /// and starve the tests running beside it.
     public func exitStatus() async throws -> Int32 {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try self.wait() }) }.start()
+        try await OwnThread.run { try self.wait() }
+    }
+
+    /// Like ``exitStatus()``, but kills the process with SIGKILL and throws once `timeLimit`
+    /// has passed, so a hung child cannot hang the test run.
+    public func exitStatus(within timeLimit: Duration) async throws -> Int32 {
+        try await withThrowingTaskGroup(of: Int32?.self) { group in
+            group.addTask { try await self.exitStatus() }
+            group.addTask {
+                try? await Task.sleep(for: timeLimit)
+                return nil
+            }
+            let first = try await group.next()!
+            guard let status = first else {
+                kill(pid, SIGKILL)
+                _ = try await group.next()
+                throw SpawnError(description: "process \(pid) did not end within \(timeLimit); killed it")
+            }
+            group.cancelAll()
+            return status
         }
     }
 
-    /// Sends `signal` and waits for the process to end.
-    @discardableResult
-    public func stop(signal: Int32 = SIGTERM) throws -> Int32 {
+    /// Sends `signal` and waits, off the cooperative pool, for the process to end.
+    public func stopped(signal: Int32 = SIGTERM) async throws -> Int32 {
         kill(pid, signal)
-        return try wait()
+        return try await exitStatus(within: .seconds(60))
+    }
+
+    /// WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
+    private static func exitStatus(_ raw: Int32) -> Int32 {
+        raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+    }
+}
+
+extension ChildProcess {
+    /// Runs `body`, then stops `processes` with SIGTERM (waiting for each off the cooperative
+    /// pool), also when `body` throws: the async stand-in for `defer { process.stop() }`.
+    public static func stopping<Result>(
+        _ processes: [ChildProcess], after body: () async throws -> Result
+    ) async throws -> Result {
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        for process in processes { _ = try? await process.stopped() }
+        return try result.get()
     }
 }

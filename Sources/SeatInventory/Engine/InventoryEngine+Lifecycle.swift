@@ -154,7 +154,7 @@ extension InventoryEngine {
         while true {
             let state = table.state(slot)
             guard state.generation == hold.reservation.generation else {
-                throw state.raw == 0 ? .unknownHold(hold) : .holdSuperseded(hold)
+                throw state.raw == 0 || state.isAhead(hold.reservation.generation) ? .unknownHold(hold) : .holdSuperseded(hold)
             }
             switch state.phase {
             case .held where state.isBusy, .vacant:

@@ -106,7 +106,8 @@ extension InventoryEngine {
         let table = try table(of: booking.reservation, orThrow: .unknownBooking(booking))
         let state = table.state(booking.reservation.slot)
         guard state.generation == booking.reservation.generation else {
-            throw state.raw == 0 ? .unknownBooking(booking) : .bookingSuperseded(booking)
+            throw state.raw == 0 || state.isAhead(booking.reservation.generation)
+                ? .unknownBooking(booking) : .bookingSuperseded(booking)
         }
         guard state.phase == .booked else {
             throw state.phase == .cancelled ? .bookingCancelled(booking) : .unknownBooking(booking)

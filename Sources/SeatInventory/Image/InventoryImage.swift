@@ -38,6 +38,11 @@ public struct InventoryImage: Sendable {
         public var seats: [UInt32]
         public var deadline: Timestamp
         public var lifetimeCap: Timestamp
+        /// Whether the slot's next claim skips ``InventoryLimits/generationsSkippedAfterLoss``
+        /// generations: set where the slot's recent past may be lost, so ids it may have handed
+        /// out then are never handed out again. A live slot keeps its generation (its id is
+        /// valid) and skips when it is next reused.
+        public var skipsGenerations = false
 
         public static let vacant = Slot(
             generation: 0, phase: .vacant, show: ShowID(rawValue: 0), seats: [], deadline: Timestamp(milliseconds: 0),
@@ -150,6 +155,15 @@ public struct InventoryImage: Sendable {
     private func checkSlot(_ reservation: ReservationID) throws(ImageError) {
         guard reservation.shard < shards.count, reservation.slot < shards[reservation.shard].count else {
             throw .slotOutOfRange(shard: reservation.shard, slot: reservation.slot)
+        }
+    }
+
+    /// Marks every slot to skip generations at its next claim: after recovery that may have
+    /// lost records a client saw (a cut journal tail), or a restore from a record that ends
+    /// before the state did. O(reservation slots).
+    public mutating func skipGenerationsOfEverySlot() {
+        for shard in shards.indices {
+            for slot in shards[shard].indices { shards[shard][slot].skipsGenerations = true }
         }
     }
 

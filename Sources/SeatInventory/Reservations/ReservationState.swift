@@ -45,6 +45,14 @@ struct ReservationState: Hashable {
     var isBusy: Bool { raw & Self.busyBit != 0 }
     var deadline: UInt64 { raw & Self.deadlineMask }
 
+    /// Whether `generation` lies ahead of the slot's, in the half of the generation circle that
+    /// the slot has not reached yet: an id there was never handed out by this engine (it is
+    /// mistyped, or was lost with a damaged journal), rather than ended and superseded.
+    func isAhead(_ generation: UInt32) -> Bool {
+        let distance = (generation &- self.generation) & Self.generationMask
+        return distance != 0 && distance < InventoryLimits.generationsPerSlot / 2
+    }
+
     /// Whether a new hold may claim the slot: nothing lives in it and nobody is writing it.
     var isClaimable: Bool { !isBusy && phase != .held && phase != .booked }
 

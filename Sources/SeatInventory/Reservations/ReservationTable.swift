@@ -39,6 +39,10 @@ struct ReservationTable: Sendable {
     private let freeSlots: FreeSlotIndex
     /// One bit per slot, set while it holds a hold; changed only by the slot's busy owner.
     private let heldSlots: AtomicWords
+    /// One bit per slot whose next claim skips ``InventoryLimits/generationsSkippedAfterLoss``
+    /// generations, because ids past its current one may have been handed out and lost
+    /// (``InventoryImage/Slot/skipsGenerations``); changed only by the slot's claimant.
+    private let generationSkips: AtomicWords
     /// 1 while a thread sweeps the table for expired holds.
     private let sweeping = AtomicWords(count: 1)
 
@@ -51,6 +55,7 @@ struct ReservationTable: Sendable {
         words = AtomicWords(count: capacity * stride)
         freeSlots = FreeSlotIndex(capacity: capacity)
         heldSlots = AtomicWords(count: (capacity + 63) / 64)
+        generationSkips = AtomicWords(count: (capacity + 63) / 64)
     }
 
     /// Frees the table; called once, by the engine's `deinit`.
@@ -58,6 +63,7 @@ struct ReservationTable: Sendable {
         words.deallocate()
         freeSlots.deallocate()
         heldSlots.deallocate()
+        generationSkips.deallocate()
         sweeping.deallocate()
     }
 
@@ -117,11 +123,20 @@ struct ReservationTable: Sendable {
         // Taking the slot from the index made it ours alone: a plain store publishes the claim.
         let current = state(slot)
         precondition(current.isClaimable, "free slot \(shard)/\(slot) is \(current.phase)")
-        let generation = (current.generation &+ 1) & ReservationState.generationMask
+        let skips = skipsGenerations(slot)
+        let step = skips ? InventoryLimits.generationsSkippedAfterLoss : 1
+        let generation = (current.generation &+ step) & ReservationState.generationMask
         words.storeReleasing(
             slot * stride + Self.stateOffset,
             ReservationState(generation: generation, phase: .held, isBusy: true, deadline: 0).raw)
+        // After the new state word: a capture that sees the mark gone rereads the state word
+        // and finds it moved, so no image has the old generation without its skip.
+        if skips { generationSkips.clearBits(slot / 64, 1 << UInt64(slot % 64)) }
         return ReservationID(shard: shard, slot: slot, generation: generation)
+    }
+
+    private func skipsGenerations(_ slot: Int) -> Bool {
+        generationSkips.loadAcquiring(slot / 64) & 1 << UInt64(slot % 64) != 0
     }
 
     /// Fills a claimed slot and makes the hold visible.
@@ -158,6 +173,7 @@ struct ReservationTable: Sendable {
             captured.generation = state.generation
             captured.phase = phase
             captured.deadline = Timestamp(milliseconds: state.deadline)
+            captured.skipsGenerations = skipsGenerations(slot)
             if captured.isLive {
                 var buffer = SeatBuffer(repeating: 0)
                 let count = copySeats(slot, into: &buffer)
@@ -176,6 +192,7 @@ struct ReservationTable: Sendable {
         let state = ReservationState(
             generation: image.generation, phase: phase, isBusy: false, deadline: image.deadline.milliseconds)
         if !state.isClaimable { freeSlots.remove(slot) }
+        if image.skipsGenerations { generationSkips.setBits(slot / 64, 1 << UInt64(slot % 64)) }
         complete(slot, as: state)
     }
 

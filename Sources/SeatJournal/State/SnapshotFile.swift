@@ -17,12 +17,17 @@ import SeatInventory
 /// end LSN u64; the layouts (u32 count; id u32, JSON u32 length + bytes each); the shows (u32
 /// count; layout u32, the rules as in a show-created record, cancelled u8, last change number
 /// u64 each); the reservation
-/// tables (shards u32, slots per shard u32; per slot generation u32, phase u8, deadline ms u64,
+/// tables (shards u32, slots per shard u32; per slot generation u32 (from format 2, bit 31 set
+/// when the slot's next claim skips generations), phase u8, deadline ms u64,
 /// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
 /// then CRC-32C of everything before it, u32.
 public enum SnapshotFile {
     static let magic = Array("SEATSNAP".utf8)
-    static let formatVersion: UInt32 = 1
+    /// 2 added the generation skip mark; format 1 files, which cannot carry it, are still read.
+    static let formatVersion: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// Bit 31 of a slot's generation field: ``InventoryImage/Slot/skipsGenerations``.
+    static let skipsGenerationsMark: UInt32 = 1 << 31
     /// The magic of the skippable frame that carries the file checksum.
     static let skippableMagic: UInt32 = 0x184D_2A50
     static let prefix = "snapshot-"
@@ -63,7 +68,7 @@ public enum SnapshotFile {
         writer.write(UInt32(state.image.shards.first?.count ?? 0))
         for slots in state.image.shards {
             for slot in slots {
-                writer.write(slot.generation)
+                writer.write(slot.generation | (slot.skipsGenerations ? skipsGenerationsMark : 0))
                 writer.write(slot.phase.rawValue)
                 writer.write(slot.deadline.milliseconds)
                 guard slot.isLive else { continue }
@@ -87,7 +92,9 @@ public enum SnapshotFile {
             throw PayloadDecodingError(description: "not a snapshot (wrong magic)")
         }
         let version = try reader.read(UInt32.self, "format version")
-        guard version == formatVersion else { throw PayloadDecodingError(description: "format version \(version), this server reads \(formatVersion)") }
+        guard readableVersions.contains(version) else {
+            throw PayloadDecodingError(description: "format version \(version), this server reads \(readableVersions)")
+        }
         let header = Header(startLSN: try reader.read(UInt64.self, "start LSN"), endLSN: try reader.read(UInt64.self, "end LSN"))
         var layouts: [DurableState.Layout] = []
         for _ in 0..<(try reader.read(UInt32.self, "layout count")) {
@@ -117,7 +124,9 @@ public enum SnapshotFile {
             slots.reserveCapacity(slotsPerShard)
             for _ in 0..<slotsPerShard {
                 var slot = InventoryImage.Slot.vacant
-                slot.generation = try reader.read(UInt32.self, "generation")
+                let generation = try reader.read(UInt32.self, "generation")
+                slot.skipsGenerations = version >= 2 && generation & skipsGenerationsMark != 0
+                slot.generation = version >= 2 ? generation & ~skipsGenerationsMark : generation
                 let phase = try reader.read(UInt8.self, "phase")
                 guard let known = InventoryImage.Slot.Phase(rawValue: phase) else {
                     throw PayloadDecodingError(description: "slot phase \(phase)")

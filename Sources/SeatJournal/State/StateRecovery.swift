@@ -1,27 +1,15 @@
 import Foundation
 import SeatInventory
 
-/// Where a server keeps its durable state: `journal/` for the segments, `snapshots/` for the
-/// snapshots, created on first use.
-public struct DataDirectory: Sendable {
-    public let path: String
-    public var journal: String { path + "/journal" }
-    public var snapshots: String { path + "/snapshots" }
-
-    public init(_ path: String) throws(JournalError) {
-        self.path = path
-        for directory in [path, path + "/journal", path + "/snapshots"] {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw .io(operation: "mkdir", path: directory, errno: Int32((error as NSError).code))
-            }
-        }
-    }
-}
-
 /// Rebuilds the durable state at start-up: the newest snapshot that reads back whole (falling
 /// back to older ones), then the journal after it.
+///
+/// A torn journal tail may have held records whose answers left (under `batch` or `none`
+/// durability, or with a disk that lied about a sync), and so hold ids that clients keep. Before
+/// the tail is cut, every reservation slot is marked to skip generations at its next claim
+/// (``InventoryImage/skipGenerationsOfEverySlot()``) and a snapshot of that state is stored at
+/// the last valid record: from then on no recovery can hand out one of those ids again, and a
+/// crash between the snapshot and the cut only repeats both.
 public enum StateRecovery {
     public struct Report: Sendable {
         /// The snapshot used, and its start LSN; nil when recovery began from nothing.
@@ -32,6 +20,8 @@ public enum StateRecovery {
         public let lastLSN: UInt64
         public let segments: Int
         public let tornTail: JournalRecovery.TornTail?
+        /// The snapshot stored before a torn tail was cut, with every slot skipping generations.
+        public let snapshotBeforeCut: String?
         public let duration: Duration
     }
 
@@ -60,10 +50,18 @@ public enum StateRecovery {
                 throw RecoveryError(lsn: record.lsn, reason: "\(error)")
             }
         }
+        var snapshotBeforeCut: String?
+        if let tornTail = outcome.tornTail {
+            state.image.skipGenerationsOfEverySlot()
+            let header = SnapshotFile.Header(startLSN: outcome.lastLSN, endLSN: outcome.lastLSN)
+            snapshotBeforeCut = try SnapshotFile.store(
+                try SnapshotFile.seal(SnapshotFile.encode(state, header: header)), header: header, in: directory.snapshots)
+            try tornTail.cut()
+        }
         let report = Report(
             snapshot: used, unreadableSnapshots: unreadable, replayedRecords: outcome.replayedRecords,
             lastLSN: outcome.lastLSN, segments: outcome.segments, tornTail: outcome.tornTail,
-            duration: ContinuousClock.now - started)
+            snapshotBeforeCut: snapshotBeforeCut, duration: ContinuousClock.now - started)
         return (state, report)
     }
 }
