@@ -40,7 +40,7 @@ public struct InventoryConfiguration: Hashable, Sendable {
         try Self.check("reservationsPerShard", reservationsPerShard, 1...InventoryLimits.reservationsPerShardMax)
         try Self.check("seatsPerReservationMax", seatsPerReservationMax, 1...InventoryLimits.seatsPerHoldMax)
         try Self.check("showsMax", showsMax, 1...InventoryLimits.showsMax)
-        try Self.check("idempotencyKeysMax", idempotencyKeysMax, IdempotencyLedger.stripeCount...(1 << 24))
+        try Self.check("idempotencyKeysMax", idempotencyKeysMax, IdempotencyLedger.stripeCount...InventoryLimits.idempotencyKeysMax)
         let window = idempotencyWindow.wholeMillisecondsRoundedUp
         try Self.check("idempotencyWindow (ms)", Int(window), 1...Int(InventoryLimits.holdLifetimeMillisecondsMax))
     }

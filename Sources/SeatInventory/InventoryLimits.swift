@@ -18,6 +18,8 @@ public enum InventoryLimits {
     /// been handed out from the slot in the lost part, so none of their ids is issued again.
     /// A quarter of the generations, so a stale id still needs millions of reuses to match.
     public static let generationsSkippedAfterLoss: UInt32 = 1 << 20
+    /// Idempotency keys one engine can remember (``InventoryConfiguration/idempotencyKeysMax``).
+    public static let idempotencyKeysMax = 1 << 24
     /// Shows one engine can hold; show ids are dense indices into a table allocated at start-up.
     public static let showsMax = 1 << 22
     /// Price categories in one layout (a category index is one byte per seat).

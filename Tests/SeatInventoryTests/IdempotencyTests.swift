@@ -59,7 +59,7 @@ import Testing
         #expect(throws: InventoryError.idempotentRequestInProgress) {
             try engine.ledger.admit(key, fingerprint: fingerprint, at: .at(1))
         }
-        engine.ledger.finish(key, fingerprint: fingerprint, outcome: .success(.done), at: .at(2))
+        #expect(engine.ledger.finish(IdempotencyEntry(key: key, fingerprint: fingerprint, recordedAt: .at(2), outcome: .success(.done))))
         guard case .replay(.success(.done)) = try engine.ledger.admit(key, fingerprint: fingerprint, at: .at(3)) else {
             Issue.record("a finished key must replay its outcome")
             return
@@ -94,5 +94,25 @@ import Testing
         #expect(try engine.holdSeats([seats[1]], in: show, for: .seconds(30), at: .at(1), idempotencyKey: Array(keys)[1]) == holds[1])
         #expect(refusal { try engine.holdSeats([seats[0]], in: show, for: .seconds(30), at: .at(1), idempotencyKey: Array(keys)[0]) }
             == .seatUnavailable(seats[0], .held), "forgotten: it ran again and found its own seat taken")
+    }
+
+    /// The ledger travels in the engine's image: a new engine loaded from it answers repeats
+    /// with the first outcomes, successes and refusals alike, without running them again.
+    @Test func rememberedRequestsTravelInTheImage() throws {
+        let refusedKey = IdempotencyKey(high: 5, low: 6)
+        let held = try engine.holdSeats([SeatIndex(90)], in: show, for: .seconds(300), at: .at(0), idempotencyKey: key)
+        #expect(refusal { try engine.holdSeats([SeatIndex(90)], in: show, for: .seconds(300), at: .at(1), idempotencyKey: refusedKey) }
+            == .seatUnavailable(SeatIndex(90), .held))
+        let image = engine.image()
+        #expect(Set(image.idempotency.map(\.key)) == [key, refusedKey])
+
+        let restored = Fixtures.engine()
+        try restored.load(image)
+        #expect(try restored.holdSeats([SeatIndex(90)], in: show, for: .seconds(300), at: .at(2), idempotencyKey: key) == held)
+        // Seat 90 is free nowhere else: the refusal is the remembered one, not a new run.
+        try restored.release(held.id, at: .at(3))
+        #expect(refusal { try restored.holdSeats([SeatIndex(90)], in: show, for: .seconds(300), at: .at(4), idempotencyKey: refusedKey) }
+            == .seatUnavailable(SeatIndex(90), .held))
+        #expect(try restored.state(of: SeatIndex(90), in: show) == .free)
     }
 }

@@ -24,4 +24,6 @@ public protocol InventoryChangeLog: AnyObject, Sendable {
     /// A hold released or expired, or a booking cancelled.
     func logEnding(_ change: SeatChange)
     func logExtension(_ hold: HoldID, deadline: Timestamp)
+    /// The outcome of a request that carried an idempotency key, after the changes it made.
+    func logIdempotentOutcome(_ entry: IdempotencyEntry)
 }

@@ -22,6 +22,11 @@ public struct BlockHold: Hashable, Sendable {
     public let seats: Range<Int>
 
     public var seatIndices: [SeatIndex] { seats.map(SeatIndex.init) }
+
+    public init(hold: Hold, seats: Range<Int>) {
+        self.hold = hold
+        self.seats = seats
+    }
 }
 
 extension InventoryEngine {

@@ -3,6 +3,12 @@ public struct Hold: Hashable, Sendable {
     public let id: HoldID
     public let show: ShowID
     public let deadline: Timestamp
+
+    public init(id: HoldID, show: ShowID, deadline: Timestamp) {
+        self.id = id
+        self.show = show
+        self.deadline = deadline
+    }
 }
 
 extension InventoryEngine {

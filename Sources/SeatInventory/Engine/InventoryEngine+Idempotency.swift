@@ -21,12 +21,21 @@ extension InventoryEngine {
         case .fresh:
             do {
                 let value = try operation()
-                ledger.finish(key, fingerprint: fingerprint.value, outcome: .success(record(value)), at: now)
+                finish(key, fingerprint: fingerprint.value, outcome: .success(record(value)), at: now)
                 return value
             } catch {
-                ledger.finish(key, fingerprint: fingerprint.value, outcome: .failure(error), at: now)
+                finish(key, fingerprint: fingerprint.value, outcome: .failure(error), at: now)
                 throw error
             }
         }
+    }
+
+    /// Remembers the outcome, and logs it after the operation's own changes, so that recovery
+    /// finds the key again with what it answered.
+    private func finish(
+        _ key: IdempotencyKey, fingerprint: UInt64, outcome: Result<RecordedOutcome, InventoryError>, at now: Timestamp
+    ) {
+        let entry = IdempotencyEntry(key: key, fingerprint: fingerprint, recordedAt: now, outcome: outcome)
+        if ledger.finish(entry) { changeLog?.logIdempotentOutcome(entry) }
     }
 }

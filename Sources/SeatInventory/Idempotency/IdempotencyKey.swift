@@ -11,12 +11,29 @@ public struct IdempotencyKey: Hashable, Sendable {
 }
 
 /// What an idempotent request returned, kept to answer its repetitions.
-enum RecordedOutcome: Sendable {
+public enum RecordedOutcome: Hashable, Sendable {
     case hold(Hold)
     case blockHold(BlockHold)
     case booking(BookingID)
     case deadline(Timestamp)
     case done
+}
+
+/// One remembered request: its key, what it was (``RequestFingerprint``), when, and how it
+/// ended. The ledger's entries travel in the journal and snapshots, so that a request repeated
+/// after a restart still gets its first outcome.
+public struct IdempotencyEntry: Hashable, Sendable {
+    public let key: IdempotencyKey
+    public let fingerprint: UInt64
+    public let recordedAt: Timestamp
+    public let outcome: Result<RecordedOutcome, InventoryError>
+
+    public init(key: IdempotencyKey, fingerprint: UInt64, recordedAt: Timestamp, outcome: Result<RecordedOutcome, InventoryError>) {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.recordedAt = recordedAt
+        self.outcome = outcome
+    }
 }
 
 /// A 64-bit FNV-1a digest of a request's operation and arguments, so that a key reused for a

@@ -40,11 +40,41 @@ final class IdempotencyLedger: Sendable {
         return .replay(outcome)
     }
 
-    /// Records the outcome of a request admitted as fresh.
-    func finish(_ key: IdempotencyKey, fingerprint: UInt64, outcome: Result<RecordedOutcome, InventoryError>, at now: Timestamp) {
-        stripes[stripeIndex(key)].state.withLock { state in
-            guard state.entries[key] != nil else { return }  // forgotten meanwhile: nothing to answer
-            state.entries[key] = Stripe.Entry(fingerprint: fingerprint, recordedAt: now.milliseconds, outcome: outcome)
+    /// Records the outcome of a request admitted as fresh; false when the key was forgotten
+    /// meanwhile (pushed out by newer keys), so there is nothing to remember.
+    func finish(_ entry: IdempotencyEntry) -> Bool {
+        stripes[stripeIndex(entry.key)].state.withLock { state in
+            guard state.entries[entry.key] != nil else { return false }
+            state.entries[entry.key] = Stripe.Entry(
+                fingerprint: entry.fingerprint, recordedAt: entry.recordedAt.milliseconds, outcome: entry.outcome)
+            return true
+        }
+    }
+
+    /// Every finished entry, each stripe's oldest first: what a snapshot keeps. O(keys).
+    func entries() -> [IdempotencyEntry] {
+        stripes.flatMap { stripe in
+            stripe.state.withLock { state in
+                state.keysInArrivalOrder.compactMap { key in
+                    guard let entry = state.entries[key], let outcome = entry.outcome else { return nil }
+                    return IdempotencyEntry(
+                        key: key, fingerprint: entry.fingerprint, recordedAt: Timestamp(milliseconds: entry.recordedAt),
+                        outcome: outcome)
+                }
+            }
+        }
+    }
+
+    /// Remembers entries recovered from the journal and snapshots, oldest first; a key already
+    /// known keeps its place. Beyond the ledger's size the oldest are forgotten, as at run time.
+    func restore(_ recovered: [IdempotencyEntry]) {
+        for entry in recovered {
+            stripes[stripeIndex(entry.key)].state.withLock { state in
+                guard state.entries[entry.key] == nil else { return }
+                state.insert(
+                    entry.key,
+                    Stripe.Entry(fingerprint: entry.fingerprint, recordedAt: entry.recordedAt.milliseconds, outcome: entry.outcome))
+            }
         }
     }
 
@@ -83,6 +113,10 @@ private struct Stripe {
         arrivalOrder[(oldest + count) % arrivalOrder.count] = key
         count += 1
         entries[key] = entry
+    }
+
+    var keysInArrivalOrder: [IdempotencyKey] {
+        (0..<count).compactMap { arrivalOrder[(oldest + $0) % arrivalOrder.count] }
     }
 
     mutating func forgetExpired(before cutoff: UInt64) {

@@ -15,7 +15,7 @@ extension InventoryEngine {
                 changeSequence: show.changeSequence.load(ordering: .relaxed))
         }
         let slots = shards.map { table in (0..<table.capacity).map { table.capture($0) } }
-        return InventoryImage(shows: showImages, shards: slots)
+        return InventoryImage(shows: showImages, shards: slots, idempotency: ledger.entries())
     }
 
     /// Fills a new engine from an image and rebuilds every show's seat bitmaps from its
@@ -47,6 +47,7 @@ extension InventoryEngine {
                 try restore(saved, at: slot, in: table)
             }
         }
+        ledger.restore(image.idempotency)
     }
 
     private func restore(_ saved: InventoryImage.Slot, at slot: Int, in table: ReservationTable) throws(ImageError) {

@@ -65,6 +65,9 @@ public struct InventoryImage: Sendable {
     public var shows: [Show] = []
     /// Every slot of every shard, `shards[shard][slot]`.
     public var shards: [[Slot]]
+    /// Remembered idempotent requests, oldest first within each stripe of the ledger; loading
+    /// forgets the oldest beyond the engine's ``InventoryConfiguration/idempotencyKeysMax``.
+    public var idempotency: [IdempotencyEntry] = []
 
     /// An empty image shaped like an engine of `configuration`.
     public init(configuration: InventoryConfiguration) {
@@ -72,9 +75,18 @@ public struct InventoryImage: Sendable {
             repeating: Array(repeating: .vacant, count: configuration.reservationsPerShard), count: configuration.shardCount)
     }
 
-    public init(shows: [Show], shards: [[Slot]]) {
+    public init(shows: [Show], shards: [[Slot]], idempotency: [IdempotencyEntry] = []) {
         self.shows = shows
         self.shards = shards
+        self.idempotency = idempotency
+    }
+
+    /// Adds a remembered request from the journal. Replay may add more than any engine keeps
+    /// (every record since the snapshot): past `keysMax` twice over, the older half goes, so
+    /// the image stays within a bound and loading still finds the newest `keysMax`.
+    public mutating func rememberIdempotent(_ entry: IdempotencyEntry, keysMax: Int) {
+        idempotency.append(entry)
+        if idempotency.count > 2 * keysMax { idempotency.removeFirst(idempotency.count - keysMax) }
     }
 
     /// Adds show `id`, which must be the next one; an id the image has already is skipped.

@@ -37,10 +37,14 @@ public struct DurableState: Sendable {
     /// The layout id of each show, by show id.
     public var showLayouts: [UInt32] = []
     public var image: InventoryImage
+    /// How many remembered idempotent requests replay keeps at most, twice over
+    /// (``InventoryImage/rememberIdempotent(_:keysMax:)``): the engine's own limit.
+    public var idempotencyKeysMax = InventoryLimits.idempotencyKeysMax
 
     /// An empty state for an engine of `configuration`.
     public init(configuration: InventoryConfiguration) {
         image = InventoryImage(configuration: configuration)
+        idempotencyKeysMax = configuration.idempotencyKeysMax
     }
 
     public init(layouts: [Layout], showLayouts: [UInt32], image: InventoryImage) {
@@ -83,6 +87,10 @@ public struct DurableState: Sendable {
             case .extended(let hold, let deadline):
                 // An extension is logged after it happened, so it may trail the hold's end.
                 _ = try image.applyExtension(hold, deadline: deadline)
+                applied = true
+            case .idempotentOutcome(let entry):
+                // A key the snapshot already holds keeps its place when the image is loaded.
+                image.rememberIdempotent(entry, keysMax: idempotencyKeysMax)
                 applied = true
             }
         } catch let error as ImageError {

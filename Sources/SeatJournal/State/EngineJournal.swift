@@ -70,6 +70,10 @@ public final class EngineJournal: InventoryChangeLog {
         append(.extended(hold, deadline: deadline))
     }
 
+    public func logIdempotentOutcome(_ entry: IdempotencyEntry) {
+        append(.idempotentOutcome(entry))
+    }
+
     private func append(_ record: EngineRecord) {
         let (type, payload) = record.encoded
         payload.withUnsafeBytes { _ = writer.appendAdmitted(type: type, payload: $0) }

@@ -14,6 +14,7 @@ import SeatInventory
 /// | 5 | hold or booking ended | kind u8 (3 released, 4 expired, 5 cancelled), hold u64, show u32, change u64 |
 /// | 6 | hold extended | hold u64, deadline ms u64 |
 /// | 7 | hold confirmed | hold u64, show u32, change u64, seats (u32 count + u32 each) |
+/// | 8 | idempotent outcome | the request's key, fingerprint, time and outcome (see `IdempotencyCoding.swift`) |
 ///
 /// A confirmation carries its seats, unlike the other endings, so that a reader of the journal
 /// (the PostgreSQL persister) can write a booking from its record alone.
@@ -26,9 +27,11 @@ public enum EngineRecord: Hashable, Sendable {
     case ended(SeatChange)
     case extended(HoldID, deadline: Timestamp)
     case confirmed(SeatChange, seats: [UInt32])
+    /// A request with an idempotency key ended so; logged after the changes it made.
+    case idempotentOutcome(IdempotencyEntry)
 
     enum RecordType: UInt8 {
-        case layoutDefined = 1, showCreated, showCancelled, held, ended, extended, confirmed
+        case layoutDefined = 1, showCreated, showCancelled, held, ended, extended, confirmed, idempotentOutcome
     }
 
     var recordType: RecordType {
@@ -40,6 +43,7 @@ public enum EngineRecord: Hashable, Sendable {
         case .ended: .ended
         case .extended: .extended
         case .confirmed: .confirmed
+        case .idempotentOutcome: .idempotentOutcome
         }
     }
 
@@ -76,6 +80,8 @@ public enum EngineRecord: Hashable, Sendable {
             writer.write(change.show.rawValue)
             writer.write(change.sequence)
             writer.write(seats: seats)
+        case .idempotentOutcome(let entry):
+            writer.write(idempotencyEntry: entry)
         }
         return (recordType.rawValue, writer.bytes)
     }
@@ -124,6 +130,8 @@ public enum EngineRecord: Hashable, Sendable {
             let sequence = try reader.read(UInt64.self, "change")
             let seats = try reader.readSeats("seats", limit: InventoryLimits.seatsPerHoldMax)
             self = .confirmed(SeatChange(kind: .confirmed, show: show, sequence: sequence, reservation: hold.reservation), seats: seats)
+        case .idempotentOutcome:
+            self = .idempotentOutcome(try reader.readIdempotencyEntry())
         }
         try reader.expectEnd("record \(record.lsn)")
     }

@@ -20,10 +20,12 @@ import SeatInventory
 /// tables (shards u32, slots per shard u32; per slot generation u32 (from format 2, bit 31 set
 /// when the slot's next claim skips generations), phase u8, deadline ms u64,
 /// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
-/// then CRC-32C of everything before it, u32.
+/// from format 2, the remembered idempotent requests (u32 count; each as in its journal record,
+/// `IdempotencyCoding.swift`); then CRC-32C of everything before it, u32.
 public enum SnapshotFile {
     static let magic = Array("SEATSNAP".utf8)
-    /// 2 added the generation skip mark; format 1 files, which cannot carry it, are still read.
+    /// 2 added the generation skip mark and the idempotent requests; format 1 files, which carry
+    /// neither, are still read.
     static let formatVersion: UInt32 = 2
     static let readableVersions: ClosedRange<UInt32> = 1...2
     /// Bit 31 of a slot's generation field: ``InventoryImage/Slot/skipsGenerations``.
@@ -77,6 +79,8 @@ public enum SnapshotFile {
                 writer.write(seats: slot.seats)
             }
         }
+        writer.write(UInt32(state.image.idempotency.count))
+        for entry in state.image.idempotency { writer.write(idempotencyEntry: entry) }
         let checksum = writer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
         writer.write(checksum)
         return writer.bytes
@@ -142,8 +146,16 @@ public enum SnapshotFile {
             }
             shards.append(slots)
         }
+        var idempotency: [IdempotencyEntry] = []
+        if version >= 2 {
+            let count = Int(try reader.read(UInt32.self, "idempotent requests"))
+            guard count <= 2 * InventoryLimits.idempotencyKeysMax else { throw PayloadDecodingError(description: "\(count) idempotent requests is beyond any engine") }
+            idempotency.reserveCapacity(count)
+            for _ in 0..<count { idempotency.append(try reader.readIdempotencyEntry()) }
+        }
         try reader.expectEnd("the snapshot")
-        return (DurableState(layouts: layouts, showLayouts: showLayouts, image: InventoryImage(shows: shows, shards: shards)), header)
+        let image = InventoryImage(shows: shows, shards: shards, idempotency: idempotency)
+        return (DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header)
     }
 
     /// A snapshot file's bytes from its encoding (``encode(_:header:)``): one LZ4 frame, then a

@@ -37,6 +37,7 @@ public enum StateRecovery {
         for snapshot in try SnapshotFile.list(in: directory.snapshots).reversed() {
             do {
                 (state, header) = try SnapshotFile.read(snapshot.path)
+                state.idempotencyKeysMax = configuration.idempotencyKeysMax
                 used = (snapshot.path, header.startLSN)
                 break
             } catch {
