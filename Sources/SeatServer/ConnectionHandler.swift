@@ -32,6 +32,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var outputAwaitsJournal = false
     /// Output waiting for the journal or a snapshot, oldest first.
     private var parked = CircularBuffer<ParkedOutput>()
+    /// Event bytes in `parked`, kept at most `parkedEventBytesMax`; answers are bounded by the
+    /// in-flight limit instead.
+    private var parkedEventBytes = 0
+    private let parkedEventBytesMax: Int
     /// The journal reported everything up to here durable.
     private var journalReportedThrough: UInt64 = 0
     private var subscriptions: Set<UInt32> = []
@@ -45,6 +49,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         let closeAfterwards: Bool
         /// The placeholder for a snapshot's answer, not yet taken.
         var awaitsSnapshot = false
+        /// Of `bytes`, those of seat events that joined it while it waited.
+        var eventBytes = 0
     }
 
     init(
@@ -52,12 +58,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         service: SeatService,
         feeds: ShowFeeds,
         progress: FrameProgress,
+        parkedEventBytesMax: Int,
         logger: Logger
     ) {
         self.machine = machine
         self.service = service
         self.feeds = feeds
         self.progress = progress
+        self.parkedEventBytesMax = parkedEventBytesMax
         self.logger = logger
     }
 
@@ -263,6 +271,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             // them. The client sees the connection drop and must treat those requests as unknown.
             logger.error("journal failed; closing the connection unanswered", metadata: ["error": "\(error)"])
             parked.removeAll()
+            parkedEventBytes = 0
             context.close(promise: nil)
             return
         }
@@ -273,7 +282,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Writes parked output from the oldest on, up to the first that still waits.
     private func writeReadyOutput(context: ChannelHandlerContext) {
         while let first = parked.first, !first.awaitsSnapshot, first.lsn <= journalReportedThrough {
-            write(parked.removeFirst(), context: context)
+            let ready = parked.removeFirst()
+            parkedEventBytes -= ready.eventBytes
+            write(ready, context: context)
         }
     }
 
@@ -294,7 +305,15 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
             return
         }
+        guard parkedEventBytes + frame.readableBytes <= parkedEventBytesMax else {
+            // The journal is slow and this subscriber's events pile up behind it: it misses
+            // them, as one that cannot read fast enough does, and sees the gap in the sequence.
+            service.statistics.add(.eventsDropped)
+            return
+        }
+        parkedEventBytes += frame.readableBytes
         var last = parked.removeLast()
+        last.eventBytes += frame.readableBytes
         var frame = frame
         last.bytes.writeBuffer(&frame)
         parked.append(last)

@@ -14,6 +14,11 @@ public struct SeatServerConfiguration: Sendable {
     public var port = 7400
     public var keyring: APIKeyring
     public var inFlightRequestsMax = ProtocolLimits.inFlightRequestsMax
+    /// Open connections at most; one more is answered `TOO_MANY_CONNECTIONS` and closed.
+    public var connectionsMax = 4096
+    /// Seat event bytes one connection may hold back behind answers that wait for the journal;
+    /// past it, events are dropped (and counted) as for a subscriber that cannot keep up.
+    public var parkedEventBytesMax = 1 << 20
     /// A connection must complete its HELLO, and a started frame must complete, within this.
     public var readTimeout: TimeAmount = .seconds(10)
     /// How often holds past their deadline are swept; operations on a late hold expire it anyway.
@@ -74,7 +79,9 @@ public final class SeatServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
-                self?.track(channel)
+                guard let self, self.track(channel) else {
+                    return Self.refuseOverLimit(channel, limit: configuration.connectionsMax, service: service)
+                }
                 let progress = FrameProgress()
                 return channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
@@ -87,7 +94,8 @@ public final class SeatServer: Service, Sendable {
                         ConnectionHandler(
                             machine: ServerConnectionStateMachine(
                                 keyring: configuration.keyring, inFlightRequestsMax: configuration.inFlightRequestsMax),
-                            service: service, feeds: feeds, progress: progress, logger: logger),
+                            service: service, feeds: feeds, progress: progress,
+                            parkedEventBytesMax: configuration.parkedEventBytesMax, logger: logger),
                     ])
                 }
             }
@@ -140,11 +148,33 @@ public final class SeatServer: Service, Sendable {
         logger.info("stopped")
     }
 
-    private func track(_ channel: Channel) {
+    /// Counts a new connection in; false when the server has `connectionsMax` already.
+    private func track(_ channel: Channel) -> Bool {
         let id = ObjectIdentifier(channel)
-        state.withLockedValue { $0.connections[id] = channel }
+        let admitted = state.withLockedValue { state in
+            guard state.connections.count < configuration.connectionsMax else { return false }
+            state.connections[id] = channel
+            return true
+        }
+        guard admitted else { return false }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.state.withLockedValue { _ = $0.connections.removeValue(forKey: id) }
         }
+        return true
+    }
+
+    /// Answers a connection over the limit with `TOO_MANY_CONNECTIONS` before it says anything,
+    /// then closes it once the answer is written: the client learns why rather than seeing a reset.
+    private static func refuseOverLimit(_ channel: Channel, limit: Int, service: SeatService) -> EventLoopFuture<Void> {
+        service.statistics.add(.connectionsRefused)
+        var frame = channel.allocator.buffer(capacity: 128)
+        let error = ErrorReply(
+            .tooManyConnections, detail: UInt64(limit),
+            message: "the server has \(limit) connections open, its limit; try again later")
+        frame.writeFrame(FrameHeader(flags: [.response, .error], opcode: Opcode(rawValue: 0), requestID: 0)) {
+            error.encode(into: &$0)
+        }
+        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        return channel.eventLoop.makeSucceededVoidFuture()
     }
 }

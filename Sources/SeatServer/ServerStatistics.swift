@@ -8,7 +8,7 @@ public final class ServerStatistics: Sendable {
     public enum Counter: Int, CaseIterable, Sendable {
         case connectionsAccepted, connectionsOpen, requests, refusals
         case holds, confirmations, releases, extensions, cancellations, expiries
-        case eventsSent, eventsDropped
+        case eventsSent, eventsDropped, connectionsRefused
 
         public var name: String {
             switch self {
@@ -24,6 +24,7 @@ public final class ServerStatistics: Sendable {
             case .expiries: "expiries"
             case .eventsSent: "events_sent"
             case .eventsDropped: "events_dropped"
+            case .connectionsRefused: "connections_refused"
             }
         }
     }

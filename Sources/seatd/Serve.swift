@@ -75,6 +75,9 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineShape
 
+    @Option(help: "Open connections at most; one more is answered TOO_MANY_CONNECTIONS before HELLO and closed.")
+    var connectionsMax = 4096
+
     @Option(help: "Event-loop threads; 0 means one per core.")
     var threads = 0
 
@@ -129,6 +132,8 @@ struct Serve: AsyncParsableCommand {
         var configuration = SeatServerConfiguration(keyring: keyring)
         configuration.host = host
         configuration.port = port
+        guard connectionsMax >= 1 else { throw ValidationError("--connections-max must be positive") }
+        configuration.connectionsMax = connectionsMax
         configuration.tls = try tlsConfiguration()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)

@@ -86,6 +86,23 @@ import Testing
         #expect(refusal { try small.reservation(staleBooking) } == .bookingSuperseded(staleBooking))
     }
 
+    /// Claims go round the table, and an engine loaded from an image goes on where the last one
+    /// stood rather than reusing the first slots again (which would spend their generations).
+    @Test func aLoadedEngineGoesOnRoundTheTable() throws {
+        let first = Fixtures.engine(shards: 1, reservationsPerShard: 8)
+        let tiny = try first.createShow(layout: Fixtures.cinema, rules: ShowRules(forbidsSingleSeatGaps: false))
+        for seat in 0..<3 {
+            let hold = try first.holdSeats([SeatIndex(seat)], in: tiny, for: .seconds(60), at: .at(0)).id
+            #expect(hold.reservation.slot == seat)
+            try first.release(hold, at: .at(1))
+        }
+        let image = first.image()
+        #expect(image.claimCursors == [3])
+        let second = Fixtures.engine(shards: 1, reservationsPerShard: 8)
+        try second.load(image)
+        #expect(try second.holdSeats([SeatIndex(9)], in: tiny, for: .seconds(60), at: .at(2)).id.reservation.slot == 3)
+    }
+
     /// An id whose generation the slot has not reached was never handed out (mistyped, or lost
     /// with a damaged journal): unknown, not superseded.
     @Test func anIdAheadOfItsSlotIsUnknownNotSuperseded() throws {

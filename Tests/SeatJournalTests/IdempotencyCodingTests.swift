@@ -82,5 +82,6 @@ import Testing
             #expect(hold(index, at: 3_000, on: recovered) == first[index], "key \(index)")
         }
         #expect(try recovered.availability(of: show).counts.held == 7, "no repeat held anything more")
+        #expect(recovered.image().claimCursors == live.engine.image().claimCursors, "claims go on where they stood")
     }
 }

@@ -144,6 +144,29 @@ import Testing
         try await server.stop()
     }
 
+    /// Past the connection limit a new connection is told why before it says anything, and
+    /// closed; once a connection closes, the next one is served again.
+    @Test func aConnectionOverTheLimitIsRefusedBeforeHello() async throws {
+        let server = try await TestServer.start(connectionsMax: 2)
+        let first = try await server.connection()
+        let second = try await server.connection()
+        let answer = try await RawConnection.exchange([], port: server.port, group: server.group)
+        #expect(answer.error?.code == .tooManyConnections && answer.error?.detail == 2, "\(String(describing: answer.error))")
+        #expect(answer.closed)
+        #expect(try await first.ping(token: 3) == 3, "the connections within the limit carry on")
+        await second.close()
+        // The server counts the close when its side of the channel is gone: allow it a moment.
+        var third: SeatConnection?
+        for _ in 0..<200 where third == nil {
+            third = try? await server.connection()
+            if third == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(try await third?.ping(token: 4) == 4)
+        let refused = try await first.stats().first { $0.name == "connections_refused" }?.value
+        #expect(refused ?? 0 >= 1)
+        try await server.stop()
+    }
+
     /// A peer that sends half a HELLO and stalls is cut off after the read timeout.
     @Test func aStalledPeerIsCutOff() async throws {
         // Long enough that a loaded machine still delivers the half HELLO before it fires.
@@ -214,7 +237,11 @@ enum RawConnection {
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(bytes: bytes))
+            do {
+                if !bytes.isEmpty { try await outbound.write(ByteBuffer(bytes: bytes)) }
+            } catch ChannelError.ioOnClosedChannel {
+                // The server closed first (a refusal sent on accepting): read what it said.
+            }
             return try await withThrowingTaskGroup(of: (ByteBuffer, closed: Bool).self) { group in
                 group.addTask {
                     var received = ByteBuffer()

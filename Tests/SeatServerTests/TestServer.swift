@@ -31,6 +31,7 @@ struct TestServer {
         threads: Int = 2,
         readTimeout: TimeAmount = .seconds(10),
         inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
+        connectionsMax: Int = 4096,
         tls: TLSConfiguration? = nil
     ) async throws -> TestServer {
         let statistics = ServerStatistics()
@@ -49,6 +50,7 @@ struct TestServer {
         configuration.port = port
         configuration.readTimeout = readTimeout
         configuration.inFlightRequestsMax = inFlightRequestsMax
+        configuration.connectionsMax = connectionsMax
         configuration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")

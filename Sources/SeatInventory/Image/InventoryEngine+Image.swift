@@ -15,7 +15,8 @@ extension InventoryEngine {
                 changeSequence: show.changeSequence.load(ordering: .relaxed))
         }
         let slots = shards.map { table in (0..<table.capacity).map { table.capture($0) } }
-        return InventoryImage(shows: showImages, shards: slots, idempotency: ledger.entries())
+        return InventoryImage(
+            shows: showImages, shards: slots, idempotency: ledger.entries(), claimCursors: shards.map(\.claimCursor))
     }
 
     /// Fills a new engine from an image and rebuilds every show's seat bitmaps from its
@@ -47,6 +48,7 @@ extension InventoryEngine {
                 try restore(saved, at: slot, in: table)
             }
         }
+        for (table, cursor) in zip(shards, image.claimCursors) { table.claimCursor = cursor }
         ledger.restore(image.idempotency)
     }
 

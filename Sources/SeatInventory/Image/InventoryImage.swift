@@ -68,17 +68,21 @@ public struct InventoryImage: Sendable {
     /// Remembered idempotent requests, oldest first within each stripe of the ledger; loading
     /// forgets the oldest beyond the engine's ``InventoryConfiguration/idempotencyKeysMax``.
     public var idempotency: [IdempotencyEntry] = []
+    /// Per shard, the slot its next claim looks at first: just past the last hold placed.
+    public var claimCursors: [Int]
 
     /// An empty image shaped like an engine of `configuration`.
     public init(configuration: InventoryConfiguration) {
         shards = Array(
             repeating: Array(repeating: .vacant, count: configuration.reservationsPerShard), count: configuration.shardCount)
+        claimCursors = Array(repeating: 0, count: configuration.shardCount)
     }
 
-    public init(shows: [Show], shards: [[Slot]], idempotency: [IdempotencyEntry] = []) {
+    public init(shows: [Show], shards: [[Slot]], idempotency: [IdempotencyEntry] = [], claimCursors: [Int]? = nil) {
         self.shows = shows
         self.shards = shards
         self.idempotency = idempotency
+        self.claimCursors = claimCursors ?? Array(repeating: 0, count: shards.count)
     }
 
     /// Adds a remembered request from the journal. Replay may add more than any engine keeps
@@ -121,6 +125,7 @@ public struct InventoryImage: Sendable {
         shards[reservation.shard][slot] = Slot(
             generation: reservation.generation, phase: .held, show: change.show, seats: seats, deadline: deadline,
             lifetimeCap: lifetimeCap)
+        claimCursors[reservation.shard] = (slot + 1) % shards[reservation.shard].count
         noteSequence(change)
         return true
     }

@@ -40,6 +40,13 @@ struct FreeSlotIndex: Sendable {
         cursor.deallocate()
     }
 
+    /// The slot the next claim looks at first: kept in images, so that a restarted engine goes
+    /// on round the table rather than reusing its first slots again.
+    var claimCursor: Int {
+        get { Int(truncatingIfNeeded: cursor.load(0)) }
+        nonmutating set { cursor.store(0, UInt64(newValue % capacity)) }
+    }
+
     /// Takes the first free slot at or after the cursor, wrapping around; nil when none is free.
     func take() -> Int? {
         let start = Int(truncatingIfNeeded: cursor.load(0))

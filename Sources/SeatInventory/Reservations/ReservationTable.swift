@@ -116,6 +116,13 @@ struct ReservationTable: Sendable {
         (heldSlots.loadAcquiring(slot / 64) & 1 << UInt64(slot % 64) != 0, freeSlots.isFree(slot))
     }
 
+    /// Where the round-robin claims stand (``FreeSlotIndex/claimCursor``); set only while no
+    /// other thread uses the table.
+    var claimCursor: Int {
+        get { freeSlots.claimCursor }
+        nonmutating set { freeSlots.claimCursor = newValue }
+    }
+
     /// Claims a free slot for a new hold, busy and with a new generation, or nil when all
     /// `capacity` slots hold live holds or bookings.
     func claim() -> ReservationID? {

@@ -20,8 +20,9 @@ import SeatInventory
 /// tables (shards u32, slots per shard u32; per slot generation u32 (from format 2, bit 31 set
 /// when the slot's next claim skips generations), phase u8, deadline ms u64,
 /// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
-/// from format 2, the remembered idempotent requests (u32 count; each as in its journal record,
-/// `IdempotencyCoding.swift`); then CRC-32C of everything before it, u32.
+/// from format 2, each shard's claim cursor (u32 per shard) and the remembered idempotent
+/// requests (u32 count; each as in its journal record, `IdempotencyCoding.swift`); then CRC-32C
+/// of everything before it, u32.
 public enum SnapshotFile {
     static let magic = Array("SEATSNAP".utf8)
     /// 2 added the generation skip mark and the idempotent requests; format 1 files, which carry
@@ -79,6 +80,7 @@ public enum SnapshotFile {
                 writer.write(seats: slot.seats)
             }
         }
+        for cursor in state.image.claimCursors { writer.write(UInt32(cursor)) }
         writer.write(UInt32(state.image.idempotency.count))
         for entry in state.image.idempotency { writer.write(idempotencyEntry: entry) }
         let checksum = writer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
@@ -147,14 +149,20 @@ public enum SnapshotFile {
             shards.append(slots)
         }
         var idempotency: [IdempotencyEntry] = []
+        var claimCursors = Array(repeating: 0, count: shardCount)
         if version >= 2 {
+            for shard in 0..<shardCount {
+                let cursor = Int(try reader.read(UInt32.self, "claim cursor"))
+                guard cursor < max(slotsPerShard, 1) else { throw PayloadDecodingError(description: "claim cursor \(cursor) is past the table") }
+                claimCursors[shard] = cursor
+            }
             let count = Int(try reader.read(UInt32.self, "idempotent requests"))
             guard count <= 2 * InventoryLimits.idempotencyKeysMax else { throw PayloadDecodingError(description: "\(count) idempotent requests is beyond any engine") }
             idempotency.reserveCapacity(count)
             for _ in 0..<count { idempotency.append(try reader.readIdempotencyEntry()) }
         }
         try reader.expectEnd("the snapshot")
-        let image = InventoryImage(shows: shows, shards: shards, idempotency: idempotency)
+        let image = InventoryImage(shows: shows, shards: shards, idempotency: idempotency, claimCursors: claimCursors)
         return (DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header)
     }
 

@@ -13,6 +13,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let notAuthenticated = ErrorCode(rawValue: 4)
     public static let authenticationFailed = ErrorCode(rawValue: 5)
     public static let timedOut = ErrorCode(rawValue: 6)
+    /// The server has as many connections as it takes: sent before HELLO, then closed.
+    public static let tooManyConnections = ErrorCode(rawValue: 7)
     // The connection stays open after every other code.
     public static let unknownOpcode = ErrorCode(rawValue: 10)
     public static let unsupportedFlags = ErrorCode(rawValue: 11)
@@ -63,6 +65,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .malformedFrame: "MALFORMED_FRAME", .frameTooLarge: "FRAME_TOO_LARGE",
         .unsupportedVersion: "UNSUPPORTED_VERSION", .notAuthenticated: "NOT_AUTHENTICATED",
         .authenticationFailed: "AUTHENTICATION_FAILED", .timedOut: "TIMED_OUT",
+        .tooManyConnections: "TOO_MANY_CONNECTIONS",
         .unknownOpcode: "UNKNOWN_OPCODE", .unsupportedFlags: "UNSUPPORTED_FLAGS",
         .malformedPayload: "MALFORMED_PAYLOAD", .tooManyInFlight: "TOO_MANY_IN_FLIGHT", .forbidden: "FORBIDDEN",
         .subscriptionLimit: "SUBSCRIPTION_LIMIT", .shuttingDown: "SHUTTING_DOWN", .batchAborted: "BATCH_ABORTED",
