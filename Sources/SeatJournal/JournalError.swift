@@ -18,6 +18,9 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An earlier write or sync failed; the journal takes nothing more.
     case failed(String)
     case closed
+    /// The journal keeps more bytes for a follower that is behind (PostgreSQL down or slow)
+    /// than its limit: changes are refused until the follower catches up.
+    case retentionFull(keptBytes: Int, limit: Int)
     /// Another process owns the data directory (``DataDirectoryLock``).
     case locked(path: String, holderPID: Int32?)
 
@@ -33,6 +36,9 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case .recordTooLarge(let bytes): "a record of \(bytes) bytes exceeds \(JournalRecord.payloadBytesMax)"
         case .failed(let reason): "the journal stopped after an I/O failure: \(reason)"
         case .closed: "the journal is closed"
+        case .retentionFull(let kept, let limit):
+            "the journal keeps \(kept) bytes that PostgreSQL has not taken yet, over the limit of \(limit): "
+                + "changes are refused until PostgreSQL catches up (reads go on)"
         case .locked(let path, let holder):
             "the data directory \(path) is in use by another process"
                 + (holder.map { " (PID \($0))" } ?? "")

@@ -50,6 +50,8 @@ public final class JournalWriter: @unchecked Sendable {
     private var waiting: [(lsn: UInt64, done: @Sendable (Result<Void, JournalError>) -> Void)] = []
     private var failure: JournalError?
     private var isClosing = false
+    /// Why appends are refused for now, though the journal works (``holdBack(_:)``).
+    private var heldBack: JournalError?
     private var thread: Thread?
     /// The writer is gathering records after a write: appends need not wake it.
     private var isGathering = false
@@ -124,6 +126,15 @@ public final class JournalWriter: @unchecked Sendable {
         return lsn
     }
 
+    /// Refuses new appends with `reason` until called again with nil: a follower that the
+    /// journal must keep every record for is too far behind (``JournalError/retentionFull(keptBytes:limit:)``).
+    /// Records already admitted still go in.
+    public func holdBack(_ reason: JournalError?) {
+        condition.lock()
+        defer { condition.unlock() }
+        heldBack = reason
+    }
+
     /// Throws when an append now would be refused: the journal failed or is closed, or its
     /// backlog is at a limit. Callers that must not fail halfway ask first, then use
     /// ``appendAdmitted(type:payload:)``.
@@ -184,6 +195,7 @@ public final class JournalWriter: @unchecked Sendable {
     private func refusal() -> JournalError? {
         if let failure { return failure }
         if isClosing { return .closed }
+        if let heldBack { return heldBack }
         guard pending.count < Self.pendingBytesMax, waiting.count < Self.waitingCallbacksMax else {
             return .backlogFull(pendingBytes: pending.count)
         }

@@ -23,6 +23,13 @@ public final class Persister: JournalFollower, @unchecked Sendable {
         public var retryDelayMax: Duration = .seconds(5)
         /// How long an idle persister waits before looking for new records.
         public var idlePause: Duration = .milliseconds(2)
+        /// Journal bytes kept on disk for PostgreSQL at most. Past it, the server refuses new
+        /// changes (`STORAGE_UNAVAILABLE`) until PostgreSQL catches up: safer than letting the
+        /// disk fill, which stops the journal for good, or than giving PostgreSQL up, after which
+        /// it would silently lack bookings until a `seatd restore`.
+        public var journalBytesKeptMax = 8 << 30
+        /// How often the bytes kept are measured (a listing and a `stat` per segment).
+        public var retentionCheckInterval: Duration = .milliseconds(100)
 
         public init(url: String) {
             self.url = url
@@ -40,6 +47,7 @@ public final class Persister: JournalFollower, @unchecked Sendable {
     private let persistedLSN = Atomic<UInt64>(0)
     private let lagRecordsGauge = Gauge(label: "seatd_postgres_lag_records")
     private let lagSecondsGauge = Gauge(label: "seatd_postgres_lag_seconds")
+    private let keptBytesGauge = Gauge(label: "seatd_journal_bytes_kept_for_postgres")
     private let state = Mutex(State())
     private let wakeUp = NSCondition()
     /// The persister's thread, while it runs; only `start` and `stop` touch it, from one owner.
@@ -56,6 +64,9 @@ public final class Persister: JournalFollower, @unchecked Sendable {
         var bookingRows = 0
         var failures = 0
         var lag = LagClock()
+        var journalBytesKept = 0
+        var isHoldingBack = false
+        var retentionCheckedAt: ContinuousClock.Instant?
     }
 
     public init(
@@ -116,6 +127,8 @@ public final class Persister: JournalFollower, @unchecked Sendable {
                 ("postgres_batches", UInt64(state.batches)),
                 ("postgres_booking_rows", UInt64(state.bookingRows)),
                 ("postgres_failures", UInt64(state.failures)),
+                ("postgres_journal_bytes_kept", UInt64(state.journalBytesKept)),
+                ("postgres_holding_back_changes", state.isHoldingBack ? 1 : 0),
             ]
         }
     }
@@ -226,7 +239,41 @@ public final class Persister: JournalFollower, @unchecked Sendable {
         }
     }
 
+    /// Measures what the journal keeps for PostgreSQL, at most every `retentionCheckInterval`,
+    /// and holds new changes back while it is over the limit, saying so once each way.
+    private func checkRetention(persisted: UInt64) {
+        let now = ContinuousClock.now
+        let isDue = state.withLock { state in
+            guard state.retentionCheckedAt.map({ now - $0 >= configuration.retentionCheckInterval }) ?? true else { return false }
+            state.retentionCheckedAt = now
+            return true
+        }
+        guard isDue, let kept = try? JournalRetention.bytesKept(in: journalDirectory, after: persisted) else { return }
+        let limit = configuration.journalBytesKeptMax
+        let change: Bool? = state.withLock { state in
+            state.journalBytesKept = kept
+            let over = kept > limit
+            guard over != state.isHoldingBack else { return nil }
+            state.isHoldingBack = over
+            return over
+        }
+        keptBytesGauge.record(kept)
+        switch change {
+        case true?:
+            writer.holdBack(.retentionFull(keptBytes: kept, limit: limit))
+            logger.critical(
+                "the journal keeps more bytes for PostgreSQL than allowed; refusing new changes until PostgreSQL catches up",
+                metadata: ["keptBytes": "\(kept)", "limit": "\(limit)", "persistedLSN": "\(persisted)"])
+        case false?:
+            writer.holdBack(nil)
+            logger.notice("PostgreSQL caught up within the journal's limit; taking changes again", metadata: ["keptBytes": "\(kept)"])
+        case nil:
+            break
+        }
+    }
+
     private func noteProgress(readable: UInt64, persisted: UInt64) {
+        checkRetention(persisted: persisted)
         let lag = state.withLock { state in
             state.lag.note(readable: readable, persisted: persisted)
             return state.lag.lag(persistedThrough: persisted)

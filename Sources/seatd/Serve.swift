@@ -58,6 +58,12 @@ struct Serve: AsyncParsableCommand {
             valueName: "url"))
     var postgres: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --postgres: journal bytes kept on disk for a lagging or absent PostgreSQL at most; past it, changes are refused (STORAGE_UNAVAILABLE) until PostgreSQL catches up.",
+            valueName: "bytes"))
+    var postgresJournalBytesMax = 8 << 30
+
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -109,7 +115,7 @@ struct Serve: AsyncParsableCommand {
         let start = DurableStart(
             directory: directory, durability: try journalDurability(),
             configuration: engine.configuration,
-            postgres: databaseURL(postgres).map { Persister.Configuration(url: $0) }, logger: logger)
+            postgres: try persisterConfiguration(), logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
         let snapshots = SnapshotSchedule(
@@ -152,6 +158,14 @@ struct Serve: AsyncParsableCommand {
         try await services.run()
         await metricsEndpoint?.stop()
         try await group.shutdownGracefully()
+    }
+
+    private func persisterConfiguration() throws -> Persister.Configuration? {
+        guard let url = databaseURL(postgres) else { return nil }
+        guard postgresJournalBytesMax > 0 else { throw ValidationError("--postgres-journal-bytes-max must be positive") }
+        var configuration = Persister.Configuration(url: url)
+        configuration.journalBytesKeptMax = postgresJournalBytesMax
+        return configuration
     }
 
     private func journalDurability() throws -> JournalDurability {

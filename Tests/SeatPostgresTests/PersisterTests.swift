@@ -253,3 +253,58 @@ func quietLogger() -> Logger {
         #expect(try BookingLedger(postgres: connection) == BookingLedger(journal: live.directory.journal), "seed \(seed)")
     }
 }
+
+/// The journal keeps every record PostgreSQL has not taken; past a named limit the server
+/// refuses new changes rather than fill the disk, and takes them again once PostgreSQL is back.
+@Suite(.timeLimit(.minutes(3))) struct JournalRetentionTests {
+    @Test func changesAreHeldBackWhileAnAbsentPostgreSQLWouldMakeTheJournalKeepTooMuch() async throws {
+        let cluster = try await OwnThread.run { try PostgresCluster() }
+        defer { cluster.remove() }
+        try await OwnThread.run { try cluster.stop() }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let live = try JournaledEngine(in: temporary.path, segmentBytesMax: 4_000)
+        var configuration = Persister.Configuration(url: cluster.url)
+        configuration.journalBytesKeptMax = 20_000
+        configuration.retryDelayMin = .milliseconds(20)
+        configuration.retryDelayMax = .milliseconds(100)
+        configuration.retentionCheckInterval = .milliseconds(5)
+        let persister = Persister(
+            configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal, logger: quietLogger())
+        persister.start()
+        var random = SeededGenerator(seed: 0x4E7A_1105)
+        var refusal: InventoryError?
+        for round in 0..<400 where refusal == nil {
+            live.run(100, random: &random, from: UInt64(round) * 10_000)
+            try await Task.sleep(for: .milliseconds(10))
+            do { try live.journal.admitChange() } catch { refusal = error }
+        }
+        let statistics = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
+        guard case .changeLogUnavailable(let reason) = refusal else {
+            Issue.record("never refused; the persister measured \(statistics["postgres_journal_bytes_kept"] ?? 0) bytes")
+            persister.stop(drainingFor: .zero)
+            return
+        }
+        #expect(reason.contains("PostgreSQL has not taken yet, over the limit of 20000"), "\(reason)")
+        #expect(statistics["postgres_holding_back_changes"] == 1 && statistics["postgres_journal_bytes_kept"]! > 20_000, "\(statistics)")
+        #expect("the engine refuses changes meanwhile") {
+            _ = try live.engine.holdSeats([SeatIndex(150)], in: ShowID(rawValue: 0), for: .seconds(60), at: Timestamp(milliseconds: 9_000_000))
+        } throws: { error in
+            guard case .changeLogUnavailable = error as? InventoryError else { return false }
+            return true
+        }
+
+        try await OwnThread.run { try cluster.start() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        var admitted = false
+        while !admitted, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            admitted = (try? live.journal.admitChange()) != nil
+        }
+        #expect(admitted, "changes are taken again once PostgreSQL caught up: \(persister.lastError ?? "")")
+        let after = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
+        #expect(after["postgres_holding_back_changes"] == 0)
+        try await OwnThread.run { persister.stop() }
+        live.journal.writer.close()
+    }
+}
