@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "SeatServerTests",
             dependencies: [
-                "SeatServer", "SeatClient", "SeatProtocol", "SeatInventory", "SeatSamples", "SeatTestSupport",
+                "SeatServer", "SeatClient", "SeatProtocol", "SeatInventory", "SeatJournal", "SeatSamples", "SeatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

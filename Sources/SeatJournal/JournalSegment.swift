@@ -63,7 +63,8 @@ enum JournalFiles {
         return descriptor
     }
 
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(JournalError) {
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String, faults: StorageFaults? = nil) throws(JournalError) {
+        try faults?.check(.write, "write", path: path)
         let failure: Int32 = bytes.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -79,16 +80,23 @@ enum JournalFiles {
         guard failure == 0 else { throw .io(operation: "write", path: path, errno: failure) }
     }
 
-    static func sync(_ descriptor: Int32, path: String) throws(JournalError) {
+    static func sync(_ descriptor: Int32, path: String, faults: StorageFaults? = nil) throws(JournalError) {
+        try faults?.check(.fsync, "fdatasync", path: path)
         guard fdatasync(descriptor) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
     }
 
     /// Makes a new or removed directory entry durable.
-    static func syncDirectory(_ directory: String) throws(JournalError) {
+    static func syncDirectory(_ directory: String, faults: StorageFaults? = nil) throws(JournalError) {
+        try faults?.check(.fsync, "fsync", path: directory)
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io(operation: "open", path: directory, errno: errno) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
+    }
+
+    static func rename(_ from: String, to path: String, faults: StorageFaults? = nil) throws(JournalError) {
+        try faults?.check(.rename, "rename", path: from)
+        guard Glibc.rename(from, path) == 0 else { throw .io(operation: "rename", path: from, errno: errno) }
     }
 
     static func readAll(_ path: String) throws(JournalError) -> [UInt8] {

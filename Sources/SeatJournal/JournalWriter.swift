@@ -41,6 +41,8 @@ public final class JournalWriter: @unchecked Sendable {
     public let durability: JournalDurability
     public let segmentBytesMax: Int
 
+    /// Failures tests inject into the writer's file operations; nil in production.
+    private let faults: StorageFaults?
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var pending: [UInt8] = []
@@ -69,9 +71,11 @@ public final class JournalWriter: @unchecked Sendable {
         directory: String,
         lastLSN: UInt64,
         durability: JournalDurability = .fsync,
-        segmentBytesMax: Int = 64 << 20
+        segmentBytesMax: Int = 64 << 20,
+        faults: StorageFaults? = nil
     ) throws(JournalError) {
         self.directory = directory
+        self.faults = faults
         self.durability = durability
         self.segmentBytesMax = segmentBytesMax
         nextLSN = lastLSN + 1
@@ -83,7 +87,7 @@ public final class JournalWriter: @unchecked Sendable {
             segmentDescriptor = try JournalFiles.openForAppend(newest.path, create: false)
             segmentBytes = Int(lseek(segmentDescriptor, 0, SEEK_END))
         } else {
-            (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: lastLSN + 1)
+            (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: lastLSN + 1, faults: faults)
             segmentBytes = JournalSegment.headerBytes
         }
         let thread = Thread { [unowned self] in self.writeLoop() }
@@ -296,7 +300,7 @@ public final class JournalWriter: @unchecked Sendable {
             do throws(JournalError) {
                 if !batch.isEmpty {
                     if segmentBytes >= segmentBytesMax { try rotate(firstLSN: batchFirstLSN) }
-                    try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath)
+                    try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath, faults: faults)
                     segmentBytes += batch.count
                 }
                 switch durability {
@@ -308,7 +312,7 @@ public final class JournalWriter: @unchecked Sendable {
                     synced = false
                 }
                 if synced {
-                    try JournalFiles.sync(segmentDescriptor, path: segmentPath)
+                    try JournalFiles.sync(segmentDescriptor, path: segmentPath, faults: faults)
                     lastSync = .now
                 }
                 result = .success(())
@@ -349,7 +353,7 @@ public final class JournalWriter: @unchecked Sendable {
     }
 
     private func finishClosing() {
-        let synced = (try? JournalFiles.sync(segmentDescriptor, path: segmentPath)) != nil
+        let synced = (try? JournalFiles.sync(segmentDescriptor, path: segmentPath, faults: faults)) != nil
         condition.lock()
         if synced { durableLSN = writtenLSN }
         thread = nil
@@ -358,18 +362,20 @@ public final class JournalWriter: @unchecked Sendable {
     }
 
     private func rotate(firstLSN: UInt64) throws(JournalError) {
-        try JournalFiles.sync(segmentDescriptor, path: segmentPath)
+        try JournalFiles.sync(segmentDescriptor, path: segmentPath, faults: faults)
         Glibc.close(segmentDescriptor)
-        (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: firstLSN)
+        (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: firstLSN, faults: faults)
         segmentBytes = JournalSegment.headerBytes
     }
 
-    private static func createSegment(in directory: String, firstLSN: UInt64) throws(JournalError) -> (String, Int32) {
+    private static func createSegment(
+        in directory: String, firstLSN: UInt64, faults: StorageFaults?
+    ) throws(JournalError) -> (String, Int32) {
         let path = directory + "/" + JournalSegment.fileName(firstLSN: firstLSN)
         let descriptor = try JournalFiles.openForAppend(path, create: true)
-        try JournalFiles.writeAll(descriptor, JournalSegment.header, path: path)
-        try JournalFiles.sync(descriptor, path: path)
-        try JournalFiles.syncDirectory(directory)
+        try JournalFiles.writeAll(descriptor, JournalSegment.header, path: path, faults: faults)
+        try JournalFiles.sync(descriptor, path: path, faults: faults)
+        try JournalFiles.syncDirectory(directory, faults: faults)
         return (path, descriptor)
     }
 }

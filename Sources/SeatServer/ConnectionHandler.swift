@@ -141,8 +141,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .snapshot:
                 takeSnapshot(requestID: requestID, context: context)
             default:
-                if request.changesState { outputAwaitsJournal = true }
-                switch service.execute(request) {
+                let result = service.execute(request)
+                // A change refused because the journal takes no more changes claims nothing and
+                // changed nothing; once the journal has failed it never becomes durable again, so
+                // waiting for it would close the connection instead of answering.
+                if request.changesState, !Self.isStorageRefusal(result) { outputAwaitsJournal = true }
+                switch result {
                 case .success(let response): append(response, opcode: request.opcode, requestID: requestID)
                 case .failure(let error): refuse(error, opcode: request.opcode, requestID: requestID)
                 }
@@ -218,6 +222,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         service.statistics.add(.refusals)
         outputResponses += 1
         Self.write(.failure(error), opcode: opcode, requestID: requestID, into: &output)
+    }
+
+    private static func isStorageRefusal(_ result: Result<Response, ErrorReply>) -> Bool {
+        guard case .failure(let error) = result else { return false }
+        return error.code == .storageUnavailable
     }
 
     /// One answer's frame: a response, or an error with the error flag.

@@ -6,10 +6,17 @@ import NIOPosix
 import NIOSSL
 import SeatClient
 import SeatInventory
+import SeatJournal
 import SeatProtocol
 import SeatSamples
 import SeatServer
 import Testing
+
+/// Where a test server journals, and the failures the test injects into its storage.
+struct JournalSetting {
+    let directory: String
+    var faults: StorageFaults?
+}
 
 /// A real server on a free loopback port, with the sample cinema as layout 0 and show 0.
 struct TestServer {
@@ -32,30 +39,42 @@ struct TestServer {
         readTimeout: TimeAmount = .seconds(10),
         inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
         connectionsMax: Int = 4096,
-        tls: TLSConfiguration? = nil
+        tls: TLSConfiguration? = nil,
+        journal: JournalSetting? = nil
     ) async throws -> TestServer {
         let statistics = ServerStatistics()
         let feeds = ShowFeeds(statistics: statistics)
-        let engine = try InventoryEngine(
-            configuration: InventoryConfiguration(shardCount: 4, reservationsPerShard: 16_384, showsMax: 256),
-            observer: feeds)
-        let service = SeatService(engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics)
+        let configuration = InventoryConfiguration(shardCount: 4, reservationsPerShard: 16_384, showsMax: 256)
+        let service: SeatService
+        if let journal {
+            let directory = try DataDirectory(journal.directory)
+            let writer = try JournalWriter(directory: directory.journal, lastLSN: 0, faults: journal.faults)
+            let changeLog = EngineJournal(writer: writer, layouts: [])
+            let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: changeLog)
+            let snapshotter = Snapshotter(engine: engine, journal: changeLog, directory: directory, faults: journal.faults)
+            service = SeatService(
+                engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics, journal: changeLog,
+                snapshotter: snapshotter)
+        } else {
+            let engine = try InventoryEngine(configuration: configuration, observer: feeds)
+            service = SeatService(engine: engine, catalog: VenueCatalog(), clock: ServerClock(), statistics: statistics)
+        }
         let json = Array(try JSONEncoder().encode(SampleVenues.cinema()))
         guard case .success(.layoutDefined) = service.execute(.defineLayout(json: json)),
             case .success(.showCreated) = service.execute(
                 .createShow(CreateShowRequest(layout: 0, seatsPerHoldMax: 10, holdLifetimeSeconds: 600, forbidsSingleSeatGaps: false)))
         else { throw TestServerError.setupRefused }
-        var configuration = SeatServerConfiguration(
+        var serverConfiguration = SeatServerConfiguration(
             keyring: APIKeyring([adminKey: .admin, agentKey: .agent, readerKey: .reader]))
-        configuration.port = port
-        configuration.readTimeout = readTimeout
-        configuration.inFlightRequestsMax = inFlightRequestsMax
-        configuration.connectionsMax = connectionsMax
-        configuration.tls = tls
+        serverConfiguration.port = port
+        serverConfiguration.readTimeout = readTimeout
+        serverConfiguration.inFlightRequestsMax = inFlightRequestsMax
+        serverConfiguration.connectionsMax = connectionsMax
+        serverConfiguration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
-        let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
+        let server = SeatServer(configuration: serverConfiguration, service: service, feeds: feeds, group: group, logger: logger)
         try await server.start()
         return TestServer(server: server, group: group, port: server.localPort!)
     }
@@ -79,6 +98,7 @@ struct TestServer {
         for close in closers.withLockedValue({ $0 }) { await close() }
         await server.shutdown()
         try await group.shutdownGracefully()
+        server.service.journal?.writer.close()
     }
 
     enum TestServerError: Error { case setupRefused }

@@ -179,22 +179,27 @@ public enum SnapshotFile {
 
     /// Writes a sealed snapshot durably: to a temporary file, synced, renamed into place, and the
     /// directory synced; returns its path.
-    public static func store(_ sealed: [UInt8], header: Header, in directory: String) throws -> String {
+    public static func store(_ sealed: [UInt8], header: Header, in directory: String, faults: StorageFaults? = nil) throws -> String {
         let path = directory + "/" + NumberedFiles.name(prefix, header.startLSN, suffix)
         let temporary = path + ".tmp"
         unlink(temporary)
         let descriptor = try JournalFiles.openForAppend(temporary, create: true)
         do {
-            try JournalFiles.writeAll(descriptor, sealed, path: temporary)
-            try JournalFiles.sync(descriptor, path: temporary)
+            try JournalFiles.writeAll(descriptor, sealed, path: temporary, faults: faults)
+            try JournalFiles.sync(descriptor, path: temporary, faults: faults)
         } catch {
             close(descriptor)
             unlink(temporary)
             throw error
         }
         close(descriptor)
-        guard rename(temporary, path) == 0 else { throw JournalError.io(operation: "rename", path: temporary, errno: errno) }
-        try JournalFiles.syncDirectory(directory)
+        do {
+            try JournalFiles.rename(temporary, to: path, faults: faults)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try JournalFiles.syncDirectory(directory, faults: faults)
         return path
     }
 

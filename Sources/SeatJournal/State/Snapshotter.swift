@@ -34,12 +34,15 @@ public final class Snapshotter: Sendable {
     public let keep: Int
     /// A reader that must be done with a segment before it is deleted, besides the snapshots.
     public let follower: (any JournalFollower)?
+    /// Failures tests inject into the snapshot's file operations; nil in production.
+    private let faults: StorageFaults?
     private let oneAtATime = Mutex(())
 
     public init(
         engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2,
-        follower: (any JournalFollower)? = nil
+        follower: (any JournalFollower)? = nil, faults: StorageFaults? = nil
     ) {
+        self.faults = faults
         precondition(keep >= 1, "keep at least one snapshot")
         self.engine = engine
         self.journal = journal
@@ -77,7 +80,7 @@ public final class Snapshotter: Sendable {
         var sealed: [UInt8] = []
         let compressTime = try clock.measure { sealed = try SnapshotFile.seal(uncompressed) }
         var path = ""
-        let storeTime = try clock.measure { path = try SnapshotFile.store(sealed, header: header, in: directory.snapshots) }
+        let storeTime = try clock.measure { path = try SnapshotFile.store(sealed, header: header, in: directory.snapshots, faults: faults) }
         return Report(
             path: path, startLSN: startLSN, endLSN: endLSN, uncompressedBytes: uncompressed.count,
             compressedBytes: sealed.count, captureTime: captureTime, encodeTime: encodeTime, compressTime: compressTime,

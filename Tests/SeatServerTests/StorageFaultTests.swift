@@ -1,0 +1,75 @@
+import Foundation
+import SeatClient
+import SeatJournal
+import SeatProtocol
+import SeatTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the server does when its disk fails, end to end over the wire, with failures injected
+/// through ``StorageFaults``: a failed sync stops the journal, the connection waiting on it is
+/// closed unanswered, new changes are refused with STORAGE_UNAVAILABLE, reads go on, and a
+/// snapshot request answers its error; a failed snapshot leaves the journal working.
+@Suite(.timeLimit(.minutes(2))) struct StorageFaultTests {
+    @Test func aFailedSyncStopsChangesButNotReads() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let faults = StorageFaults()
+        let server = try await TestServer.start(journal: JournalSetting(directory: directory.path, faults: faults))
+        let waiting = try await server.connection()
+        _ = try await waiting.hold([1], show: 0, for: .seconds(60))
+
+        faults.fail(.fsync)
+        await #expect(throws: SeatClientError.connectionClosed, "an answer that waited for the failed sync never leaves") {
+            _ = try await waiting.hold([2], show: 0, for: .seconds(60))
+        }
+        let other = try await server.connection(key: TestServer.adminKey)
+        let counts = try await other.availability(show: 0).counts
+        #expect(counts.held == 2, "reads go on: the held seats in memory, the one never acknowledged included")
+        await #expect("a new change is refused") {
+            _ = try await other.hold([3], show: 0, for: .seconds(60))
+        } throws: { error in
+            (error as? SeatClientError)?.code == .storageUnavailable
+        }
+        await #expect("a snapshot is refused") {
+            _ = try await other.snapshot()
+        } throws: { error in
+            (error as? SeatClientError)?.code == .storageUnavailable
+        }
+        #expect(try await other.availability(show: 0).counts.held == 2, "the refused change changed nothing")
+        faults.heal(.fsync)
+        await #expect(throws: SeatClientError.self, "a healed disk does not restart a stopped journal") {
+            _ = try await other.hold([4], show: 0, for: .seconds(60))
+        }
+        try await server.stop()
+    }
+
+    @Test(arguments: [StorageFaults.Operation.rename, .write])
+    func aFailedSnapshotAnswersItsErrorAndTheJournalGoesOn(failing operation: StorageFaults.Operation) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let faults = StorageFaults()
+        let server = try await TestServer.start(journal: JournalSetting(directory: directory.path, faults: faults))
+        let admin = try await server.connection(key: TestServer.adminKey)
+        _ = try await admin.hold([1], show: 0, for: .seconds(60))
+        faults.fail(operation)
+        // The journal's own writes share the fault while it lasts; the snapshot is asked for
+        // with nothing new to journal, so only its file meets the fault.
+        await #expect {
+            _ = try await admin.snapshot()
+        } throws: { error in
+            guard case .refused(let reply) = error as? SeatClientError else { return false }
+            return reply.code == .storageUnavailable && reply.message.contains("snapshot failed")
+        }
+        faults.heal(operation)
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/snapshots")
+        #expect(snapshots.isEmpty, "no snapshot and no temporary file is left behind: \(snapshots)")
+        _ = try await admin.hold([2], show: 0, for: .seconds(60))
+        let taken = try await admin.snapshot()
+        #expect(taken.startLSN >= 3)
+        try await server.stop()
+    }
+}
