@@ -11,7 +11,7 @@ import Testing
 /// from several connections, kills it with SIGKILL at a random moment, restarts it, and checks
 /// that every change it acknowledged is there. `SEAT_CRASH_CYCLES` sets the number of cycles
 /// (20 by default); `SEAT_TEST_SEED` replays a run.
-@Suite(.serialized) struct CrashRecoveryTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CrashRecoveryTests {
     static let cycles = Environment.value("SEAT_CRASH_CYCLES").flatMap(Int.init) ?? 20
     /// The sample stadium: 100,000 seats, no single-gap rule, so random pairs rarely collide.
     static let show: UInt32 = 10

@@ -10,7 +10,7 @@ import Testing
 /// middle of a load and restarted, after which it holds exactly the bookings the server
 /// acknowledged; then the data directory is "lost" and `seatd restore --from-postgres` rebuilds
 /// one that serves the same sold seats for every show and never reissues a hold id.
-@Suite struct PostgresPersistenceTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresPersistenceTests {
     static let shape = ["--shards", "2", "--reservations-per-shard", "16384"]
     /// The sample stadium: 100,000 seats, so random pairs rarely collide.
     static let show: UInt32 = 10
@@ -34,86 +34,87 @@ import Testing
     @Test func postgreSQLKilledMidLoadEndsWithExactlyTheAcknowledgedBookingsAndARestoreServesThem() async throws {
         let seed = Environment.value("SEAT_TEST_SEED").flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
         print("postgres persistence test: seed \(seed) (replay with SEAT_TEST_SEED=\(seed))")
-        let cluster = try PostgresCluster()
-        let root = try TemporaryDirectory()
-        defer { root.remove() }
-        let data = root.path + "/data"
-        // Frequent snapshots: segments become deletable by the snapshots long before PostgreSQL
-        // has them, which must not lose them.
-        let server = try await SeatdProcess(
-            dataDirectory: data,
-            arguments: ["--sample-shows", "--postgres", cluster.url, "--snapshot-every-records", "300"] + Self.shape)
-        let acknowledged = Acknowledged()
-        let stop = StopSignal()
-        let port = server.port
-        var random = SeededGenerator(seed: seed)
-        let workers = (0..<4).map { _ in random.next() }.map { workerSeed in
-            Task { await Self.drive(port: port, seed: workerSeed, acknowledged: acknowledged, stop: stop) }
-        }
-        try await Task.sleep(for: .milliseconds(400))
-        try cluster.kill()
-        try await Task.sleep(for: .milliseconds(800))
-        let admin = try await server.connect()
-        // The persister notices the outage at its next statement; give it (bounded) time.
-        let noticeDeadline = ContinuousClock.now + .seconds(20)
-        var during = try await Self.statistics(admin)
-        while during["postgres_connected"] != 0, ContinuousClock.now < noticeDeadline {
-            try await Task.sleep(for: .milliseconds(50))
-            during = try await Self.statistics(admin)
-        }
-        #expect(during["postgres_connected"] == 0, "seed \(seed): \(during)")
-        #expect((during["postgres_lag_records"] ?? 0) > 0, "seed \(seed): \(during)")
-        try cluster.start()
-        try await Task.sleep(for: .milliseconds(400))
-        stop.raise()
-        for worker in workers { await worker.value }
-        let deadline = ContinuousClock.now + .seconds(60)
-        var after = try await Self.statistics(admin)
-        while after["postgres_lag_records"] != 0 || after["postgres_connected"] != 1 {
-            try #require(ContinuousClock.now < deadline, "the persister did not catch up: \(after)")
-            try await Task.sleep(for: .milliseconds(50))
-            after = try await Self.statistics(admin)
-        }
-        #expect((after["postgres_failures"] ?? 0) >= 1, "the outage was noticed")
-        let served = try await (0...Self.show).asyncMap { try await admin.availability(show: $0).sold }
-        await admin.close()
-        #expect(try await server.stop() == 0)
+        try await PostgresCluster.with { cluster in
+            let root = try TemporaryDirectory()
+            defer { root.remove() }
+            let data = root.path + "/data"
+            // Frequent snapshots: segments become deletable by the snapshots long before PostgreSQL
+            // has them, which must not lose them.
+            let server = try await SeatdProcess(
+                dataDirectory: data,
+                arguments: ["--sample-shows", "--postgres", cluster.url, "--snapshot-every-records", "300"] + Self.shape)
+            let acknowledged = Acknowledged()
+            let stop = StopSignal()
+            let port = server.port
+            var random = SeededGenerator(seed: seed)
+            let workers = (0..<4).map { _ in random.next() }.map { workerSeed in
+                Task { await Self.drive(port: port, seed: workerSeed, acknowledged: acknowledged, stop: stop) }
+            }
+            try await Task.sleep(for: .milliseconds(400))
+            try await cluster.kill()
+            try await Task.sleep(for: .milliseconds(800))
+            let admin = try await server.connect()
+            // The persister notices the outage at its next statement; give it (bounded) time.
+            let noticeDeadline = ContinuousClock.now + .seconds(20)
+            var during = try await Self.statistics(admin)
+            while during["postgres_connected"] != 0, ContinuousClock.now < noticeDeadline {
+                try await Task.sleep(for: .milliseconds(50))
+                during = try await Self.statistics(admin)
+            }
+            #expect(during["postgres_connected"] == 0, "seed \(seed): \(during)")
+            #expect((during["postgres_lag_records"] ?? 0) > 0, "seed \(seed): \(during)")
+            try await cluster.start()
+            try await Task.sleep(for: .milliseconds(400))
+            stop.raise()
+            for worker in workers { await worker.value }
+            let deadline = ContinuousClock.now + .seconds(60)
+            var after = try await Self.statistics(admin)
+            while after["postgres_lag_records"] != 0 || after["postgres_connected"] != 1 {
+                try #require(ContinuousClock.now < deadline, "the persister did not catch up: \(after)")
+                try await Task.sleep(for: .milliseconds(50))
+                after = try await Self.statistics(admin)
+            }
+            #expect((after["postgres_failures"] ?? 0) >= 1, "the outage was noticed")
+            let served = try await (0...Self.show).asyncMap { try await admin.availability(show: $0).sold }
+            await admin.close()
+            #expect(try await server.stop() == 0)
 
-        let bookings = acknowledged.bookings
-        #expect(bookings.count > 100 && bookings.values.contains(true), "seed \(seed): the load booked and cancelled")
-        let connection = try PostgresConnection(url: cluster.url)
-        let rows = try connection.execute(
-            "SELECT b.booking_id, c.hold_id IS NOT NULL FROM seat_bookings b LEFT JOIN seat_cancellations c USING (hold_id)")
-        var persisted: [UInt64: Bool] = [:]
-        for row in 0..<rows.count { persisted[UInt64(rows[row, 0] ?? "") ?? 0] = rows[row, 1] == "t" }
-        #expect(persisted == bookings, "seed \(seed): PostgreSQL holds exactly the acknowledged bookings")
-        for show in 0...Self.show {
-            let seats = try connection.execute(
-                "SELECT seat FROM seat_booked_seats WHERE show_id = $1 AND active ORDER BY seat", [Int64(show)])
-            let sold = try (0..<seats.count).map { try seats.integer($0, 0) }
-            #expect(sold == Self.members(served[Int(show)]), "seed \(seed): show \(show)")
-        }
+            let bookings = acknowledged.bookings
+            #expect(bookings.count > 100 && bookings.values.contains(true), "seed \(seed): the load booked and cancelled")
+            let connection = try PostgresConnection(url: cluster.url)
+            let rows = try connection.execute(
+                "SELECT b.booking_id, c.hold_id IS NOT NULL FROM seat_bookings b LEFT JOIN seat_cancellations c USING (hold_id)")
+            var persisted: [UInt64: Bool] = [:]
+            for row in 0..<rows.count { persisted[UInt64(rows[row, 0] ?? "") ?? 0] = rows[row, 1] == "t" }
+            #expect(persisted == bookings, "seed \(seed): PostgreSQL holds exactly the acknowledged bookings")
+            for show in 0...Self.show {
+                let seats = try connection.execute(
+                    "SELECT seat FROM seat_booked_seats WHERE show_id = $1 AND active ORDER BY seat", [Int64(show)])
+                let sold = try (0..<seats.count).map { try seats.integer($0, 0) }
+                #expect(sold == Self.members(served[Int(show)]), "seed \(seed): show \(show)")
+            }
 
-        // The disk is lost: rebuild from PostgreSQL and serve.
-        let restored = root.path + "/restored"
-        let restore = ["restore", "--from-postgres", cluster.url, "--data-dir", restored] + Self.shape
-        let first = try await SeatdProcess.run(restore)
-        #expect(first.status == 0, "\(first.output)")
-        let again = try await SeatdProcess.run(restore)
-        #expect(again.status != 0 && again.output.contains("already holds"), "a restore into a directory that holds a snapshot is refused: \(again.output)")
-        let second = try await SeatdProcess(dataDirectory: restored, arguments: ["--postgres", cluster.url] + Self.shape)
-        let client = try await second.connect()
-        for show in 0...Self.show {
-            let availability = try await client.availability(show: show)
-            #expect(availability.sold == served[Int(show)], "seed \(seed): restored show \(show)")
+            // The disk is lost: rebuild from PostgreSQL and serve.
+            let restored = root.path + "/restored"
+            let restore = ["restore", "--from-postgres", cluster.url, "--data-dir", restored] + Self.shape
+            let first = try await SeatdProcess.run(restore)
+            #expect(first.status == 0, "\(first.output)")
+            let again = try await SeatdProcess.run(restore)
+            #expect(again.status != 0 && again.output.contains("already holds"), "a restore into a directory that holds a snapshot is refused: \(again.output)")
+            let second = try await SeatdProcess(dataDirectory: restored, arguments: ["--postgres", cluster.url] + Self.shape)
+            let client = try await second.connect()
+            for show in 0...Self.show {
+                let availability = try await client.availability(show: show)
+                #expect(availability.sold == served[Int(show)], "seed \(seed): restored show \(show)")
+            }
+            let issued = acknowledged.holds
+            for seat in stride(from: UInt32(0), to: 200, by: 2) {
+                guard let hold = try? await client.hold([seat, seat + 1], show: Self.show, for: .seconds(60)) else { continue }
+                #expect(!issued.contains(hold.hold), "seed \(seed): the restored server reissued hold id \(hold.hold)")
+            }
+            await client.close()
+            #expect(try await second.stop() == 0)
         }
-        let issued = acknowledged.holds
-        for seat in stride(from: UInt32(0), to: 200, by: 2) {
-            guard let hold = try? await client.hold([seat, seat + 1], show: Self.show, for: .seconds(60)) else { continue }
-            #expect(!issued.contains(hold.hold), "seed \(seed): the restored server reissued hold id \(hold.hold)")
-        }
-        await client.close()
-        #expect(try await second.stop() == 0)
     }
 
     /// One connection: hold a random pair, confirm or release it, sometimes cancel a booking.

@@ -6,7 +6,7 @@ import Testing
 
 /// `seatctl snapshot`'s request against a real `seatd`: the snapshot is on disk when the answer
 /// arrives, covers the changes acknowledged before it, and a restart starts from it.
-@Suite struct SnapshotRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct SnapshotRequestTests {
     @Test func aSnapshotOnRequestIsOnDiskWhenAnsweredAndRecoveryStartsFromIt() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("seat-snapshot-\(UUID())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)

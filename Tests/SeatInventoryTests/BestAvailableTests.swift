@@ -1,7 +1,7 @@
 import SeatInventory
 import Testing
 
-@Suite struct BestAvailableTests {
+@Suite(.timeLimit(.minutes(1))) struct BestAvailableTests {
     let engine = Fixtures.engine(reservationsPerShard: 60_000)
     let now = Timestamp.at(0)
 

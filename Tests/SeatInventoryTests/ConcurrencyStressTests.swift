@@ -4,13 +4,13 @@ import Synchronization
 import SeatTestSupport
 import Testing
 
-@Suite struct ConcurrencyStressTests {
+@Suite(.timeLimit(.minutes(5))) struct ConcurrencyStressTests {
     /// Eight threads hold, best-available, confirm, release, extend and cancel on three hot shows
     /// while one of them moves the clock and sweeps expired holds. Afterwards: no violated
     /// invariant (no seat in two reservations, taken ⇔ reserved or blocked, sold ⇔ booked), every
     /// acknowledged booking still present with its seats, and counts that add up.
     @Test(arguments: randomizedSeeds(fixed: 2))
-    func eightThreadsOnHotShowsKeepEveryInvariant(seed: UInt64) throws {
+    func eightThreadsOnHotShowsKeepEveryInvariant(seed: UInt64) async throws {
         let context = Comment(rawValue: "seed \(seed) (replay with SEAT_TEST_SEED=\(seed))")
         let engine = Fixtures.engine(shards: 2, reservationsPerShard: 8192, seatsPerReservation: 8)
         let shows = try (0..<3).map { index in
@@ -23,7 +23,7 @@ import Testing
         let operations = SharedCounter()
         let deadline = ContinuousClock.now + .seconds(2)
 
-        runOnThreads(8) { thread in
+        await runOnThreads(8) { thread in
             var random = SeededGenerator(seed: seed &+ UInt64(thread))
             var myHolds: [HoldID] = []
             var myBookings: [BookingID: [SeatIndex]] = [:]
@@ -93,12 +93,12 @@ import Testing
     }
 
     /// Many threads race for the same seats, round after round: each round exactly one wins.
-    @Test func exactlyOneOfManyRacersWinsEachSeat() throws {
+    @Test func exactlyOneOfManyRacersWinsEachSeat() async throws {
         let engine = Fixtures.engine(reservationsPerShard: 1024)
         let show = try engine.createShow(layout: Fixtures.stadium, rules: ShowRules(forbidsSingleSeatGaps: false))
         let rounds = 200
         let winners = Locked<[Int]>(Array(repeating: 0, count: rounds))
-        runOnThreads(8) { thread in
+        await runOnThreads(8) { thread in
             for round in 0..<rounds {
                 // Every thread asks for the same pair in this round, in its own order.
                 let pair = [SeatIndex(round * 2), SeatIndex(round * 2 + 1)]
@@ -115,7 +115,7 @@ import Testing
 
     /// A confirmation and the expiry sweep race for holds at their deadline: each hold ends
     /// exactly one way, and the seats agree with the way it ended.
-    @Test func confirmRacingExpiryHasOneWinner() throws {
+    @Test func confirmRacingExpiryHasOneWinner() async throws {
         let engine = Fixtures.engine(reservationsPerShard: 1024)
         let show = try engine.createShow(layout: Fixtures.cinema, rules: ShowRules(forbidsSingleSeatGaps: false))
         let sellable = (0..<Fixtures.cinema.seatCount).map(SeatIndex.init).filter { !Fixtures.cinema.isBlocked($0) }
@@ -125,7 +125,7 @@ import Testing
         let confirmed = Locked<[HoldID]>([])
         let expiredCount = SharedCounter()
         // The confirmer's clock says the holds are live; the sweeper's says they are due.
-        runOnThreads(2) { thread in
+        await runOnThreads(2) { thread in
             if thread == 0 {
                 for hold in holds {
                     if (try? engine.confirm(hold, at: .at(5))) != nil { confirmed.withLock { $0.append(hold) } }

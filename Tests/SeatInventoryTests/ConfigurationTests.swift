@@ -1,7 +1,7 @@
 @testable import SeatInventory
 import Testing
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(1))) struct ConfigurationTests {
     @Test func settingsOutsideTheLimitsAreRefusedAtStart() {
         #expect(throws: ConfigurationError(setting: "shardCount", value: 0, allowed: 1...InventoryLimits.shardsMax)) {
             try InventoryEngine(configuration: InventoryConfiguration(shardCount: 0))

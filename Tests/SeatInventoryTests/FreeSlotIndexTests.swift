@@ -5,7 +5,7 @@ import Testing
 
 @testable import SeatInventory
 
-@Suite struct FreeSlotIndexTests {
+@Suite(.timeLimit(.minutes(1))) struct FreeSlotIndexTests {
     /// Sizes around the word (64 slots) and summary (4,096 slots) boundaries.
     @Test(arguments: [1, 63, 64, 65, 4_095, 4_096, 4_097, 70_000])
     func handsOutEverySlotOnceThenRefuses(capacity: Int) {
@@ -54,7 +54,7 @@ import Testing
     /// slots still held, the summary must mark every free slot; at the end every slot is free
     /// again and can be taken.
     @Test(arguments: randomizedSeeds(fixed: 2))
-    func concurrentClaimsNeverShareASlot(seed: UInt64) {
+    func concurrentClaimsNeverShareASlot(seed: UInt64) async {
         let context = Comment(rawValue: "seed \(seed) (replay with SEAT_TEST_SEED=\(seed))")
         // Two words: the table fills and words empty and refill all the time.
         let capacity = 128
@@ -72,7 +72,7 @@ import Testing
 
         for round in 0..<40 {
             let deadline = ContinuousClock.now + .milliseconds(40)
-            runOnThreads(threads) { thread in
+            await runOnThreads(threads) { thread in
                 var random = SeededGenerator(seed: seed &+ UInt64(round * threads + thread))
                 var mine = held.withLock { $0[thread] }
                 for step in 0..<100_000 {

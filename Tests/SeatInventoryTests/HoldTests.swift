@@ -1,7 +1,7 @@
 import SeatInventory
 import Testing
 
-@Suite struct HoldTests {
+@Suite(.timeLimit(.minutes(1))) struct HoldTests {
     let engine = Fixtures.engine()
     let show: ShowID
     let now = Timestamp.at(10_000)

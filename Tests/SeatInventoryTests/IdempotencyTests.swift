@@ -1,7 +1,7 @@
 @testable import SeatInventory
 import Testing
 
-@Suite struct IdempotencyTests {
+@Suite(.timeLimit(.minutes(1))) struct IdempotencyTests {
     let engine = Fixtures.engine(idempotencyKeysMax: 128, idempotencyWindow: .seconds(60))
     let show: ShowID
     let key = IdempotencyKey(high: 0xfeed, low: 1)

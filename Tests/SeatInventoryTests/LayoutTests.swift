@@ -3,7 +3,7 @@ import SeatInventory
 import SeatSamples
 import Testing
 
-@Suite struct LayoutTests {
+@Suite(.timeLimit(.minutes(1))) struct LayoutTests {
     @Test func cinemaHasRowsAislesAndFlags() throws {
         let layout = Fixtures.cinema
         #expect(layout.seatCount == 300)

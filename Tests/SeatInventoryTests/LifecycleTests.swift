@@ -1,7 +1,7 @@
 import SeatInventory
 import Testing
 
-@Suite struct LifecycleTests {
+@Suite(.timeLimit(.minutes(1))) struct LifecycleTests {
     let engine = Fixtures.engine()
     let show: ShowID
     let seats = [SeatIndex(100), SeatIndex(101)]

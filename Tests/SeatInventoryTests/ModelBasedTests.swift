@@ -5,7 +5,7 @@ import Testing
 
 /// The engine and ``ReferenceModel`` run the same random operations and must agree on every
 /// result, every seat state and every count.
-@Suite struct ModelBasedTests {
+@Suite(.timeLimit(.minutes(3))) struct ModelBasedTests {
     static let operationsPerSeed = 10_000
 
     @Test(arguments: randomizedSeeds(fixed: 16))

@@ -22,7 +22,7 @@ final class ChangeRecorder: SeatChangeObserver {
     }
 }
 
-@Suite struct SeatChangeTests {
+@Suite(.timeLimit(.minutes(1))) struct SeatChangeTests {
     @Test func everyTransitionIsReportedOnceInOrder() throws {
         let recorder = ChangeRecorder()
         let engine = Fixtures.engine(observer: recorder)
@@ -63,7 +63,7 @@ final class ChangeRecorder: SeatChangeObserver {
     /// order, seat by seat, must give exactly the engine's final seat map: what a subscriber
     /// that reorders by number would see.
     @Test(arguments: randomizedSeeds(fixed: 2))
-    func numbersOrderEachSeatsChangesUnderContention(seed: UInt64) throws {
+    func numbersOrderEachSeatsChangesUnderContention(seed: UInt64) async throws {
         let context = Comment(rawValue: "seed \(seed) (replay with SEAT_TEST_SEED=\(seed))")
         let recorder = ChangeRecorder()
         let engine = Fixtures.engine(seatsPerReservation: 8, observer: recorder)
@@ -73,7 +73,7 @@ final class ChangeRecorder: SeatChangeObserver {
         let contested = Fixtures.seats("C1", "C2", "C3", "C4", "C5", "C6", "D1", "D2", "D3", "D4", "D5", "D6")
         let clock = ManualClock(startingAt: 1_000)
 
-        runOnThreads(5) { thread in
+        await runOnThreads(5) { thread in
             var random = SeededGenerator(seed: seed &+ UInt64(thread))
             var holds: [HoldID] = []
             var bookings: [BookingID] = []

@@ -2,23 +2,6 @@ import Foundation
 import SeatInventory
 import Synchronization
 
-/// Runs `body(threadIndex)` on `count` real threads at once and returns when all have finished.
-func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let group = DispatchGroup()
-    let start = DispatchSemaphore(value: 0)
-    for index in 0..<count {
-        group.enter()
-        let thread = Thread {
-            start.wait()  // released together, so the threads really overlap
-            body(index)
-            group.leave()
-        }
-        thread.start()
-    }
-    for _ in 0..<count { start.signal() }
-    group.wait()
-}
-
 /// A value behind a lock, shared by threads. `NSLock` (a pthread mutex) rather than
 /// `Synchronization.Mutex`, whose futex-based locking lives in an uninstrumented library, so
 /// ThreadSanitizer (`swift test --sanitize=thread`) can see this lock order the threads.

@@ -54,7 +54,7 @@ import Testing
 
     /// Keys before a snapshot come back from it, keys after it from the journal: a recovered
     /// engine answers every repeat with the first outcome.
-    @Test func keysComeBackFromTheSnapshotAndTheJournal() throws {
+    @Test func keysComeBackFromTheSnapshotAndTheJournal() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let live = try JournaledEngine(in: temporary.path)
@@ -68,7 +68,7 @@ import Testing
             }
         }
         var first: [Result<Hold, InventoryError>] = (0..<4).map { hold($0, at: 1_000, on: live.engine) }
-        _ = try Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory).takeSnapshot()
+        _ = try await OwnThread.run { try Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory).takeSnapshot() }
         first += (4..<8).map { hold($0, at: 2_000, on: live.engine) }
         live.journal.writer.close()
         guard case .failure(.seatUnavailable) = first[1] else {

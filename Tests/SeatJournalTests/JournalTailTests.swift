@@ -3,11 +3,11 @@ import SeatTestSupport
 import Testing
 @testable import SeatJournal
 
-@Suite struct JournalTailTests {
-    @Test func aTailStartsAfterAnyLSNAndCrossesSegments() throws {
+@Suite(.timeLimit(.minutes(2))) struct JournalTailTests {
+    @Test func aTailStartsAfterAnyLSNAndCrossesSegments() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 300, segmentBytesMax: 1_500)
+        try await writeTestJournal(in: directory.path, count: 300, segmentBytesMax: 1_500)
         #expect(directory.segmentPaths.count > 3, "rotation produced several segments")
         for start: UInt64 in [0, 1, 9, 10, 11, 150, 299, 300] {
             var tail = try JournalTail(directory: directory.path, after: start)
@@ -23,10 +23,10 @@ import Testing
         }
     }
 
-    @Test func aTailStopsAtItsLimitAndItsCount() throws {
+    @Test func aTailStopsAtItsLimitAndItsCount() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 100, segmentBytesMax: 1_500)
+        try await writeTestJournal(in: directory.path, count: 100, segmentBytesMax: 1_500)
         var tail = try JournalTail(directory: directory.path, after: 0)
         #expect(try tail.read(through: 40, recordsMax: 25) { _ in } == 25)
         #expect(try tail.read(through: 40, recordsMax: 25) { _ in } == 15)
@@ -36,7 +36,7 @@ import Testing
 
     /// The persister's situation: a tail reads up to `readableThrough` while a writer appends
     /// and rotates; every record arrives once, in order, whole.
-    @Test func aTailFollowsAWriterAsItAppends() throws {
+    @Test func aTailFollowsAWriterAsItAppends() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try JournalWriter(directory: directory.path, lastLSN: 0, segmentBytesMax: 4_000)
@@ -53,7 +53,7 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(60)
         while received.count < total, ContinuousClock.now < deadline {
             let read = try tail.read(through: writer.readableThrough, recordsMax: 500) { received.append($0.payload) }
-            if read == 0 { usleep(100) }
+            if read == 0 { try await Task.sleep(for: .microseconds(100)) }
         }
         writer.close()
         #expect(received.count == total)
@@ -61,19 +61,19 @@ import Testing
         #expect(directory.segmentPaths.count > 3, "the writer rotated while the tail followed")
     }
 
-    @Test func aTailRefusesAStartTheJournalNoLongerHolds() throws {
+    @Test func aTailRefusesAStartTheJournalNoLongerHolds() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 100, segmentBytesMax: 1_500)
+        try await writeTestJournal(in: directory.path, count: 100, segmentBytesMax: 1_500)
         let segments = directory.segmentPaths
         try FileManager.default.removeItem(atPath: segments[0])
         #expect(throws: JournalError.self) { _ = try JournalTail(directory: directory.path, after: 0) }
     }
 
-    @Test func aTailReportsDamageWithItsPlace() throws {
+    @Test func aTailReportsDamageWithItsPlace() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 50)
+        try await writeTestJournal(in: directory.path, count: 50)
         let path = directory.segmentPaths[0]
         var bytes = try JournalFiles.readAll(path)
         bytes[JournalSegment.headerBytes + 200] ^= 0x40

@@ -13,8 +13,13 @@ func testPayload(_ index: Int) -> [UInt8] {
 
 /// Writes `count` records of ``testPayload(_:)`` (type = index % 5) and closes the journal.
 /// Every tenth record waits until it is durable, so the writer gets batches of ten and can
-/// rotate segments between them (it rotates only between batches).
-func writeTestJournal(in directory: String, count: Int, segmentBytesMax: Int = 64 << 20) throws {
+/// rotate segments between them (it rotates only between batches). The waits happen on a
+/// thread of their own.
+func writeTestJournal(in directory: String, count: Int, segmentBytesMax: Int = 64 << 20) async throws {
+    try await OwnThread.run { try writeTestJournalWaiting(in: directory, count: count, segmentBytesMax: segmentBytesMax) }
+}
+
+private func writeTestJournalWaiting(in directory: String, count: Int, segmentBytesMax: Int) throws {
     let writer = try JournalWriter(directory: directory, lastLSN: 0, segmentBytesMax: segmentBytesMax)
     let durable = DispatchSemaphore(value: 0)
     for index in 0..<count {

@@ -3,7 +3,7 @@ import SeatTestSupport
 import Testing
 @testable import SeatJournal
 
-@Suite struct JournalTests {
+@Suite(.timeLimit(.minutes(3))) struct JournalTests {
     @Test func crc32cMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum("123456789".utf8) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)
@@ -33,10 +33,10 @@ import Testing
         }
     }
 
-    @Test func recordsComeBackInOrderAcrossSegments() throws {
+    @Test func recordsComeBackInOrderAcrossSegments() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 500, segmentBytesMax: 2_000)
+        try await writeTestJournal(in: directory.path, count: 500, segmentBytesMax: 2_000)
         #expect(directory.segmentPaths.count > 3, "rotation produced several segments")
         let (records, outcome) = try recoveredRecords(in: directory.path)
         #expect(records.map(\.lsn) == Array(1...500))
@@ -45,10 +45,10 @@ import Testing
         #expect(outcome.lastLSN == 500 && outcome.tornTail == nil)
     }
 
-    @Test func aReopenedJournalContinuesItsLSNs() throws {
+    @Test func aReopenedJournalContinuesItsLSNs() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 10)
+        try await writeTestJournal(in: directory.path, count: 10)
         let first = try recoveredRecords(in: directory.path).outcome
         let writer = try JournalWriter(directory: directory.path, lastLSN: first.lastLSN)
         let lsn = try writer.append(type: 9, bytes: [1])
@@ -60,25 +60,19 @@ import Testing
     /// Eight threads append at once, each waiting for durability through callbacks: every
     /// callback succeeds, LSNs have no gap, and each thread's records keep its order.
     @Test(arguments: [JournalDurability.fsync, .batch(interval: .milliseconds(5)), .none])
-    func concurrentAppendsAreAllDurableAndOrdered(durability: JournalDurability) throws {
+    func concurrentAppendsAreAllDurableAndOrdered(durability: JournalDurability) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try JournalWriter(directory: directory.path, lastLSN: 0, durability: durability)
         let acknowledged = Counter()
-        let group = DispatchGroup()
-        for thread in 0..<8 {
-            group.enter()
-            Thread {
-                for index in 0..<500 {
-                    let payload = [UInt8(thread)] + withUnsafeBytes(of: UInt32(index).littleEndian, Array.init)
-                    _ = try? writer.append(type: 1, bytes: payload) { result in
-                        if case .success = result { acknowledged.increment() }
-                    }
+        await runOnThreads(8) { thread in
+            for index in 0..<500 {
+                let payload = [UInt8(thread)] + withUnsafeBytes(of: UInt32(index).littleEndian, Array.init)
+                _ = try? writer.append(type: 1, bytes: payload) { result in
+                    if case .success = result { acknowledged.increment() }
                 }
-                group.leave()
-            }.start()
+            }
         }
-        group.wait()
         writer.close()
         #expect(acknowledged.value == 4_000)
         #expect(writer.durableThrough == 4_000)
@@ -96,10 +90,10 @@ import Testing
     /// leaves it: recovery replays every whole record before the cut and reports the torn rest
     /// where it starts, without changing the file; cutting it leaves the whole records, and a
     /// reopened journal appends after them.
-    @Test func aTornTailIsCutAtEveryOffset() throws {
+    @Test func aTornTailIsCutAtEveryOffset() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 20)
+        try await writeTestJournal(in: directory.path, count: 20)
         let path = try #require(directory.segmentPaths.last)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         let recordStarts = try recordOffsets(in: path)
@@ -128,10 +122,10 @@ import Testing
     /// Every single-bit flip of a small journal is caught: in the header, the segment is
     /// refused; in a record followed by valid ones, recovery stops naming the offset; in the
     /// last record, it is cut as a torn tail. Never is a changed record replayed.
-    @Test func everyBitFlipIsDetected() throws {
+    @Test func everyBitFlipIsDetected() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 6)
+        try await writeTestJournal(in: directory.path, count: 6)
         let path = try #require(directory.segmentPaths.last)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         let starts = try recordOffsets(in: path)
@@ -157,10 +151,10 @@ import Testing
         }
     }
 
-    @Test func aMissingSegmentStopsRecovery() throws {
+    @Test func aMissingSegmentStopsRecovery() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try writeTestJournal(in: directory.path, count: 300, segmentBytesMax: 1_000)
+        try await writeTestJournal(in: directory.path, count: 300, segmentBytesMax: 1_000)
         let segments = directory.segmentPaths
         try FileManager.default.removeItem(atPath: segments[1])
         #expect(throws: JournalError.self) { try recoveredRecords(in: directory.path) }
@@ -176,7 +170,7 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
 
-@Suite struct JournalLimitTests {
+@Suite(.timeLimit(.minutes(3))) struct JournalLimitTests {
     @Test func aRecordOverTheLimitIsRefusedAndTheJournalGoesOn() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -3,7 +3,7 @@ import SeatTestSupport
 import Testing
 @testable import SeatJournal
 
-@Suite struct LZ4FrameTests {
+@Suite(.timeLimit(.minutes(1))) struct LZ4FrameTests {
     static func sample(_ count: Int, seed: UInt64) -> [UInt8] {
         // Half runs (compressible, like seat bitmaps), half noise.
         var state = seed
@@ -22,17 +22,17 @@ import Testing
     }
 
     /// The `lz4` command (Debian's lz4 package) reads our frames and we read its.
-    @Test func theLz4CommandReadsOurFramesAndWeReadIts() throws {
+    @Test func theLz4CommandReadsOurFramesAndWeReadIts() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let original = Self.sample(300_000, seed: 7)
         let ours = URL(fileURLWithPath: directory.path + "/ours.lz4")
         try Data(try LZ4Frame.compress(original)).write(to: ours)
-        try run("/usr/bin/lz4", ["-d", "-q", ours.path, directory.path + "/ours.raw"])
+        try await run("/usr/bin/lz4", ["-d", "-q", ours.path, directory.path + "/ours.raw"])
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path + "/ours.raw"))) == original)
 
         try Data(original).write(to: URL(fileURLWithPath: directory.path + "/theirs.raw"))
-        try run("/usr/bin/lz4", ["-q", "-z", directory.path + "/theirs.raw", directory.path + "/theirs.lz4"])
+        try await run("/usr/bin/lz4", ["-q", "-z", directory.path + "/theirs.raw", directory.path + "/theirs.lz4"])
         let theirs = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path + "/theirs.lz4")))
         #expect(try LZ4Frame.decompress(theirs, limit: original.count) == original)
     }
@@ -46,12 +46,10 @@ import Testing
         #expect(throws: LZ4Frame.Failure.self) { try LZ4Frame.decompress(frame, limit: 200_000) }
     }
 
-    func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(executable) \(arguments)")
+    func run(_ executable: String, _ arguments: [String]) async throws {
+        let output = try TemporaryDirectory()
+        defer { output.remove() }
+        let status = try await ChildProcess([executable] + arguments, output: output.path + "/output").exitStatus(within: .seconds(60))
+        #expect(status == 0, "\(executable) \(arguments)")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// The lanes apart from any transport: what each answer leads to, when cycles start and stop,
 /// and what is counted, driven by hand with a sink that records every request.
-@Suite struct LoadLanesTests {
+@Suite(.timeLimit(.minutes(1))) struct LoadLanesTests {
     struct RecordingSink: LoadRequestSink {
         var sent: [(request: LoadRequest, lane: Int)] = []
         mutating func send(_ request: LoadRequest, lane: Int) { sent.append((request, lane)) }

@@ -5,7 +5,7 @@ import Testing
 @testable import seat_load
 
 /// The flash sale's audit must be able to fail: each kind of discrepancy is found and counted.
-@Suite struct SaleAuditTests {
+@Suite(.timeLimit(.minutes(1))) struct SaleAuditTests {
     /// A 130-seat show with exactly `sold` sold.
     static func map(sold: [UInt32]) -> SaleAudit.SeatMap {
         var map = SaleAudit.SeatMap(seatCount: 130)
@@ -47,7 +47,7 @@ import Testing
 
 /// Open loop arrivals: evenly spaced at the connection's share of the rate, connections offset
 /// so their arrivals interleave rather than coincide.
-@Suite struct ArrivalScheduleTests {
+@Suite(.timeLimit(.minutes(1))) struct ArrivalScheduleTests {
     @Test func arrivalsAreEvenlySpacedAndConnectionsInterleave() {
         // 4,000 per second over 4 connections: each connection every millisecond.
         var first = ArrivalSchedule(ratePerSecond: 4000, connection: 0, connections: 4, startNanoseconds: 1_000_000)
@@ -61,7 +61,7 @@ import Testing
 
 /// Redis's side of the wire: commands as RESP arrays, replies parsed whole or not at all, and
 /// a length past the limits refused rather than buffered.
-@Suite struct RESPTests {
+@Suite(.timeLimit(.minutes(1))) struct RESPTests {
     static func parse(_ text: String) throws -> RESPValue? {
         var buffer = ByteBuffer(string: text)
         return try RESPValueDecoder.parse(&buffer)

@@ -1,7 +1,7 @@
 import Testing
 @testable import SeatPostgres
 
-@Suite struct LagClockTests {
+@Suite(.timeLimit(.minutes(1))) struct LagClockTests {
     @Test func theLagIsTheAgeOfTheOldestRecordNotYetPersisted() {
         let start = ContinuousClock.now
         var clock = LagClock()

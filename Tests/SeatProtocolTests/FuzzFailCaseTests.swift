@@ -4,7 +4,7 @@ import SeatProtocolFuzzing
 import Testing
 
 /// The fuzzing harness (`Fuzz/run`) and what it found.
-@Suite struct FuzzFailCaseTests {
+@Suite(.timeLimit(.minutes(1))) struct FuzzFailCaseTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/FailCases")

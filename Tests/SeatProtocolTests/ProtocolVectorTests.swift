@@ -5,7 +5,7 @@ import SeatProtocol
 import Testing
 
 /// The files in `Protocol/vectors/`: every message in both directions and the malformed frames.
-@Suite struct ProtocolVectorTests {
+@Suite(.timeLimit(.minutes(1))) struct ProtocolVectorTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Protocol/vectors")

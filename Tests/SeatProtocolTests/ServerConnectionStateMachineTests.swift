@@ -2,7 +2,7 @@ import NIOCore
 import SeatProtocol
 import Testing
 
-@Suite struct ServerConnectionStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct ServerConnectionStateMachineTests {
     static let keyring = APIKeyring(["admin-key": .admin, "agent-key": .agent, "reader-key": .reader])
 
     static func frame(_ request: Request, id: UInt32, flags: FrameFlags = []) -> Frame {

@@ -6,7 +6,7 @@ import SeatClient
 import SeatProtocol
 import Testing
 
-@Suite struct ServerConcurrencyTests {
+@Suite(.timeLimit(.minutes(2))) struct ServerConcurrencyTests {
     /// Sixteen clients on sixteen connections race for the same 40 pairs of seats: each seat
     /// must end up held by exactly one winner, and the server's map must agree.
     @Test func racingClientsGetEachSeatExactlyOnce() async throws {
@@ -155,11 +155,22 @@ import Testing
         #expect(answer.closed)
         #expect(try await first.ping(token: 3) == 3, "the connections within the limit carry on")
         await second.close()
-        // The server counts the close when its side of the channel is gone: allow it a moment.
+        // The server lets the slot go when its side of the channel closes: wait for that.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var open = UInt64.max
+        while open > 1, ContinuousClock.now < deadline {
+            open = try await first.stats().first { $0.name == "connections_open" }?.value ?? .max
+            if open > 1 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(open == 1, "the server still counts \(open) connections open")
+        // The slot is given back just after the count drops (the channel's close callback).
         var third: SeatConnection?
-        for _ in 0..<200 where third == nil {
-            third = try? await server.connection()
-            if third == nil { try await Task.sleep(for: .milliseconds(10)) }
+        for attempt in 1...50 where third == nil {
+            do {
+                third = try await server.connection()
+            } catch where attempt < 50 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
         #expect(try await third?.ping(token: 4) == 4)
         let refused = try await first.stats().first { $0.name == "connections_refused" }?.value

@@ -6,7 +6,7 @@ import SeatProtocol
 import SeatTestSupport
 import Testing
 
-@Suite struct ServerFlowTests {
+@Suite(.timeLimit(.minutes(2))) struct ServerFlowTests {
     @Test func holdConfirmCancelThroughTheClient() async throws {
         try await withServer { server in
             let client = server.client()
@@ -101,7 +101,7 @@ import Testing
     }
 }
 
-@Suite struct ClientReconnectTests {
+@Suite(.timeLimit(.minutes(2))) struct ClientReconnectTests {
     /// A server on `port` again. Seen once under a full parallel run: the bind refused with the
     /// port in use right after the first server closed its listener, so it is retried for up to
     /// 10 s, and a last failure says which sockets hold the port.

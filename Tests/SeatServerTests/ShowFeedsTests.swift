@@ -17,7 +17,7 @@ private final class EventWriter: ChannelInboundHandler {
     }
 }
 
-@Suite struct ShowFeedsTests {
+@Suite(.timeLimit(.minutes(2))) struct ShowFeedsTests {
     static func report(_ sequence: UInt64, to feeds: ShowFeeds, seat: UInt32) {
         let change = SeatChange(
             kind: .held, show: ShowID(rawValue: 3), sequence: sequence,

@@ -7,7 +7,7 @@ import SeatProtocol
 import SeatServer
 import Testing
 
-@Suite struct TLSTests {
+@Suite(.timeLimit(.minutes(2))) struct TLSTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     static let certificatePath = fixtures.appendingPathComponent("test-certificate.pem").path
     static let keyPath = fixtures.appendingPathComponent("test-key.pem").path

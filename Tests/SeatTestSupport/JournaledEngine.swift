@@ -4,7 +4,7 @@ import SeatJournal
 import SeatSamples
 
 /// An engine journaling into a temporary data directory, driven by seeded random operations.
-public struct JournaledEngine {
+public struct JournaledEngine: Sendable {
     public static let configuration = InventoryConfiguration(shardCount: 2, reservationsPerShard: 64, seatsPerReservationMax: 8)
 
     public let directory: DataDirectory

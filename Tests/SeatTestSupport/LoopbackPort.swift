@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Loopback ports for the servers tests start (PostgreSQL, Redis, the echo server).
 public enum LoopbackPort {
@@ -8,13 +9,19 @@ public enum LoopbackPort {
 
     /// A free port below Linux's ephemeral range (32768 and up): a port the system hands out
     /// for `bind(0)` could be one another test's server just let go and is about to bind again.
+    /// A port is free when nothing is bound to it and this process has not handed it out
+    /// before: servers bind seconds later (a PostgreSQL cluster after its initdb), and two
+    /// tests given one port would collide then.
     public static func free() throws -> Int {
         for _ in 0..<100 {
             let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
             if withSocket(port, { bind($0, $1, $2) == 0 }) { return port }
         }
         throw NoFreePort()
     }
+
+    private static let handedOut = Mutex<Set<Int>>([])
 
     /// Whether a server on `port` accepts a connection.
     public static func accepts(_ port: Int) -> Bool {

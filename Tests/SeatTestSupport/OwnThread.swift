@@ -11,3 +11,22 @@ public enum OwnThread {
         }
     }
 }
+
+/// Runs `body(threadIndex)` on `count` real threads released together, so they really overlap,
+/// and resumes when all have finished, without holding a cooperative thread meanwhile.
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
+    await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+        let group = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for index in 0..<count {
+            group.enter()
+            Thread {
+                start.wait()
+                body(index)
+                group.leave()
+            }.start()
+        }
+        for _ in 0..<count { start.signal() }
+        group.notify(queue: .global()) { finished.resume() }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,7 @@ public final class PostgresCluster: @unchecked Sendable {
     public var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres?connect_timeout=5" }
     private var dataDirectory: String { directory + "/data" }
     private var logFile: String { directory + "/postgres.log" }
+    private let isRemoved = Mutex(false)
 
     public static var binaries: String {
         Environment.value("SEAT_POSTGRES_BIN") ?? "/usr/lib/postgresql/15/bin"
@@ -42,13 +44,23 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Starts the server and waits until it accepts connections.
     public func start() throws {
-        try run(
-            "pg_ctl",
-            [
-                "-D", dataDirectory, "-l", logFile, "-w", "-t", "60",
-                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
-            ])
+        do {
+            try run(
+                "pg_ctl",
+                [
+                    "-D", dataDirectory, "-l", logFile, "-w", "-t", "60",
+                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 \(Self.smallServer)", "start",
+                ])
+        } catch {
+            // pg_ctl says only that it stopped waiting; the server's own log says why.
+            let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            throw ClusterError(description: "\(error); the server's log ends: \(log.suffix(2_000))")
+        }
     }
+
+    /// Many clusters run at once in a test run, on a small machine: each gets little memory and
+    /// few connections, and dynamic shared memory in files rather than in a small /dev/shm.
+    static let smallServer = "-c shared_buffers=16MB -c max_connections=40 -c dynamic_shared_memory_type=mmap"
 
     /// A clean shutdown.
     public func stop() throws {
@@ -74,8 +86,9 @@ public final class PostgresCluster: @unchecked Sendable {
         try run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c", sql])
     }
 
-    /// Stops the server if it runs and deletes the cluster.
+    /// Stops the server if it runs and deletes the cluster; once.
     public func remove() {
+        guard !isRemoved.withLock({ isRemoved in defer { isRemoved = true }; return isRemoved }) else { return }
         _ = try? run("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -118,5 +131,37 @@ public final class PostgresCluster: @unchecked Sendable {
 
     public struct ClusterError: Error, CustomStringConvertible {
         public let description: String
+    }
+}
+
+/// The cluster's commands wait for PostgreSQL (initdb, pg_ctl's waits, a kill's wait for the
+/// processes to go): from async code they run on a thread of their own, never on the
+/// cooperative pool.
+extension PostgresCluster {
+    /// A new cluster, created and started.
+    public static func started() async throws -> PostgresCluster {
+        try await OwnThread.run { try PostgresCluster() }
+    }
+
+    public func start() async throws { try await OwnThread.run { try self.start() } }
+
+    public func stop() async throws { try await OwnThread.run { try self.stop() } }
+
+    public func kill() async throws { try await OwnThread.run { try self.kill() } }
+
+    @discardableResult
+    public func psql(_ sql: String) async throws -> String { try await OwnThread.run { try self.psql(sql) } }
+
+    /// Stops the server and deletes the cluster, as `deinit` would, but off the pool.
+    public func removed() async throws { try await OwnThread.run { self.remove() } }
+
+    /// Runs `body` with a new cluster and removes the cluster afterwards, also when `body`
+    /// throws, all off the pool: the async stand-in for `defer { cluster.remove() }`.
+    public static func with<Result>(_ body: (PostgresCluster) async throws -> Result) async throws -> Result {
+        let cluster = try await started()
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body(cluster)) } catch { result = .failure(error) }
+        try await cluster.removed()
+        return try result.get()
     }
 }
