@@ -35,6 +35,8 @@ public enum JournalRecovery {
         public let lastLSN: UInt64
         /// Records handed to `apply`.
         public let replayedRecords: Int
+        /// Bytes of records the snapshot covers, passed over unread or unchecked.
+        public let bytesSkipped: Int
         public let segments: Int
         public let tornTail: TornTail?
     }
@@ -52,6 +54,7 @@ public enum JournalRecovery {
         let segments = try JournalSegment.list(in: directory)
         var expected: UInt64?
         var replayed = 0
+        var skipped = 0
         var lastLSN = snapshotLSN
         var tornTail: TornTail?
         var buffer: [UInt8] = []
@@ -62,6 +65,13 @@ public enum JournalRecovery {
             }
             if expected == nil, segment.firstLSN > snapshotLSN + 1 {
                 throw JournalError.gap(path: segment.path, expectedLSN: snapshotLSN + 1, firstLSN: segment.firstLSN)
+            }
+            if index + 1 < segments.count, segments[index + 1].firstLSN - 1 <= snapshotLSN {
+                // Every record here is in the snapshot: the next segment's name says where it ends.
+                expected = segments[index + 1].firstLSN
+                lastLSN = max(lastLSN, segments[index + 1].firstLSN - 1)
+                skipped += (try? JournalFiles.size(segment.path)) ?? 0
+                continue
             }
             let size = try JournalFiles.read(segment.path, into: &buffer)
             if size < JournalSegment.headerBytes {
@@ -78,6 +88,11 @@ public enum JournalRecovery {
             var next = segment.firstLSN
             try buffer.withUnsafeBytes { (whole: UnsafeRawBufferPointer) throws in
                 let raw = UnsafeRawBufferPointer(rebasing: whole[0..<size])
+                if let landing = hop(raw, from: segment.firstLSN, to: snapshotLSN + 1) {
+                    skipped += landing.offset - offset
+                    lastLSN = max(lastLSN, landing.lsn - 1)
+                    (offset, next) = (landing.offset, landing.lsn)
+                }
                 while offset < raw.count {
                     switch JournalRecord.decode(raw, at: offset, expectedLSN: next) {
                     case .success(let record):
@@ -101,7 +116,28 @@ public enum JournalRecovery {
             }
             expected = next
         }
-        return Outcome(lastLSN: lastLSN, replayedRecords: replayed, segments: segments.count, tornTail: tornTail)
+        return Outcome(
+            lastLSN: lastLSN, replayedRecords: replayed, bytesSkipped: skipped, segments: segments.count, tornTail: tornTail)
+    }
+
+    /// The offset of record `target` in a segment starting at `first`, found by hopping over
+    /// the records before it by their lengths alone; nil when there is nothing to hop over, or
+    /// when a hop lands on a record whose LSN is not the next one (a damaged length), in which
+    /// case the caller checks every record from the start instead.
+    static func hop(_ bytes: UnsafeRawBufferPointer, from first: UInt64, to target: UInt64) -> (offset: Int, lsn: UInt64)? {
+        guard target > first else { return nil }
+        var offset = JournalSegment.headerBytes
+        var lsn = first
+        while lsn < target {
+            guard offset + JournalRecord.headerBytes <= bytes.count else { return nil }
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+            let found = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+            guard found == lsn, length <= JournalRecord.payloadBytesMax else { return nil }
+            offset += JournalRecord.headerBytes + length
+            lsn += 1
+        }
+        // Landing exactly at the end is fine: the segment holds nothing after the snapshot.
+        return offset <= bytes.count ? (offset, lsn) : nil
     }
 
     /// Whether any valid record with an LSN from `lsn` on starts after `offset`: then the

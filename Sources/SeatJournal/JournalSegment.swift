@@ -99,6 +99,12 @@ enum JournalFiles {
         guard Glibc.rename(from, path) == 0 else { throw .io(operation: "rename", path: from, errno: errno) }
     }
 
+    static func size(_ path: String) throws(JournalError) -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
+        return Int(status.st_size)
+    }
+
     static func readAll(_ path: String) throws(JournalError) -> [UInt8] {
         var bytes: [UInt8] = []
         _ = try read(path, into: &bytes)

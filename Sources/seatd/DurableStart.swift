@@ -52,7 +52,7 @@ struct DurableStart {
             metadata: [
                 "dataDirectory": "\(directory.path)", "durability": "\(durability)",
                 "snapshot": "\(report.snapshot.map { "\($0.path) at LSN \($0.startLSN)" } ?? "none")",
-                "records": "\(report.replayedRecords)",
+                "records": "\(report.replayedRecords)", "journalBytesSkipped": "\(report.bytesSkipped)",
                 "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",
                 "shows": "\(state.image.shows.count)", "reservations": "\(state.image.liveReservations)",
                 "expiredWhileDown": "\(expired)", "replayTime": "\(report.duration)",

@@ -151,6 +151,46 @@ import Testing
         }
     }
 
+    /// Records a snapshot covers are not needed, so recovery neither reads the segments they
+    /// fill nor checks them where the snapshot ends: damage there does not stop it, while
+    /// damage in a record after the snapshot still does.
+    @Test func recordsASnapshotCoversAreSkippedUncheckedAndTheRestChecked() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await writeTestJournal(in: directory.path, count: 300, segmentBytesMax: 2_000)
+        let segments = try JournalSegment.list(in: directory.path)
+        #expect(segments.count > 4)
+        // The snapshot ends inside the third segment, three records in.
+        let snapshotLSN = segments[2].firstLSN + 2
+        let thirdStarts = try JournalTestOffsets.recordStarts(in: segments[2].path)
+        // Payload bytes of covered records flipped: one in the first segment, one in the third.
+        for (path, offset) in [(segments[0].path, JournalSegment.headerBytes + JournalRecord.headerBytes + 1),
+                               (segments[2].path, thirdStarts[1] + JournalRecord.headerBytes + 1)] {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[offset] ^= 0x20
+            try bytes.write(to: URL(fileURLWithPath: path))
+        }
+        var lsns: [UInt64] = []
+        let outcome = try JournalRecovery.replay(directory: directory.path, startingAfter: snapshotLSN) { lsns.append($0.lsn) }
+        #expect(lsns == Array(snapshotLSN + 1...300))
+        #expect(outcome.lastLSN == 300 && outcome.tornTail == nil)
+        #expect(outcome.bytesSkipped >= thirdStarts[3] - JournalSegment.headerBytes)
+        #expect(throws: JournalError.self, "without the snapshot the damage is found") {
+            try JournalRecovery.replay(directory: directory.path) { _ in }
+        }
+
+        // A record after the snapshot, in the same segment, damaged: recovery stops there.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segments[2].path))
+        bytes[thirdStarts[4] + JournalRecord.headerBytes] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: segments[2].path))
+        #expect {
+            try JournalRecovery.replay(directory: directory.path, startingAfter: snapshotLSN) { _ in }
+        } throws: { error in
+            guard case .corrupt(let path, let offset, _) = error as? JournalError else { return false }
+            return path == segments[2].path && offset == thirdStarts[4]
+        }
+    }
+
     @Test func aMissingSegmentStopsRecovery() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

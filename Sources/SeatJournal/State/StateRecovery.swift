@@ -17,6 +17,8 @@ public enum StateRecovery {
         /// Newer snapshots that failed to read, with why: each is logged, none is deleted.
         public let unreadableSnapshots: [(path: String, reason: String)]
         public let replayedRecords: Int
+        /// Journal bytes the snapshot covered, passed over without being read or checked.
+        public let bytesSkipped: Int
         public let lastLSN: UInt64
         public let segments: Int
         public let tornTail: JournalRecovery.TornTail?
@@ -61,6 +63,7 @@ public enum StateRecovery {
         }
         let report = Report(
             snapshot: used, unreadableSnapshots: unreadable, replayedRecords: outcome.replayedRecords,
+            bytesSkipped: outcome.bytesSkipped,
             lastLSN: outcome.lastLSN, segments: outcome.segments, tornTail: outcome.tornTail,
             snapshotBeforeCut: snapshotBeforeCut, duration: ContinuousClock.now - started)
         return (state, report)
