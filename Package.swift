@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(name: "CCRC32C"),
-        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C"]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C", "CCrypto"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "SeatPostgres",

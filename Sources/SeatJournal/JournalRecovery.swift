@@ -45,10 +45,12 @@ public enum JournalRecovery {
     /// changes no file.
     ///
     /// `startingAfter` is the LSN a snapshot covers (0 without one): segments may begin later
-    /// only if nothing after it is missing.
+    /// only if nothing after it is missing. Encrypted segments need their keys in `keys`; one
+    /// whose key is missing or wrong stops recovery, naming it.
     public static func replay(
         directory: String,
         startingAfter snapshotLSN: UInt64 = 0,
+        keys: EncryptionKeys? = nil,
         apply: (JournalRecord) throws -> Void
     ) throws -> Outcome {
         let segments = try JournalSegment.list(in: directory)
@@ -74,20 +76,29 @@ public enum JournalRecovery {
                 continue
             }
             let size = try JournalFiles.read(segment.path, into: &buffer)
-            if size < JournalSegment.headerBytes {
+            let isEncrypted = buffer.withUnsafeBytes { EncryptedSegment.isEncrypted(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+            let headerBytes = isEncrypted ? EncryptedSegment.headerBytes : JournalSegment.headerBytes
+            if size < headerBytes {
                 guard isLast else { throw JournalError.notASegment(path: segment.path, reason: "shorter than its header") }
                 // Created, then the crash came before its header was written: it never held a record.
                 tornTail = TornTail(path: segment.path, offset: 0, discardedBytes: size, reason: "header cut short")
                 expected = segment.firstLSN
                 break
             }
-            guard buffer[0..<JournalSegment.headerBytes].elementsEqual(JournalSegment.header) else {
-                throw JournalError.notASegment(path: segment.path, reason: "wrong magic or format version")
+            // An encrypted segment's records are read from its frames' plaintext, laid out as a
+            // plain segment's are; a damaged frame is judged torn or not by the frames after it.
+            var frames: EncryptedSegment.Image?
+            if isEncrypted {
+                let cipher = try buffer.withUnsafeBytes { try EncryptedSegment.verifyHeader($0, keys: keys, path: segment.path) }
+                frames = buffer.withUnsafeBytes { EncryptedSegment.image(of: UnsafeRawBufferPointer(rebasing: $0[0..<size]), cipher: cipher) }
+            } else {
+                guard buffer[0..<JournalSegment.headerBytes].elementsEqual(JournalSegment.header) else {
+                    throw JournalError.notASegment(path: segment.path, reason: "wrong magic or format version")
+                }
             }
             var offset = JournalSegment.headerBytes
             var next = segment.firstLSN
-            try buffer.withUnsafeBytes { (whole: UnsafeRawBufferPointer) throws in
-                let raw = UnsafeRawBufferPointer(rebasing: whole[0..<size])
+            func walk(_ raw: UnsafeRawBufferPointer) throws {
                 if let landing = hop(raw, from: segment.firstLSN, to: snapshotLSN + 1) {
                     skipped += landing.offset - offset
                     lastLSN = max(lastLSN, landing.lsn - 1)
@@ -104,6 +115,10 @@ public enum JournalRecovery {
                         offset += record.encodedBytes
                         next += 1
                     case .failure(let problem):
+                        // Records in an authenticated frame are whole: a failure there is no tear.
+                        if let frames {
+                            throw JournalError.corrupt(path: segment.path, offset: frames.fileOffset(of: offset), reason: problem.description)
+                        }
                         guard isLast, !containsValidRecord(raw, after: offset, from: next) else {
                             throw JournalError.corrupt(path: segment.path, offset: offset, reason: problem.description)
                         }
@@ -113,6 +128,17 @@ public enum JournalRecovery {
                         return
                     }
                 }
+            }
+            if let frames {
+                try frames.image.withUnsafeBytes { try walk($0) }
+                if let stop = frames.stop {
+                    guard isLast, !stop.isFollowedByValidFrame else {
+                        throw JournalError.corrupt(path: segment.path, offset: stop.offset, reason: stop.reason)
+                    }
+                    tornTail = TornTail(path: segment.path, offset: stop.offset, discardedBytes: size - stop.offset, reason: stop.reason)
+                }
+            } else {
+                try buffer.withUnsafeBytes { try walk(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
             }
             expected = next
         }

@@ -12,6 +12,8 @@ public struct JournalTail: ~Copyable {
     public static let readBytes = 1 << 20
 
     public let directory: String
+    /// The keys of encrypted segments.
+    public let keys: EncryptionKeys?
     /// The LSN of the next record to hand out.
     public private(set) var nextLSN: UInt64
 
@@ -22,10 +24,21 @@ public struct JournalTail: ~Copyable {
     private var buffer: [UInt8] = []
     /// Bytes of `buffer` already handed out.
     private var consumed = 0
+    /// In an encrypted segment, `buffer` holds the records of the frames read so far, and this
+    /// the frames' own state: the file bytes not yet a whole frame, and where they start.
+    private var frames: Frames?
+
+    private struct Frames {
+        let cipher: EncryptedSegment.Cipher
+        var number: UInt32 = 0
+        var raw: [UInt8] = []
+        var rawOffset = EncryptedSegment.headerBytes
+    }
 
     /// A tail that starts with the record after `lsn`; throws when the journal no longer holds it.
-    public init(directory: String, after lsn: UInt64) throws(JournalError) {
+    public init(directory: String, after lsn: UInt64, keys: EncryptionKeys? = nil) throws(JournalError) {
         self.directory = directory
+        self.keys = keys
         nextLSN = lsn + 1
         let segments = try JournalSegment.list(in: directory)
         guard let segment = segments.last(where: { $0.firstLSN <= nextLSN }) else {
@@ -70,7 +83,7 @@ public struct JournalTail: ~Copyable {
             case .failure(.incompleteHeader), .failure(.incompletePayload):
                 if try readMore() == 0 {
                     // This segment ends here: the record must open the next one.
-                    guard consumed == buffer.count else {
+                    guard consumed == buffer.count, frames?.raw.isEmpty ?? true else {
                         throw .corrupt(path: segmentPath, offset: bufferOffset + consumed, reason: "a record is cut short")
                     }
                     try openNextSegment()
@@ -81,28 +94,60 @@ public struct JournalTail: ~Copyable {
         }
     }
 
-    /// Appends the next bytes of the segment to the buffer, dropping what was handed out; 0 at
-    /// the end of the file.
+    /// Appends the next records of the segment to the buffer, dropping what was handed out;
+    /// 0 at the end of what the file holds.
     private mutating func readMore() throws(JournalError) -> Int {
         if consumed > 0 {
             buffer.removeFirst(consumed)
             bufferOffset += consumed
             consumed = 0
         }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: Self.readBytes))
+        guard var state = frames else {
+            let end = bufferOffset + buffer.count
+            return try Self.readFile(descriptor, segmentPath, at: end, into: &buffer)
+        }
+        // Whole frames only: the writer writes each frame in one go, and a reader stays within
+        // `readableThrough`, so a frame that is whole and does not authenticate is damage.
+        let added = buffer.count
+        while true {
+            var decodedAny = false
+            while let (plaintext, frameBytes) = state.raw.withUnsafeBytes({ state.cipher.open($0, at: 0, number: state.number) }) {
+                buffer += plaintext
+                state.raw.removeFirst(frameBytes)
+                state.rawOffset += frameBytes
+                state.number += 1
+                decodedAny = true
+            }
+            if state.raw.count >= 4 {
+                let length = state.raw.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
+                if state.raw.count >= 4 + length {
+                    frames = state
+                    throw .corrupt(path: segmentPath, offset: state.rawOffset, reason: "frame \(state.number) does not authenticate")
+                }
+            }
+            if decodedAny { break }
+            if try Self.readFile(descriptor, segmentPath, at: state.rawOffset + state.raw.count, into: &state.raw) == 0 { break }
+        }
+        frames = state
+        return buffer.count - added
+    }
+
+    /// Appends up to ``readBytes`` of the file from `offset` to `bytes`; how many, 0 at its end.
+    private static func readFile(_ descriptor: Int32, _ path: String, at offset: Int, into bytes: inout [UInt8]) throws(JournalError) -> Int {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: Self.readBytes))
         var count = 0
         repeat {
-            count = buffer.withUnsafeMutableBytes {
-                pread(descriptor, $0.baseAddress! + start, Self.readBytes, off_t(bufferOffset + start))
+            count = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + start, Self.readBytes, off_t(offset))
             }
         } while count < 0 && errno == EINTR
         guard count >= 0 else {
             let failure = errno
-            buffer.removeLast(Self.readBytes)
-            throw .io(operation: "read", path: segmentPath, errno: failure)
+            bytes.removeLast(Self.readBytes)
+            throw .io(operation: "read", path: path, errno: failure)
         }
-        buffer.removeLast(Self.readBytes - count)
+        bytes.removeLast(Self.readBytes - count)
         return count
     }
 
@@ -125,12 +170,27 @@ public struct JournalTail: ~Copyable {
         buffer.removeAll(keepingCapacity: true)
         consumed = 0
         bufferOffset = 0
-        while buffer.count < JournalSegment.headerBytes {
-            guard try readMore() > 0 else { throw .notASegment(path: path, reason: "shorter than its header") }
+        frames = nil
+        var header: [UInt8] = []
+        while header.count < EncryptedSegment.headerBytes, try Self.readFile(descriptor, path, at: header.count, into: &header) > 0 {}
+        if header.withUnsafeBytes({ EncryptedSegment.isEncrypted($0) }) {
+            guard header.count >= EncryptedSegment.headerBytes else { throw .notASegment(path: path, reason: "shorter than its header") }
+            do {
+                let cipher = try header.withUnsafeBytes { try EncryptedSegment.verifyHeader($0, keys: keys, path: path) }
+                frames = Frames(cipher: cipher)
+            } catch let error as JournalError {
+                throw error
+            } catch {
+                throw .failed("\(error)")
+            }
+            // The records start where a plain segment's would, in the buffer of plaintext.
+            bufferOffset = JournalSegment.headerBytes
+            return
         }
-        guard buffer[0..<JournalSegment.headerBytes].elementsEqual(JournalSegment.header) else {
+        guard header.count >= JournalSegment.headerBytes else { throw .notASegment(path: path, reason: "shorter than its header") }
+        guard header[0..<JournalSegment.headerBytes].elementsEqual(JournalSegment.header) else {
             throw .notASegment(path: path, reason: "wrong magic or format version")
         }
-        consumed = JournalSegment.headerBytes
+        bufferOffset = JournalSegment.headerBytes
     }
 }

@@ -43,6 +43,8 @@ public final class JournalWriter: @unchecked Sendable {
 
     /// Failures tests inject into the writer's file operations; nil in production.
     private let faults: StorageFaults?
+    /// When set, new segments are encrypted under its current key (``EncryptedSegment``).
+    private let encryption: EncryptionKeys?
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var pending: [UInt8] = []
@@ -61,6 +63,11 @@ public final class JournalWriter: @unchecked Sendable {
     private var segmentPath: String
     private var segmentDescriptor: Int32
     private var segmentBytes: Int
+    /// The open segment's cipher when it is encrypted, and the frames written to it.
+    private var segmentCipher: EncryptedSegment.Cipher?
+    private var framesInSegment: UInt32 = 0
+    /// The frame being sealed, reused from batch to batch.
+    private var frame: [UInt8] = []
     private var lastSync = ContinuousClock.now
     /// The last LSN handed to a batch; the next batch starts after it.
     private var batchedThroughLSN: UInt64
@@ -72,9 +79,11 @@ public final class JournalWriter: @unchecked Sendable {
         lastLSN: UInt64,
         durability: JournalDurability = .fsync,
         segmentBytesMax: Int = 64 << 20,
+        encryption: EncryptionKeys? = nil,
         faults: StorageFaults? = nil
     ) throws(JournalError) {
         self.directory = directory
+        self.encryption = encryption
         self.faults = faults
         self.durability = durability
         self.segmentBytesMax = segmentBytesMax
@@ -82,13 +91,20 @@ public final class JournalWriter: @unchecked Sendable {
         batchedThroughLSN = lastLSN
         writtenLSN = lastLSN
         durableLSN = lastLSN
-        if let newest = try JournalSegment.list(in: directory).last {
+        let newest = try JournalSegment.list(in: directory).last
+        if let newest, encryption == nil {
             segmentPath = newest.path
             segmentDescriptor = try JournalFiles.openForAppend(newest.path, create: false)
             segmentBytes = Int(lseek(segmentDescriptor, 0, SEEK_END))
         } else {
-            (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: lastLSN + 1, faults: faults)
-            segmentBytes = JournalSegment.headerBytes
+            // An encrypted segment is never appended to again: its frame numbers, and so its
+            // nonces, would have to continue exactly. A newest segment without records (its
+            // first LSN is the next one) goes, as its name is the new one's.
+            if let newest, newest.firstLSN == lastLSN + 1 {
+                guard unlink(newest.path) == 0 else { throw .io(operation: "unlink", path: newest.path, errno: errno) }
+            }
+            (segmentPath, segmentDescriptor, segmentCipher, segmentBytes) = try Self.createSegment(
+                in: directory, firstLSN: lastLSN + 1, encryption: encryption, faults: faults)
         }
         let thread = Thread { [unowned self] in self.writeLoop() }
         thread.name = "journal-writer"
@@ -299,9 +315,23 @@ public final class JournalWriter: @unchecked Sendable {
             let result: Result<Void, JournalError>
             do throws(JournalError) {
                 if !batch.isEmpty {
-                    if segmentBytes >= segmentBytesMax { try rotate(firstLSN: batchFirstLSN) }
-                    try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath, faults: faults)
-                    segmentBytes += batch.count
+                    if segmentBytes >= segmentBytesMax || framesInSegment == EncryptedSegment.framesMax {
+                        try rotate(firstLSN: batchFirstLSN)
+                    }
+                    if let segmentCipher {
+                        frame.removeAll(keepingCapacity: true)
+                        do {
+                            try segmentCipher.seal(batch, number: framesInSegment, into: &frame)
+                        } catch {
+                            throw JournalError.failed("encrypting a batch: \(error)")
+                        }
+                        framesInSegment += 1
+                        try JournalFiles.writeAll(segmentDescriptor, frame, path: segmentPath, faults: faults)
+                        segmentBytes += frame.count
+                    } else {
+                        try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath, faults: faults)
+                        segmentBytes += batch.count
+                    }
                 }
                 switch durability {
                 case .fsync:
@@ -364,19 +394,31 @@ public final class JournalWriter: @unchecked Sendable {
     private func rotate(firstLSN: UInt64) throws(JournalError) {
         try JournalFiles.sync(segmentDescriptor, path: segmentPath, faults: faults)
         Glibc.close(segmentDescriptor)
-        (segmentPath, segmentDescriptor) = try Self.createSegment(in: directory, firstLSN: firstLSN, faults: faults)
-        segmentBytes = JournalSegment.headerBytes
+        (segmentPath, segmentDescriptor, segmentCipher, segmentBytes) = try Self.createSegment(
+            in: directory, firstLSN: firstLSN, encryption: encryption, faults: faults)
+        framesInSegment = 0
     }
 
+    /// Creates a segment, encrypted under the current key when keys are given, with its header
+    /// synced; returns its path, descriptor, cipher and size.
     private static func createSegment(
-        in directory: String, firstLSN: UInt64, faults: StorageFaults?
-    ) throws(JournalError) -> (String, Int32) {
+        in directory: String, firstLSN: UInt64, encryption: EncryptionKeys?, faults: StorageFaults?
+    ) throws(JournalError) -> (String, Int32, EncryptedSegment.Cipher?, Int) {
+        var header = JournalSegment.header
+        var cipher: EncryptedSegment.Cipher?
+        if let encryption {
+            do {
+                (header, cipher) = try EncryptedSegment.makeHeader(encryption)
+            } catch {
+                throw .failed("making an encrypted segment header: \(error)")
+            }
+        }
         let path = directory + "/" + JournalSegment.fileName(firstLSN: firstLSN)
         let descriptor = try JournalFiles.openForAppend(path, create: true)
-        try JournalFiles.writeAll(descriptor, JournalSegment.header, path: path, faults: faults)
+        try JournalFiles.writeAll(descriptor, header, path: path, faults: faults)
         try JournalFiles.sync(descriptor, path: path, faults: faults)
         try JournalFiles.syncDirectory(directory, faults: faults)
-        return (path, descriptor)
+        return (path, descriptor, cipher, header.count)
     }
 }
 

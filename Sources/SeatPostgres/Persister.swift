@@ -30,6 +30,8 @@ public final class Persister: JournalFollower, @unchecked Sendable {
         public var journalBytesKeptMax = 8 << 30
         /// How often the bytes kept are measured (a listing and a `stat` per segment).
         public var retentionCheckInterval: Duration = .milliseconds(100)
+        /// The keys of encrypted journal segments.
+        public var encryption: EncryptionKeys?
 
         public init(url: String) {
             self.url = url
@@ -149,7 +151,7 @@ public final class Persister: JournalFollower, @unchecked Sendable {
                 let stored = try storedProgress(connection)
                 try checkProgress(stored)
                 persistedLSN.store(stored, ordering: .releasing)
-                var tail = try JournalTail(directory: journalDirectory, after: stored)
+                var tail = try JournalTail(directory: journalDirectory, after: stored, keys: configuration.encryption)
                 state.withLock { $0.isConnected = true }
                 logger.info("persister connected", metadata: ["persistedLSN": "\(stored)"])
                 delay = configuration.retryDelayMin

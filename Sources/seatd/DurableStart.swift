@@ -12,6 +12,8 @@ struct DurableStart {
     let directory: DataDirectory
     let durability: JournalDurability
     let configuration: InventoryConfiguration
+    /// The keys the journal and snapshots are encrypted with, when they are.
+    let encryption: EncryptionKeys?
     /// Where the persister writes, when the server persists to PostgreSQL.
     let postgres: Persister.Configuration?
     let logger: Logger
@@ -20,7 +22,7 @@ struct DurableStart {
     func service(
         feeds: ShowFeeds, statistics: ServerStatistics, snapshotsKept: Int
     ) throws -> (SeatService, Snapshotter, Persister?) {
-        let (state, report) = try StateRecovery.recover(directory, configuration: configuration)
+        let (state, report) = try StateRecovery.recover(directory, configuration: configuration, keys: encryption)
         for unreadable in report.unreadableSnapshots {
             logger.warning("skipped an unreadable snapshot", metadata: ["file": "\(unreadable.path)", "reason": "\(unreadable.reason)"])
         }
@@ -32,7 +34,8 @@ struct DurableStart {
                     "reason": "\(torn.reason)", "snapshot": "\(report.snapshotBeforeCut ?? "")",
                 ])
         }
-        let writer = try JournalWriter(directory: directory.journal, lastLSN: report.lastLSN, durability: durability)
+        let writer = try JournalWriter(
+            directory: directory.journal, lastLSN: report.lastLSN, durability: durability, encryption: encryption)
         let journal = EngineJournal(writer: writer, layouts: state.layouts)
         let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: journal)
         let loadStarted = ContinuousClock.now
@@ -51,6 +54,7 @@ struct DurableStart {
             "recovered",
             metadata: [
                 "dataDirectory": "\(directory.path)", "durability": "\(durability)",
+                "encryption": "\(encryption.map { "AES-256-GCM, new files under key \($0.currentID)" } ?? "off")",
                 "snapshot": "\(report.snapshot.map { "\($0.path) at LSN \($0.startLSN)" } ?? "none")",
                 "records": "\(report.replayedRecords)", "journalBytesSkipped": "\(report.bytesSkipped)",
                 "lastLSN": "\(report.lastLSN)", "segments": "\(report.segments)", "layouts": "\(state.layouts.count)",
@@ -63,7 +67,8 @@ struct DurableStart {
         }
         persister?.start()
         let snapshotter = Snapshotter(
-            engine: engine, journal: journal, directory: directory, keep: snapshotsKept, follower: persister)
+            engine: engine, journal: journal, directory: directory, keep: snapshotsKept, follower: persister,
+            encryption: encryption)
         let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
             journal: journal, snapshotter: snapshotter)

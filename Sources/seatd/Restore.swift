@@ -19,6 +19,8 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var engine: EngineShape
 
+    @OptionGroup var encryption: EncryptionOptions
+
     func run() throws {
         guard let postgres = databaseURL(postgres) else { throw ValidationError("give --from-postgres or DATABASE_URL") }
         let directory = try DataDirectory(dataDir)
@@ -35,7 +37,8 @@ struct Restore: ParsableCommand {
         let (state, summary) = try PostgresRestore.state(from: connection, configuration: engine.configuration)
         let header = SnapshotFile.Header(startLSN: summary.lsn, endLSN: summary.lsn)
         let path = try SnapshotFile.store(
-            try SnapshotFile.seal(SnapshotFile.encode(state, header: header)), header: header, in: directory.snapshots)
+            try SnapshotFile.seal(SnapshotFile.encode(state, header: header), encryption: try encryption.keys()), header: header,
+            in: directory.snapshots)
         print("restored \(summary) into \(path)")
     }
 }

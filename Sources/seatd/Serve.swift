@@ -64,6 +64,8 @@ struct Serve: AsyncParsableCommand {
             valueName: "bytes"))
     var postgresJournalBytesMax = 8 << 30
 
+    @OptionGroup var encryption: EncryptionOptions
+
     @Option(help: "PEM certificate chain: serve TLS (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -113,9 +115,8 @@ struct Serve: AsyncParsableCommand {
         // First: no other process may be reading or writing this state while we recover it.
         let directory = try DataDirectory(dataDir)
         let start = DurableStart(
-            directory: directory, durability: try journalDurability(),
-            configuration: engine.configuration,
-            postgres: try persisterConfiguration(), logger: logger)
+            directory: directory, durability: try journalDurability(), configuration: engine.configuration,
+            encryption: try encryption.keys(), postgres: try persisterConfiguration(), logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
         let snapshots = SnapshotSchedule(
@@ -165,6 +166,7 @@ struct Serve: AsyncParsableCommand {
         guard postgresJournalBytesMax > 0 else { throw ValidationError("--postgres-journal-bytes-max must be positive") }
         var configuration = Persister.Configuration(url: url)
         configuration.journalBytesKeptMax = postgresJournalBytesMax
+        configuration.encryption = try encryption.keys()
         return configuration
     }
 

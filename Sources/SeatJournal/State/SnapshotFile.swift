@@ -167,14 +167,51 @@ public enum SnapshotFile {
     }
 
     /// A snapshot file's bytes from its encoding (``encode(_:header:)``): one LZ4 frame, then a
-    /// skippable frame carrying the CRC-32C of the first.
-    public static func seal(_ uncompressed: [UInt8]) throws -> [UInt8] {
+    /// skippable frame carrying the CRC-32C of the first; with `encryption`, all of that
+    /// encrypted under the current key.
+    ///
+    /// An encrypted snapshot is the magic `SEATSNPE`, format version u32, key id u32 and a
+    /// 12-byte nonce (28 bytes, authenticated as associated data), then the AES-256-GCM
+    /// ciphertext of the plain file and its tag. Each snapshot draws a random 96-bit nonce:
+    /// under one key, a repeat is expected only after about 2⁴⁸ snapshots.
+    public static func seal(_ uncompressed: [UInt8], encryption: EncryptionKeys? = nil) throws -> [UInt8] {
         // The encoding ends with its own CRC-32C, checked after decompression: the frame's
         // content checksum would check the same bytes again.
         var sealed = try LZ4Frame.compress(uncompressed, contentChecksum: false)
         let checksum = sealed.withUnsafeBytes { CRC32C.checksum($0) }
         for field in [skippableMagic, 4, checksum] { withUnsafeBytes(of: field.littleEndian) { sealed.append(contentsOf: $0) } }
-        return sealed
+        guard let encryption else { return sealed }
+        let (id, key) = encryption.current
+        let nonce = try AESGCM.randomBytes(AESGCM.nonceBytes)
+        var header = encryptedMagic
+        withUnsafeBytes(of: encryptedFormatVersion.littleEndian) { header.append(contentsOf: $0) }
+        withUnsafeBytes(of: id.littleEndian) { header.append(contentsOf: $0) }
+        header += nonce
+        var file = header
+        try sealed.withUnsafeBytes { (bytes) throws in try AESGCM.seal(bytes, key: key, nonce: nonce, associated: header, into: &file) }
+        return file
+    }
+
+    static let encryptedMagic = Array("SEATSNPE".utf8)
+    static let encryptedFormatVersion: UInt32 = 1
+    static let encryptedHeaderBytes = 28
+
+    /// The plain file inside an encrypted one; throws naming `path` when its key is missing.
+    static func decrypt(_ file: [UInt8], keys: EncryptionKeys?, path: String) throws -> [UInt8] {
+        guard file.count >= encryptedHeaderBytes + AESGCM.tagBytes else { throw PayloadDecodingError(description: "too short for an encrypted snapshot") }
+        let header = Array(file[0..<encryptedHeaderBytes])
+        let version = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
+        guard version == encryptedFormatVersion else {
+            throw PayloadDecodingError(description: "encrypted snapshot format \(version), this server reads \(encryptedFormatVersion)")
+        }
+        let keyID = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
+        guard let keys else { throw EncryptionError.keysRequired(path: path, keyID: keyID) }
+        let key = try keys.key(keyID, for: path)
+        return try file.withUnsafeBytes { bytes in
+            try AESGCM.open(
+                UnsafeRawBufferPointer(rebasing: bytes[encryptedHeaderBytes...]), key: key, nonce: Array(header[16..<28]),
+                associated: header)
+        }
     }
 
     /// Writes a sealed snapshot durably: to a temporary file, synced, renamed into place, and the
@@ -203,12 +240,14 @@ public enum SnapshotFile {
         return path
     }
 
-    public static func read(_ path: String) throws -> (DurableState, Header) {
-        try decode(file: try JournalFiles.readAll(path))
+    public static func read(_ path: String, keys: EncryptionKeys? = nil) throws -> (DurableState, Header) {
+        try decode(file: try JournalFiles.readAll(path), keys: keys, path: path)
     }
 
-    /// Checks a snapshot file's trailing checksum, then decompresses and decodes it.
-    public static func decode(file: [UInt8]) throws -> (DurableState, Header) {
+    /// Decrypts an encrypted snapshot file, checks the file's trailing checksum, then
+    /// decompresses and decodes it.
+    public static func decode(file encrypted: [UInt8], keys: EncryptionKeys? = nil, path: String = "a snapshot") throws -> (DurableState, Header) {
+        let file = encrypted.starts(with: encryptedMagic) ? try decrypt(encrypted, keys: keys, path: path) : encrypted
         let trailer = 12
         guard file.count > trailer else { throw PayloadDecodingError(description: "too short for a snapshot file") }
         let fields = file.withUnsafeBytes { bytes in

@@ -36,13 +36,16 @@ public final class Snapshotter: Sendable {
     public let follower: (any JournalFollower)?
     /// Failures tests inject into the snapshot's file operations; nil in production.
     private let faults: StorageFaults?
+    /// When set, snapshots are encrypted under its current key.
+    private let encryption: EncryptionKeys?
     private let oneAtATime = Mutex(())
 
     public init(
         engine: InventoryEngine, journal: EngineJournal, directory: DataDirectory, keep: Int = 2,
-        follower: (any JournalFollower)? = nil, faults: StorageFaults? = nil
+        follower: (any JournalFollower)? = nil, encryption: EncryptionKeys? = nil, faults: StorageFaults? = nil
     ) {
         self.faults = faults
+        self.encryption = encryption
         precondition(keep >= 1, "keep at least one snapshot")
         self.engine = engine
         self.journal = journal
@@ -78,7 +81,7 @@ public final class Snapshotter: Sendable {
             uncompressed = SnapshotFile.encode(DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header: header)
         }
         var sealed: [UInt8] = []
-        let compressTime = try clock.measure { sealed = try SnapshotFile.seal(uncompressed) }
+        let compressTime = try clock.measure { sealed = try SnapshotFile.seal(uncompressed, encryption: encryption) }
         var path = ""
         let storeTime = try clock.measure { path = try SnapshotFile.store(sealed, header: header, in: directory.snapshots, faults: faults) }
         return Report(

@@ -29,7 +29,8 @@ public enum StateRecovery {
 
     public static func recover(
         _ directory: DataDirectory,
-        configuration: InventoryConfiguration
+        configuration: InventoryConfiguration,
+        keys: EncryptionKeys? = nil
     ) throws -> (DurableState, Report) {
         let started = ContinuousClock.now
         var state = DurableState(configuration: configuration)
@@ -38,15 +39,18 @@ public enum StateRecovery {
         var unreadable: [(path: String, reason: String)] = []
         for snapshot in try SnapshotFile.list(in: directory.snapshots).reversed() {
             do {
-                (state, header) = try SnapshotFile.read(snapshot.path)
+                (state, header) = try SnapshotFile.read(snapshot.path, keys: keys)
                 state.idempotencyKeysMax = configuration.idempotencyKeysMax
                 used = (snapshot.path, header.startLSN)
                 break
+            } catch let error as EncryptionError where error != .authenticationFailed {
+                // A key that is missing will not be found in an older snapshot either.
+                throw error
             } catch {
                 unreadable.append((snapshot.path, "\(error)"))
             }
         }
-        let outcome = try JournalRecovery.replay(directory: directory.journal, startingAfter: header.startLSN) { record in
+        let outcome = try JournalRecovery.replay(directory: directory.journal, startingAfter: header.startLSN, keys: keys) { record in
             do {
                 try state.apply(try EngineRecord(record), strict: record.lsn > header.endLSN)
             } catch {
@@ -58,7 +62,8 @@ public enum StateRecovery {
             state.image.skipGenerationsOfEverySlot()
             let header = SnapshotFile.Header(startLSN: outcome.lastLSN, endLSN: outcome.lastLSN)
             snapshotBeforeCut = try SnapshotFile.store(
-                try SnapshotFile.seal(SnapshotFile.encode(state, header: header)), header: header, in: directory.snapshots)
+                try SnapshotFile.seal(SnapshotFile.encode(state, header: header), encryption: keys), header: header,
+                in: directory.snapshots)
             try tornTail.cut()
         }
         let report = Report(
