@@ -21,6 +21,8 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The journal keeps more bytes for a follower that is behind (PostgreSQL down or slow)
     /// than its limit: changes are refused until the follower catches up.
     case retentionFull(keptBytes: Int, limit: Int)
+    /// An encrypted file cannot be read: its key is missing or wrong.
+    case encryption(EncryptionError)
     /// Another process owns the data directory (``DataDirectoryLock``).
     case locked(path: String, holderPID: Int32?)
 
@@ -39,6 +41,7 @@ public enum JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case .retentionFull(let kept, let limit):
             "the journal keeps \(kept) bytes that PostgreSQL has not taken yet, over the limit of \(limit): "
                 + "changes are refused until PostgreSQL catches up (reads go on)"
+        case .encryption(let error): error.description
         case .locked(let path, let holder):
             "the data directory \(path) is in use by another process"
                 + (holder.map { " (PID \($0))" } ?? "")

@@ -180,6 +180,8 @@ public struct JournalTail: ~Copyable {
                 frames = Frames(cipher: cipher)
             } catch let error as JournalError {
                 throw error
+            } catch let error as EncryptionError {
+                throw .encryption(error)
             } catch {
                 throw .failed("\(error)")
             }

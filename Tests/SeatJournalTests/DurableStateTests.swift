@@ -9,7 +9,7 @@ import Testing
 /// every ended one with its generation and phase, each show's flags and numbering. A slot the
 /// live engine claimed and gave back unused (a refused hold) is never journaled: its id was
 /// never handed out, so recovery may leave it at the generation before.
-private func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
+func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
     let (a, b) = (live.image(), recovered.image())
     for (shard, slots) in a.shards.enumerated() {
         for (slot, kept) in slots.enumerated() {

@@ -102,6 +102,14 @@ import Testing
 }
 
 @Suite(.timeLimit(.minutes(2))) struct ClientReconnectTests {
+    static func isTheOldConnectionGone(_ error: SeatClientError) -> Bool {
+        switch error {
+        case .connectionClosed: true
+        case .protocolViolation(let reason): reason.contains("reset")
+        default: false
+        }
+    }
+
     /// A server on `port` again. Seen once under a full parallel run: the bind refused with the
     /// port in use right after the first server closed its listener, so it is retried for up to
     /// 10 s, and a last failure says which sockets hold the port.
@@ -131,7 +139,17 @@ import Testing
         #expect(try await client.ping(token: 1) == 1)
         try await first.stop()
         let restarted = try await Self.startAgain(on: port)
-        #expect(try await client.ping(token: 2) == 2)
+        // A call may still meet the old connection if the pool has not yet seen it close (its
+        // event loop busy elsewhere): that call fails as closed, and the next one reconnects.
+        var answer: UInt64?
+        for attempt in 1...3 where answer == nil {
+            do {
+                answer = try await client.ping(token: 2)
+            } catch {
+                guard attempt < 3, Self.isTheOldConnectionGone(error) else { throw error }
+            }
+        }
+        #expect(answer == 2)
         await client.close()
         try await restarted.stop()
     }

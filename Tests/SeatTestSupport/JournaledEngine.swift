@@ -10,12 +10,17 @@ public struct JournaledEngine: Sendable {
     public let directory: DataDirectory
     public let engine: InventoryEngine
     public let journal: EngineJournal
+    public let encryption: EncryptionKeys?
 
-    /// Three shows of the sample cinema, journaled into a new data directory at `path`.
-    public init(in path: String, segmentBytesMax: Int = 64 << 20) throws {
+    /// Three shows of the sample cinema, journaled into a new data directory at `path`,
+    /// encrypted when `encryption` is given.
+    public init(in path: String, segmentBytesMax: Int = 64 << 20, encryption: EncryptionKeys? = nil) throws {
         directory = try DataDirectory(path)
+        self.encryption = encryption
         journal = EngineJournal(
-            writer: try JournalWriter(directory: directory.journal, lastLSN: 0, segmentBytesMax: segmentBytesMax), layouts: [])
+            writer: try JournalWriter(
+                directory: directory.journal, lastLSN: 0, segmentBytesMax: segmentBytesMax, encryption: encryption),
+            layouts: [])
         engine = try InventoryEngine(configuration: Self.configuration, changeLog: journal)
         let json = Array(try JSONEncoder().encode(SampleVenues.cinema()))
         let layout = try DurableState.Layout(id: 0, json: json)
@@ -53,11 +58,33 @@ public struct JournaledEngine: Sendable {
         }
     }
 
-    /// A new engine loaded from what recovery makes of the directory.
-    public func recovered() throws -> (InventoryEngine, StateRecovery.Report) {
-        let (state, report) = try StateRecovery.recover(directory, configuration: Self.configuration)
+    /// A new engine loaded from what recovery makes of the directory, with `keys` (by default
+    /// the ones it was written with).
+    public func recovered(keys: EncryptionKeys?? = .none) throws -> (InventoryEngine, StateRecovery.Report) {
+        let (state, report) = try StateRecovery.recover(directory, configuration: Self.configuration, keys: keys ?? encryption)
         let engine = try InventoryEngine(configuration: Self.configuration)
         try engine.load(state.image)
         return (engine, report)
+    }
+}
+
+/// Keys for tests: key `id` is 32 bytes of `id`'s low byte, unless a `seed` varies it.
+public enum TestKeys {
+    public static func key(_ id: UInt32, seed: UInt8 = 0) -> [UInt8] {
+        [UInt8](repeating: UInt8(truncatingIfNeeded: id) &+ seed, count: 32)
+    }
+
+    public static func keys(_ ids: [UInt32], seed: UInt8 = 0) throws -> EncryptionKeys {
+        try EncryptionKeys(keys: ids.map { ($0, key($0, seed: seed)) })
+    }
+
+    /// A key file with these ids, mode 600, in `directory`; its path.
+    public static func file(in directory: String, ids: [UInt32], seed: UInt8 = 0, name: String = "keys") throws -> String {
+        let path = directory + "/" + name
+        let text = ids.map { id in "\(id):" + key(id, seed: seed).map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n")
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return path
     }
 }
