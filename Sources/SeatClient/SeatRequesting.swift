@@ -110,6 +110,31 @@ extension SeatRequesting {
         return reply
     }
 
+    /// A new API key (admin); its secret is in the reply only.
+    public func createAPIKey(role: Role, name: String) async throws(SeatClientError) -> (id: UInt32, role: Role, key: String) {
+        guard case .apiKeyIssued(let id, let role, let key) = try await send(.createAPIKey(role: role, name: name)) else {
+            throw mismatch(.createAPIKey)
+        }
+        return (id, role, key)
+    }
+
+    public func apiKeys() async throws(SeatClientError) -> [APIKeySummary] {
+        guard case .apiKeys(let keys) = try await send(.listAPIKeys) else { throw mismatch(.listAPIKeys) }
+        return keys
+    }
+
+    /// A new secret for key `id`'s role and name; `id` is revoked.
+    public func rotateAPIKey(_ id: UInt32) async throws(SeatClientError) -> (id: UInt32, role: Role, key: String) {
+        guard case .apiKeyIssued(let newID, let role, let key) = try await send(.rotateAPIKey(id: id)) else {
+            throw mismatch(.rotateAPIKey)
+        }
+        return (newID, role, key)
+    }
+
+    public func revokeAPIKey(_ id: UInt32) async throws(SeatClientError) {
+        guard case .done = try await send(.revokeAPIKey(id: id)) else { throw mismatch(.revokeAPIKey) }
+    }
+
     public func batch(_ operations: [Request], atomic: Bool = false) async throws(SeatClientError) -> [BatchResult] {
         guard case .batch(let results) = try await send(.batch(BatchRequest(isAtomic: atomic, operations: operations)))
         else { throw mismatch(.batch) }

@@ -75,7 +75,7 @@ struct PersistBatch {
             }
         case .held(let change, _, _, _):
             holdGenerationMax = max(holdGenerationMax, change.reservation.generation)
-        case .ended, .extended, .idempotentOutcome:
+        case .ended, .extended, .idempotentOutcome, .apiKeyCreated, .apiKeyRevoked:
             break
         }
     }

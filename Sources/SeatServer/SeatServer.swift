@@ -12,6 +12,8 @@ public struct SeatServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port (see ``SeatServer/localPort``).
     public var port = 7400
+    /// The keys every connection may present, unless the service keeps a key store
+    /// (``SeatService/apiKeys``), which then answers instead.
     public var keyring: APIKeyring
     public var inFlightRequestsMax = ProtocolLimits.inFlightRequestsMax
     /// Open connections at most; one more is answered `TOO_MANY_CONNECTIONS` and closed.
@@ -93,7 +95,8 @@ public final class SeatServer: Service, Sendable {
                         ByteToMessageHandler(FrameDecoder(progress: progress)),
                         ConnectionHandler(
                             machine: ServerConnectionStateMachine(
-                                keyring: configuration.keyring, inFlightRequestsMax: configuration.inFlightRequestsMax),
+                                keyring: service.apiKeys ?? configuration.keyring,
+                                inFlightRequestsMax: configuration.inFlightRequestsMax),
                             service: service, feeds: feeds, progress: progress,
                             parkedEventBytesMax: configuration.parkedEventBytesMax, logger: logger),
                     ])

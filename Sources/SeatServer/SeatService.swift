@@ -14,13 +14,17 @@ public final class SeatService: Sendable {
     public let journal: EngineJournal?
     /// Takes snapshots on request, when the server keeps a data directory.
     public let snapshotter: Snapshotter?
+    /// The API keys admins manage over the protocol; nil when the server takes only the keys it
+    /// was started with.
+    public let apiKeys: APIKeyStore?
     /// Snapshots on request run here, one at a time, never on an event loop.
     private let snapshotQueue = DispatchQueue(label: "snapshots-on-request")
 
     public init(
         engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics,
-        journal: EngineJournal? = nil, snapshotter: Snapshotter? = nil
+        journal: EngineJournal? = nil, snapshotter: Snapshotter? = nil, apiKeys: APIKeyStore? = nil
     ) {
+        self.apiKeys = apiKeys
         self.engine = engine
         self.catalog = catalog
         self.clock = clock
@@ -120,6 +124,17 @@ public final class SeatService: Sendable {
                 return .success(.done)
             case .batch(let batch):
                 return .success(.batch(execute(batch)))
+            case .createAPIKey(let role, let name):
+                let created = try keyStore().create(role: role, name: name, at: clock.nowUnixMilliseconds)
+                return .success(.apiKeyIssued(id: created.id, role: role, key: created.secret))
+            case .listAPIKeys:
+                return .success(.apiKeys(try keyStore().list()))
+            case .rotateAPIKey(let id):
+                let rotated = try keyStore().rotate(id, at: clock.nowUnixMilliseconds)
+                return .success(.apiKeyIssued(id: rotated.id, role: rotated.role, key: rotated.secret))
+            case .revokeAPIKey(let id):
+                try keyStore().revoke(id, at: clock.nowUnixMilliseconds)
+                return .success(.done)
             case .hello, .subscribe, .unsubscribe, .snapshot:
                 return .failure(ErrorReply(.internalError, message: "\(request.opcode) is answered by the connection"))
             }
@@ -130,6 +145,13 @@ public final class SeatService: Sendable {
         } catch {
             return .failure(ErrorReply(.internalError, message: "\(error)"))
         }
+    }
+
+    private func keyStore() throws(ErrorReply) -> APIKeyStore {
+        guard let apiKeys else {
+            throw ErrorReply(.forbidden, message: "this server takes only the API keys it was started with")
+        }
+        return apiKeys
     }
 
     /// Each operation in order; an atomic batch (holds only) stops at the first refusal and

@@ -11,7 +11,7 @@ struct SeatctlCommand: AsyncParsableCommand {
         abstract: "Administer and use a seatd server from the terminal.",
         subcommands: [
             Shows.self, Availability.self, Hold.self, HoldBest.self, Confirm.self, Release.self, CancelBooking.self,
-            ImportLayout.self, CreateShow.self, CancelShow.self, Snapshot.self, Watch.self, Stats.self,
+            ImportLayout.self, CreateShow.self, CancelShow.self, Snapshot.self, Watch.self, Stats.self, Keys.self,
         ])
 }
 

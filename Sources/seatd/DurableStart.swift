@@ -2,6 +2,7 @@ import Logging
 import SeatInventory
 import SeatJournal
 import SeatPostgres
+import SeatProtocol
 import SeatServer
 
 /// Brings the server's state back from its data directory: replays the journal, loads the
@@ -12,6 +13,8 @@ struct DurableStart {
     let directory: DataDirectory
     let durability: JournalDurability
     let configuration: InventoryConfiguration
+    /// The API keys given at start (flags, environment); stored keys come from the journal.
+    let bootstrapKeys: APIKeyring
     /// The keys the journal and snapshots are encrypted with, when they are.
     let encryption: EncryptionKeys?
     /// Where the persister writes, when the server persists to PostgreSQL.
@@ -36,7 +39,7 @@ struct DurableStart {
         }
         let writer = try JournalWriter(
             directory: directory.journal, lastLSN: report.lastLSN, durability: durability, encryption: encryption)
-        let journal = EngineJournal(writer: writer, layouts: state.layouts)
+        let journal = EngineJournal(writer: writer, layouts: state.layouts, apiKeys: state.apiKeys)
         let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: journal)
         let loadStarted = ContinuousClock.now
         try engine.load(state.image)
@@ -71,7 +74,8 @@ struct DurableStart {
             encryption: encryption)
         let service = SeatService(
             engine: engine, catalog: VenueCatalog(recovered: state), clock: clock, statistics: statistics,
-            journal: journal, snapshotter: snapshotter)
+            journal: journal, snapshotter: snapshotter,
+            apiKeys: APIKeyStore(bootstrap: bootstrapKeys, journal: journal, recovered: state.apiKeys))
         return (service, snapshotter, persister)
     }
 

@@ -102,7 +102,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "seatd")
-        let keyring = try makeKeyring(logger: logger)
+        let keyring = try bootstrapKeyring()
 
         // Before any metric is made: swift-metrics binds each one to the factory of its day.
         let prometheus = PrometheusMetricsFactory()
@@ -116,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         let directory = try DataDirectory(dataDir)
         let start = DurableStart(
             directory: directory, durability: try journalDurability(), configuration: engine.configuration,
+            bootstrapKeys: keyring,
             encryption: try encryption.keys(), postgres: try persisterConfiguration(), logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
@@ -131,6 +132,7 @@ struct Serve: AsyncParsableCommand {
             // The lock goes last, once nothing writes the directory any more.
             withExtendedLifetime(directory) {}
         }
+        if let store = service.apiKeys { try makeFirstKeys(store, clock: service.clock, logger: logger) }
         if sampleShows, service.catalog.layoutCount == 0 {
             let summary = try SampleShows.load(into: service)
             logger.info("loaded sample shows", metadata: ["layouts": "\(summary.layouts)", "shows": "\(summary.shows)"])
@@ -194,7 +196,8 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    private func makeKeyring(logger: Logger) throws -> APIKeyring {
+    /// The keys given by flag or environment: they bootstrap the first admin, and always work.
+    private func bootstrapKeyring() throws -> APIKeyring {
         let fromEnvironment = (ProcessInfo.processInfo.environment["SEATD_API_KEYS"] ?? "")
             .split(separator: ",").map(String.init)
         var keys: [String: Role] = [:]
@@ -208,18 +211,25 @@ struct Serve: AsyncParsableCommand {
             }
             keys[parts[1]] = role
         }
-        if keys.isEmpty {
-            var announcement = ""
-            for role in Role.allCases {
-                let key = "\(role)-" + (0..<24).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
-                keys[key] = role
-                announcement += "API key for \(role): \(key)\n"
-            }
-            announcement += "Try, from the repository: .build/release/seatctl availability --show 0 --port \(port) --key <reader key>\n"
-            FileHandle.standardOutput.write(Data(announcement.utf8))
-            logger.notice("no API keys configured; made the ones printed above, valid until this process stops")
-        }
         return APIKeyring(keys)
+    }
+
+    /// With no key given and none stored yet (a new data directory), makes one key per role,
+    /// stores it like any created key and prints it, this once: later starts use the stored keys.
+    private func makeFirstKeys(_ store: APIKeyStore, clock: ServerClock, logger: Logger) throws {
+        guard store.bootstrap.isEmpty, store.activeCount == 0 else {
+            logger.info("using the API keys given and stored", metadata: ["stored": "\(store.activeCount)", "given": "\(!store.bootstrap.isEmpty)"])
+            return
+        }
+        var announcement = "No API key given or stored: made one per role. They are stored hashed and shown only now:\n"
+        for role in Role.allCases.reversed() {
+            let (id, secret) = try store.create(role: role, name: "first \(role)", at: clock.nowUnixMilliseconds)
+            announcement += "API key \(id) for \(role): \(secret)\n"
+        }
+        announcement += "Manage keys with: .build/release/seatctl keys list|create|rotate|revoke --port \(port) --key <admin key>\n"
+        announcement += "Try, from the repository: .build/release/seatctl availability --show 0 --port \(port) --key <reader key>\n"
+        FileHandle.standardOutput.write(Data(announcement.utf8))
+        logger.notice("made and stored the first API keys, printed above")
     }
 }
 

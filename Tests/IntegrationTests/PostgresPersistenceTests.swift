@@ -31,6 +31,11 @@ import Testing
         var isRaised: Bool { flag.load(ordering: .relaxed) }
     }
 
+    /// Bookings enough for the test to mean something: over a hundred, some cancelled.
+    static func enough(_ bookings: [UInt64: Bool]) -> Bool {
+        bookings.count > 100 && bookings.values.contains(true)
+    }
+
     @Test func postgreSQLKilledMidLoadEndsWithExactlyTheAcknowledgedBookingsAndARestoreServesThem() async throws {
         let seed = Environment.value("SEAT_TEST_SEED").flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
         print("postgres persistence test: seed \(seed) (replay with SEAT_TEST_SEED=\(seed))")
@@ -64,7 +69,13 @@ import Testing
             #expect(during["postgres_connected"] == 0, "seed \(seed): \(during)")
             #expect((during["postgres_lag_records"] ?? 0) > 0, "seed \(seed): \(during)")
             try await cluster.start()
+            // Load on, after the outage, until it has booked and cancelled enough to check (on a
+            // loaded machine that takes longer than the fixed moment it once was).
+            let loadDeadline = ContinuousClock.now + .seconds(30)
             try await Task.sleep(for: .milliseconds(400))
+            while ContinuousClock.now < loadDeadline, !Self.enough(acknowledged.bookings) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             stop.raise()
             for worker in workers { await worker.value }
             let deadline = ContinuousClock.now + .seconds(60)
@@ -80,7 +91,7 @@ import Testing
             #expect(try await server.stop() == 0)
 
             let bookings = acknowledged.bookings
-            #expect(bookings.count > 100 && bookings.values.contains(true), "seed \(seed): the load booked and cancelled")
+            #expect(Self.enough(bookings), "seed \(seed): the load booked and cancelled")
             let connection = try PostgresConnection(url: cluster.url)
             let rows = try connection.execute(
                 "SELECT b.booking_id, c.hold_id IS NOT NULL FROM seat_bookings b LEFT JOIN seat_cancellations c USING (hold_id)")

@@ -39,6 +39,10 @@ enum VectorCatalog {
         ),
         ("cancel show", 21, .cancelShow(3)),
         ("snapshot", 25, .snapshot),
+        ("create API key", 26, .createAPIKey(role: .agent, name: "box office")),
+        ("list API keys", 27, .listAPIKeys),
+        ("rotate API key", 28, .rotateAPIKey(id: 4)),
+        ("revoke API key", 29, .revokeAPIKey(id: 4)),
         ("subscribe", 22, .subscribe(show: 3)),
         ("unsubscribe", 23, .unsubscribe(show: 3)),
         (
@@ -97,6 +101,16 @@ enum VectorCatalog {
                     file: "snapshot-00000000000000001000.lz4"))
         ),
         ("subscribed", 22, .subscribe, [], .subscribed(show: 3, nextSequence: 41)),
+        ("API key created", 26, .createAPIKey, [], .apiKeyIssued(id: 4, role: .agent, key: "agent-0123456789abcdef")),
+        (
+            "API keys listed", 27, .listAPIKeys, [],
+            .apiKeys([
+                APIKeySummary(id: 1, role: .admin, name: "first admin", createdMilliseconds: 1_764_460_800_000, isRevoked: false),
+                APIKeySummary(id: 4, role: .agent, name: "box office", createdMilliseconds: 1_764_464_400_000, isRevoked: true),
+            ])
+        ),
+        ("API key rotated", 28, .rotateAPIKey, [], .apiKeyIssued(id: 5, role: .agent, key: "agent-fedcba9876543210")),
+        ("API key revoked", 29, .revokeAPIKey, [], .done),
         (
             "batch", 24, .batch, [.confirm, .release],
             .batch([
@@ -113,6 +127,8 @@ enum VectorCatalog {
         ("hold expired", 11, .confirm, ErrorReply(.holdExpired, detail: hold, message: "hold expired")),
         ("too many in flight", 300, .hold, ErrorReply(.tooManyInFlight, detail: 256, message: "more than 256 requests in flight")),
         ("authentication failed", 1, .hello, ErrorReply(.authenticationFailed, message: "unknown API key")),
+        ("unknown API key", 29, .revokeAPIKey, ErrorReply(.unknownAPIKey, detail: 9, message: "no API key 9")),
+        ("too many connections", 0, Opcode(rawValue: 0), ErrorReply(.tooManyConnections, detail: 4096, message: "the server has 4096 connections open")),
     ]
 
     /// Frames the server must refuse: hex, whether a valid HELLO goes first, and the error.

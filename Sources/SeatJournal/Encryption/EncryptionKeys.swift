@@ -67,7 +67,7 @@ public struct EncryptionKeys: Sendable {
 
     /// A new random key, as the 64 hexadecimal digits of a key file.
     public static func randomKeyHex() throws(EncryptionError) -> String {
-        try AESGCM.randomBytes(AESGCM.keyBytes).map { String($0 >> 4, radix: 16) + String($0 & 0xf, radix: 16) }.joined()
+        try Secrets.randomHex(bytes: AESGCM.keyBytes)
     }
 
     private static func bytes(hex: Substring) -> [UInt8]? {

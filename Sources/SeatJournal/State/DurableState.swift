@@ -37,6 +37,8 @@ public struct DurableState: Sendable {
     /// The layout id of each show, by show id.
     public var showLayouts: [UInt32] = []
     public var image: InventoryImage
+    /// API keys created through the protocol, revoked ones included, by id.
+    public var apiKeys: [StoredAPIKey] = []
     /// How many remembered idempotent requests replay keeps at most, twice over
     /// (``InventoryImage/rememberIdempotent(_:keysMax:)``): the engine's own limit.
     public var idempotencyKeysMax = InventoryLimits.idempotencyKeysMax
@@ -47,10 +49,11 @@ public struct DurableState: Sendable {
         idempotencyKeysMax = configuration.idempotencyKeysMax
     }
 
-    public init(layouts: [Layout], showLayouts: [UInt32], image: InventoryImage) {
+    public init(layouts: [Layout], showLayouts: [UInt32], image: InventoryImage, apiKeys: [StoredAPIKey] = []) {
         self.layouts = layouts
         self.showLayouts = showLayouts
         self.image = image
+        self.apiKeys = apiKeys
     }
 
     /// Applies one journal record. A record the state already reflects (it follows a snapshot
@@ -87,6 +90,14 @@ public struct DurableState: Sendable {
             case .extended(let hold, let deadline):
                 // An extension is logged after it happened, so it may trail the hold's end.
                 _ = try image.applyExtension(hold, deadline: deadline)
+                applied = true
+            case .apiKeyCreated(let key):
+                // A key the snapshot already holds is skipped, as are layouts.
+                if !apiKeys.contains(where: { $0.id == key.id }) { apiKeys.append(key) }
+                applied = true
+            case .apiKeyRevoked(let id, let at):
+                guard let index = apiKeys.firstIndex(where: { $0.id == id }) else { throw DurableStateError.doesNotApply("revocation of unknown API key \(id)") }
+                apiKeys[index].revokedAt = apiKeys[index].revokedAt ?? at
                 applied = true
             case .idempotentOutcome(let entry):
                 // A key the snapshot already holds keeps its place when the image is loaded.

@@ -11,9 +11,13 @@ public final class EngineJournal: InventoryChangeLog {
     /// Every layout logged or recovered, and the id of each layout object shows are created on.
     private let layouts: Mutex<(all: [DurableState.Layout], ids: [ObjectIdentifier: UInt32])>
 
-    /// A log on `writer` that knows `layouts` (those recovered).
-    public init(writer: JournalWriter, layouts: [DurableState.Layout]) {
+    /// API keys logged or recovered, for snapshots.
+    private let keys: Mutex<[StoredAPIKey]>
+
+    /// A log on `writer` that knows `layouts` and `apiKeys` (those recovered).
+    public init(writer: JournalWriter, layouts: [DurableState.Layout], apiKeys: [StoredAPIKey] = []) {
         self.writer = writer
+        self.keys = Mutex(apiKeys)
         self.layouts = Mutex((layouts, Dictionary(uniqueKeysWithValues: layouts.map { (ObjectIdentifier($0.layout), $0.id) })))
     }
 
@@ -68,6 +72,24 @@ public final class EngineJournal: InventoryChangeLog {
 
     public func logExtension(_ hold: HoldID, deadline: Timestamp) {
         append(.extended(hold, deadline: deadline))
+    }
+
+    /// Every API key logged so far, revoked ones with when.
+    public var apiKeys: [StoredAPIKey] { keys.withLock { $0 } }
+
+    /// Logs a new API key; the caller holds the lock that assigns key ids and was admitted.
+    public func logAPIKeyCreated(_ key: StoredAPIKey) {
+        keys.withLock { keys in
+            keys.append(key)
+            append(.apiKeyCreated(key))
+        }
+    }
+
+    public func logAPIKeyRevoked(id: UInt32, at time: UInt64) {
+        keys.withLock { keys in
+            if let index = keys.firstIndex(where: { $0.id == id }) { keys[index].revokedAt = time }
+            append(.apiKeyRevoked(id: id, at: time))
+        }
     }
 
     public func logIdempotentOutcome(_ entry: IdempotencyEntry) {

@@ -15,6 +15,8 @@ import SeatInventory
 /// | 6 | hold extended | hold u64, deadline ms u64 |
 /// | 7 | hold confirmed | hold u64, show u32, change u64, seats (u32 count + u32 each) |
 /// | 8 | idempotent outcome | the request's key, fingerprint, time and outcome (see `IdempotencyCoding.swift`) |
+/// | 9 | API key created | id u32, role u8, name (u32 length + bytes), SHA-256 digest (32 bytes), created ms u64 |
+/// | 10 | API key revoked | id u32, revoked ms u64 |
 ///
 /// A confirmation carries its seats, unlike the other endings, so that a reader of the journal
 /// (the PostgreSQL persister) can write a booking from its record alone.
@@ -29,9 +31,12 @@ public enum EngineRecord: Hashable, Sendable {
     case confirmed(SeatChange, seats: [UInt32])
     /// A request with an idempotency key ended so; logged after the changes it made.
     case idempotentOutcome(IdempotencyEntry)
+    case apiKeyCreated(StoredAPIKey)
+    case apiKeyRevoked(id: UInt32, at: UInt64)
 
     enum RecordType: UInt8 {
         case layoutDefined = 1, showCreated, showCancelled, held, ended, extended, confirmed, idempotentOutcome
+        case apiKeyCreated, apiKeyRevoked
     }
 
     var recordType: RecordType {
@@ -44,6 +49,8 @@ public enum EngineRecord: Hashable, Sendable {
         case .extended: .extended
         case .confirmed: .confirmed
         case .idempotentOutcome: .idempotentOutcome
+        case .apiKeyCreated: .apiKeyCreated
+        case .apiKeyRevoked: .apiKeyRevoked
         }
     }
 
@@ -82,6 +89,11 @@ public enum EngineRecord: Hashable, Sendable {
             writer.write(seats: seats)
         case .idempotentOutcome(let entry):
             writer.write(idempotencyEntry: entry)
+        case .apiKeyCreated(let key):
+            writer.write(apiKey: key)
+        case .apiKeyRevoked(let id, let at):
+            writer.write(id)
+            writer.write(at)
         }
         return (recordType.rawValue, writer.bytes)
     }
@@ -132,6 +144,10 @@ public enum EngineRecord: Hashable, Sendable {
             self = .confirmed(SeatChange(kind: .confirmed, show: show, sequence: sequence, reservation: hold.reservation), seats: seats)
         case .idempotentOutcome:
             self = .idempotentOutcome(try reader.readIdempotencyEntry())
+        case .apiKeyCreated:
+            self = .apiKeyCreated(try reader.readAPIKey())
+        case .apiKeyRevoked:
+            self = .apiKeyRevoked(id: try reader.read(UInt32.self, "key id"), at: try reader.read(UInt64.self, "revoked"))
         }
         try reader.expectEnd("record \(record.lsn)")
     }

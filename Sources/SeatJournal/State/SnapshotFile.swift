@@ -20,9 +20,10 @@ import SeatInventory
 /// tables (shards u32, slots per shard u32; per slot generation u32 (from format 2, bit 31 set
 /// when the slot's next claim skips generations), phase u8, deadline ms u64,
 /// and for a held or booked slot show u32, lifetime cap ms u64, seats u32 count + u32 each);
-/// from format 2, each shard's claim cursor (u32 per shard) and the remembered idempotent
-/// requests (u32 count; each as in its journal record, `IdempotencyCoding.swift`); then CRC-32C
-/// of everything before it, u32.
+/// from format 2, each shard's claim cursor (u32 per shard), the remembered idempotent
+/// requests (u32 count; each as in its journal record, `IdempotencyCoding.swift`) and the API
+/// keys (u32 count; each as in its created record, then revoked ms u64, 0 while it works); then
+/// CRC-32C of everything before it, u32.
 public enum SnapshotFile {
     static let magic = Array("SEATSNAP".utf8)
     /// 2 added the generation skip mark and the idempotent requests; format 1 files, which carry
@@ -83,6 +84,11 @@ public enum SnapshotFile {
         for cursor in state.image.claimCursors { writer.write(UInt32(cursor)) }
         writer.write(UInt32(state.image.idempotency.count))
         for entry in state.image.idempotency { writer.write(idempotencyEntry: entry) }
+        writer.write(UInt32(state.apiKeys.count))
+        for key in state.apiKeys {
+            writer.write(apiKey: key)
+            writer.write(key.revokedAt ?? 0)
+        }
         let checksum = writer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
         writer.write(checksum)
         return writer.bytes
@@ -149,6 +155,7 @@ public enum SnapshotFile {
             shards.append(slots)
         }
         var idempotency: [IdempotencyEntry] = []
+        var apiKeys: [StoredAPIKey] = []
         var claimCursors = Array(repeating: 0, count: shardCount)
         if version >= 2 {
             for shard in 0..<shardCount {
@@ -160,10 +167,18 @@ public enum SnapshotFile {
             guard count <= 2 * InventoryLimits.idempotencyKeysMax else { throw PayloadDecodingError(description: "\(count) idempotent requests is beyond any engine") }
             idempotency.reserveCapacity(count)
             for _ in 0..<count { idempotency.append(try reader.readIdempotencyEntry()) }
+            let keyCount = Int(try reader.read(UInt32.self, "API keys"))
+            guard keyCount <= StoredAPIKey.countMax else { throw PayloadDecodingError(description: "\(keyCount) API keys is beyond the limit") }
+            for _ in 0..<keyCount {
+                var key = try reader.readAPIKey()
+                let revoked = try reader.read(UInt64.self, "key revoked")
+                key.revokedAt = revoked == 0 ? nil : revoked
+                apiKeys.append(key)
+            }
         }
         try reader.expectEnd("the snapshot")
         let image = InventoryImage(shows: shows, shards: shards, idempotency: idempotency, claimCursors: claimCursors)
-        return (DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header)
+        return (DurableState(layouts: layouts, showLayouts: showLayouts, image: image, apiKeys: apiKeys), header)
     }
 
     /// A snapshot file's bytes from its encoding (``encode(_:header:)``): one LZ4 frame, then a

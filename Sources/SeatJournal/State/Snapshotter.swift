@@ -64,6 +64,7 @@ public final class Snapshotter: Sendable {
         let captureStarted = ContinuousClock.now
         let startLSN = writer.appendedThrough
         let layouts = journal.definedLayouts
+        let apiKeys = journal.apiKeys
         let image = engine.image()
         let endLSN = writer.appendedThrough
         let captureTime = ContinuousClock.now - captureStarted
@@ -78,7 +79,7 @@ public final class Snapshotter: Sendable {
         let header = SnapshotFile.Header(startLSN: startLSN, endLSN: endLSN)
         var uncompressed: [UInt8] = []
         let encodeTime = clock.measure {
-            uncompressed = SnapshotFile.encode(DurableState(layouts: layouts, showLayouts: showLayouts, image: image), header: header)
+            uncompressed = SnapshotFile.encode(DurableState(layouts: layouts, showLayouts: showLayouts, image: image, apiKeys: apiKeys), header: header)
         }
         var sealed: [UInt8] = []
         let compressTime = try clock.measure { sealed = try SnapshotFile.seal(uncompressed, encryption: encryption) }

@@ -1,5 +1,11 @@
+/// Tells which role a HELLO's API key gives: what the connection state machine asks once per
+/// connection.
+public protocol APIKeyResolving: Sendable {
+    func role(for key: String) -> Role?
+}
+
 /// The API keys a server accepts, each giving a role.
-public struct APIKeyring: Sendable {
+public struct APIKeyring: APIKeyResolving {
     private let entries: [(key: [UInt8], role: Role)]
 
     public init(_ keys: [String: Role]) {

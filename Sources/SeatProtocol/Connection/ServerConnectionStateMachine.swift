@@ -26,10 +26,10 @@ public struct ServerConnectionStateMachine: Sendable {
     public private(set) var state: State = .awaitingHello
     /// Requests received and not yet answered.
     public private(set) var inFlight = 0
-    let keyring: APIKeyring
+    let keyring: any APIKeyResolving
     let inFlightRequestsMax: Int
 
-    public init(keyring: APIKeyring, inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax) {
+    public init(keyring: any APIKeyResolving, inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax) {
         self.keyring = keyring
         self.inFlightRequestsMax = inFlightRequestsMax
     }

@@ -53,6 +53,12 @@ extension ByteBuffer {
         }
     }
 
+    mutating func readRole() throws(PayloadError) -> Role {
+        let raw = try read(UInt8.self, "role")
+        guard let role = Role(rawValue: raw) else { throw .invalidValue(field: "role", value: UInt64(raw)) }
+        return role
+    }
+
     mutating func readText(_ field: String, limit: Int) throws(PayloadError) -> String {
         let length = Int(try read(UInt16.self, field))
         guard length <= limit else { throw .tooLong(field: field, length: length, limit: limit) }

@@ -25,6 +25,10 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let createShow = Opcode(rawValue: 0x0302)
     public static let cancelShow = Opcode(rawValue: 0x0303)
     public static let snapshot = Opcode(rawValue: 0x0304)
+    public static let createAPIKey = Opcode(rawValue: 0x0305)
+    public static let listAPIKeys = Opcode(rawValue: 0x0306)
+    public static let rotateAPIKey = Opcode(rawValue: 0x0307)
+    public static let revokeAPIKey = Opcode(rawValue: 0x0308)
     // Subscriptions: 0x04xx
     public static let subscribe = Opcode(rawValue: 0x0401)
     public static let unsubscribe = Opcode(rawValue: 0x0402)
@@ -38,6 +42,8 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         .extend: "EXTEND", .cancelBooking: "CANCEL_BOOKING", .reservation: "RESERVATION",
         .availability: "AVAILABILITY", .listShows: "LIST_SHOWS", .layout: "LAYOUT",
         .defineLayout: "DEFINE_LAYOUT", .createShow: "CREATE_SHOW", .cancelShow: "CANCEL_SHOW", .snapshot: "SNAPSHOT",
+        .createAPIKey: "CREATE_API_KEY", .listAPIKeys: "LIST_API_KEYS", .rotateAPIKey: "ROTATE_API_KEY",
+        .revokeAPIKey: "REVOKE_API_KEY",
         .subscribe: "SUBSCRIBE", .unsubscribe: "UNSUBSCRIBE", .event: "EVENT", .batch: "BATCH",
     ]
 

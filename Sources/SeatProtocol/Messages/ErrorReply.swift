@@ -54,6 +54,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let unknownLayout = ErrorCode(rawValue: 201)
     public static let invalidShowRules = ErrorCode(rawValue: 202)
     public static let capacityExhausted = ErrorCode(rawValue: 203)
+    public static let unknownAPIKey = ErrorCode(rawValue: 204)
 
     public static let internalError = ErrorCode(rawValue: 500)
     public static let storageUnavailable = ErrorCode(rawValue: 501)
@@ -80,7 +81,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .bookingCancelled: "BOOKING_CANCELLED", .holdLifetimeExhausted: "HOLD_LIFETIME_EXHAUSTED",
         .idempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED", .idempotentRequestInProgress: "IDEMPOTENT_REQUEST_IN_PROGRESS",
         .invalidLayout: "INVALID_LAYOUT", .unknownLayout: "UNKNOWN_LAYOUT", .invalidShowRules: "INVALID_SHOW_RULES",
-        .capacityExhausted: "CAPACITY_EXHAUSTED", .internalError: "INTERNAL_ERROR",
+        .capacityExhausted: "CAPACITY_EXHAUSTED", .unknownAPIKey: "UNKNOWN_API_KEY", .internalError: "INTERNAL_ERROR",
         .storageUnavailable: "STORAGE_UNAVAILABLE",
     ]
 

@@ -213,3 +213,20 @@ public struct SnapshotReply: Hashable, Sendable {
         self.file = file
     }
 }
+
+/// An API key as LIST_API_KEYS describes it: never its secret.
+public struct APIKeySummary: Hashable, Sendable {
+    public var id: UInt32
+    public var role: Role
+    public var name: String
+    public var createdMilliseconds: UInt64
+    public var isRevoked: Bool
+
+    public init(id: UInt32, role: Role, name: String, createdMilliseconds: UInt64, isRevoked: Bool) {
+        self.id = id
+        self.role = role
+        self.name = name
+        self.createdMilliseconds = createdMilliseconds
+        self.isRevoked = isRevoked
+    }
+}

@@ -23,6 +23,12 @@ public enum Request: Hashable, Sendable {
     case cancelShow(UInt32)
     /// Take a snapshot now; answered once it is on disk.
     case snapshot
+    /// A new API key with `role`, named for people; answered with its secret, this once.
+    case createAPIKey(role: Role, name: String)
+    case listAPIKeys
+    /// A new secret for key `id`'s role and name; the old one stops working.
+    case rotateAPIKey(id: UInt32)
+    case revokeAPIKey(id: UInt32)
     case subscribe(show: UInt32)
     case unsubscribe(show: UInt32)
     case batch(BatchRequest)
@@ -46,6 +52,10 @@ public enum Request: Hashable, Sendable {
         case .createShow: .createShow
         case .cancelShow: .cancelShow
         case .snapshot: .snapshot
+        case .createAPIKey: .createAPIKey
+        case .listAPIKeys: .listAPIKeys
+        case .rotateAPIKey: .rotateAPIKey
+        case .revokeAPIKey: .revokeAPIKey
         case .subscribe: .subscribe
         case .unsubscribe: .unsubscribe
         case .batch: .batch
@@ -58,11 +68,11 @@ public enum Request: Hashable, Sendable {
     public var changesState: Bool {
         switch self {
         case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .defineLayout, .createShow,
-            .cancelShow, .batch:
+            .cancelShow, .batch, .createAPIKey, .rotateAPIKey, .revokeAPIKey:
             true
         // A snapshot changes no state; it waits for the journal itself before it writes.
         case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe,
-            .snapshot:
+            .snapshot, .listAPIKeys:
             false
         }
     }
@@ -76,7 +86,7 @@ public enum Request: Hashable, Sendable {
             buffer.writeText(hello.clientName)
         case .ping(let token):
             buffer.writeInteger(token)
-        case .stats, .listShows, .snapshot:
+        case .stats, .listShows, .snapshot, .listAPIKeys:
             break
         case .hold(let hold):
             buffer.writeMultipleIntegers(hold.show, hold.holdMilliseconds)
@@ -102,6 +112,11 @@ public enum Request: Hashable, Sendable {
             buffer.writeInteger(show)
         case .defineLayout(let json):
             buffer.writeBlob(json)
+        case .createAPIKey(let role, let name):
+            buffer.writeInteger(role.rawValue)
+            buffer.writeText(name)
+        case .rotateAPIKey(let id), .revokeAPIKey(let id):
+            buffer.writeInteger(id)
         case .createShow(let request):
             buffer.writeMultipleIntegers(request.layout, request.seatsPerHoldMax, request.holdLifetimeSeconds)
             buffer.writeBool(request.forbidsSingleSeatGaps)
@@ -189,6 +204,16 @@ public enum Request: Hashable, Sendable {
             request = .cancelShow(try payload.read(UInt32.self, "show"))
         case .snapshot:
             request = .snapshot
+        case .createAPIKey:
+            let rawRole = try payload.read(UInt8.self, "role")
+            guard let role = Role(rawValue: rawRole) else { throw .invalidValue(field: "role", value: UInt64(rawRole)) }
+            request = .createAPIKey(role: role, name: try payload.readText("name", limit: ProtocolLimits.nameBytesMax))
+        case .listAPIKeys:
+            request = .listAPIKeys
+        case .rotateAPIKey:
+            request = .rotateAPIKey(id: try payload.read(UInt32.self, "key id"))
+        case .revokeAPIKey:
+            request = .revokeAPIKey(id: try payload.read(UInt32.self, "key id"))
         case .subscribe:
             request = .subscribe(show: try payload.read(UInt32.self, "show"))
         case .unsubscribe:

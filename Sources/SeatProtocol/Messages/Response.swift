@@ -11,7 +11,7 @@ public enum Response: Hashable, Sendable {
     case booked(booking: UInt64)
     /// EXTEND: the hold's deadline now.
     case extended(deadlineMilliseconds: UInt64)
-    /// RELEASE, CANCEL_BOOKING, CANCEL_SHOW and UNSUBSCRIBE: an empty payload.
+    /// RELEASE, CANCEL_BOOKING, CANCEL_SHOW, UNSUBSCRIBE and REVOKE_API_KEY: an empty payload.
     case done
     case reservation(ReservationReply)
     case availability(AvailabilityReply)
@@ -20,6 +20,9 @@ public enum Response: Hashable, Sendable {
     case layoutDefined(layout: UInt32, seatCount: UInt32)
     case showCreated(show: UInt32)
     case snapshotTaken(SnapshotReply)
+    /// CREATE_API_KEY and ROTATE_API_KEY: the key's id and its secret, which is never sent again.
+    case apiKeyIssued(id: UInt32, role: Role, key: String)
+    case apiKeys([APIKeySummary])
     /// SUBSCRIBE: the first event's sequence number will be `nextSequence`.
     case subscribed(show: UInt32, nextSequence: UInt64)
     case batch([BatchResult])
@@ -75,6 +78,17 @@ public enum Response: Hashable, Sendable {
             buffer.writeBlob(json)
         case .layoutDefined(let layout, let seatCount):
             buffer.writeMultipleIntegers(layout, seatCount)
+        case .apiKeyIssued(let id, let role, let key):
+            buffer.writeInteger(id)
+            buffer.writeInteger(role.rawValue)
+            buffer.writeText(key)
+        case .apiKeys(let keys):
+            buffer.writeInteger(UInt16(truncatingIfNeeded: keys.count))
+            for key in keys {
+                buffer.writeMultipleIntegers(key.id, key.role.rawValue, key.createdMilliseconds)
+                buffer.writeBool(key.isRevoked)
+                buffer.writeText(key.name)
+            }
         case .snapshotTaken(let reply):
             buffer.writeMultipleIntegers(reply.startLSN, reply.endLSN, reply.bytes, reply.compressedBytes)
             buffer.writeMultipleIntegers(
@@ -143,8 +157,26 @@ public enum Response: Hashable, Sendable {
             response = .booked(booking: try payload.read(UInt64.self, "booking"))
         case .extend:
             response = .extended(deadlineMilliseconds: try payload.read(UInt64.self, "deadline"))
-        case .release, .cancelBooking, .cancelShow, .unsubscribe:
+        case .release, .cancelBooking, .cancelShow, .unsubscribe, .revokeAPIKey:
             response = .done
+        case .createAPIKey, .rotateAPIKey:
+            let id = try payload.read(UInt32.self, "key id")
+            let role = try payload.readRole()
+            response = .apiKeyIssued(id: id, role: role, key: try payload.readText("key", limit: ProtocolLimits.apiKeyBytesMax))
+        case .listAPIKeys:
+            let count = Int(try payload.read(UInt16.self, "key count"))
+            var keys: [APIKeySummary] = []
+            for _ in 0..<count {
+                let id = try payload.read(UInt32.self, "key id")
+                let role = try payload.readRole()
+                let created = try payload.read(UInt64.self, "created")
+                let isRevoked = try payload.readBool("revoked")
+                keys.append(
+                    APIKeySummary(
+                        id: id, role: role, name: try payload.readText("name", limit: ProtocolLimits.nameBytesMax),
+                        createdMilliseconds: created, isRevoked: isRevoked))
+            }
+            response = .apiKeys(keys)
         case .reservation:
             let show = try payload.read(UInt32.self, "show")
             let statusValue = try payload.read(UInt8.self, "status")

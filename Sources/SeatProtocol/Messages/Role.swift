@@ -24,7 +24,7 @@ public enum Role: UInt8, Hashable, Sendable, CaseIterable, Comparable, CustomStr
             .reader
         case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .batch:
             .agent
-        case .defineLayout, .createShow, .cancelShow, .snapshot:
+        case .defineLayout, .createShow, .cancelShow, .snapshot, .createAPIKey, .listAPIKeys, .rotateAPIKey, .revokeAPIKey:
             .admin
         default:
             nil
