@@ -94,32 +94,11 @@ import Testing
             writer.close()
         }
         let path = try #require(directory.segmentPaths.last)
-        let original = try Data(contentsOf: URL(fileURLWithPath: path))
-        let frameStarts = try Self.frameStarts(original)
+        let frameStarts = try Self.frameStarts(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(frameStarts.count == 5)
-        for bit in 0..<(original.count * 8) {
-            var flipped = original
-            flipped[bit / 8] ^= 1 << UInt8(bit % 8)
-            try flipped.write(to: URL(fileURLWithPath: path))
-            let byte = bit / 8
-            do {
-                var records: [JournalRecord] = []
-                let outcome = try JournalRecovery.replay(directory: directory.path, keys: keys) { records.append($0) }
-                #expect(byte >= frameStarts[4], "byte \(byte): a flip before the last frame was accepted")
-                #expect(outcome.tornTail?.offset == frameStarts[4], "byte \(byte)")
-                #expect(records.map(\.payload) == (0..<4).map(testPayload), "byte \(byte)")
-            } catch let error as EncryptionError {
-                #expect(byte < EncryptedSegment.headerBytes, "byte \(byte): \(error)")
-            } catch let error as JournalError {
-                switch error {
-                case .notASegment: #expect(byte < EncryptedSegment.headerBytes, "byte \(byte)")
-                case .corrupt(_, let offset, _):
-                    #expect(byte >= EncryptedSegment.headerBytes && byte < frameStarts[4], "byte \(byte)")
-                    #expect(offset <= byte, "byte \(byte): reported at \(offset)")
-                default: Issue.record("byte \(byte): \(error)")
-                }
-            }
-        }
+        try expectEveryBitFlipCaught(
+            directory: directory.path, path: path, headerBytes: EncryptedSegment.headerBytes, lastUnit: frameStarts[4],
+            wholeUnits: 4, keys: keys)
     }
 
     @Test func everyBitFlipOfAnEncryptedSnapshotIsDetected() async throws {

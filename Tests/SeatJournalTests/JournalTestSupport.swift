@@ -1,5 +1,6 @@
 import Foundation
 import SeatTestSupport
+import Testing
 @testable import SeatJournal
 
 extension TemporaryDirectory {
@@ -50,5 +51,39 @@ enum JournalTestOffsets {
             offsets.append(start + JournalRecord.headerBytes + length)
         }
         return offsets
+    }
+}
+
+/// Flips every bit of the segment at `path` in turn and checks that recovery catches each flip:
+/// in the header (`headerBytes`) the segment is refused; before the last unit (record or
+/// frame, starting at `lastUnit`) recovery stops at or before the flip; in the last unit it is
+/// cut as a torn tail, and only the `wholeUnits` payloads before it are replayed. Never is a
+/// changed record replayed.
+func expectEveryBitFlipCaught(
+    directory: String, path: String, headerBytes: Int, lastUnit: Int, wholeUnits: Int, keys: EncryptionKeys? = nil
+) throws {
+    let original = try Data(contentsOf: URL(fileURLWithPath: path))
+    for bit in 0..<(original.count * 8) {
+        var flipped = original
+        flipped[bit / 8] ^= 1 << UInt8(bit % 8)
+        try flipped.write(to: URL(fileURLWithPath: path))
+        let byte = bit / 8
+        do {
+            var records: [JournalRecord] = []
+            let outcome = try JournalRecovery.replay(directory: directory, keys: keys) { records.append($0) }
+            #expect(byte >= lastUnit, "byte \(byte): a flip before the last record was accepted")
+            #expect(outcome.tornTail?.offset == lastUnit, "byte \(byte)")
+            #expect(records.map(\.payload) == (0..<wholeUnits).map(testPayload), "byte \(byte)")
+        } catch let error as EncryptionError {
+            #expect(byte < headerBytes, "byte \(byte): \(error)")
+        } catch let error as JournalError {
+            switch error {
+            case .notASegment: #expect(byte < headerBytes, "byte \(byte)")
+            case .corrupt(_, let offset, _):
+                #expect(byte >= headerBytes && byte < lastUnit, "byte \(byte)")
+                #expect(offset <= byte, "byte \(byte): reported at \(offset)")
+            default: Issue.record("byte \(byte): \(error)")
+            }
+        }
     }
 }

@@ -127,28 +127,9 @@ import Testing
         defer { directory.remove() }
         try await writeTestJournal(in: directory.path, count: 6)
         let path = try #require(directory.segmentPaths.last)
-        let original = try Data(contentsOf: URL(fileURLWithPath: path))
         let starts = try recordOffsets(in: path)
-        for bit in 0..<(original.count * 8) {
-            var flipped = original
-            flipped[bit / 8] ^= 1 << UInt8(bit % 8)
-            try flipped.write(to: URL(fileURLWithPath: path))
-            let byte = bit / 8
-            do {
-                let (records, outcome) = try recoveredRecords(in: directory.path)
-                #expect(byte >= starts[5], "byte \(byte): a flip before the last record was accepted")
-                #expect(outcome.tornTail?.offset == starts[5], "byte \(byte)")
-                #expect(records.map(\.payload) == (0..<5).map(testPayload), "byte \(byte)")
-            } catch let error as JournalError {
-                switch error {
-                case .notASegment: #expect(byte < JournalSegment.headerBytes, "byte \(byte)")
-                case .corrupt(_, let offset, _):
-                    #expect(byte >= JournalSegment.headerBytes && byte < starts[5], "byte \(byte)")
-                    #expect(offset <= byte, "byte \(byte): reported at \(offset)")
-                default: Issue.record("byte \(byte): \(error)")
-                }
-            }
-        }
+        try expectEveryBitFlipCaught(
+            directory: directory.path, path: path, headerBytes: JournalSegment.headerBytes, lastUnit: starts[5], wholeUnits: 5)
     }
 
     /// Records a snapshot covers are not needed, so recovery neither reads the segments they
