@@ -3,10 +3,10 @@ import Glibc
 #endif
 import Synchronization
 
-/// A seam in the journal's and snapshots' file operations through which tests make them fail,
-/// to check what the server does when its disk does: `write`, `fsync` (and `fdatasync`) and
-/// `rename` report the errno a test chose, until it heals them. Production passes none, and then
-/// nothing is consulted.
+/// A seam in the journal's and snapshots' file operations through which tests make them fail
+/// or stall, to check what the server does when its disk does: `write`, `fsync` (and
+/// `fdatasync`) and `rename` report the errno a test chose, or first wait as long as it chose
+/// (a slow disk), until it heals them. Production passes none, and then nothing is consulted.
 ///
 /// Only what a full or failing disk really does is offered: an operation fails with an errno; it
 /// never half-happens here (a torn write is tested by cutting files instead).
@@ -16,6 +16,7 @@ public final class StorageFaults: Sendable {
     }
 
     private let failing = Mutex<[Operation: Int32]>([:])
+    private let stalling = Mutex<[Operation: Duration]>([:])
 
     public init() {}
 
@@ -24,12 +25,25 @@ public final class StorageFaults: Sendable {
         failing.withLock { $0[operation] = errno }
     }
 
-    public func heal(_ operation: Operation) {
-        failing.withLock { _ = $0.removeValue(forKey: operation) }
+    /// From now on `operation` first waits `duration`, on the calling thread (the journal's
+    /// writer or the snapshot's), until ``heal(_:)``.
+    public func stall(_ operation: Operation, for duration: Duration) {
+        stalling.withLock { $0[operation] = duration }
     }
 
-    /// Throws the chosen failure when `operation` is set to fail, as the system call would.
+    public func heal(_ operation: Operation) {
+        failing.withLock { _ = $0.removeValue(forKey: operation) }
+        stalling.withLock { _ = $0.removeValue(forKey: operation) }
+    }
+
+    /// Waits and throws as chosen for `operation`, as a slow or failing system call would.
     func check(_ operation: Operation, _ name: String, path: String) throws(JournalError) {
+        if let stall = stalling.withLock({ $0[operation] }) {
+            let (seconds, attoseconds) = stall.components
+            var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            var request = remaining
+            while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+        }
         if let failure = failing.withLock({ $0[operation] }) {
             throw .io(operation: name, path: path, errno: failure)
         }

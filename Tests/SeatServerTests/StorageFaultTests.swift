@@ -72,4 +72,43 @@ import Glibc
         #expect(taken.startLSN >= 3)
         try await server.stop()
     }
+
+    /// While the disk is slow, a subscriber's seat events wait behind its answer that waits for
+    /// the journal; past the per-connection bound they are dropped and counted, and the
+    /// subscriber sees the gap in their numbers, rather than the server buffering without end.
+    @Test func eventsParkedBehindASlowJournalAreBounded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let faults = StorageFaults()
+        let server = try await TestServer.start(
+            parkedEventBytesMax: 400, journal: JournalSetting(directory: directory.path, faults: faults))
+        let subscriber = try await server.connection()
+        let first = try await subscriber.subscribe(show: 0)
+        let holder = try await server.connection()
+        faults.stall(.fsync, for: .milliseconds(1_500))
+        // The subscriber's own hold waits for the stalled sync; meanwhile 40 holds elsewhere
+        // each send it an event, which must queue behind that answer.
+        async let parked = subscriber.hold([1], show: 0, for: .seconds(60))
+        try await Task.sleep(for: .milliseconds(100))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for seat in 10..<50 { group.addTask { _ = try await holder.hold([UInt32(seat)], show: 0, for: .seconds(60)) } }
+            try await group.waitForAll()
+        }
+        faults.heal(.fsync)
+        _ = try await parked
+        let statistics = Dictionary(uniqueKeysWithValues: try await holder.stats().map { ($0.name, $0.value) })
+        #expect((statistics["events_dropped"] ?? 0) > 0, "\(statistics)")
+        // One more change once the journal is quick again: 42 were numbered, the subscriber got
+        // the first few and this last one, and the jump between them shows what it missed.
+        _ = try await holder.hold([60], show: 0, for: .seconds(60))
+        var received: [UInt64] = []
+        for await event in subscriber.events {
+            received.append(event.sequence)
+            if event.sequence >= first + 41 { break }
+        }
+        #expect(received.first == first && received.last == first + 41 && received.count < 42, "\(received)")
+        #expect(zip(received, received.dropFirst()).contains { $1 != $0 + 1 }, "a gap shows the events missed: \(received)")
+        #expect(try await subscriber.ping(token: 5) == 5)
+        try await server.stop()
+    }
 }

@@ -39,6 +39,7 @@ struct TestServer {
         readTimeout: TimeAmount = .seconds(10),
         inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
         connectionsMax: Int = 4096,
+        parkedEventBytesMax: Int = 1 << 20,
         tls: TLSConfiguration? = nil,
         journal: JournalSetting? = nil
     ) async throws -> TestServer {
@@ -70,6 +71,7 @@ struct TestServer {
         serverConfiguration.readTimeout = readTimeout
         serverConfiguration.inFlightRequestsMax = inFlightRequestsMax
         serverConfiguration.connectionsMax = connectionsMax
+        serverConfiguration.parkedEventBytesMax = parkedEventBytesMax
         serverConfiguration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")
