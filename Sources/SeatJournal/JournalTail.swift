@@ -132,22 +132,24 @@ public struct JournalTail: ~Copyable {
         return buffer.count - added
     }
 
-    /// Appends up to ``readBytes`` of the file from `offset` to `bytes`; how many, 0 at its end.
-    private static func readFile(_ descriptor: Int32, _ path: String, at offset: Int, into bytes: inout [UInt8]) throws(JournalError) -> Int {
+    /// Appends up to `limit` bytes of the file from `offset` to `bytes`; how many, 0 at its end.
+    private static func readFile(
+        _ descriptor: Int32, _ path: String, at offset: Int, into bytes: inout [UInt8], limit: Int = readBytes
+    ) throws(JournalError) -> Int {
         let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: Self.readBytes))
+        bytes.append(contentsOf: repeatElement(0, count: limit))
         var count = 0
         repeat {
             count = bytes.withUnsafeMutableBytes {
-                pread(descriptor, $0.baseAddress! + start, Self.readBytes, off_t(offset))
+                pread(descriptor, $0.baseAddress! + start, limit, off_t(offset))
             }
         } while count < 0 && errno == EINTR
         guard count >= 0 else {
             let failure = errno
-            bytes.removeLast(Self.readBytes)
+            bytes.removeLast(limit)
             throw .io(operation: "read", path: path, errno: failure)
         }
-        bytes.removeLast(Self.readBytes - count)
+        bytes.removeLast(limit - count)
         return count
     }
 
@@ -172,7 +174,10 @@ public struct JournalTail: ~Copyable {
         bufferOffset = 0
         frames = nil
         var header: [UInt8] = []
-        while header.count < EncryptedSegment.headerBytes, try Self.readFile(descriptor, path, at: header.count, into: &header) > 0 {}
+        // The header only: a tail may open many segments, and each read fills its buffer first.
+        while header.count < EncryptedSegment.headerBytes,
+            try Self.readFile(descriptor, path, at: header.count, into: &header, limit: EncryptedSegment.headerBytes - header.count) > 0
+        {}
         if header.withUnsafeBytes({ EncryptedSegment.isEncrypted($0) }) {
             guard header.count >= EncryptedSegment.headerBytes else { throw .notASegment(path: path, reason: "shorter than its header") }
             do {

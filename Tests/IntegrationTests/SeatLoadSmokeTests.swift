@@ -132,24 +132,24 @@ import Testing
     /// PostgreSQL through libpq's pipeline mode: every workload, and a flash sale whose audit
     /// reads the final rows back.
     @Test func thePostgresPeerRunsEveryWorkloadAndSellsEachSeatOnce() async throws {
-        try await PostgresCluster.with { cluster in
-            let peer = ["--target", "postgres", "--database-url", cluster.url, "--venue", "cinema", "--shows", "2",
+        try await PostgresCluster.withSharedDatabase { database in
+            let peer = ["--target", "postgres", "--database-url", database.url, "--venue", "cinema", "--shows", "2",
                         "--connections", "2", "--depth", "4", "--seed", "42"]
             let small = peer + ["--seconds", "0.5"]
-            try await Self.expectEachRunsCleanly(Self.everyWorkload, port: cluster.port, small)
+            try await Self.expectEachRunsCleanly(Self.everyWorkload, port: database.port, small)
 
             let (status, report) = try await Self.seatLoad(
-                port: cluster.port, ["--workload", "flash-sale", "--seconds", "60"] + peer)
+                port: database.port, ["--workload", "flash-sale", "--seconds", "60"] + peer)
             #expect(status == 0, "seat-load exits 3 when the audit finds a discrepancy")
             let sale = try #require(report["flashSale"] as? [String: Any])
             #expect(sale["exact"] as? Bool == true, "\(sale)")
             #expect(sale["sold"] as? Int == 300, "every pair of the 300 seats; rows have no blocked seats")
             #expect(sale["sold"] as? Int == 2 * Self.count(report, "confirmation"))
-            let rows = try await cluster.psql("SELECT count(*) FROM load_seats WHERE state = 2")
+            let rows = try await database.psql("SELECT count(*) FROM load_seats WHERE state = 2")
             #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "300")
 
             // Open loop needs a connection that can start arrivals while it waits: refused.
-            let (refusedStatus, _) = try await Self.seatLoad(port: cluster.port, ["--workload", "uniform", "--rate", "100"] + small)
+            let (refusedStatus, _) = try await Self.seatLoad(port: database.port, ["--workload", "uniform", "--rate", "100"] + small)
             #expect(refusedStatus != 0)
         }
     }

@@ -96,13 +96,13 @@ func quietLogger() -> Logger {
     /// exactly the journal's bookings and cancellations, and the sold seats of every show.
     @Test(arguments: randomizedSeeds(fixed: 2))
     func everyBookingReachesPostgreSQLOnce(seed: UInt64) async throws {
-        try await PostgresCluster.with { cluster in
+        try await PostgresCluster.withSharedDatabase { database in
             let temporary = try TemporaryDirectory()
             defer { temporary.remove() }
             var random = SeededGenerator(seed: seed)
             let live = try JournaledEngine(in: temporary.path, segmentBytesMax: 8_000)
             live.run(2_000, random: &random, from: 0)
-            var configuration = Persister.Configuration(url: cluster.url)
+            var configuration = Persister.Configuration(url: database.url)
             configuration.batchRecordsMax = 300
             let persister = Persister(
                 configuration: configuration, writer: live.journal.writer, journalDirectory: live.directory.journal, logger: quietLogger())
@@ -113,7 +113,7 @@ func quietLogger() -> Logger {
             try await persister.stopped()
             live.journal.writer.close()
 
-            let connection = try PostgresConnection(url: cluster.url)
+            let connection = try PostgresConnection(url: database.url)
             let expected = try BookingLedger(journal: live.directory.journal)
             #expect(expected.entries.count > 50, "seed \(seed): the workload booked (\(expected))")
             #expect(expected.entries.values.contains { $0.isCancelled }, "seed \(seed): the workload cancelled")
@@ -140,7 +140,7 @@ func quietLogger() -> Logger {
     /// progress, three times: each time PostgreSQL drops the whole batch, and the next session
     /// writes it again from the stored LSN, so no row is lost or doubled.
     @Test func aCrashBetweenTheRowsAndTheProgressReplaysWithoutDuplicates() async throws {
-        try await PostgresCluster.with { cluster in
+        try await PostgresCluster.withSharedDatabase { database in
             let temporary = try TemporaryDirectory()
             defer { temporary.remove() }
             let seed: UInt64 = 0x5EED_0006
@@ -149,7 +149,7 @@ func quietLogger() -> Logger {
             live.run(3_000, random: &random, from: 0)
             let crashes = Atomic(0)
             let attempts = Atomic(0)
-            var configuration = Persister.Configuration(url: cluster.url)
+            var configuration = Persister.Configuration(url: database.url)
             configuration.batchRecordsMax = 400
             configuration.retryDelayMin = .milliseconds(10)
             let persister = Persister(
@@ -168,27 +168,27 @@ func quietLogger() -> Logger {
             live.journal.writer.close()
             #expect(crashes.load(ordering: .relaxed) == 3)
             #expect(persister.statistics.first { $0.name == "postgres_failures" }?.value == 3)
-            let connection = try PostgresConnection(url: cluster.url)
+            let connection = try PostgresConnection(url: database.url)
             #expect(try BookingLedger(postgres: connection) == BookingLedger(journal: live.directory.journal))
         }
     }
 
     /// PostgreSQL's own constraint refuses a second active sale of a seat, whoever writes it.
     @Test func postgreSQLRefusesADoubleSaleInsertedBehindTheServersBack() async throws {
-        try await PostgresCluster.with { cluster in
+        try await PostgresCluster.withSharedDatabase { database in
             let temporary = try TemporaryDirectory()
             defer { temporary.remove() }
             var random = SeededGenerator(seed: 0xD0_0B1E)
             let live = try JournaledEngine(in: temporary.path)
             live.run(1_000, random: &random, from: 0)
             let persister = Persister(
-                configuration: .init(url: cluster.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
+                configuration: .init(url: database.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
                 logger: quietLogger())
             persister.start()
             try await waitUntilCaughtUp(persister, live.journal.writer)
             try await persister.stopped()
             live.journal.writer.close()
-            let connection = try PostgresConnection(url: cluster.url)
+            let connection = try PostgresConnection(url: database.url)
             let sold = try connection.execute("SELECT show_id, seat FROM seat_booked_seats WHERE active LIMIT 1")
             try #require(sold.count == 1)
             let (show, seat) = (try sold.integer(0, 0), try sold.integer(0, 1))
@@ -206,15 +206,15 @@ func quietLogger() -> Logger {
     /// A database that holds more of the journal than this server has is another server's:
     /// the persister writes nothing to it and says why.
     @Test func aDatabaseAheadOfTheJournalIsRefused() async throws {
-        try await PostgresCluster.with { cluster in
+        try await PostgresCluster.withSharedDatabase { database in
             let temporary = try TemporaryDirectory()
             defer { temporary.remove() }
-            let connection = try PostgresConnection(url: cluster.url)
+            let connection = try PostgresConnection(url: database.url)
             try Schema.migrate(connection)
             try connection.execute("UPDATE seat_persister_progress SET persisted_lsn = 1000000")
             let live = try JournaledEngine(in: temporary.path)
             let persister = Persister(
-                configuration: .init(url: cluster.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
+                configuration: .init(url: database.url), writer: live.journal.writer, journalDirectory: live.directory.journal,
                 logger: quietLogger())
             persister.start()
             let deadline = ContinuousClock.now + .seconds(20)

@@ -5,8 +5,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct PostgresConnectionTests {
     @Test func statementsTakeValuesOnlyAsParametersAndErrorsCarryTheirSQLStatePipelinedOrNot() async throws {
-        try await PostgresCluster.with { cluster in
-            let connection = try PostgresConnection(url: cluster.url)
+        try await PostgresCluster.withSharedDatabase { database in
+            let connection = try PostgresConnection(url: database.url)
             try connection.execute("CREATE TABLE notes (id integer PRIMARY KEY, body text, seats integer[])")
             let hostile = "x'); DROP TABLE notes; --\t\\N\n"
             try connection.execute("INSERT INTO notes VALUES ($1, $2, $3)", [1, hostile, [Int32(4), 5]])
@@ -27,7 +27,7 @@ import Testing
             // Pipelined (on the same cluster: each cluster costs seconds to start), statements are
             // answered in order, each its own transaction: a failure throws its own error and
             // neither undoes nor blocks those around it.
-            let pipelined = try PostgresConnection(url: cluster.url)
+            let pipelined = try PostgresConnection(url: database.url)
             try pipelined.prepare("insert", "INSERT INTO notes (id, body) VALUES ($1, $2) RETURNING body")
             try pipelined.enterPipelineMode()
             try pipelined.sendPrepared("insert", [3, "three"])
@@ -43,8 +43,8 @@ import Testing
     }
 
     @Test func copyWritesRowsAndATransactionIsAllOrNothing() async throws {
-        try await PostgresCluster.with { cluster in
-            let connection = try PostgresConnection(url: cluster.url)
+        try await PostgresCluster.withSharedDatabase { database in
+            let connection = try PostgresConnection(url: database.url)
             try connection.execute("CREATE TABLE seats (show integer, seat integer, free boolean, UNIQUE (show, seat))")
             var rows = CopyRows()
             for seat in 0..<1_000 {
@@ -100,8 +100,8 @@ import Testing
     }
 
     @Test func migrationsApplyOnceAndANewerSchemaIsRefused() async throws {
-        try await PostgresCluster.with { cluster in
-            let connection = try PostgresConnection(url: cluster.url)
+        try await PostgresCluster.withSharedDatabase { database in
+            let connection = try PostgresConnection(url: database.url)
             #expect(try Schema.version(connection) == 0)
             #expect(try Schema.migrate(connection) == Schema.migrations.map(\.version))
             #expect(try Schema.migrate(connection) == [])

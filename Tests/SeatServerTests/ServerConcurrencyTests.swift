@@ -261,8 +261,10 @@ enum RawConnection {
                     } catch let error as IOError where error.errnoCode == ECONNRESET {
                         // The server closed with our bytes unread (a timeout that fired before
                         // they arrived): a close all the same.
+                    } catch is CancellationError {
+                        return (received, false)  // the time ran out first
                     }
-                    return (received, Task.isCancelled ? false : true)
+                    return (received, !Task.isCancelled)
                 }
                 group.addTask {
                     try? await Task.sleep(for: closeWithin)

@@ -101,14 +101,35 @@ import Glibc
         // One more change once the journal is quick again: 42 were numbered, the subscriber got
         // the first few and this last one, and the jump between them shows what it missed.
         _ = try await holder.hold([60], show: 0, for: .seconds(60))
-        var received: [UInt64] = []
-        for await event in subscriber.events {
-            received.append(event.sequence)
-            if event.sequence >= first + 41 { break }
-        }
+        let received = await Self.sequences(of: subscriber, through: first + 41, within: .seconds(20))
         #expect(received.first == first && received.last == first + 41 && received.count < 42, "\(received)")
         #expect(zip(received, received.dropFirst()).contains { $1 != $0 + 1 }, "a gap shows the events missed: \(received)")
         #expect(try await subscriber.ping(token: 5) == 5)
         try await server.stop()
+    }
+
+    /// The sequence numbers of the events `connection` receives until one reaches `last`, or
+    /// until `timeLimit` passes, so a missing event fails the test instead of hanging it.
+    static func sequences(of connection: SeatConnection, through last: UInt64, within timeLimit: Duration) async -> [UInt64] {
+        await withTaskGroup(of: [UInt64]?.self) { group in
+            group.addTask {
+                var received: [UInt64] = []
+                for await event in connection.events {
+                    received.append(event.sequence)
+                    if event.sequence >= last { break }
+                }
+                return received
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeLimit)
+                return nil
+            }
+            var received: [UInt64] = []
+            for await result in group {
+                if let result { received = result }
+                group.cancelAll()
+            }
+            return received
+        }
     }
 }

@@ -32,11 +32,12 @@ struct TestServer {
 
     var service: SeatService { server.service }
 
-    /// `readTimeout` is long by default: a loaded CI machine must not cut off a slow HELLO.
+    /// `readTimeout` is long by default: a loaded CI machine must not cut off a slow HELLO (the
+    /// CPU-bound tests beside these can keep a client's task waiting for seconds).
     static func start(
         port: Int = 0,
         threads: Int = 2,
-        readTimeout: TimeAmount = .seconds(10),
+        readTimeout: TimeAmount = .seconds(60),
         inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
         connectionsMax: Int = 4096,
         parkedEventBytesMax: Int = 1 << 20,
@@ -108,7 +109,7 @@ struct TestServer {
 
 /// Runs `body` against a fresh server and always stops it.
 func withServer<Result>(
-    readTimeout: TimeAmount = .seconds(10),
+    readTimeout: TimeAmount = .seconds(60),
     tls: TLSConfiguration? = nil,
     _ body: (TestServer) async throws -> Result
 ) async throws -> Result {

@@ -24,6 +24,12 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Nothing else of ours: a descriptor the child inherited (a test server's listening
+        // socket, opened without close-on-exec) would live as long as the child does, and a
+        // long-lived child (the shared PostgreSQL) would keep that port taken for the whole run.
+        guard Self.addCloseFrom(&actions, 3) == 0 else {
+            throw SpawnError(description: "posix_spawn_file_actions_addclosefrom_np failed")
+        }
         // The spawning thread may block signals (test runners' threads do), and a child
         // inherits the mask: without this, a server started here ignores SIGTERM.
         var attributes = posix_spawnattr_t()
@@ -44,6 +50,15 @@ public final class ChildProcess: Sendable {
         guard spawned == 0 else { throw SpawnError(description: "could not start \(command[0]): errno \(spawned)") }
         self.pid = pid
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not import: found by name.
+    private static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else {
+            preconditionFailure("this glibc lacks posix_spawn_file_actions_addclosefrom_np (2.34 and later have it)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Waits for the process to end; its exit status, or 128 + the signal that ended it.
     /// Blocks: from async code, use ``exitStatus()``.

@@ -82,8 +82,10 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Runs SQL through psql (for what tests do behind the server's back) and returns its output.
     @discardableResult
-    public func psql(_ sql: String) throws -> String {
-        try run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c", sql])
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try run(
+            "psql",
+            ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-c", sql])
     }
 
     /// Stops the server if it runs and deletes the cluster; once.
@@ -150,7 +152,9 @@ extension PostgresCluster {
     public func kill() async throws { try await OwnThread.run { try self.kill() } }
 
     @discardableResult
-    public func psql(_ sql: String) async throws -> String { try await OwnThread.run { try self.psql(sql) } }
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+        try await OwnThread.run { try self.psql(sql, database: database) }
+    }
 
     /// Stops the server and deletes the cluster, as `deinit` would, but off the pool.
     public func removed() async throws { try await OwnThread.run { self.remove() } }
@@ -165,3 +169,50 @@ extension PostgresCluster {
         return try result.get()
     }
 }
+
+/// A database of its own in the test run's shared cluster, for a test that neither stops nor
+/// kills PostgreSQL: starting a cluster costs seconds, a database milliseconds.
+public struct PostgresDatabase: Sendable {
+    public let cluster: PostgresCluster
+    public let name: String
+    public var port: Int { cluster.port }
+    public var url: String { "postgresql://postgres@127.0.0.1:\(cluster.port)/\(name)?connect_timeout=5" }
+
+    @discardableResult
+    public func psql(_ sql: String) async throws -> String { try await cluster.psql(sql, database: name) }
+}
+
+extension PostgresCluster {
+    /// Runs `body` with a new database in the shared cluster, which is started on first use and
+    /// removed when the test process exits; the database is dropped afterwards.
+    public static func withSharedDatabase<Result>(_ body: (PostgresDatabase) async throws -> Result) async throws -> Result {
+        let cluster = try await SharedCluster.instance.cluster()
+        let database = PostgresDatabase(cluster: cluster, name: "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
+        try await cluster.psql("CREATE DATABASE \(database.name)")
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body(database)) } catch { result = .failure(error) }
+        _ = try? await cluster.psql("DROP DATABASE \(database.name) WITH (FORCE)")
+        return try result.get()
+    }
+}
+
+/// The test run's one shared cluster, started by the first test that asks.
+private actor SharedCluster {
+    static let instance = SharedCluster()
+    private var starting: Task<PostgresCluster, any Error>?
+
+    func cluster() async throws -> PostgresCluster {
+        if let starting { return try await starting.value }
+        let task = Task { () async throws -> PostgresCluster in
+            let cluster = try await PostgresCluster.started()
+            removedAtExit.withLock { $0 = cluster }
+            atexit { removedAtExit.withLock { $0 }?.remove() }
+            return cluster
+        }
+        starting = task
+        return try await task.value
+    }
+}
+
+/// The shared cluster, for the exit handler: a C function reaches it only through a global.
+private let removedAtExit = Mutex<PostgresCluster?>(nil)
