@@ -9,15 +9,30 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/FailCases")
 
-    /// Inputs the fuzzer once found to crash, minimised and kept, run again on every test run:
-    /// each must now run to the end (a crash or trap fails the whole test process).
-    @Test func everyKeptFailCaseRunsCleanly() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
-            .filter { !$0.hasPrefix(".") && $0 != "README.md" }
-        for name in names {
-            let bytes = try Data(contentsOf: Self.directory.appendingPathComponent(name))
+    static let corpus = directory.deletingLastPathComponent().appendingPathComponent("Corpus")
+
+    /// Inputs the fuzzer once found to crash, minimised and kept (none so far; see the folder's
+    /// README), and the fuzzer's seed corpus, one input per test vector: all run again on every
+    /// test run, and each must run to the end (a crash or trap fails the whole test process).
+    /// The corpus must hold every vector, so it can be neither emptied nor left behind the
+    /// vectors unnoticed.
+    @Test func everyKeptInputRunsCleanly() throws {
+        let failCases = try Self.inputs(in: Self.directory)
+        let corpus = try Self.inputs(in: Self.corpus)
+        var vectorCount = 0
+        for file in ["errors", "events", "malformed", "requests", "responses"] {
+            vectorCount += try ProtocolVectorTests.load(file + ".json").count
+        }
+        #expect(corpus.count == vectorCount, "Fuzz/Corpus holds \(corpus.count) inputs for \(vectorCount) vectors: run Fuzz/run")
+        for input in failCases + corpus {
+            let bytes = try Data(contentsOf: input)
             _ = bytes.withUnsafeBytes { ProtocolFuzzing.exercise($0) }
         }
+    }
+
+    static func inputs(in folder: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { !$0.hasPrefix(".") && $0 != "README.md" }.sorted().map { folder.appendingPathComponent($0) }
     }
 
     /// The harness reaches the server's refusals: each malformed vector, fed as the fuzzer's
