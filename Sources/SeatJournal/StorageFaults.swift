@@ -25,8 +25,8 @@ public final class StorageFaults: Sendable {
         failing.withLock { $0[operation] = errno }
     }
 
-    /// From now on `operation` first waits `duration`, on the calling thread (the journal's
-    /// writer or the snapshot's), until ``heal(_:)``.
+    /// From now on `operation` first waits `duration`, or until ``heal(_:)``, on the calling
+    /// thread (the journal's writer or the snapshot's).
     public func stall(_ operation: Operation, for duration: Duration) {
         stalling.withLock { $0[operation] = duration }
     }
@@ -39,10 +39,12 @@ public final class StorageFaults: Sendable {
     /// Waits and throws as chosen for `operation`, as a slow or failing system call would.
     func check(_ operation: Operation, _ name: String, path: String) throws(JournalError) {
         if let stall = stalling.withLock({ $0[operation] }) {
-            let (seconds, attoseconds) = stall.components
-            var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-            var request = remaining
-            while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+            // In steps, so that healing ends the stall at once.
+            let until = ContinuousClock.now + stall
+            while ContinuousClock.now < until, stalling.withLock({ $0[operation] }) != nil {
+                var step = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+                nanosleep(&step, nil)
+            }
         }
         if let failure = failing.withLock({ $0[operation] }) {
             throw .io(operation: name, path: path, errno: failure)

@@ -85,16 +85,21 @@ import Glibc
         let subscriber = try await server.connection()
         let first = try await subscriber.subscribe(show: 0)
         let holder = try await server.connection()
-        faults.stall(.fsync, for: .milliseconds(1_500))
-        // The subscriber's own hold waits for the stalled sync; meanwhile 40 holds elsewhere
-        // each send it an event, which must queue behind that answer.
+        let reader = try await server.connection(key: TestServer.readerKey)
+        faults.stall(.fsync, for: .seconds(60))
+        // The subscriber's own hold waits for the stalled sync; once the engine has it, 40 holds
+        // elsewhere each send the subscriber an event, which must queue behind that answer.
         async let parked = subscriber.hold([1], show: 0, for: .seconds(60))
-        try await Task.sleep(for: .milliseconds(100))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for seat in 10..<50 { group.addTask { _ = try await holder.hold([UInt32(seat)], show: 0, for: .seconds(60)) } }
-            try await group.waitForAll()
+        try await Self.waitUntilHeld(1, reader: reader)
+        let holds = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for seat in 10..<50 { group.addTask { _ = try await holder.hold([UInt32(seat)], show: 0, for: .seconds(60)) } }
+                try await group.waitForAll()
+            }
         }
+        try await Self.waitUntilHeld(41, reader: reader)
         faults.heal(.fsync)
+        try await holds.value
         _ = try await parked
         let statistics = Dictionary(uniqueKeysWithValues: try await holder.stats().map { ($0.name, $0.value) })
         #expect((statistics["events_dropped"] ?? 0) > 0, "\(statistics)")
@@ -130,6 +135,16 @@ import Glibc
                 group.cancelAll()
             }
             return received
+        }
+    }
+
+    /// Waits (at most 30 s) until show 0 has `count` seats held; reads are not held back by
+    /// the journal, so this sees holds whose answers still wait.
+    static func waitUntilHeld(_ count: Int, reader: SeatConnection) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await reader.availability(show: 0).counts.held < count {
+            try #require(ContinuousClock.now < deadline, "fewer than \(count) seats held after 30 s")
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 }
