@@ -224,9 +224,20 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         Self.write(.failure(error), opcode: opcode, requestID: requestID, into: &output)
     }
 
+    /// Whether the answer claims nothing because the journal took no change: a refusal with
+    /// `STORAGE_UNAVAILABLE`, or a batch whose every operation was refused so.
     private static func isStorageRefusal(_ result: Result<Response, ErrorReply>) -> Bool {
-        guard case .failure(let error) = result else { return false }
-        return error.code == .storageUnavailable
+        switch result {
+        case .failure(let error):
+            return error.code == .storageUnavailable
+        case .success(.batch(let results)):
+            return !results.isEmpty && results.allSatisfy { result in
+                guard case .failure(let error) = result else { return false }
+                return error.code == .storageUnavailable || error.code == .batchAborted
+            }
+        case .success:
+            return false
+        }
     }
 
     /// One answer's frame: a response, or an error with the error flag.

@@ -34,6 +34,12 @@ import Glibc
         } throws: { error in
             (error as? SeatClientError)?.code == .storageUnavailable
         }
+        let batch = try await other.batch([.hold(HoldRequest(show: 0, holdMilliseconds: 60_000, seats: [5]))])
+        guard case .failure(let refusal) = batch.first else {
+            Issue.record("a batch of changes was answered as if the journal took them: \(batch)")
+            return
+        }
+        #expect(refusal.code == .storageUnavailable, "a batch is answered too, not left waiting on the failed journal")
         await #expect("a snapshot is refused") {
             _ = try await other.snapshot()
         } throws: { error in
