@@ -29,13 +29,13 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
 
 @Suite(.timeLimit(.minutes(3))) struct DurableStateTests {
     @Test(arguments: randomizedSeeds(fixed: 3))
-    func journalAloneRebuildsTheEngine(seed: UInt64) throws {
+    func journalAloneRebuildsTheEngine(seed: UInt64) async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         var random = SeededGenerator(seed: seed)
         let live = try JournaledEngine(in: temporary.path)
         live.run(3000, random: &random, from: 0)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let (recovered, report) = try live.recovered()
         #expect(report.snapshot == nil)
         #expect(sameState(live.engine, recovered), "seed \(seed)")
@@ -55,7 +55,7 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
             reports.append(try await OwnThread.run { try snapshotter.takeSnapshot() })
         }
         live.run(1000, random: &random, from: 40_000)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         #expect(try SnapshotFile.list(in: live.directory.snapshots).map(\.startLSN) == reports.suffix(2).map(\.startLSN))
         let (recovered, report) = try live.recovered()
         #expect(report.snapshot?.startLSN == reports.last?.startLSN)
@@ -78,7 +78,7 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
         let live = try JournaledEngine(in: temporary.path)
         live.run(200, random: &random, from: 0)
         let report = try await OwnThread.run { try Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory).takeSnapshot() }
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let output = temporary.path + "/decompressed"
         let lz4 = try ChildProcess(["/usr/bin/lz4", "-d", "-q", report.path, output], output: temporary.path + "/lz4.log")
         #expect(try await lz4.exitStatus(within: .seconds(60)) == 0)
@@ -95,7 +95,7 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
         let live = try JournaledEngine(in: temporary.path)
         live.run(100, random: &random, from: 0)
         let report = try await OwnThread.run { try Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory).takeSnapshot() }
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let file = try JournalFiles.readAll(report.path)
         var undetected: [Int] = []
         for bit in 0..<(file.count * 8) {
@@ -107,12 +107,12 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
     }
 
     /// A closed journal refuses changes with a reason, and the refused operation changes nothing.
-    @Test func changesAreRefusedOnceTheJournalTakesNoMore() throws {
+    @Test func changesAreRefusedOnceTheJournalTakesNoMore() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let live = try JournaledEngine(in: temporary.path)
         let show = ShowID(rawValue: 0)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         #expect(throws: InventoryError.changeLogUnavailable(JournalError.closed.description)) {
             try live.engine.holdSeats([SeatIndex(5)], in: show, for: .seconds(60), at: Timestamp(milliseconds: 0))
         }
@@ -123,13 +123,13 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
     }
 
     /// A saved state that claims a seat twice, or has another shape than the engine, is refused.
-    @Test func loadingRefusesAStateTheEngineCouldNotHaveBeenIn() throws {
+    @Test func loadingRefusesAStateTheEngineCouldNotHaveBeenIn() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         var random = SeededGenerator(seed: 5)
         let live = try JournaledEngine(in: temporary.path)
         live.run(300, random: &random, from: 0)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         var image = live.engine.image()
         let held = try #require(image.shards[0].firstIndex { $0.isLive })
         let twin = try #require(image.shards[0].firstIndex { !$0.isLive })

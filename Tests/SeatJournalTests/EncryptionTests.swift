@@ -63,7 +63,7 @@ import Testing
         let snapshotter = Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory, encryption: live.encryption)
         let report = try await OwnThread.run { try snapshotter.takeSnapshot() }
         live.run(1_500, random: &random, from: 100_000)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         // A layout's JSON names its sections: nowhere in the clear on disk.
         let name = Array(live.journal.definedLayouts[0].layout.name.utf8)
         for file in try Self.files(in: temporary.path) {
@@ -109,7 +109,7 @@ import Testing
         live.run(50, random: &random, from: 0)
         let snapshotter = Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory, encryption: live.encryption)
         let report = try await OwnThread.run { try snapshotter.takeSnapshot() }
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let original = try JournalFiles.readAll(report.path)
         #expect(try SnapshotFile.decode(file: original, keys: live.encryption).1.startLSN == report.startLSN)
         var undetected: [Int] = []
@@ -123,13 +123,13 @@ import Testing
 
     /// A missing or wrong key stops recovery with a message naming the file and key, never an
     /// empty or partial state.
-    @Test func aMissingOrWrongKeyIsRefusedNamingTheFile() throws {
+    @Test func aMissingOrWrongKeyIsRefusedNamingTheFile() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         var random = SeededGenerator(seed: 4)
         let live = try JournaledEngine(in: temporary.path, encryption: try TestKeys.keys([5]))
         live.run(200, random: &random, from: 0)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let segment = try #require(JournalSegment.list(in: live.directory.journal).first?.path)
         #expect(throws: EncryptionError.keysRequired(path: segment, keyID: 5)) { _ = try live.recovered(keys: .some(nil)) }
         #expect(throws: EncryptionError.keyMissing(path: segment, keyID: 5)) { _ = try live.recovered(keys: try TestKeys.keys([6])) }
@@ -155,7 +155,7 @@ import Testing
             let engine = try InventoryEngine(configuration: JournaledEngine.configuration, changeLog: journal)
             try Self.defineCinema(journal: journal, engine: engine)
             _ = try engine.holdSeats([SeatIndex(5)], in: ShowID(rawValue: 0), for: .seconds(600), at: Timestamp(milliseconds: 10))
-            writer.close()
+            try await writer.closed()
         }
         // Restarted with key 2 added after key 1.
         let rotated = try TestKeys.keys([1, 2])
@@ -165,7 +165,7 @@ import Testing
         let engine = try InventoryEngine(configuration: JournaledEngine.configuration, changeLog: journal)
         try engine.load(state.image)
         _ = try engine.holdSeats([SeatIndex(6)], in: ShowID(rawValue: 0), for: .seconds(600), at: Timestamp(milliseconds: 20))
-        writer.close()
+        try await writer.closed()
 
         let segments = try JournalSegment.list(in: directory.journal)
         #expect(segments.count == 2, "the restart began a new segment")
@@ -183,7 +183,7 @@ import Testing
         try reloaded.load(again.image)
         let snapshotter = Snapshotter(engine: reloaded, journal: reopenedJournal, directory: directory, encryption: rotated)
         let snapshot = try await OwnThread.run { try snapshotter.takeSnapshot() }
-        reopened.close()
+        try await reopened.closed()
         #expect(try Self.keyID(ofSnapshot: snapshot.path) == 2)
         #expect(try SnapshotFile.read(snapshot.path, keys: try TestKeys.keys([2])).0.image.liveReservations == 2)
     }
@@ -211,7 +211,7 @@ import Testing
             let read = try tail.read(through: writer.readableThrough, recordsMax: 300) { received.append($0.payload) }
             if read == 0 { try await Task.sleep(for: .microseconds(200)) }
         }
-        writer.close()
+        try await writer.closed()
         #expect(received == (0..<total).map(testPayload))
         #expect(directory.segmentPaths.count > 1, "the writer rotated while the tail followed")
         #expect(throws: JournalError.encryption(.keysRequired(path: directory.segmentPaths[0], keyID: 3))) {

@@ -70,7 +70,7 @@ import Testing
         var first: [Result<Hold, InventoryError>] = (0..<4).map { hold($0, at: 1_000, on: live.engine) }
         _ = try await OwnThread.run { try Snapshotter(engine: live.engine, journal: live.journal, directory: live.directory).takeSnapshot() }
         first += (4..<8).map { hold($0, at: 2_000, on: live.engine) }
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         guard case .failure(.seatUnavailable) = first[1] else {
             Issue.record("the second request was meant to be refused: \(first[1])")
             return

@@ -55,7 +55,7 @@ import Testing
             let read = try tail.read(through: writer.readableThrough, recordsMax: 500) { received.append($0.payload) }
             if read == 0 { try await Task.sleep(for: .microseconds(100)) }
         }
-        writer.close()
+        try await writer.closed()
         #expect(received.count == total)
         #expect(received == (0..<total).map(testPayload))
         #expect(directory.segmentPaths.count > 3, "the writer rotated while the tail followed")

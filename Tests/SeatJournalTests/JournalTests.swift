@@ -52,7 +52,7 @@ import Testing
         let first = try recoveredRecords(in: directory.path).outcome
         let writer = try JournalWriter(directory: directory.path, lastLSN: first.lastLSN)
         let lsn = try writer.append(type: 9, bytes: [1])
-        writer.close()
+        try await writer.closed()
         #expect(lsn == 11)
         #expect(try recoveredRecords(in: directory.path).records.map(\.lsn) == Array(1...11))
     }
@@ -73,7 +73,7 @@ import Testing
                 }
             }
         }
-        writer.close()
+        try await writer.closed()
         #expect(acknowledged.value == 4_000)
         #expect(writer.durableThrough == 4_000)
         let records = try recoveredRecords(in: directory.path).records
@@ -115,7 +115,7 @@ import Testing
         #expect(lastLSN == 19)
         let writer = try JournalWriter(directory: directory.path, lastLSN: lastLSN)
         try writer.append(type: 2, bytes: [7])
-        writer.close()
+        try await writer.closed()
         #expect(try recoveredRecords(in: directory.path).records.map(\.lsn) == Array(1...20))
     }
 
@@ -192,14 +192,14 @@ final class Counter: @unchecked Sendable {
 }
 
 @Suite(.timeLimit(.minutes(3))) struct JournalLimitTests {
-    @Test func aRecordOverTheLimitIsRefusedAndTheJournalGoesOn() throws {
+    @Test func aRecordOverTheLimitIsRefusedAndTheJournalGoesOn() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try JournalWriter(directory: directory.path, lastLSN: 0)
         let tooLarge = [UInt8](repeating: 1, count: JournalRecord.payloadBytesMax + 1)
         #expect(throws: JournalError.recordTooLarge(bytes: tooLarge.count)) { try writer.append(type: 1, bytes: tooLarge) }
         #expect(try writer.append(type: 1, bytes: [2]) == 1)
-        writer.close()
+        try await writer.closed()
         #expect(throws: JournalError.closed) { try writer.append(type: 1, bytes: [3]) }
         #expect(try recoveredRecords(in: directory.path).records.map(\.payload) == [[2]])
     }

@@ -10,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct TornTailGenerationTests {
     static let show = ShowID(rawValue: 0)
 
-    @Test func idsInACutTailAreUnknownAndNeverHandedOutAgain() throws {
+    @Test func idsInACutTailAreUnknownAndNeverHandedOutAgain() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let live = try JournaledEngine(in: temporary.path)
@@ -33,7 +33,7 @@ import Testing
             let hold = try live.engine.holdSeats([SeatIndex(200), SeatIndex(201)], in: Self.show, for: .seconds(600), at: now())
             try live.engine.release(hold.id, at: now())
         }
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
 
         let all = try recoveredRecords(in: live.directory.journal).records
         let lost = Set(
@@ -74,13 +74,13 @@ import Testing
 
     /// A crash after the snapshot but before the cut: the next start finds the same tail, uses
     /// the snapshot, marks the slots again and cuts.
-    @Test func aCrashBetweenTheSnapshotAndTheCutRepeatsBoth() throws {
+    @Test func aCrashBetweenTheSnapshotAndTheCutRepeatsBoth() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let live = try JournaledEngine(in: temporary.path)
         var random = SeededGenerator(seed: 11)
         live.run(300, random: &random, from: 0)
-        live.journal.writer.close()
+        try await live.journal.writer.closed()
         let path = try #require(JournalSegment.list(in: live.directory.journal).last?.path)
         let whole = try Data(contentsOf: URL(fileURLWithPath: path))
         let garbage = Data([0x5a, 0x00, 0x00, 0x01, 0x07])

@@ -111,7 +111,7 @@ func quietLogger() -> Logger {
             try live.engine.cancelShow(ShowID(rawValue: 2))
             try await waitUntilCaughtUp(persister, live.journal.writer)
             try await persister.stopped()
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
 
             let connection = try PostgresConnection(url: database.url)
             let expected = try BookingLedger(journal: live.directory.journal)
@@ -165,7 +165,7 @@ func quietLogger() -> Logger {
             persister.start()
             try await waitUntilCaughtUp(persister, live.journal.writer)
             try await persister.stopped()
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
             #expect(crashes.load(ordering: .relaxed) == 3)
             #expect(persister.statistics.first { $0.name == "postgres_failures" }?.value == 3)
             let connection = try PostgresConnection(url: database.url)
@@ -187,7 +187,7 @@ func quietLogger() -> Logger {
             persister.start()
             try await waitUntilCaughtUp(persister, live.journal.writer)
             try await persister.stopped()
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
             let connection = try PostgresConnection(url: database.url)
             let sold = try connection.execute("SELECT show_id, seat FROM seat_booked_seats WHERE active LIMIT 1")
             try #require(sold.count == 1)
@@ -220,7 +220,7 @@ func quietLogger() -> Logger {
             let deadline = ContinuousClock.now + .seconds(20)
             while persister.lastError == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try await persister.stopped(drainingFor: .zero)
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
             #expect(persister.lastError?.contains("holds records through LSN 1000000") == true, "\(persister.lastError ?? "no error")")
             #expect(persister.followedThrough == 0)
             #expect(try connection.execute("SELECT count(*) FROM seat_layouts").integer(0, 0) == 0)
@@ -259,7 +259,7 @@ func quietLogger() -> Logger {
             live.run(2_000, random: &random, from: 200_000)
             try await waitUntilCaughtUp(persister, live.journal.writer)
             try await persister.stopped()
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
             let connection = try PostgresConnection(url: cluster.url)
             #expect(try BookingLedger(postgres: connection) == BookingLedger(journal: live.directory.journal), "seed \(seed)")
         }
@@ -316,7 +316,7 @@ func quietLogger() -> Logger {
             let after = Dictionary(uniqueKeysWithValues: persister.statistics.map { ($0.name, $0.value) })
             #expect(after["postgres_holding_back_changes"] == 0)
             try await persister.stopped()
-            live.journal.writer.close()
+            try await live.journal.writer.closed()
         }
     }
 }

@@ -101,7 +101,7 @@ struct TestServer {
         for close in closers.withLockedValue({ $0 }) { await close() }
         await server.shutdown()
         try await group.shutdownGracefully()
-        server.service.journal?.writer.close()
+        try await server.service.journal?.writer.closed()
     }
 
     enum TestServerError: Error { case setupRefused }

@@ -1,4 +1,5 @@
 import Foundation
+import SeatJournal
 
 /// Runs blocking work (a `waitpid`, a thread join, a synchronous library call) on a thread of
 /// its own and awaits its result, so it never occupies one of the cooperative pool's threads:
@@ -28,5 +29,13 @@ public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void
         }
         for _ in 0..<count { start.signal() }
         group.notify(queue: .global()) { finished.resume() }
+    }
+}
+
+extension JournalWriter {
+    /// Closes the journal, which syncs its last records and waits for the writer thread to
+    /// end, on a thread of its own rather than the cooperative pool.
+    public func closed() async throws {
+        try await OwnThread.run { self.close() }
     }
 }
