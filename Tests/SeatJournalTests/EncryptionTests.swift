@@ -169,7 +169,7 @@ import Testing
 
         let segments = try JournalSegment.list(in: directory.journal)
         #expect(segments.count == 2, "the restart began a new segment")
-        #expect(try Self.keyID(ofSegment: segments[0].path) == 1 && Self.keyID(ofSegment: segments[1].path) == 2)
+        #expect(try Self.keyID(of: segments[0].path) == 1 && Self.keyID(of: segments[1].path) == 2)
         let (again, againReport) = try StateRecovery.recover(directory, configuration: JournaledEngine.configuration, keys: rotated)
         #expect(again.image.liveReservations == 2)
         // Without key 1, the old segment is refused by name, not skipped.
@@ -184,7 +184,7 @@ import Testing
         let snapshotter = Snapshotter(engine: reloaded, journal: reopenedJournal, directory: directory, encryption: rotated)
         let snapshot = try await OwnThread.run { try snapshotter.takeSnapshot() }
         try await reopened.closed()
-        #expect(try Self.keyID(ofSnapshot: snapshot.path) == 2)
+        #expect(try Self.keyID(of: snapshot.path) == 2)
         #expect(try SnapshotFile.read(snapshot.path, keys: try TestKeys.keys([2])).0.image.liveReservations == 2)
     }
 
@@ -226,11 +226,8 @@ import Testing
         _ = try engine.createShow(layout: layout.layout, rules: ShowRules(forbidsSingleSeatGaps: false, seatsPerHoldMax: 8))
     }
 
-    static func keyID(ofSegment path: String) throws -> UInt32 {
-        try JournalFiles.readAll(path).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
-    }
-
-    static func keyID(ofSnapshot path: String) throws -> UInt32 {
+    /// The key id in an encrypted segment's or snapshot's header: both put it at byte 12.
+    static func keyID(of path: String) throws -> UInt32 {
         try JournalFiles.readAll(path).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
     }
 
