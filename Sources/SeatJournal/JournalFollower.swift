@@ -20,8 +20,7 @@ public enum JournalRetention {
         let segments = try JournalSegment.list(in: directory)
         var kept = 0
         for (index, segment) in segments.enumerated() {
-            let isDone = index + 1 < segments.count && segments[index + 1].firstLSN - 1 <= followedThrough
-            guard !isDone else { continue }
+            guard !JournalSegment.endsBy(segments, index, through: followedThrough) else { continue }
             var status = stat()
             guard stat(segment.path, &status) == 0 else {
                 if errno == ENOENT { continue }  // pruned meanwhile

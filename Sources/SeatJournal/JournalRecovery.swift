@@ -68,7 +68,7 @@ public enum JournalRecovery {
             if expected == nil, segment.firstLSN > snapshotLSN + 1 {
                 throw JournalError.gap(path: segment.path, expectedLSN: snapshotLSN + 1, firstLSN: segment.firstLSN)
             }
-            if index + 1 < segments.count, segments[index + 1].firstLSN - 1 <= snapshotLSN {
+            if JournalSegment.endsBy(segments, index, through: snapshotLSN) {
                 // Every record here is in the snapshot: the next segment's name says where it ends.
                 expected = segments[index + 1].firstLSN
                 lastLSN = max(lastLSN, segments[index + 1].firstLSN - 1)

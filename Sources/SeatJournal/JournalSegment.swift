@@ -25,6 +25,12 @@ enum JournalSegment {
         NumberedFiles.name(filePrefix, firstLSN, fileSuffix)
     }
 
+    /// Whether every record of `segments[index]` is at or before `lsn`: the next segment's first
+    /// LSN says where a segment ends, so the newest one, still being written, never is.
+    static func endsBy(_ segments: [(firstLSN: UInt64, path: String)], _ index: Int, through lsn: UInt64) -> Bool {
+        index + 1 < segments.count && segments[index + 1].firstLSN - 1 <= lsn
+    }
+
     /// The segments in `directory`, ordered by first LSN.
     static func list(in directory: String) throws(JournalError) -> [(firstLSN: UInt64, path: String)] {
         try NumberedFiles.list(in: directory, prefix: filePrefix, suffix: fileSuffix).map { ($0.number, $0.path) }

@@ -115,4 +115,17 @@ import Testing
             == .seatUnavailable(SeatIndex(90), .held))
         #expect(try restored.state(of: SeatIndex(90), in: show) == .free)
     }
+
+    /// Replay appends every remembered request it meets; the image keeps at most twice the
+    /// engine's limit, dropping the oldest, so loading still finds the newest.
+    @Test func replayKeepsTheImagesRememberedRequestsBounded() {
+        var image = InventoryImage(shows: [], shards: [])
+        for index in 0..<UInt64(10) {
+            image.rememberIdempotent(
+                IdempotencyEntry(key: IdempotencyKey(high: 1, low: index), fingerprint: 0, recordedAt: .at(0), outcome: .success(.done)),
+                keysMax: 2)
+            #expect(image.idempotency.count <= 4)
+        }
+        #expect(image.idempotency.map(\.key.low).suffix(2) == [8, 9])
+    }
 }

@@ -102,7 +102,7 @@ public final class Snapshotter: Sendable {
         let deletableThrough = min(oldestKept.startLSN, follower?.followedThrough ?? .max)
         let segments = try JournalSegment.list(in: directory.journal)
         var deleted = 0
-        for (segment, next) in zip(segments, segments.dropFirst()) where next.firstLSN - 1 <= deletableThrough {
+        for (index, segment) in segments.enumerated() where JournalSegment.endsBy(segments, index, through: deletableThrough) {
             guard unlink(segment.path) == 0 else { throw JournalError.io(operation: "unlink", path: segment.path, errno: errno) }
             deleted += 1
         }
