@@ -205,12 +205,7 @@ import Testing
         }
         appender.start()
         var tail = try JournalTail(directory: directory.path, after: 0, keys: keys)
-        var received: [[UInt8]] = []
-        let deadline = ContinuousClock.now + .seconds(60)
-        while received.count < total, ContinuousClock.now < deadline {
-            let read = try tail.read(through: writer.readableThrough, recordsMax: 300) { received.append($0.payload) }
-            if read == 0 { try await Task.sleep(for: .microseconds(200)) }
-        }
+        let received = try await payloads(following: &tail, writer, total: total)
         try await writer.closed()
         #expect(received == (0..<total).map(testPayload))
         #expect(directory.segmentPaths.count > 1, "the writer rotated while the tail followed")

@@ -49,12 +49,7 @@ import Testing
         }
         appender.start()
         var tail = try JournalTail(directory: directory.path, after: 0)
-        var received: [[UInt8]] = []
-        let deadline = ContinuousClock.now + .seconds(60)
-        while received.count < total, ContinuousClock.now < deadline {
-            let read = try tail.read(through: writer.readableThrough, recordsMax: 500) { received.append($0.payload) }
-            if read == 0 { try await Task.sleep(for: .microseconds(100)) }
-        }
+        let received = try await payloads(following: &tail, writer, total: total)
         try await writer.closed()
         #expect(received.count == total)
         #expect(received == (0..<total).map(testPayload))

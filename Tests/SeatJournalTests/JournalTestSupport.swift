@@ -87,3 +87,15 @@ func expectEveryBitFlipCaught(
         }
     }
 }
+
+/// The payloads a tail reads as `writer` appends, until `total` have come or 60 s have passed;
+/// between reads that find nothing it sleeps, without holding a cooperative thread.
+func payloads(following tail: inout JournalTail, _ writer: JournalWriter, total: Int) async throws -> [[UInt8]] {
+    var received: [[UInt8]] = []
+    let deadline = ContinuousClock.now + .seconds(60)
+    while received.count < total, ContinuousClock.now < deadline {
+        let read = try tail.read(through: writer.readableThrough, recordsMax: 500) { received.append($0.payload) }
+        if read == 0 { try await Task.sleep(for: .microseconds(200)) }
+    }
+    return received
+}
