@@ -1,0 +1,19 @@
+import Foundation
+
+/// The accounts service's settings, with the defaults a production deployment would use.
+public struct AccountsConfiguration: Sendable {
+    public var accessTokenLifetime: Duration = .seconds(15 * 60)
+    public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+    public var emailVerificationLifetime: Duration = .seconds(48 * 3600)
+    public var passwordResetLifetime: Duration = .seconds(3600)
+    public var bcryptCost: UInt8 = 12
+    public var loginThrottle = LoginThrottle()
+    /// The clock every expiry is computed with (tests move it).
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,65 @@
+import BoxOfficeEdge
+import Foundation
+
+/// A person's account as the service works with it (the password hash never leaves the service).
+public struct User: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable {
+        case active
+        /// Disabled by an admin: cannot log in, existing sessions stop at their next refresh.
+        case disabled
+        /// Erased at the person's request: personal data gone, the id kept for anonymized bookings.
+        case erased
+    }
+
+    public var id: String
+    public var email: EmailAddress
+    public var name: String
+    public var phone: String?
+    public var city: String?
+    public var preferredLanguages: [String]
+    public var preferredGenres: [String]
+    public var consents: Consents
+    public var roles: Identity.Roles
+    public var theatreIDs: Set<String>
+    public var status: Status
+    public var emailVerifiedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// What a person agreed to be contacted about (all off until they say so).
+public struct Consents: Sendable, Equatable, Codable {
+    public var marketingEmail: Bool
+    public var sms: Bool
+    public var push: Bool
+
+    public static let none = Consents(marketingEmail: false, sms: false, push: false)
+
+    public init(marketingEmail: Bool, sms: Bool, push: Bool) {
+        self.marketingEmail = marketingEmail
+        self.sms = sms
+        self.push = push
+    }
+}
+
+/// One signed-in device or browser (a refresh-token family).
+public struct Session: Sendable, Equatable, Codable {
+    public var id: String
+    public var createdAtMs: Int64
+    public var lastUsedAtMs: Int64
+    public var expiresAtMs: Int64
+    public var userAgent: String
+    public var clientAddress: String
+}
+
+/// A partner's API key as listed (the secret is shown once, at creation, and never again).
+public struct PartnerAPIKey: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var scopes: [PartnerScope]
+    public var theatreIds: [String]
+    public var createdBy: String
+    public var createdAtMs: Int64
+    public var lastUsedAtMs: Int64?
+    public var revokedAtMs: Int64?
+}

@@ -1,0 +1,163 @@
+import BoxOfficeEdge
+import BoxOfficeStorage
+import Foundation
+import SQLKit
+
+/// The SQL of the `users` table: one row type, and the statements the service needs, each
+/// taking the session (and so the transaction) it runs in. Every value is a bound parameter.
+struct UserRow: Codable, Sendable {
+    var id: String
+    var email: String
+    var passwordHash: String
+    var name: String
+    var phone: String?
+    var city: String?
+    var preferredLanguages: String
+    var preferredGenres: String
+    var consents: String
+    var roles: Int
+    var theatreIds: String
+    var status: String
+    var emailVerifiedAtMs: Int64?
+    var failedLogins: Int
+    var lockedUntilMs: Int64
+    var createdAtMs: Int64
+    var updatedAtMs: Int64
+
+    init(user: User, passwordHash: String) {
+        id = user.id
+        email = user.email.value
+        self.passwordHash = passwordHash
+        name = user.name
+        phone = user.phone
+        city = user.city
+        preferredLanguages = JSONText.encode(user.preferredLanguages)
+        preferredGenres = JSONText.encode(user.preferredGenres)
+        consents = JSONText.encode(user.consents)
+        roles = Int(user.roles.rawValue)
+        theatreIds = JSONText.encode(user.theatreIDs.sorted())
+        status = user.status.rawValue
+        emailVerifiedAtMs = user.emailVerifiedAt?.millisecondsSince1970
+        failedLogins = 0
+        lockedUntilMs = 0
+        createdAtMs = user.createdAt.millisecondsSince1970
+        updatedAtMs = user.updatedAt.millisecondsSince1970
+    }
+
+    func user() throws -> User {
+        User(
+            id: id, email: try EmailAddress(email), name: name, phone: phone, city: city,
+            preferredLanguages: try JSONText.decode([String].self, from: preferredLanguages),
+            preferredGenres: try JSONText.decode([String].self, from: preferredGenres),
+            consents: try JSONText.decode(Consents.self, from: consents),
+            roles: Identity.Roles(rawValue: Int32(truncatingIfNeeded: roles)),
+            theatreIDs: Set(try JSONText.decode([String].self, from: theatreIds)),
+            status: User.Status(rawValue: status) ?? .disabled,
+            emailVerifiedAt: emailVerifiedAtMs.map(Date.init(millisecondsSince1970:)),
+            createdAt: Date(millisecondsSince1970: createdAtMs), updatedAt: Date(millisecondsSince1970: updatedAtMs))
+    }
+}
+
+/// JSON stored as text, the portable way to keep a small list or object in a column.
+enum JSONText {
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Encoding arrays of strings and flat structs of booleans cannot fail.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from text: String) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+enum UserRecords {
+    static let table = "users"
+
+    /// Inserts the user unless the email is taken; returns whether it was inserted.
+    static func insert(_ row: UserRow, on session: any SQLDatabase) async throws -> Bool {
+        let inserted = try await session.insert(into: table)
+            .model(row, keyEncodingStrategy: .convertToSnakeCase)
+            .ignoringConflicts(with: "email")
+            .returning("id")
+            .first()
+        return inserted != nil
+    }
+
+    static func find(id: String, on session: any SQLDatabase) async throws -> UserRow? {
+        try await session.select().column("*").from(table).where("id", .equal, id)
+            .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    static func find(email: EmailAddress, on session: any SQLDatabase) async throws -> UserRow? {
+        try await session.select().column("*").from(table).where("email", .equal, email.value)
+            .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Users in creation order after `cursor` (the last `(createdAtMs, id)` of the previous page).
+    static func page(after cursor: (createdAtMs: Int64, id: String)?, limit: Int, on session: any SQLDatabase) async throws -> [UserRow] {
+        var query = session.select().column("*").from(table)
+        if let cursor {
+            query = query.where { group in
+                group.where("created_at_ms", .greaterThan, cursor.createdAtMs)
+                    .orWhere { inner in
+                        inner.where("created_at_ms", .equal, cursor.createdAtMs).where("id", .greaterThan, cursor.id)
+                    }
+            }
+        }
+        return try await query.orderBy("created_at_ms").orderBy("id").limit(limit)
+            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Writes every field of `user` but the password hash and login counters.
+    static func update(_ user: User, on session: any SQLDatabase) async throws {
+        let row = UserRow(user: user, passwordHash: "")
+        try await session.update(table)
+            .set("email", to: row.email)
+            .set("name", to: row.name)
+            .set("phone", to: row.phone)
+            .set("city", to: row.city)
+            .set("preferred_languages", to: row.preferredLanguages)
+            .set("preferred_genres", to: row.preferredGenres)
+            .set("consents", to: row.consents)
+            .set("roles", to: row.roles)
+            .set("theatre_ids", to: row.theatreIds)
+            .set("status", to: row.status)
+            .set("email_verified_at_ms", to: row.emailVerifiedAtMs)
+            .set("updated_at_ms", to: row.updatedAtMs)
+            .where("id", .equal, user.id)
+            .run()
+    }
+
+    static func setPasswordHash(_ hash: String, userID: String, at now: Date, on session: any SQLDatabase) async throws {
+        try await session.update(table)
+            .set("password_hash", to: hash)
+            .set("failed_logins", to: 0)
+            .set("locked_until_ms", to: 0)
+            .set("updated_at_ms", to: now.millisecondsSince1970)
+            .where("id", .equal, userID)
+            .run()
+    }
+
+    static func recordFailedLogin(userID: String, failures: Int, lockedUntilMs: Int64, on session: any SQLDatabase) async throws {
+        try await session.update(table)
+            .set("failed_logins", to: failures)
+            .set("locked_until_ms", to: lockedUntilMs)
+            .where("id", .equal, userID)
+            .run()
+    }
+
+    static func recordSuccessfulLogin(userID: String, on session: any SQLDatabase) async throws {
+        try await session.update(table)
+            .set("failed_logins", to: 0)
+            .set("locked_until_ms", to: 0)
+            .where("id", .equal, userID)
+            .run()
+    }
+
+    static func count(on session: any SQLDatabase) async throws -> Int {
+        let row = try await session.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from(table).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -1,0 +1,99 @@
+import Accounts
+import BoxOfficeEdge
+import BoxOfficeStorage
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import SeatClient
+import ServiceLifecycle
+
+/// Every component's migrations, in the order they are applied.
+public let boxOfficeMigrations: [MigrationSet] = [Outbox.migrations, AccountsMigrations.set]
+
+/// The running parts `buildApplication` wires together, for tests that reach past HTTP.
+public struct BoxOfficeComponents: Sendable {
+    public let database: Database
+    public let accounts: AccountService
+    public let accessTokenKeys: AccessTokenKeys
+}
+
+/// Opens the configured database: PostgreSQL when a URL is given, else the SQLite file in
+/// the data directory.
+public func openDatabase(_ configuration: BoxOfficeConfiguration, logger: Logger) async throws -> Database {
+    if let url = configuration.databaseURL {
+        return Database.postgres(try PostgresLocation(url: url), connectionsMax: configuration.databaseConnectionsMax,
+                                 logger: logger)
+    }
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    return try await Database.sqlite(path: configuration.sqlitePath, logger: logger)
+}
+
+/// Reads the access-token keys, creating a first key (mode 600) when the file does not exist.
+public func loadOrCreateAccessTokenKeys(_ configuration: BoxOfficeConfiguration, logger: Logger) throws -> AccessTokenKeys {
+    let path = configuration.resolvedAccessTokenKeyFile
+    if FileManager.default.fileExists(atPath: path) { return try AccessTokenKeys.load(path: path) }
+    try FileManager.default.createDirectory(
+        atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+    let keys = AccessTokenKeys(keys: [AccessTokenKeys.generate(kid: "k\(Date().millisecondsSince1970)")])
+    try keys.write(to: path)
+    logger.notice("created an access-token signing key", metadata: ["file": "\(path)"])
+    return keys
+}
+
+/// Builds the box office: storage, services, routes and the edge around them.
+///
+/// `onServerRunning` is called with the port once the server listens (useful with port 0).
+public func buildApplication(
+    _ configuration: BoxOfficeConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> (application: some ApplicationProtocol, components: BoxOfficeComponents) {
+    let database = try await openDatabase(configuration, logger: logger)
+    let keys = try loadOrCreateAccessTokenKeys(configuration, logger: logger)
+    let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts)
+    let verifier = await AccessTokenVerifier(keys: keys)
+    let seats = configuration.seatd.map { endpoint in
+        var seatConfiguration = SeatClient.Configuration(host: endpoint.host, port: endpoint.port, apiKey: endpoint.apiKey)
+        seatConfiguration.clientName = "boxoffice"
+        seatConfiguration.connectAttemptsMax = 2
+        return SeatClient(configuration: seatConfiguration)
+    }
+
+    let router = Router(context: BoxOfficeRequestContext.self)
+    router.addMiddleware {
+        AllowedOriginsMiddleware(origins: configuration.corsAllowedOrigins)
+        SecurityHeadersMiddleware(isTLS: configuration.tls != nil)
+        ProblemMiddleware()
+        MetricsMiddleware()
+        LogRequestsMiddleware(.debug)
+    }
+    HealthController(database: database, seats: seats, jwks: keys.publicJWKS).addRoutes(to: router)
+
+    let limits = configuration.rateLimits
+    let api = router.group("api/v1").add(middleware: AccessTokenAuthenticator(verifier: verifier))
+    let credentials = api.group().add(
+        middleware: RateLimitMiddleware(limits.credentials, keysMax: limits.keysMax, perAddressOnly: true))
+    let everythingElse = api.group().add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax))
+    AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse)
+
+    var server = HTTPServerBuilder.http1()
+    if let tls = configuration.tls {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
+        let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)))
+        server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+    }
+    var application = Application(
+        router: router, server: server,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "boxoffice"),
+        services: [database],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    application.beforeServerStarts {
+        try await database.migrate(boxOfficeMigrations, logger: logger)
+    }
+    return (application, BoxOfficeComponents(database: database, accounts: accounts, accessTokenKeys: keys))
+}

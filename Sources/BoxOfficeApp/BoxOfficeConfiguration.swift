@@ -1,0 +1,58 @@
+import Accounts
+import BoxOfficeEdge
+import Foundation
+
+/// Everything `buildApplication` needs to know, read by the executable from flags and the
+/// environment, and built directly by tests.
+public struct BoxOfficeConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Where the SQLite file lives (the embedded default), and the access-token keys when no
+    /// key file is given.
+    public var dataDirectory: String
+    /// A PostgreSQL URL; when set, it is used instead of the SQLite file.
+    public var databaseURL: String?
+    public var databaseConnectionsMax = 20
+    /// The access-token key file; default `<data directory>/access-token-keys.json`, created on first start.
+    public var accessTokenKeyFile: String?
+    /// The seat server checked by `/readyz` (and, later, booked through).
+    public var seatd: SeatdEndpoint?
+    /// PEM files: serve HTTPS.
+    public var tls: TLSFiles?
+    /// Browser origins allowed to call the API from scripts (exact `scheme://host[:port]`).
+    public var corsAllowedOrigins: [String] = []
+    public var accounts = AccountsConfiguration()
+    public var rateLimits = RateLimitPolicy.standard
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    public struct SeatdEndpoint: Sendable {
+        public var host: String
+        public var port: Int
+        public var apiKey: String
+        public init(host: String, port: Int, apiKey: String) {
+            self.host = host
+            self.port = port
+            self.apiKey = apiKey
+        }
+    }
+
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
+
+    var resolvedAccessTokenKeyFile: String {
+        accessTokenKeyFile ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("access-token-keys.json").path
+    }
+
+    var sqlitePath: String {
+        URL(fileURLWithPath: dataDirectory).appendingPathComponent("boxoffice.sqlite").path
+    }
+}

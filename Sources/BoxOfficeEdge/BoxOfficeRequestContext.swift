@@ -1,0 +1,31 @@
+import Hummingbird
+import HummingbirdAuth
+import NIOCore
+
+/// The request context every box-office route runs with: the authenticated identity (when
+/// any), the client's address (for per-address limits) and the request's own body limit.
+public struct BoxOfficeRequestContext: AuthRequestContext, RemoteAddressRequestContext, RequestContext {
+    /// A request body larger than this is refused with 413 before any handler reads it.
+    public static let requestBodyBytesMax = 64 * 1024
+
+    public var coreContext: CoreRequestContextStorage
+    public var identity: Identity?
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        identity = nil
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    public var maxUploadSize: Int { Self.requestBodyBytesMax }
+    public var requestDecoder: ProblemJSONDecoder { ProblemJSONDecoder() }
+
+    /// The id Hummingbird gives each request (also in every log line of it and in `X-Request-ID`).
+    public var requestID: String { id }
+
+    /// The client's address as text, without the port (the key of per-address limits).
+    public var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
+    }
+}

@@ -1,0 +1,129 @@
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// The box office's relational store: one SQLite file in the data directory (the embedded default)
+/// or a PostgreSQL server (`DATABASE_URL`).
+///
+/// Every query goes through SQLKit, so both engines share one code path. What differs (how a
+/// connection is leased, how migrations are serialized, how a transaction begins) lives in the
+/// engine's backend; repositories see only `any SQLDatabase` and `engine` for the rare statement
+/// that must be spelled per dialect.
+///
+/// Run it as a service (`run()`) for as long as it is used: the PostgreSQL pool lives in it, and
+/// the SQLite file is closed when it ends.
+public struct Database: Sendable, Service {
+    public enum Engine: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    public var engine: Engine { backend.engine }
+    let backend: any DatabaseBackend
+
+    init(backend: any DatabaseBackend) {
+        self.backend = backend
+    }
+
+    /// Opens (creating when missing) the SQLite file at `path`, in WAL mode with full sync, so a
+    /// committed transaction survives a crash of the process or the machine.
+    public static func sqlite(path: String, logger: Logger) async throws -> Database {
+        Database(backend: try await SQLiteBackend.open(path: path, logger: logger))
+    }
+
+    /// A PostgreSQL server, reached through a pool of at most `connectionsMax` connections.
+    public static func postgres(
+        _ location: PostgresLocation, connectionsMax: Int = 20, logger: Logger
+    ) -> Database {
+        Database(backend: PostgresBackend(location: location, connectionsMax: connectionsMax, logger: logger))
+    }
+
+    /// Runs until cancelled or shut down gracefully, then releases the engine's connections.
+    public func run() async throws {
+        try await backend.run()
+    }
+
+    /// Runs `body` on one connection held for its duration: statements in it are not
+    /// interleaved with anyone else's on that connection.
+    public func withSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await backend.withSession(body)
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers
+    /// never deadlock upgrading read locks; on PostgreSQL it is `READ COMMITTED`, and statements
+    /// that must not race say so themselves (unique constraints, conditional updates).
+    public func transaction<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await backend.withSession { session in
+            try await Self.inTransaction(on: session, begin: backend.beginStatement, body)
+        }
+    }
+
+    /// Runs `body` between `begin` and `COMMIT` on a session already held.
+    static func inTransaction<Result: Sendable>(
+        on session: any SQLDatabase, begin: String,
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await session.raw(SQLQueryString(begin)).run()
+        let result: Result
+        do {
+            result = try await body(session)
+        } catch {
+            // A failing rollback must not hide the cause; PostgreSQL's pool discards a broken
+            // connection, and SQLite rolls back by itself when the next BEGIN finds one open.
+            try? await session.raw("ROLLBACK").run()
+            throw error
+        }
+        try await session.raw("COMMIT").run()
+        return result
+    }
+
+    /// Checks that the database answers a trivial query (the readiness probe).
+    public func ping() async throws {
+        try await withSession { session in
+            _ = try await session.raw("SELECT 1 AS one").first()
+        }
+    }
+}
+
+/// What each engine provides to `Database`.
+protocol DatabaseBackend: Sendable {
+    var engine: Database.Engine { get }
+    /// The statement that opens a transaction on this engine.
+    var beginStatement: String { get }
+    func run() async throws
+    func withSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+    /// Runs `body` with every other migrating process kept out, across processes.
+    func withMigrationLock<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+}
+
+/// Errors of the store itself (the engines' own errors pass through unchanged).
+public enum DatabaseError: Error, Equatable, CustomStringConvertible {
+    /// More sessions are waiting for the SQLite connection than `waitersMax`: the store is
+    /// overloaded, and the request should be refused rather than queued without bound.
+    case overloaded(waitersMax: Int)
+    /// The database was migrated by a newer box office than this one.
+    case schemaNewerThanCode(component: String, databaseVersion: Int, codeVersion: Int)
+    /// `DATABASE_URL` could not be understood.
+    case invalidURL(String)
+
+    public var description: String {
+        switch self {
+        case .overloaded(let waitersMax):
+            "the database is overloaded: more than \(waitersMax) sessions are waiting"
+        case .schemaNewerThanCode(let component, let databaseVersion, let codeVersion):
+            "the \(component) tables are at migration \(databaseVersion), newer than this program's \(codeVersion); run a newer boxoffice"
+        case .invalidURL(let reason):
+            "DATABASE_URL is not valid: \(reason)"
+        }
+    }
+}

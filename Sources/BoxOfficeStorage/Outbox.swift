@@ -1,0 +1,67 @@
+import Foundation
+import SQLKit
+
+/// Messages a service commits together with the change that caused them (the transactional
+/// outbox): a verification mail is never lost when its account was created, and never sent for
+/// an account whose creation rolled back. The notifications service drains it.
+public enum Outbox {
+    public static let migrations = MigrationSet(component: "outbox", migrations: [
+        Migration(1, "create outbox") { database, _ in
+            try await database.create(table: "outbox")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("topic", type: .text, .notNull)
+                .column("recipient_user_id", type: .text)
+                .column("payload", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("delivered_at_ms", type: .bigint)
+                .run()
+            try await database.create(index: "outbox_undelivered").on("outbox").column("delivered_at_ms").column("created_at_ms").run()
+            try await database.create(index: "outbox_recipient").on("outbox").column("recipient_user_id").run()
+        },
+    ])
+
+    /// A message waiting to be delivered.
+    public struct Message: Codable, Sendable, Equatable {
+        public var id: String
+        public var topic: String
+        public var recipientUserId: String?
+        public var payload: String
+        public var createdAtMs: Int64
+        public var deliveredAtMs: Int64?
+    }
+
+    /// Adds a message in the caller's transaction; `payload` is encoded as JSON text.
+    public static func enqueue(
+        topic: String, recipientUserID: String?, payload: some Encodable, at now: Date, on session: any SQLDatabase
+    ) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let message = Message(
+            id: UUID().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
+            payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
+            createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
+        try await session.insert(into: "outbox").model(message, keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    /// Messages for one user, oldest first (for tests and for a user's data export).
+    public static func messages(for userID: String, on session: any SQLDatabase) async throws -> [Message] {
+        try await session.select().column("*").from("outbox")
+            .where("recipient_user_id", .equal, userID)
+            .orderBy("created_at_ms")
+            .all(decoding: Message.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Removes a user's messages (on erasure: they hold personal data such as their address).
+    public static func removeMessages(for userID: String, on session: any SQLDatabase) async throws {
+        try await session.delete(from: "outbox").where("recipient_user_id", .equal, userID).run()
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the portable time type of every box-office table.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import BoxOfficeApp
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (the default).")
+    static let environment = ProcessInfo.processInfo.environment
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(help: "Address to listen on (env BOXOFFICE_HOST).")
+    var host = environment["BOXOFFICE_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one (env BOXOFFICE_PORT).")
+    var port = Int(environment["BOXOFFICE_PORT"] ?? "") ?? 8080
+
+    @Option(help: "seatd's address, host:port (env SEATD_ADDRESS); checked by /readyz.")
+    var seatd = environment["SEATD_ADDRESS"]
+
+    @Option(help: "File holding the seatd API key boxoffice uses (env SEATD_API_KEY_FILE).")
+    var seatdKeyFile = environment["SEATD_API_KEY_FILE"]
+
+    @Option(help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(help: "PEM private key of --tls-certificate.")
+    var tlsKey: String?
+
+    @Option(help: "A browser origin allowed to call the API (repeatable; env BOXOFFICE_CORS_ORIGINS, comma-separated).")
+    var corsOrigin: [String] = (environment["BOXOFFICE_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
+
+    @Option(help: "Port of GET /metrics (Prometheus) on --host; 0 picks one, -1 turns it off (env BOXOFFICE_METRICS_PORT).")
+    var metricsPort = Int(environment["BOXOFFICE_METRICS_PORT"] ?? "") ?? 8081
+
+    @Option(help: "Write the API port, once listening, to this file.")
+    var portFile: String?
+
+    func run() async throws {
+        let logger = try storage.bootstrapLogging()
+        var configuration = try storage.configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.corsAllowedOrigins = corsOrigin
+        switch (tlsCertificate, tlsKey) {
+        case (let certificate?, let key?):
+            configuration.tls = .init(certificateChain: certificate, privateKey: key)
+        case (nil, nil):
+            break
+        default:
+            throw ValidationError("--tls-certificate and --tls-key go together")
+        }
+        if let seatd {
+            guard let colon = seatd.lastIndex(of: ":"), let seatdPort = Int(seatd[seatd.index(after: colon)...]) else {
+                throw ValidationError("--seatd must be host:port")
+            }
+            guard let seatdKeyFile else { throw ValidationError("--seatd needs --seatd-key-file") }
+            let key = try String(contentsOfFile: seatdKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            configuration.seatd = .init(host: String(seatd[..<colon]), port: seatdPort, apiKey: key)
+        }
+
+        // Before any metric is made: swift-metrics binds each one to the factory of its day.
+        let prometheus = PrometheusMetricsFactory()
+        if metricsPort >= 0 { MetricsSystem.bootstrap(prometheus) }
+
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let (application, _) = try await buildApplication(configuration, logger: logger) { [portFile, host] port in
+            logger.notice("boxoffice is serving", metadata: ["url": "\(scheme)://\(host):\(port)/"])
+            if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+        }
+        var services: [any Service] = [application]
+        if metricsPort >= 0 {
+            services.append(metricsApplication(prometheus: prometheus, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// A second, tiny server for Prometheus, on its own port so that the API's edge (and any
+    /// gateway in front of it) never exposes it.
+    func metricsApplication(prometheus: PrometheusMetricsFactory, logger: Logger) -> some Service {
+        let router = Router()
+        router.get("metrics") { _, _ in
+            var buffer = [UInt8]()
+            prometheus.registry.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: .init(bytes: buffer)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: metricsPort)), logger: logger)
+    }
+}

@@ -1,0 +1,93 @@
+import BoxOfficeStorage
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Storage on SQLite and PostgreSQL", .timeLimit(.minutes(2)))
+struct StorageTests {
+    static let probe = MigrationSet(component: "probe", migrations: [
+        Migration(1, "create probe") { database, _ in
+            try await database.create(table: "probe")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("value", type: .bigint, .notNull)
+                .run()
+        },
+    ])
+
+    @Test(arguments: TestEngine.allCases)
+    func migrationsApplyOnceAndAreRecorded(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
+            // Applying again is a no-op, not an error ("table exists").
+            try await database.migrate([Self.probe], logger: Harness.logger)
+            let applied = try await database.appliedMigrations()
+            #expect(applied == ["probe": 1])
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func aDatabaseMigratedByNewerCodeIsRefused(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
+            let older = MigrationSet(component: "probe", migrations: [])
+            await #expect(throws: DatabaseError.schemaNewerThanCode(component: "probe", databaseVersion: 1, codeVersion: 0)) {
+                try await database.migrate([older], logger: Harness.logger)
+            }
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func concurrentMigratorsApplyEachMigrationOnce(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: []) { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await database.migrate([Self.probe], logger: Harness.logger) }
+                }
+                try await group.waitForAll()
+            }
+            let rows = try await database.withSession { session in
+                try await session.select().column("version").from("schema_migrations").where("component", .equal, "probe").all()
+            }
+            #expect(rows.count == 1)
+        }
+    }
+
+    struct Boom: Error {}
+
+    @Test(arguments: TestEngine.allCases)
+    func aThrowingTransactionLeavesNoTrace(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
+            await #expect(throws: Boom.self) {
+                try await database.transaction { session in
+                    try await session.insert(into: "probe").columns("id", "value").values(SQLBind("a"), SQLBind(1)).run()
+                    throw Boom()
+                }
+            }
+            try await database.transaction { session in
+                try await session.insert(into: "probe").columns("id", "value").values(SQLBind("b"), SQLBind(2)).run()
+            }
+            let ids = try await database.withSession { session in
+                try await session.select().column("id").from("probe").all().map { try $0.decode(column: "id", as: String.self) }
+            }
+            #expect(ids == ["b"])
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func hostileStringsAreStoredVerbatim(engine: TestEngine) async throws {
+        let hostile = [
+            "'; DROP TABLE probe; --", "\" OR 1=1 --", "Robert'); DELETE FROM probe;--", "\\x00 nul", "?1 $1 %s",
+            "😀 ünïcödé", String(repeating: "'", count: 300),
+        ]
+        try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
+            for (index, value) in hostile.enumerated() {
+                try await database.withSession { session in
+                    try await session.insert(into: "probe").columns("id", "value").values(SQLBind(value), SQLBind(index)).run()
+                }
+            }
+            let stored = try await database.withSession { session in
+                try await session.select().column("id").from("probe").orderBy("value").all()
+                    .map { try $0.decode(column: "id", as: String.self) }
+            }
+            #expect(stored == hostile)
+        }
+    }
+}

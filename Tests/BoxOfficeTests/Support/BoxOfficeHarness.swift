@@ -1,0 +1,130 @@
+import Accounts
+import BoxOfficeApp
+import BoxOfficeEdge
+import BoxOfficeStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SeatTestSupport
+import Testing
+
+/// The two engines every repository and route test runs on.
+enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+enum Harness {
+    static let logger: Logger = {
+        var logger = Logger(label: "boxoffice-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Runs `body` with a fresh, migrated database on `engine` (a SQLite file in a temporary
+    /// directory, or a database of its own in the run's shared PostgreSQL cluster).
+    static func withDatabase<Result: Sendable>(
+        _ engine: TestEngine, migrations: [MigrationSet] = boxOfficeMigrations,
+        _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        switch engine {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let database = try await Database.sqlite(path: directory.path + "/boxoffice.sqlite", logger: logger)
+            return try await running(database, migrations: migrations, body)
+        case .postgres:
+            return try await PostgresCluster.withSharedDatabase { postgres in
+                let database = Database.postgres(try PostgresLocation(url: postgres.url + "&sslmode=disable"), logger: logger)
+                return try await running(database, migrations: migrations, body)
+            }
+        }
+    }
+
+    private static func running<Result: Sendable>(
+        _ database: Database, migrations: [MigrationSet], _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await database.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            try await database.migrate(migrations, logger: logger)
+            return try await body(database)
+        }
+    }
+
+    /// Runs `body` against the whole application on `engine`, through the router (no sockets).
+    static func withApp<Result: Sendable>(
+        _ engine: TestEngine, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents) async throws -> Result
+    ) async throws -> Result {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var configuration = BoxOfficeConfiguration(dataDirectory: directory.path)
+        // The lowest cost bcrypt allows: tests check behaviour, not the work factor.
+        configuration.accounts.bcryptCost = 4
+        configure(&configuration)
+        switch engine {
+        case .sqlite:
+            return try await run(configuration, body)
+        case .postgres:
+            return try await PostgresCluster.withSharedDatabase { postgres in
+                var configuration = configuration
+                configuration.databaseURL = postgres.url + "&sslmode=disable"
+                return try await run(configuration, body)
+            }
+        }
+    }
+
+    private static func run<Result: Sendable>(
+        _ configuration: BoxOfficeConfiguration,
+        _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents) async throws -> Result
+    ) async throws -> Result {
+        let (application, components) = try await buildApplication(configuration, logger: logger)
+        return try await application.test(.router) { client in
+            try await body(client, components)
+        }
+    }
+}
+
+/// Shorthands for JSON requests and responses in tests.
+extension TestClientProtocol {
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers,
+                                 body: json.map { ByteBuffer(string: $0) }) { $0 }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json<Value: Decodable>(_ type: Value.Type = Value.self) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(buffer: body))
+    }
+
+    /// The problem document of an error response (and that it is one).
+    func problem() throws -> Problem.Document {
+        #expect(headers[.contentType] == Problem.mediaType)
+        return try json(Problem.Document.self)
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self.init(buffer.readableBytesView)
+    }
+}
