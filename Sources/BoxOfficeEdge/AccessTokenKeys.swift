@@ -12,6 +12,11 @@ public struct AccessTokenKeys: Sendable {
         public let kid: String
         public let privateKey: Curve25519.Signing.PrivateKey
         public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
+
+        public init(kid: String, privateKey: Curve25519.Signing.PrivateKey) {
+            self.kid = kid
+            self.privateKey = privateKey
+        }
     }
 
     public let keys: [Key]

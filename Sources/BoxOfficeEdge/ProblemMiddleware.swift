@@ -40,8 +40,8 @@ public struct ProblemMiddleware: RouterMiddleware {
             return Problem(.serviceUnavailable, code: "overloaded", title: "The service is overloaded",
                            detail: "Try again in a moment.", headers: [.retryAfter: "1"])
         case let responseError as any HTTPResponseError where responseError.status.code < 500:
-            return Problem(responseError.status, code: "http_\(responseError.status.code)",
-                           title: responseError.status.reasonPhrase)
+            // NIO's own errors (a body over the limit) arrive as bare statuses.
+            return Self.problem(for: HTTPError(responseError.status))
         default:
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, code: "internal_error", title: "Something went wrong on our side",

@@ -41,9 +41,16 @@ public struct RateLimitMiddleware: RouterMiddleware {
                           detail: "The \(name) limit allows \(rule.burst) requests per \(windowSeconds) s; retry in \(retryAfter) s.",
                           headers: headers)
         }
-        var response = try await next(request, context)
-        response.headers.append(contentsOf: headers)
-        return response
+        do {
+            var response = try await next(request, context)
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch {
+            // Refusals further in are answered with the limit's state too.
+            var problem = ProblemMiddleware.problem(for: error, context: context)
+            problem.headers.append(contentsOf: headers)
+            throw problem
+        }
     }
 
     /// Whole seconds, rounded up (a client told 0 would retry at once).
