@@ -11,7 +11,7 @@ import SeatClient
 import ServiceLifecycle
 
 /// Every component's migrations, in the order they are applied.
-public let boxOfficeMigrations: [MigrationSet] = [Outbox.migrations, AccountsMigrations.set]
+public let boxOfficeMigrations: [MigrationSet] = [Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
 public struct BoxOfficeComponents: Sendable {
@@ -72,10 +72,17 @@ public func buildApplication(
     HealthController(database: database, seats: seats, jwks: keys.publicJWKS).addRoutes(to: router)
 
     let limits = configuration.rateLimits
+    // Login and refresh answer with credentials, which the idempotency store must never hold.
+    let idempotency = IdempotencyMiddleware(
+        database: database, excludingPathPrefixes: ["/api/v1/auth/login", "/api/v1/auth/refresh"],
+        now: configuration.accounts.now)
     let api = router.group("api/v1").add(middleware: AccessTokenAuthenticator(verifier: verifier))
-    let credentials = api.group().add(
-        middleware: RateLimitMiddleware(limits.credentials, keysMax: limits.keysMax, perAddressOnly: true))
-    let everythingElse = api.group().add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax))
+    let credentials = api.group()
+        .add(middleware: RateLimitMiddleware(limits.credentials, keysMax: limits.keysMax, perAddressOnly: true))
+        .add(middleware: idempotency)
+    let everythingElse = api.group()
+        .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax))
+        .add(middleware: idempotency)
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse)
 
     var server = HTTPServerBuilder.http1()
@@ -89,7 +96,7 @@ public func buildApplication(
         router: router, server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "boxoffice"),
-        services: [database],
+        services: [database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     application.beforeServerStarts {
