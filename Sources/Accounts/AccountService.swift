@@ -20,7 +20,7 @@ public struct AccountService: Sendable {
     public static func make(database: Database, keys: AccessTokenKeys, configuration: AccountsConfiguration) async throws -> AccountService {
         let signer = JWTKeyCollection()
         let kid = JWKIdentifier(string: keys.signingKey.kid)
-        await signer.add(eddsa: try EdDSA.PrivateKey(backing: keys.signingKey.privateKey), kid: kid)
+        await signer.add(eddsa: EdDSA.PrivateKey(backing: keys.signingKey.privateKey), kid: kid)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         return AccountService(database: database, hasher: hasher, signer: signer, signingKID: kid,
                               configuration: configuration, decoyPasswordHash: try await hasher.decoyHash())
@@ -105,7 +105,10 @@ public struct AccountService: Sendable {
         public var userAgent: String
         public var address: String
         public init(userAgent: String, address: String) {
-            self.userAgent = String(userAgent.prefix(256))
+            // Printable text only: it is shown back to the person and stored as text.
+            self.userAgent = String(String.UnicodeScalarView(userAgent.unicodeScalars.filter {
+                $0.properties.generalCategory != .control
+            }.prefix(256)))
             self.address = String(address.prefix(64))
         }
     }
@@ -287,9 +290,11 @@ public struct AccountService: Sendable {
     }
 
     /// Mails a reset token when the address has an active account; answers the same either
-    /// way, so the route cannot be used to learn who has an account.
+    /// way, so the route cannot be used to learn who has an account. (Only input that cannot
+    /// be an address at all is refused.)
     public func requestPasswordReset(email rawEmail: String) async throws {
-        guard let email = try? EmailAddress(rawEmail) else { return }
+        let email: EmailAddress
+        do { email = try EmailAddress(rawEmail) } catch { throw AccountError.invalidEmail(error) }
         let now = self.now
         let nowMs = now.millisecondsSince1970
         let expires = nowMs + configuration.passwordResetLifetime.milliseconds

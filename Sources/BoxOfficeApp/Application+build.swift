@@ -72,18 +72,14 @@ public func buildApplication(
     HealthController(database: database, seats: seats, jwks: keys.publicJWKS).addRoutes(to: router)
 
     let limits = configuration.rateLimits
-    // Login and refresh answer with credentials, which the idempotency store must never hold.
-    let idempotency = IdempotencyMiddleware(
-        database: database, excludingPathPrefixes: ["/api/v1/auth/login", "/api/v1/auth/refresh"],
-        now: configuration.accounts.now)
+    let idempotency = IdempotencyMiddleware(database: database, now: configuration.accounts.now)
     let api = router.group("api/v1").add(middleware: AccessTokenAuthenticator(verifier: verifier))
     let credentials = api.group()
         .add(middleware: RateLimitMiddleware(limits.credentials, keysMax: limits.keysMax, perAddressOnly: true))
-        .add(middleware: idempotency)
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax))
-        .add(middleware: idempotency)
-    AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse)
+    AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
+    router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()
     if let tls = configuration.tls {

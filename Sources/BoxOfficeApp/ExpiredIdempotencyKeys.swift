@@ -15,7 +15,7 @@ struct ExpiredIdempotencyKeys: Service {
     func run() async throws {
         // Nothing to finish at shutdown: stop at once (the sleep is cancelled). A failed purge
         // is retried next time.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while (try? await Task.sleep(for: Self.interval)) != nil {
                 do {
                     let nowMs = now().millisecondsSince1970

@@ -17,3 +17,13 @@ public struct ProblemJSONDecoder: RequestDecoder {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// For partial updates: an absent field is `nil` ("leave it as it is"), but an explicit
+    /// `null` is refused unless the contract allows it, where `decodeIfPresent` would silently
+    /// take it for "absent".
+    public func decodeUnlessAbsent<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value? {
+        guard contains(key) else { return nil }
+        return try decode(Value.self, forKey: key)
+    }
+}

@@ -11,13 +11,13 @@ struct StorageOptions: ParsableArguments {
     var dataDir = environment["BOXOFFICE_DATA_DIR"] ?? "boxoffice-data"
 
     @Option(help: "postgres://user:password@host:port/database?sslmode=…; when set, PostgreSQL replaces the SQLite file (env DATABASE_URL).")
-    var databaseURL = environment["DATABASE_URL"]
+    var databaseURL: String?
 
     @Option(help: "Database connections at most (PostgreSQL).")
     var databaseConnectionsMax = 20
 
     @Option(help: "Access-token key file (env BOXOFFICE_ACCESS_TOKEN_KEYS); default <data-dir>/access-token-keys.json, created on first start.")
-    var accessTokenKeyFile = environment["BOXOFFICE_ACCESS_TOKEN_KEYS"]
+    var accessTokenKeyFile: String?
 
     @Option(help: "bcrypt cost of new password hashes, 10 to 16 (env BOXOFFICE_BCRYPT_COST).")
     var bcryptCost = UInt8(environment["BOXOFFICE_BCRYPT_COST"] ?? "") ?? 12
@@ -28,9 +28,9 @@ struct StorageOptions: ParsableArguments {
     func configuration() throws -> BoxOfficeConfiguration {
         guard (10...16).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 10 to 16") }
         var configuration = BoxOfficeConfiguration(dataDirectory: dataDir)
-        configuration.databaseURL = databaseURL
+        configuration.databaseURL = databaseURL ?? Self.environment["DATABASE_URL"]
         configuration.databaseConnectionsMax = databaseConnectionsMax
-        configuration.accessTokenKeyFile = accessTokenKeyFile
+        configuration.accessTokenKeyFile = accessTokenKeyFile ?? Self.environment["BOXOFFICE_ACCESS_TOKEN_KEYS"]
         configuration.accounts.bcryptCost = bcryptCost
         return configuration
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoxOfficeApp
+import BoxOfficeEdge
 import Foundation
 import Hummingbird
 import Logging
@@ -20,10 +21,10 @@ struct Serve: AsyncParsableCommand {
     var port = Int(environment["BOXOFFICE_PORT"] ?? "") ?? 8080
 
     @Option(help: "seatd's address, host:port (env SEATD_ADDRESS); checked by /readyz.")
-    var seatd = environment["SEATD_ADDRESS"]
+    var seatd: String?
 
     @Option(help: "File holding the seatd API key boxoffice uses (env SEATD_API_KEY_FILE).")
-    var seatdKeyFile = environment["SEATD_API_KEY_FILE"]
+    var seatdKeyFile: String?
 
     @Option(help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
@@ -34,8 +35,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A browser origin allowed to call the API (repeatable; env BOXOFFICE_CORS_ORIGINS, comma-separated).")
     var corsOrigin: [String] = (environment["BOXOFFICE_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
 
-    @Option(help: "Port of GET /metrics (Prometheus) on --host; 0 picks one, -1 turns it off (env BOXOFFICE_METRICS_PORT).")
+    @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics over HTTP on --metrics-port.")
+    var metrics = true
+
+    @Option(help: "Port of GET /metrics on --host, apart from the API so no gateway exposes it (env BOXOFFICE_METRICS_PORT).")
     var metricsPort = Int(environment["BOXOFFICE_METRICS_PORT"] ?? "") ?? 8081
+
+    @Option(help: "Logins, sign-ups and password resets per client address per minute (env BOXOFFICE_CREDENTIALS_PER_MINUTE).")
+    var credentialsPerMinute = Int(environment["BOXOFFICE_CREDENTIALS_PER_MINUTE"] ?? "") ?? 10
+
+    @Option(help: "Other API requests per identity (else per address) per second; bursts of twice as many (env BOXOFFICE_API_PER_SECOND).")
+    var apiPerSecond = Int(environment["BOXOFFICE_API_PER_SECOND"] ?? "") ?? 50
 
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
@@ -46,6 +56,11 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.corsAllowedOrigins = corsOrigin
+        guard credentialsPerMinute > 0, apiPerSecond > 0 else {
+            throw ValidationError("--credentials-per-minute and --api-per-second must be positive")
+        }
+        configuration.rateLimits.credentials.rule = GCRA(rate: credentialsPerMinute, per: .seconds(60), burst: credentialsPerMinute)
+        configuration.rateLimits.api.rule = GCRA(rate: apiPerSecond, per: .seconds(1), burst: 2 * apiPerSecond)
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):
             configuration.tls = .init(certificateChain: certificate, privateKey: key)
@@ -54,18 +69,18 @@ struct Serve: AsyncParsableCommand {
         default:
             throw ValidationError("--tls-certificate and --tls-key go together")
         }
-        if let seatd {
+        if let seatd = seatd ?? Self.environment["SEATD_ADDRESS"] {
             guard let colon = seatd.lastIndex(of: ":"), let seatdPort = Int(seatd[seatd.index(after: colon)...]) else {
                 throw ValidationError("--seatd must be host:port")
             }
-            guard let seatdKeyFile else { throw ValidationError("--seatd needs --seatd-key-file") }
+            guard let seatdKeyFile = seatdKeyFile ?? Self.environment["SEATD_API_KEY_FILE"] else { throw ValidationError("--seatd needs --seatd-key-file") }
             let key = try String(contentsOfFile: seatdKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             configuration.seatd = .init(host: String(seatd[..<colon]), port: seatdPort, apiKey: key)
         }
 
         // Before any metric is made: swift-metrics binds each one to the factory of its day.
         let prometheus = PrometheusMetricsFactory()
-        if metricsPort >= 0 { MetricsSystem.bootstrap(prometheus) }
+        if metrics { MetricsSystem.bootstrap(prometheus) }
 
         let scheme = configuration.tls == nil ? "http" : "https"
         let (application, _) = try await buildApplication(configuration, logger: logger) { [portFile, host] port in
@@ -73,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
         var services: [any Service] = [application]
-        if metricsPort >= 0 {
+        if metrics {
             services.append(metricsApplication(prometheus: prometheus, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(

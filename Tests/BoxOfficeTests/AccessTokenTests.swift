@@ -11,7 +11,7 @@ struct AccessTokenTests {
     func signed(_ claims: AccessTokenClaims, with key: AccessTokenKeys.Key? = nil) async throws -> String {
         let key = key ?? keys.signingKey
         let collection = JWTKeyCollection()
-        await collection.add(eddsa: try EdDSA.PrivateKey(backing: key.privateKey), kid: JWKIdentifier(string: key.kid))
+        await collection.add(eddsa: EdDSA.PrivateKey(backing: key.privateKey), kid: JWKIdentifier(string: key.kid))
         return try await collection.sign(claims, kid: JWKIdentifier(string: key.kid))
     }
 

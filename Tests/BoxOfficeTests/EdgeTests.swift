@@ -17,6 +17,17 @@ struct EdgeTests {
         }
     }
 
+    @Test func aKnownPathAskedWithAnotherMethodIsA405WithAllow() async throws {
+        try await Harness.withApp(.sqlite) { client, _ in
+            let response = try await client.request(.put, "/api/v1/me")
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "DELETE, GET, PATCH")
+            #expect(try response.problem().code == "method_not_allowed")
+            let login = try await client.request(.get, "/api/v1/auth/login")
+            #expect(login.headers[.allow] == "POST")
+        }
+    }
+
     @Test func anOversizedBodyIsRefusedBeforeAnyHandler() async throws {
         try await Harness.withApp(.sqlite) { client, _ in
             let huge = #"{"email":"a@example.com","password":"x","name":""# + String(repeating: "a", count: 100_000) + #""}"#

@@ -17,7 +17,7 @@ public struct PasswordRules: Sendable {
     ]
 
     public enum Violation: Error, Equatable, CustomStringConvertible {
-        case tooShort, tooLong, common, containsEmail
+        case tooShort, tooLong, common, containsEmail, controlCharacters
 
         public var description: String {
             switch self {
@@ -25,6 +25,7 @@ public struct PasswordRules: Sendable {
             case .tooLong: "must be at most \(PasswordRules.bytesMax) bytes"
             case .common: "is too common; choose a password nobody else would"
             case .containsEmail: "must not contain your email address"
+            case .controlCharacters: "must not contain control characters"
             }
         }
     }
@@ -32,6 +33,10 @@ public struct PasswordRules: Sendable {
     public static func check(_ password: String, email: EmailAddress) throws(Violation) {
         guard password.count >= charactersMin else { throw .tooShort }
         guard password.utf8.count <= bytesMax else { throw .tooLong }
+        // bcrypt reads a C string: everything after a NUL would be silently ignored.
+        guard !password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .controlCharacters
+        }
         let lowered = password.lowercased()
         guard !common.contains(lowered) else { throw .common }
         let localPart = email.value.split(separator: "@").first.map(String.init) ?? email.value

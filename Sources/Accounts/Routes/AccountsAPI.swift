@@ -56,18 +56,30 @@ public enum AccountsAPI {
                 return .some(try container.decodeNil(forKey: key) ? nil : container.decode(String.self, forKey: key))
             }
             change = AccountService.ProfileChange(
-                name: try container.decodeIfPresent(String.self, forKey: .name),
+                name: try container.decodeUnlessAbsent(String.self, forKey: .name),
                 phone: try clearable(.phone), city: try clearable(.city),
-                preferredLanguages: try container.decodeIfPresent([String].self, forKey: .preferredLanguages),
-                preferredGenres: try container.decodeIfPresent([String].self, forKey: .preferredGenres),
-                consents: try container.decodeIfPresent(Consents.self, forKey: .consents))
+                preferredLanguages: try container.decodeUnlessAbsent([String].self, forKey: .preferredLanguages),
+                preferredGenres: try container.decodeUnlessAbsent([String].self, forKey: .preferredGenres),
+                consents: try container.decodeUnlessAbsent(Consents.self, forKey: .consents))
         }
     }
 
+    /// What an admin changes about a user: absent fields stay as they are.
     public struct AdminUserPatch: Decodable, Sendable {
         public var roles: [String]?
         public var theatreIds: [String]?
         public var status: User.Status?
+
+        enum Keys: String, CodingKey {
+            case roles, theatreIds, status
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            roles = try container.decodeUnlessAbsent([String].self, forKey: .roles)
+            theatreIds = try container.decodeUnlessAbsent([String].self, forKey: .theatreIds)
+            status = try container.decodeUnlessAbsent(User.Status.self, forKey: .status)
+        }
     }
 
     public struct UserResponse: ResponseCodable, Sendable, Equatable {

@@ -16,28 +16,32 @@ public struct AccountsController: Sendable {
 
     /// - Parameters:
     ///   - credentials: the group for routes that check passwords or send mail (limited hard, per address);
-    ///   - other: the group for every other route.
-    public func addRoutes(credentials: RouterGroup<Context>, other api: RouterGroup<Context>) {
-        credentials.post("accounts", use: signUp)
-        credentials.group("auth")
-            .post("login", use: logIn)
-            .post("password-reset", use: requestPasswordReset)
-            .post("password-reset/confirm", use: resetPassword)
-        api.group("auth")
-            .post("refresh", use: refresh)
+    ///   - other: the group for every other route;
+    ///   - idempotency: put on every POST but login and refresh (their answers are credentials,
+    ///     which must never be stored), after the checks of who may call, so an anonymous or
+    ///     forbidden request is refused before any key is looked at.
+    public func addRoutes(credentials: RouterGroup<Context>, other api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
+        credentials.post("auth/login", use: logIn)
+        credentials.group().add(middleware: idempotency)
+            .post("accounts", use: signUp)
+            .post("auth/password-reset", use: requestPasswordReset)
+            .post("auth/password-reset/confirm", use: resetPassword)
+        api.post("auth/refresh", use: refresh)
+        api.group("auth").add(middleware: idempotency)
             .post("logout", use: logOut)
             .post("verify-email", use: verifyEmail)
-        api.group("me")
+        let ownAccount = api.group("me")
             .add(middleware: IsAuthenticatedMiddleware<Context>())
             .add(middleware: PeopleOnly())
-            .get(use: me)
+        ownAccount.get(use: me)
             .patch(use: updateMe)
             .delete(use: eraseMe)
             .get("export", use: exportMe)
-            .post("password", use: changePassword)
-            .post("verify-email", use: resendVerification)
             .get("sessions", use: sessions)
             .delete("sessions/{sessionId}", use: revokeSession)
+        ownAccount.group().add(middleware: idempotency)
+            .post("password", use: changePassword)
+            .post("verify-email", use: resendVerification)
         api.group("admin/users")
             .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
             .get(use: listUsers)
@@ -131,7 +135,7 @@ public struct AccountsController: Sendable {
     }
 
     @Sendable func revokeSession(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        let sessionID = try context.parameters.require("sessionId")
+        let sessionID = try Self.id(context, "sessionId", missing: .sessionNotFound)
         try await service.revokeSession(sessionID, of: try context.requireIdentity().subject)
         return .noContent
     }
@@ -152,11 +156,11 @@ public struct AccountsController: Sendable {
     }
 
     @Sendable func getUser(_ request: Request, context: Context) async throws -> AccountsAPI.UserResponse {
-        .init(try await service.user(id: try context.parameters.require("userId")))
+        .init(try await service.user(id: try Self.id(context, "userId", missing: .userNotFound)))
     }
 
     @Sendable func administerUser(_ request: Request, context: Context) async throws -> AccountsAPI.UserResponse {
-        let userID = try context.parameters.require("userId")
+        let userID = try Self.id(context, "userId", missing: .userNotFound)
         let patch = try await request.decode(as: AccountsAPI.AdminUserPatch.self, context: context)
         var roles: Identity.Roles?
         if let names = patch.roles {
@@ -172,9 +176,16 @@ public struct AccountsController: Sendable {
     }
 
     @Sendable func eraseUser(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        let userID = try context.parameters.require("userId")
+        let userID = try Self.id(context, "userId", missing: .userNotFound)
         try await service.erase(userID: userID, confirmingPassword: nil, requestedBy: "admin:\(try context.requireIdentity().subject)")
         return .noContent
+    }
+
+    /// A path id; anything not shaped like one of ours is simply not found (and never reaches SQL).
+    static func id(_ context: Context, _ name: String, missing: AccountError) throws -> String {
+        let value = try context.parameters.require(name)
+        guard Identifiers.isWellFormed(value) else { throw missing }
+        return value
     }
 
     static func client(_ request: Request, _ context: Context) -> AccountService.ClientDescription {

@@ -14,8 +14,9 @@ import NIOCore
 ///   cannot silently receive another request's answer.
 /// - Server errors (5xx) are not kept: the claim is released so the client can retry; 409 and
 ///   429 are not kept either, as they say "not now" rather than "done".
-/// - Routes whose answers carry credentials (login, token refresh) are excluded: their
-///   responses must never be stored.
+/// - Controllers put it on the routes it suits, after their authentication and authorization
+///   checks; never on routes whose answers carry credentials (login, token refresh), which
+///   must not be stored.
 public struct IdempotencyMiddleware: RouterMiddleware {
     public typealias Context = BoxOfficeRequestContext
 
@@ -25,21 +26,19 @@ public struct IdempotencyMiddleware: RouterMiddleware {
     public static let storedResponseBytesMax = 64 * 1024
 
     let database: Database
-    let excludedPathPrefixes: [String]
     let now: @Sendable () -> Date
 
-    public init(database: Database, excludingPathPrefixes excluded: [String], now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: Database, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
-        excludedPathPrefixes = excluded
         self.now = now
     }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard request.method == .post, let key = request.headers[.idempotencyKey],
-              !excludedPathPrefixes.contains(where: { request.uri.path.hasPrefix($0) })
-        else { return try await next(request, context) }
+        guard request.method == .post, let key = request.headers[.idempotencyKey] else {
+            return try await next(request, context)
+        }
         guard (1...Self.keyCharactersMax).contains(key.count), key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
             throw Problem.validation(field: "Idempotency-Key", "must be 1 to \(Self.keyCharactersMax) visible ASCII characters")
         }
