@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(name: "seat-inventory", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -27,6 +28,9 @@ let package = Package(
             name: "RecoveryData",
             dependencies: engine + [.product(name: "SeatJournal", package: "seat-inventory")],
             path: "RecoveryData"),
+        .executableTarget(
+            name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "HelloHummingbird"),
     ],
     swiftLanguageModes: [.v6]
 )

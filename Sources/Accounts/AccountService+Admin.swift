@@ -34,7 +34,7 @@ extension AccountService {
     /// changes reach access tokens at their next refresh (within the access-token lifetime).
     public func administer(userID: String, _ change: AdminChange) async throws -> User {
         let now = self.now
-        return try await database.transaction { session in
+        let updated = try await database.transaction { session in
             guard var user = try await UserRecords.find(id: userID, on: session)?.user(), user.status != .erased else {
                 throw AccountError.userNotFound
             }
@@ -57,6 +57,8 @@ extension AccountService {
             }
             return user
         }
+        profiles.remember(updated, at: now.millisecondsSince1970)
+        return updated
     }
 }
 

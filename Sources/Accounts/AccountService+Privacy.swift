@@ -90,7 +90,7 @@ extension AccountService {
             }
         }
         let now = self.now
-        try await database.transaction { session in
+        let erased = try await database.transaction { session in
             var user = try row.user()
             user.email = try EmailAddress("erased-\(user.id)@erased.invalid")
             user.name = "Erased user"
@@ -113,7 +113,9 @@ extension AccountService {
                 .columns("user_id", "erased_at_ms", "requested_by")
                 .values(SQLBind(userID), SQLBind(now.millisecondsSince1970), SQLBind(requestedBy))
                 .run()
+            return user
         }
+        profiles.remember(erased, at: now.millisecondsSince1970)
     }
 
     /// When the account was erased, if it was.

@@ -24,7 +24,7 @@ extension AccountService {
 
     public func updateProfile(of userID: String, _ change: ProfileChange) async throws -> User {
         let now = self.now
-        return try await database.transaction { session in
+        let updated = try await database.transaction { session in
             guard var user = try await UserRecords.find(id: userID, on: session)?.user(), user.status != .erased else {
                 throw AccountError.userNotFound
             }
@@ -42,5 +42,7 @@ extension AccountService {
             try await UserRecords.update(user, on: session)
             return user
         }
+        profiles.remember(updated, at: now.millisecondsSince1970)
+        return updated
     }
 }

@@ -16,6 +16,7 @@ public struct AccountService: Sendable {
     let configuration: AccountsConfiguration
     /// Verified against when a login names no account, so both cases take as long.
     let decoyPasswordHash: String
+    let profiles: ProfileCache
 
     public static func make(database: Database, keys: AccessTokenKeys, configuration: AccountsConfiguration) async throws -> AccountService {
         let signer = JWTKeyCollection()
@@ -23,7 +24,8 @@ public struct AccountService: Sendable {
         await signer.add(eddsa: EdDSA.PrivateKey(backing: keys.signingKey.privateKey), kid: kid)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         return AccountService(database: database, hasher: hasher, signer: signer, signingKID: kid,
-                              configuration: configuration, decoyPasswordHash: try await hasher.decoyHash())
+                              configuration: configuration, decoyPasswordHash: try await hasher.decoyHash(),
+                              profiles: ProfileCache(lifetime: configuration.profileCacheLifetime))
     }
 
     var now: Date { configuration.now() }
@@ -218,16 +220,26 @@ public struct AccountService: Sendable {
 
     // MARK: the person's own account
 
+    /// The user `id` (for the person themselves and admins; never an erased account).
     public func user(id: String) async throws -> User {
-        guard let row = try await database.withSession({ try await UserRecords.find(id: id, on: $0) }),
-              row.status != User.Status.erased.rawValue
-        else { throw AccountError.userNotFound }
-        return try row.user()
+        let nowMs = now.millisecondsSince1970
+        let user: User
+        if let cached = profiles.user(id: id, at: nowMs) {
+            user = cached
+        } else {
+            guard let row = try await database.withReadSession({ try await UserRecords.find(id: id, on: $0) }) else {
+                throw AccountError.userNotFound
+            }
+            user = try row.user()
+            profiles.remember(user, at: nowMs)
+        }
+        guard user.status != .erased else { throw AccountError.userNotFound }
+        return user
     }
 
     public func sessions(of userID: String) async throws -> [Session] {
         let nowMs = now.millisecondsSince1970
-        return try await database.withSession { session in
+        return try await database.withReadSession { session in
             try await SessionRecords.active(userID: userID, at: nowMs, on: session).map(\.session)
         }
     }
@@ -278,7 +290,7 @@ public struct AccountService: Sendable {
     public func verifyEmail(token: String) async throws {
         guard token.count <= OpaqueToken.charactersMax else { throw AccountError.invalidAccountToken }
         let now = self.now
-        try await database.transaction { session in
+        let verified = try await database.transaction { session in
             guard let userID = try await AccountTokenRecords.consume(
                 hash: OpaqueToken.hash(token), purpose: .verifyEmail, at: now.millisecondsSince1970, on: session),
                   var user = try await UserRecords.find(id: userID, on: session)?.user()
@@ -286,7 +298,9 @@ public struct AccountService: Sendable {
             user.emailVerifiedAt = user.emailVerifiedAt ?? now
             user.updatedAt = now
             try await UserRecords.update(user, on: session)
+            return user
         }
+        profiles.remember(verified, at: now.millisecondsSince1970)
     }
 
     /// Mails a reset token when the address has an active account; answers the same either

@@ -10,6 +10,7 @@ public struct AccessTokenVerifier: Sendable {
 
     private let collection: JWTKeyCollection
     private let kids: Set<String>
+    private let verified = VerifiedTokenCache()
 
     public init(publicKeys: [(kid: String, key: EdDSA.PublicKey)]) async {
         let collection = JWTKeyCollection()
@@ -49,8 +50,16 @@ public struct AccessTokenVerifier: Sendable {
         var kid: String?
     }
 
-    public func verify(_ token: String) async throws(Failure) -> AccessTokenClaims {
+    public func verify(_ token: String, now: Date = Date()) async throws(Failure) -> AccessTokenClaims {
         guard token.utf8.count <= Self.tokenBytesMax else { throw .malformed }
+        if let claims = verified.claims(for: token, at: now) { return claims }
+        let claims = try await verifyFully(token)
+        do { try claims.validate(at: now) } catch { throw Self.failure(error) }
+        verified.remember(claims, for: token, at: now)
+        return claims
+    }
+
+    private func verifyFully(_ token: String) async throws(Failure) -> AccessTokenClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerJSON = Data(base64URLEncoded: parts[0]),
               let header = try? JSONDecoder().decode(Header.self, from: headerJSON)
@@ -59,16 +68,19 @@ public struct AccessTokenVerifier: Sendable {
         guard let kid = header.kid, kids.contains(kid) else { throw .unknownKey }
         do {
             return try await collection.verify(token, as: AccessTokenClaims.self)
-        } catch let error as JWTError {
-            switch error.errorType {
-            case .signatureVerificationFailed: throw .badSignature
-            case .claimVerificationFailure:
-                if error.failedClaim is ExpirationClaim { throw .expired }
-                throw .invalidClaims(error.reason ?? "rejected")
-            default: throw .malformed
-            }
         } catch {
-            throw .malformed
+            throw Self.failure(error)
+        }
+    }
+
+    private static func failure(_ error: any Error) -> Failure {
+        guard let error = error as? JWTError else { return .malformed }
+        switch error.errorType {
+        case .signatureVerificationFailed: return .badSignature
+        case .claimVerificationFailure:
+            if error.failedClaim is ExpirationClaim { return .expired }
+            return .invalidClaims(error.reason ?? "rejected")
+        default: return .malformed
         }
     }
 }

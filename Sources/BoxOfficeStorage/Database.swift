@@ -51,6 +51,15 @@ public struct Database: Sendable, Service {
         try await backend.withSession(body)
     }
 
+    /// Runs `body`, which only reads, on one connection held for its duration. On SQLite it
+    /// goes to a read-only connection and so never waits for a writer; on PostgreSQL it is an
+    /// ordinary session.
+    public func withReadSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await backend.withReadSession(body)
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers
@@ -88,6 +97,9 @@ public struct Database: Sendable, Service {
         try await withSession { session in
             _ = try await session.raw("SELECT 1 AS one").first()
         }
+        try await withReadSession { session in
+            _ = try await session.raw("SELECT 1 AS one").first()
+        }
     }
 }
 
@@ -98,6 +110,9 @@ protocol DatabaseBackend: Sendable {
     var beginStatement: String { get }
     func run() async throws
     func withSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+    func withReadSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
     /// Runs `body` with every other migrating process kept out, across processes.

@@ -36,6 +36,12 @@ final class PostgresBackend: DatabaseBackend {
         }
     }
 
+    func withReadSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await withSession(body)
+    }
+
     /// Holds a session-level advisory lock for the duration of `body`, on the connection `body`
     /// runs on, and releases it before the connection returns to the pool.
     func withMigrationLock<Result: Sendable>(

@@ -1,61 +1,106 @@
 import Logging
+import NIOCore
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
 import ServiceLifecycle
+import Synchronization
 
-/// The embedded engine: one SQLite file, one connection, sessions taking turns on a gate.
+/// The embedded engine: one SQLite file, one writing connection and a few read-only ones.
 ///
-/// One connection is enough for the embedded default (SQLite has a single writer anyway) and
-/// keeps transactions simple: a session owns the connection until it ends. The statements
-/// themselves run on NIO's thread pool (sqlite-nio), never on the cooperative pool.
+/// SQLite has a single writer, so every session that may write takes turns on the writer's
+/// gate and owns that connection until it ends, which keeps transactions simple. In WAL mode
+/// readers see the last committed state without waiting for the writer, so read-only sessions
+/// go to reader connections, each with its own gate, in turn. Statements run on a thread pool
+/// of the backend's own (sqlite-nio's blocking calls never touch the cooperative pool), sized
+/// so that a writer waiting on fsync does not stall the readers.
 final class SQLiteBackend: DatabaseBackend {
-    /// Sessions allowed to wait for the connection before new ones are refused.
+    /// Sessions allowed to wait for one connection before new ones are refused.
     static let sessionWaitersMax = 1_024
+    /// Read-only connections kept open.
+    static let readerCount = 2
 
     let engine = Database.Engine.sqlite
     let beginStatement = "BEGIN IMMEDIATE"
-    private let connection: SQLiteConnection
-    private let gate = SessionGate(waitersMax: SQLiteBackend.sessionWaitersMax)
+    private let threadPool: NIOThreadPool
+    private let writer: Connection
+    private let readers: [Connection]
+    private let nextReader = Atomic<Int>(0)
 
-    private init(connection: SQLiteConnection) {
-        self.connection = connection
+    /// A connection and the gate its sessions take turns on.
+    private struct Connection: Sendable {
+        let connection: SQLiteConnection
+        let gate = SessionGate(waitersMax: SQLiteBackend.sessionWaitersMax)
+
+        func withSession<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result {
+            try await gate.withGate { try await body(connection.sql(queryLogLevel: nil)) }
+        }
+    }
+
+    private init(threadPool: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.threadPool = threadPool
+        self.writer = Connection(connection: writer)
+        self.readers = readers.map { Connection(connection: $0) }
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let session = connection.sql(queryLogLevel: nil)
+        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        threadPool.start()
+        var opened: [SQLiteConnection] = []
         do {
-            // WAL lets readers go on while a transaction writes; synchronous=FULL fsyncs the log
-            // at every commit, so an acknowledged change survives a power cut; a busy timeout
-            // waits for another process (a second boxoffice on the same file) instead of failing.
-            _ = try await session.raw("PRAGMA journal_mode = WAL").all()
-            try await session.raw("PRAGMA synchronous = FULL").run()
-            try await session.raw("PRAGMA foreign_keys = ON").run()
-            try await session.raw("PRAGMA busy_timeout = 5000").run()
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+            // The writer first: it creates the file and switches it to WAL, which readers need.
+            for index in 0...readerCount {
+                let connection = try await SQLiteConnection.open(
+                    storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+                opened.append(connection)
+                let session = connection.sql(queryLogLevel: nil)
+                if index == 0 {
+                    // WAL lets readers go on while a transaction writes; synchronous=FULL fsyncs
+                    // the log at every commit, so an acknowledged change survives a power cut.
+                    _ = try await session.raw("PRAGMA journal_mode = WAL").all()
+                    try await session.raw("PRAGMA synchronous = FULL").run()
+                    try await session.raw("PRAGMA foreign_keys = ON").run()
+                } else {
+                    try await session.raw("PRAGMA query_only = ON").run()
+                }
+                // Wait for another process (a second boxoffice on the same file) instead of failing.
+                try await session.raw("PRAGMA busy_timeout = 5000").run()
+            }
         } catch {
-            try? await connection.close()
+            for connection in opened { try? await connection.close() }
+            try? await threadPool.shutdownGracefully()
             throw error
         }
-        return SQLiteBackend(connection: connection)
+        return SQLiteBackend(threadPool: threadPool, writer: opened[0], readers: Array(opened.dropFirst()))
     }
 
     func run() async throws {
         try? await gracefulShutdown()
         // Closing must happen even when the service ends by cancellation, and sqlite-nio's
         // thread-pool calls refuse to start in a cancelled task: close from a task of its own.
-        let connection = self.connection
+        let connections = [writer] + readers
+        let threadPool = self.threadPool
         try await Task {
-            try await gate.withGate { try await connection.close() }
+            for connection in connections {
+                try await connection.gate.withGate { try await connection.connection.close() }
+            }
+            try await threadPool.shutdownGracefully()
         }.value
     }
 
     func withSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await gate.withGate {
-            try await body(connection.sql(queryLogLevel: nil))
-        }
+        try await writer.withSession(body)
+    }
+
+    func withReadSession<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try await readers[Int(UInt(bitPattern: index) % UInt(readers.count))].withSession(body)
     }
 
     /// SQLite serializes writers itself: each migration runs in a `BEGIN IMMEDIATE` transaction

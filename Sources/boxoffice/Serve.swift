@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Other API requests per identity (else per address) per second; bursts of twice as many (env BOXOFFICE_API_PER_SECOND).")
     var apiPerSecond = Int(environment["BOXOFFICE_API_PER_SECOND"] ?? "") ?? 50
 
+    @Option(help: "Milliseconds a profile read is reused by this instance; 0 reads the database every time (env BOXOFFICE_PROFILE_CACHE_MS).")
+    var profileCacheMs = Int(environment["BOXOFFICE_PROFILE_CACHE_MS"] ?? "") ?? 1000
+
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
 
@@ -61,6 +64,8 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.rateLimits.credentials.rule = GCRA(rate: credentialsPerMinute, per: .seconds(60), burst: credentialsPerMinute)
         configuration.rateLimits.api.rule = GCRA(rate: apiPerSecond, per: .seconds(1), burst: 2 * apiPerSecond)
+        guard profileCacheMs >= 0 else { throw ValidationError("--profile-cache-ms must not be negative") }
+        configuration.accounts.profileCacheLifetime = .milliseconds(profileCacheMs)
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):
             configuration.tls = .init(certificateChain: certificate, privateKey: key)

@@ -41,6 +41,16 @@ struct AccessTokenTests {
         await #expect(throws: AccessTokenVerifier.Failure.expired) { try await verifier.verify(token) }
     }
 
+    @Test func aRememberedTokenStillExpires() async throws {
+        let verifier = await AccessTokenVerifier(keys: keys)
+        let token = try await signed(claims(lifetime: .seconds(60)))
+        _ = try await verifier.verify(token)
+        _ = try await verifier.verify(token)
+        await #expect(throws: AccessTokenVerifier.Failure.expired) {
+            try await verifier.verify(token, now: Date().addingTimeInterval(120))
+        }
+    }
+
     @Test func aTokenFromTheFutureIsRefused() async throws {
         let verifier = await AccessTokenVerifier(keys: keys)
         let token = try await signed(claims(issuedAt: Date().addingTimeInterval(600)))

@@ -30,9 +30,7 @@ public struct AccountsController: Sendable {
         api.group("auth").add(middleware: idempotency)
             .post("logout", use: logOut)
             .post("verify-email", use: verifyEmail)
-        let ownAccount = api.group("me")
-            .add(middleware: IsAuthenticatedMiddleware<Context>())
-            .add(middleware: PeopleOnly())
+        let ownAccount = api.group("me").add(middleware: PeopleOnly())
         ownAccount.get(use: me)
             .patch(use: updateMe)
             .delete(use: eraseMe)
@@ -193,12 +191,14 @@ public struct AccountsController: Sendable {
     }
 }
 
-/// Refuses partner API keys on routes that act on a person's own account.
+/// Routes that act on a person's own account: refused without an identity (401) and for
+/// partner API keys (403).
 struct PeopleOnly: RouterMiddleware {
     typealias Context = BoxOfficeRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard context.identity?.kind == .user else { throw Problem.forbidden }
+        guard let identity = context.identity else { throw Problem.unauthenticated }
+        guard identity.kind == .user else { throw Problem.forbidden }
         return try await next(request, context)
     }
 }

@@ -13,6 +13,9 @@ public struct RateLimitMiddleware: RouterMiddleware {
     let limiter: RateLimiter
     let perAddressOnly: Bool
     let now: @Sendable () -> Int64
+    /// The `RateLimit-Policy` value, the same on every answer.
+    let policyHeader: String
+    let windowSeconds: Int64
 
     /// - Parameter perAddressOnly: key by client address even when authenticated (for routes
     ///   where the attacker is anonymous by nature, such as login).
@@ -22,6 +25,8 @@ public struct RateLimitMiddleware: RouterMiddleware {
         limiter = RateLimiter(rule: limit.rule, keysMax: keysMax)
         self.perAddressOnly = perAddressOnly
         self.now = now
+        windowSeconds = max(1, Self.seconds(limit.rule.intervalNanoseconds * Int64(limit.rule.burst)))
+        policyHeader = "\"\(limit.name)\";q=\(limit.rule.burst);w=\(windowSeconds)"
     }
 
     public func handle(
@@ -30,9 +35,8 @@ public struct RateLimitMiddleware: RouterMiddleware {
         let key = (perAddressOnly ? nil : context.identity.map { "id:\($0.subject)" }) ?? "ip:\(context.clientAddress)"
         let decision = limiter.decide(key: key, now: now())
         let rule = limiter.rule
-        let windowSeconds = max(1, Self.seconds(rule.intervalNanoseconds * Int64(rule.burst)))
         var headers = HTTPFields()
-        headers[.rateLimitPolicy] = "\"\(name)\";q=\(rule.burst);w=\(windowSeconds)"
+        headers[.rateLimitPolicy] = policyHeader
         headers[.rateLimit] = "\"\(name)\";r=\(decision.remaining);t=\(Self.seconds(decision.resetNanoseconds))"
         guard decision.isAllowed else {
             let retryAfter = max(1, Self.seconds(decision.retryAfterNanoseconds))

@@ -60,7 +60,7 @@ enum Harness {
 
     /// Runs `body` against the whole application on `engine`, through the router (no sockets).
     static func withApp<Result: Sendable>(
-        _ engine: TestEngine, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ engine: TestEngine, mode: TestingSetup = .router, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents) async throws -> Result
     ) async throws -> Result {
         let directory = try TemporaryDirectory()
@@ -71,22 +71,31 @@ enum Harness {
         configure(&configuration)
         switch engine {
         case .sqlite:
-            return try await run(configuration, body)
+            return try await run(configuration, mode: mode, body)
         case .postgres:
             return try await PostgresCluster.withSharedDatabase { postgres in
                 var configuration = configuration
                 configuration.databaseURL = postgres.url + "&sslmode=disable"
-                return try await run(configuration, body)
+                return try await run(configuration, mode: mode, body)
             }
         }
     }
 
+    /// Runs `body` against the application serving on a loopback port (`.live`: real sockets).
+    static func withLiveApp<Result: Sendable>(
+        _ engine: TestEngine, _ body: @Sendable (any TestClientProtocol) async throws -> Result
+    ) async throws -> Result {
+        try await withApp(engine, mode: .live) { client, _ in try await body(client) }
+    }
+
     private static func run<Result: Sendable>(
-        _ configuration: BoxOfficeConfiguration,
+        _ configuration: BoxOfficeConfiguration, mode: TestingSetup = .router,
         _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents) async throws -> Result
     ) async throws -> Result {
+        var configuration = configuration
+        configuration.port = 0
         let (application, components) = try await buildApplication(configuration, logger: logger)
-        return try await application.test(.router) { client in
+        return try await application.test(mode) { client in
             try await body(client, components)
         }
     }
