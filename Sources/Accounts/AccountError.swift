@@ -14,4 +14,5 @@ public enum AccountError: Error, Equatable {
     case invalidAccountToken
     case userNotFound
     case sessionNotFound
+    case partnerKeyNotFound
 }

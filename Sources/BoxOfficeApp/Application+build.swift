@@ -73,11 +73,14 @@ public func buildApplication(
 
     let limits = configuration.rateLimits
     let idempotency = IdempotencyMiddleware(database: database, now: configuration.accounts.now)
-    let api = router.group("api/v1").add(middleware: AccessTokenAuthenticator(verifier: verifier))
+    let api = router.group("api/v1")
+        .add(middleware: AccessTokenAuthenticator(verifier: verifier))
+        .add(middleware: PartnerKeyAuthenticator(service: accounts))
     let credentials = api.group()
-        .add(middleware: RateLimitMiddleware(limits.credentials, keysMax: limits.keysMax, perAddressOnly: true))
+        .add(middleware: RateLimitMiddleware(
+            limits.credentials, keysMax: limits.keysMax, perAddressOnly: true, now: configuration.monotonicNanoseconds))
     let everythingElse = api.group()
-        .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax))
+        .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
     router.answerUnsupportedMethods()
 

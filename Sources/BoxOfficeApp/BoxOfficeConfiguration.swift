@@ -23,6 +23,8 @@ public struct BoxOfficeConfiguration: Sendable {
     public var corsAllowedOrigins: [String] = []
     public var accounts = AccountsConfiguration()
     public var rateLimits = RateLimitPolicy.standard
+    /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
+    public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

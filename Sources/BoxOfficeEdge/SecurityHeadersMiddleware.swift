@@ -37,7 +37,7 @@ public struct AllowedOriginsMiddleware: RouterMiddleware {
 
     let origins: Set<String>
     static let allowedMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-    static let allowedHeaders = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
+    static let allowedHeaders = "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-ID"
     static let exposedHeaders = "Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID, ETag"
 
     public init(origins: [String]) {

@@ -35,6 +35,8 @@ extension AccountError: ProblemConvertible {
             .notFound("No such user.")
         case .sessionNotFound:
             .notFound("No such active session.")
+        case .partnerKeyNotFound:
+            .notFound("No such active API key.")
         }
     }
 }

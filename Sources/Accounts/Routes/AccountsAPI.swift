@@ -82,6 +82,22 @@ public enum AccountsAPI {
         }
     }
 
+    public struct PartnerKeyRequest: Decodable, Sendable {
+        public var name: String
+        public var scopes: [String]
+        public var theatreIds: [String]?
+    }
+
+    /// A new key: its secret, shown here once and never again.
+    public struct CreatedPartnerKey: ResponseCodable, Sendable {
+        public var key: PartnerAPIKey
+        public var secret: String
+    }
+
+    public struct PartnerKeys: ResponseCodable, Sendable {
+        public var keys: [PartnerAPIKey]
+    }
+
     public struct UserResponse: ResponseCodable, Sendable, Equatable {
         public var id: String
         public var email: String

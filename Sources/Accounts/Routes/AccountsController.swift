@@ -46,6 +46,12 @@ public struct AccountsController: Sendable {
             .get("{userId}", use: getUser)
             .patch("{userId}", use: administerUser)
             .delete("{userId}", use: eraseUser)
+        let keys = api.group("admin/api-keys")
+            .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
+        keys.get(use: listPartnerKeys)
+            .delete("{keyId}", use: revokePartnerKey)
+        keys.group().add(middleware: idempotency)
+            .post(use: createPartnerKey)
     }
 
     // MARK: public
@@ -184,6 +190,30 @@ public struct AccountsController: Sendable {
         let value = try context.parameters.require(name)
         guard Identifiers.isWellFormed(value) else { throw missing }
         return value
+    }
+
+    @Sendable func createPartnerKey(_ request: Request, context: Context) async throws -> EditedResponse<AccountsAPI.CreatedPartnerKey> {
+        let body = try await request.decode(as: AccountsAPI.PartnerKeyRequest.self, context: context)
+        var scopes = Set<PartnerScope>()
+        for name in body.scopes {
+            guard let scope = PartnerScope(rawValue: name) else {
+                throw Problem.validation(
+                    field: "scopes", "unknown scope \(name); scopes are \(PartnerScope.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            scopes.insert(scope)
+        }
+        let (key, secret) = try await service.createPartnerKey(
+            name: body.name, scopes: scopes, theatreIDs: Set(body.theatreIds ?? []), createdBy: try context.requireIdentity().subject)
+        return EditedResponse(status: .created, headers: [.cacheControl: "no-store"], response: .init(key: key, secret: secret))
+    }
+
+    @Sendable func listPartnerKeys(_ request: Request, context: Context) async throws -> AccountsAPI.PartnerKeys {
+        .init(keys: try await service.partnerKeys())
+    }
+
+    @Sendable func revokePartnerKey(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await service.revokePartnerKey(id: try Self.id(context, "keyId", missing: .partnerKeyNotFound))
+        return .noContent
     }
 
     static func client(_ request: Request, _ context: Context) -> AccountService.ClientDescription {
