@@ -67,7 +67,7 @@ public func buildApplication(
         SecurityHeadersMiddleware(isTLS: configuration.tls != nil)
         ProblemMiddleware()
         MetricsMiddleware()
-        LogRequestsMiddleware(.debug)
+        LogRequestsMiddleware(.info)
     }
     HealthController(database: database, seats: seats, jwks: keys.publicJWKS).addRoutes(to: router)
 

@@ -168,7 +168,7 @@ struct AccountsRouteTests {
 
     @Test(arguments: TestEngine.allCases)
     func repeatedWrongPasswordsLockTheAccountForAWhile(engine: TestEngine) async throws {
-        try await Harness.withApp(engine, configure: { $0.rateLimits.credentials.rule = GCRA(rate: 1000, per: .seconds(1), burst: 1000) }) { client, components in
+        try await Harness.withApp(engine, configure: Harness.generousRateLimits) { client, components in
             let steps = AccountSteps(client: client, components: components)
             try await steps.signUp("target@example.com")
             let wrong = #"{"email":"target@example.com","password":"not the password"}"#

@@ -24,6 +24,12 @@ enum Harness {
         return logger
     }()
 
+    /// Limits no test's requests reach, for tests of something else that send many.
+    static let generousRateLimits: @Sendable (inout BoxOfficeConfiguration) -> Void = { configuration in
+        configuration.rateLimits.credentials.rule = GCRA(rate: 100_000, per: .seconds(1), burst: 100_000)
+        configuration.rateLimits.api.rule = GCRA(rate: 100_000, per: .seconds(1), burst: 100_000)
+    }
+
     /// Runs `body` with a fresh, migrated database on `engine` (a SQLite file in a temporary
     /// directory, or a database of its own in the run's shared PostgreSQL cluster).
     static func withDatabase<Result: Sendable>(
