@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SeatPostgres", targets: ["SeatPostgres"]),
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
         .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
+        .library(name: "Search", targets: ["Search"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-load", targets: ["seat-load"]),
@@ -150,6 +151,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
+        .target(name: "Search"),
         .target(
             name: "BoxOfficeApp",
             dependencies: [
@@ -202,6 +204,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(
             name: "BoxOfficeTests",
             dependencies: [
