@@ -153,9 +153,17 @@ let package = Package(
             ]),
         .target(name: "Search"),
         .target(
+            name: "Catalog",
+            dependencies: [
+                "BoxOfficeStorage", "BoxOfficeEdge", "Search", "SeatClient", "SeatProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]),
+        .target(
             name: "BoxOfficeApp",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "SeatClient",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "SeatClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -174,7 +182,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
-        .target(name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples"], path: "Tests/SeatTestSupport"),
+        .target(
+            name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples", "SeatClient"],
+            path: "Tests/SeatTestSupport"),
         .testTarget(
             name: "SeatLoadTests", dependencies: ["seat-load", "SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SeatJournalTests", dependencies: ["SeatJournal", "SeatSamples", "SeatTestSupport"]),
@@ -208,7 +218,8 @@ let package = Package(
         .testTarget(
             name: "BoxOfficeTests",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "BoxOfficeApp", "SeatTestSupport",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "SeatTestSupport", "SeatSamples",
+                "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth"),

@@ -1,5 +1,6 @@
 import Accounts
 import BoxOfficeEdge
+import Catalog
 import BoxOfficeStorage
 import Foundation
 import Hummingbird
@@ -11,12 +12,15 @@ import SeatClient
 import ServiceLifecycle
 
 /// Every component's migrations, in the order they are applied.
-public let boxOfficeMigrations: [MigrationSet] = [Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set]
+public let boxOfficeMigrations: [MigrationSet] = [
+    Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set, CatalogMigrations.set,
+]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
 public struct BoxOfficeComponents: Sendable {
     public let database: Database
     public let accounts: AccountService
+    public let catalog: CatalogService
     public let accessTokenKeys: AccessTokenKeys
 }
 
@@ -60,6 +64,8 @@ public func buildApplication(
         seatConfiguration.connectAttemptsMax = 2
         return SeatClient(configuration: seatConfiguration)
     }
+    let catalog = CatalogService(
+        database: database, seats: seats.map { SeatClientCore(client: $0) } ?? NoSeatServer(), now: configuration.accounts.now)
 
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
@@ -82,6 +88,7 @@ public func buildApplication(
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
+    CatalogController(service: catalog).addRoutes(to: everythingElse, idempotency: idempotency)
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()
@@ -100,6 +107,7 @@ public func buildApplication(
         logger: logger)
     application.beforeServerStarts {
         try await database.migrate(boxOfficeMigrations, logger: logger)
+        try await catalog.rebuildSearchIndex()
     }
-    return (application, BoxOfficeComponents(database: database, accounts: accounts, accessTokenKeys: keys))
+    return (application, BoxOfficeComponents(database: database, accounts: accounts, catalog: catalog, accessTokenKeys: keys))
 }

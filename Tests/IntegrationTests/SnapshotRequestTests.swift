@@ -2,6 +2,7 @@ import Foundation
 import SeatClient
 import SeatJournal
 import SeatProtocol
+import SeatTestSupport
 import Testing
 
 /// `seatctl snapshot`'s request against a real `seatd`: the snapshot is on disk when the answer

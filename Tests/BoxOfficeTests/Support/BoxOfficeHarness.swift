@@ -87,6 +87,23 @@ enum Harness {
         }
     }
 
+    /// Runs `body` against the application with a real seatd process beside it (its own data
+    /// directory, an admin key), as the catalog needs one.
+    static func withAppAndSeatd<Result: Sendable>(
+        _ engine: TestEngine, _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, SeatdProcess) async throws -> Result
+    ) async throws -> Result {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        return try await SeatdProcess.with(dataDirectory: directory.path + "/seatd", arguments: []) { seatd in
+            try await withApp(engine, configure: { configuration in
+                configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey)
+                generousRateLimits(&configuration)
+            }) { client, components in
+                try await body(client, components, seatd)
+            }
+        }
+    }
+
     /// Runs `body` against the application serving on a loopback port (`.live`: real sockets).
     static func withLiveApp<Result: Sendable>(
         _ engine: TestEngine, _ body: @Sendable (any TestClientProtocol) async throws -> Result

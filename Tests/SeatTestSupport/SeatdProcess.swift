@@ -1,20 +1,19 @@
 import Foundation
 import SeatClient
-import SeatTestSupport
 
 /// A real `seatd` process on a loopback port, with its own data directory, started and stopped
 /// by a test. Its output goes to a log file beside the data directory, kept for diagnosis.
 /// Every wait for the process happens off Swift's cooperative pool (``ChildProcess``).
-final class SeatdProcess: Sendable {
-    static let apiKey = "crash-test-admin"
+public final class SeatdProcess: Sendable {
+    public static let apiKey = "crash-test-admin"
 
-    let dataDirectory: String
-    let port: Int
-    let process: ChildProcess
-    var log: String { dataDirectory + ".log" }
+    public let dataDirectory: String
+    public let port: Int
+    public let process: ChildProcess
+    public var log: String { dataDirectory + ".log" }
 
     /// An executable this package built (`seatd`, `seat-load`), next to the test bundle's build products.
-    static func builtExecutable(_ name: String) throws -> String {
+    public static func builtExecutable(_ name: String) throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         for configuration in ["debug", "release"] {
@@ -25,7 +24,7 @@ final class SeatdProcess: Sendable {
     }
 
     /// Starts seatd and waits (at most `startTimeout`) until it listens.
-    init(dataDirectory: String, arguments: [String], startTimeout: Duration = .seconds(60)) async throws {
+    public init(dataDirectory: String, arguments: [String], startTimeout: Duration = .seconds(60)) async throws {
         self.dataDirectory = dataDirectory
         let portFile = dataDirectory + ".port"
         try? FileManager.default.removeItem(atPath: portFile)
@@ -54,7 +53,7 @@ final class SeatdProcess: Sendable {
     }
 
     /// Runs a seatd command to its end (at most `timeLimit`); its exit status and output.
-    static func run(_ arguments: [String], timeLimit: Duration = .seconds(120)) async throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], timeLimit: Duration = .seconds(120)) async throws -> (status: Int32, output: String) {
         let output = try TemporaryDirectory()
         defer { output.remove() }
         let process = try ChildProcess([try builtExecutable("seatd")] + arguments, output: output.path + "/output")
@@ -62,27 +61,27 @@ final class SeatdProcess: Sendable {
         return (status, (try? String(contentsOfFile: output.path + "/output", encoding: .utf8)) ?? "")
     }
 
-    func connect() async throws -> SeatConnection {
+    public func connect() async throws -> SeatConnection {
         try await Self.connect(port: port)
     }
 
-    static func connect(port: Int) async throws -> SeatConnection {
+    public static func connect(port: Int) async throws -> SeatConnection {
         try await SeatConnection.connect(host: "127.0.0.1", port: port, apiKey: apiKey, clientName: "crash-test")
     }
 
     /// SIGKILL: no drain, no final sync; whatever the journal had not synced is gone.
-    func kill() async throws {
+    public func kill() async throws {
         _ = try await process.stopped(signal: SIGKILL)
     }
 
     /// SIGTERM: drains connections and closes the journal; returns the exit status.
-    func stop() async throws -> Int32 {
+    public func stop() async throws -> Int32 {
         try await process.stopped(signal: SIGTERM)
     }
 
     /// Runs `body` with a server started as by `init`, and stops it afterwards, also when
     /// `body` throws.
-    static func with<Result>(
+    public static func with<Result>(
         dataDirectory: String, arguments: [String], _ body: (SeatdProcess) async throws -> Result
     ) async throws -> Result {
         let server = try await SeatdProcess(dataDirectory: dataDirectory, arguments: arguments)
@@ -96,7 +95,7 @@ final class SeatdProcess: Sendable {
         }
     }
 
-    struct ProcessError: Error, CustomStringConvertible {
-        let description: String
+    public struct ProcessError: Error, CustomStringConvertible {
+        public let description: String
     }
 }

@@ -1,0 +1,187 @@
+import BoxOfficeEdge
+import BoxOfficeStorage
+import Foundation
+import Search
+import Synchronization
+
+/// The catalog: movies, theatres, their screens (layouts in the seat server) and showtimes
+/// (shows in the seat server), and the search index over them.
+///
+/// The search index is rebuilt from the database after every change made through this
+/// instance, and replaced whole, so a search never sees half a change.
+public final class CatalogService: Sendable {
+    let database: Database
+    let seats: any SeatCore
+    let now: @Sendable () -> Date
+    private let index = Mutex(SearchIndex(documents: []))
+
+    public init(database: Database, seats: any SeatCore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.seats = seats
+        self.now = now
+    }
+
+    public var searchIndex: SearchIndex { index.withLock { $0 } }
+
+    // MARK: movies and theatres
+
+    public func createMovie(_ input: MovieInput) async throws -> Movie {
+        let movie = try input.validated(id: UUID().uuidString.lowercased())
+        let nowMs = now().millisecondsSince1970
+        try await database.withSession { try await CatalogRecords.insert(CatalogRecords.MovieRow(movie, at: nowMs), into: "movies", on: $0) }
+        try await rebuildSearchIndex()
+        return movie
+    }
+
+    public func createTheatre(_ input: TheatreInput) async throws -> Theatre {
+        let theatre = try input.validated()
+        let nowMs = now().millisecondsSince1970
+        guard try await database.withSession({ try await CatalogRecords.insertTheatre(.init(theatre, at: nowMs), on: $0) }) else {
+            throw CatalogError.theatreExists
+        }
+        return theatre
+    }
+
+    public func theatre(id: String) async throws -> Theatre {
+        guard let row = try await database.withReadSession({
+            try await CatalogRecords.find(CatalogRecords.TheatreRow.self, in: "theatres", id: id, on: $0)
+        }) else { throw CatalogError.theatreNotFound }
+        return try row.theatre()
+    }
+
+    // MARK: screens
+
+    /// Defines the screen's layout in the seat server, then records the screen.
+    public func createScreen(theatreID: String, name rawName: String, layoutJSON: [UInt8]) async throws -> Screen {
+        _ = try await theatre(id: theatreID)
+        let name = try CatalogRules.text(rawName, field: "name", max: 100)
+        let categories = try Self.categories(ofLayout: layoutJSON)
+        let defined = try await seats.defineLayout(json: layoutJSON)
+        let row = CatalogRecords.ScreenRow(
+            id: UUID().uuidString.lowercased(), theatreId: theatreID, name: name,
+            layout: String(decoding: layoutJSON, as: UTF8.self), seatLayoutId: Int64(defined.layoutID),
+            seatCount: defined.seatCount, categories: JSON.text(categories), createdAtMs: now().millisecondsSince1970)
+        try await database.withSession { try await CatalogRecords.insert(row, into: "screens", on: $0) }
+        return try row.screen()
+    }
+
+    /// The categories a layout names (the seat server checks the rest of it).
+    static func categories(ofLayout json: [UInt8]) throws(CatalogError) -> [SeatCategory] {
+        struct Layout: Decodable { var categories: [SeatCategory] }
+        guard let layout = try? JSONDecoder().decode(Layout.self, from: Data(json)), !layout.categories.isEmpty,
+              layout.categories.count <= 20,
+              layout.categories.allSatisfy({ !$0.id.isEmpty && $0.id.count <= 40 && $0.name.count <= 100 })
+        else { throw .invalidField(field: "layout", message: "must be a seat layout with 1 to 20 categories") }
+        return layout.categories
+    }
+
+    // MARK: showtimes
+
+    /// Schedules a showtime: checks the movie, the screen and the clock, creates the show in the
+    /// seat server, then records it. Should recording fail, the show is cancelled again, so the
+    /// seat server never sells a showtime the catalog does not know.
+    public func createShowtime(theatreID: String, _ input: ShowtimeInput) async throws -> Showtime {
+        let nowDate = now()
+        let (movieRow, screenRow) = try await database.withReadSession { session in
+            (try await CatalogRecords.find(CatalogRecords.MovieRow.self, in: "movies", id: input.movieId, on: session),
+             try await CatalogRecords.find(CatalogRecords.ScreenRow.self, in: "screens", id: input.screenId, on: session))
+        }
+        guard let movieRow else { throw CatalogError.invalidField(field: "movieId", message: "names no movie") }
+        guard let screenRow, screenRow.theatreId == theatreID else {
+            throw CatalogError.invalidField(field: "screenId", message: "names no screen of this theatre")
+        }
+        let movie = try movieRow.movie()
+        let screen = try screenRow.screen()
+        let showtime = try input.validated(id: UUID().uuidString.lowercased(), movie: movie, screen: screen, now: nowDate)
+        let startMs = showtime.startsAt.millisecondsSince1970
+        let endMs = showtime.endsAt.millisecondsSince1970
+        if let busy = try await database.withReadSession({
+            try await CatalogRecords.overlapping(screenID: screen.id, startMs: startMs - CatalogRules.turnaroundMilliseconds,
+                                                 endMs: endMs + CatalogRules.turnaroundMilliseconds, on: $0)
+        }) { throw CatalogError.screenBusy(showtimeID: busy) }
+
+        let showID = try await seats.createShow(layoutID: UInt32(screenRow.seatLayoutId))
+        let nowMs = nowDate.millisecondsSince1970
+        let row = CatalogRecords.ShowtimeRow(
+            id: showtime.id, movieId: movie.id, screenId: screen.id, theatreId: theatreID, startsAtMs: startMs, endsAtMs: endMs,
+            language: showtime.language, format: showtime.format, prices: JSON.text(showtime.prices), currency: showtime.currency,
+            status: Showtime.Status.scheduled.rawValue, seatShowId: Int64(showID), createdAtMs: nowMs, updatedAtMs: nowMs)
+        do {
+            try await database.transaction { session in
+                // Again inside the write lock: two staff members may schedule the same screen at once.
+                if let busy = try await CatalogRecords.overlapping(
+                    screenID: screen.id, startMs: startMs - CatalogRules.turnaroundMilliseconds,
+                    endMs: endMs + CatalogRules.turnaroundMilliseconds, on: session) {
+                    throw CatalogError.screenBusy(showtimeID: busy)
+                }
+                try await CatalogRecords.insert(row, into: "showtimes", on: session)
+            }
+        } catch {
+            try? await seats.cancelShow(showID)
+            throw error
+        }
+        try await rebuildSearchIndex()
+        return showtime
+    }
+
+    /// Cancels a showtime of `theatreID`: in the seat server first (no more sales), then here.
+    public func cancelShowtime(_ showtimeID: String, theatreID: String) async throws -> Showtime {
+        guard let row = try await database.withReadSession({
+            try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: $0)
+        }), row.theatreId == theatreID else { throw CatalogError.showtimeNotFound }
+        if row.status == Showtime.Status.scheduled.rawValue {
+            try await seats.cancelShow(UInt32(row.seatShowId))
+            try await database.withSession { try await CatalogRecords.cancelShowtime(id: showtimeID, at: self.now().millisecondsSince1970, on: $0) }
+            try await rebuildSearchIndex()
+        }
+        var cancelled = try row.showtime()
+        cancelled.status = .cancelled
+        return cancelled
+    }
+
+    // MARK: reads
+
+    /// A movie with its scheduled showtimes from now on and the theatres they are in.
+    public func movie(id: String) async throws -> (movie: Movie, showtimes: [Showtime], theatres: [Theatre]) {
+        let fromMs = now().millisecondsSince1970
+        return try await database.withReadSession { session in
+            guard let row = try await CatalogRecords.find(CatalogRecords.MovieRow.self, in: "movies", id: id, on: session) else {
+                throw CatalogError.movieNotFound
+            }
+            let showtimes = try await CatalogRecords.scheduledShowtimes(from: fromMs, on: session)
+                .filter { $0.movieId == id }.map { try $0.showtime() }
+            let theatreIDs = Set(showtimes.map(\.theatreId))
+            let theatres = try await CatalogRecords.all(CatalogRecords.TheatreRow.self, in: "theatres", on: session)
+                .filter { theatreIDs.contains($0.id) }.map { try $0.theatre() }
+            return (try row.movie(), showtimes, theatres)
+        }
+    }
+
+    /// Movies by id (unknown ids are left out).
+    public func movies(ids: [String]) async throws -> [String: Movie] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.withReadSession { session in
+            let rows = try await session.select().column("*").from("movies").where("id", .in, ids)
+                .all(decoding: CatalogRecords.MovieRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return Dictionary(uniqueKeysWithValues: try rows.map { ($0.id, try $0.movie()) })
+        }
+    }
+
+    /// Rebuilds the search index from the database: every movie, with its scheduled showtimes
+    /// from now on.
+    public func rebuildSearchIndex() async throws {
+        let fromMs = now().millisecondsSince1970
+        let documents = try await database.withReadSession { session in
+            let movies = try await CatalogRecords.all(CatalogRecords.MovieRow.self, in: "movies", on: session).map { try $0.movie() }
+            let theatres = Dictionary(uniqueKeysWithValues: try await CatalogRecords.all(
+                CatalogRecords.TheatreRow.self, in: "theatres", on: session).map { ($0.id, try $0.theatre()) })
+            let showtimes = Dictionary(grouping: try await CatalogRecords.scheduledShowtimes(from: fromMs, on: session)
+                .map { try $0.showtime() }, by: \.movieId)
+            return movies.map { movie in
+                SearchDocuments.document(movie, showtimes: showtimes[movie.id] ?? [], theatres: theatres)
+            }
+        }
+        let fresh = SearchIndex(documents: documents)
+        index.withLock { $0 = fresh }
+    }
+}

@@ -1,0 +1,15 @@
+/// Why a catalog operation was refused.
+public enum CatalogError: Error, Equatable {
+    case invalidField(field: String, message: String)
+    case movieNotFound
+    case theatreNotFound
+    case screenNotFound
+    case showtimeNotFound
+    case theatreExists
+    /// Another showtime holds the screen at that time.
+    case screenBusy(showtimeID: String)
+    /// The seat server refused (a layout it cannot read, say), with its reason.
+    case seatServerRefused(String)
+    /// The seat server could not be reached; nothing was changed.
+    case seatServerUnavailable
+}

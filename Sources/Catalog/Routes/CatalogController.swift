@@ -1,0 +1,141 @@
+import BoxOfficeEdge
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import Search
+
+/// The catalog routes under `/api/v1`: public reads and search, admin management of movies
+/// and theatres, and theatre staff's screens and showtimes.
+public struct CatalogController: Sendable {
+    public typealias Context = BoxOfficeRequestContext
+    let service: CatalogService
+
+    public init(service: CatalogService) {
+        self.service = service
+    }
+
+    public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
+        api.get("movies/{movieId}", use: movie)
+        api.get("search", use: search)
+        api.get("suggest", use: suggest)
+        api.group("admin")
+            .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
+            .add(middleware: idempotency)
+            .post("movies", use: createMovie)
+            .post("theatres", use: createTheatre)
+        api.group("theatres/{theatreId}")
+            .add(middleware: StaffOfTheatre())
+            .add(middleware: idempotency)
+            .post("screens", use: createScreen)
+            .post("showtimes", use: createShowtime)
+            .post("showtimes/{showtimeId}/cancel", use: cancelShowtime)
+    }
+
+    // MARK: public
+
+    @Sendable func movie(_ request: Request, context: Context) async throws -> CatalogAPI.MovieDetails {
+        let id = try context.parameters.require("movieId")
+        guard CatalogRules.isGeneratedID(id) else { throw CatalogError.movieNotFound }
+        let (movie, showtimes, theatres) = try await service.movie(id: id)
+        let theatresByID = Dictionary(uniqueKeysWithValues: theatres.map { ($0.id, $0) })
+        var days: [String: [String: [Showtime]]] = [:]
+        for showtime in showtimes {
+            guard let theatre = theatresByID[showtime.theatreId] else { continue }
+            days[Self.localDate(showtime.startsAt, in: theatre.timeZone), default: [:]][theatre.id, default: []].append(showtime)
+        }
+        return .init(movie: movie, schedule: days.keys.sorted().map { date in
+            .init(date: date, theatres: days[date]!.keys.sorted().map { theatreID in
+                .init(theatre: theatresByID[theatreID]!, showtimes: days[date]![theatreID]!.sorted { $0.startsAt < $1.startsAt })
+            })
+        })
+    }
+
+    @Sendable func search(_ request: Request, context: Context) async throws -> CatalogAPI.SearchResponse {
+        let query = try SearchParameters.query(from: request.uri.queryParameters)
+        let result = service.searchIndex.search(query)
+        // A page of hits; their full records come from the catalog in one query.
+        let movies = try await service.movies(ids: result.hits.map(\.movieID))
+        return .init(
+            total: result.total,
+            hits: result.hits.compactMap { hit in
+                guard let movie = movies[hit.movieID] else { return nil }
+                return .init(movie: movie, showtimes: hit.showtimes.prefix(20).map {
+                    .init(id: $0.showtimeID, theatreId: $0.theatreID, city: $0.city,
+                          startsAt: Date(timeIntervalSince1970: TimeInterval($0.startsAtMs) / 1000), language: $0.language,
+                          format: $0.format, lowestPriceMinor: $0.lowestPriceMinor)
+                })
+            },
+            facets: Dictionary(uniqueKeysWithValues: result.facets.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    @Sendable func suggest(_ request: Request, context: Context) async throws -> CatalogAPI.Suggestions {
+        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        guard text.unicodeScalars.count <= SearchQuery.textCharactersMax else {
+            throw Problem.validation(field: "q", "must be at most \(SearchQuery.textCharactersMax) characters")
+        }
+        return .init(suggestions: service.searchIndex.suggestions(for: text))
+    }
+
+    // MARK: admin
+
+    @Sendable func createMovie(_ request: Request, context: Context) async throws -> EditedResponse<Movie> {
+        let input = try await request.decode(as: MovieInput.self, context: context)
+        let movie = try await service.createMovie(input)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/movies/\(movie.id)"], response: movie)
+    }
+
+    @Sendable func createTheatre(_ request: Request, context: Context) async throws -> EditedResponse<Theatre> {
+        let input = try await request.decode(as: TheatreInput.self, context: context)
+        return EditedResponse(status: .created, response: try await service.createTheatre(input))
+    }
+
+    // MARK: staff of a theatre
+
+    @Sendable func createScreen(_ request: Request, context: Context) async throws -> EditedResponse<Screen> {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw Problem.malformedBody("the body is not a JSON object")
+        }
+        guard let name = object["name"] as? String else { throw Problem.malformedBody("/name must be a string") }
+        guard let layout = object["layout"] as? [String: Any], JSONSerialization.isValidJSONObject(layout) else {
+            throw Problem.malformedBody("/layout must be an object")
+        }
+        let layoutJSON = try JSONSerialization.data(withJSONObject: layout, options: [.sortedKeys])
+        let screen = try await service.createScreen(
+            theatreID: try context.parameters.require("theatreId"), name: name, layoutJSON: Array(layoutJSON))
+        return EditedResponse(status: .created, response: screen)
+    }
+
+    @Sendable func createShowtime(_ request: Request, context: Context) async throws -> EditedResponse<Showtime> {
+        let input = try await request.decode(as: ShowtimeInput.self, context: context)
+        let showtime = try await service.createShowtime(theatreID: try context.parameters.require("theatreId"), input)
+        return EditedResponse(status: .created, response: showtime)
+    }
+
+    @Sendable func cancelShowtime(_ request: Request, context: Context) async throws -> Showtime {
+        let id = try context.parameters.require("showtimeId")
+        guard CatalogRules.isGeneratedID(id) else { throw CatalogError.showtimeNotFound }
+        return try await service.cancelShowtime(id, theatreID: try context.parameters.require("theatreId"))
+    }
+
+    static func localDate(_ date: Date, in timeZone: String) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
+
+/// Routes under `/theatres/{theatreId}` that change the theatre: its staff and admins only.
+struct StaffOfTheatre: RouterMiddleware {
+    typealias Context = BoxOfficeRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let identity = context.identity else { throw Problem.unauthenticated }
+        let theatreID = try context.parameters.require("theatreId")
+        guard identity.kind == .user, identity.isStaff(of: theatreID) else { throw Problem.forbidden }
+        return try await next(request, context)
+    }
+}

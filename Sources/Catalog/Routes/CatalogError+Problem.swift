@@ -1,0 +1,23 @@
+import BoxOfficeEdge
+import HTTPTypes
+
+extension CatalogError: ProblemConvertible {
+    public var problem: Problem {
+        switch self {
+        case .invalidField(let field, let message): .validation(field: field, message)
+        case .movieNotFound: .notFound("No such movie.")
+        case .theatreNotFound: .notFound("No such theatre.")
+        case .screenNotFound: .notFound("No such screen.")
+        case .showtimeNotFound: .notFound("No such showtime at this theatre.")
+        case .theatreExists: .conflict(code: "theatre_exists", title: "A theatre with this id exists")
+        case .screenBusy(let showtimeID):
+            .conflict(code: "screen_busy", title: "The screen is showing something else then",
+                      detail: "Showtime \(showtimeID) overlaps, counting the time to clean the screen between showings.")
+        case .seatServerRefused(let reason):
+            Problem(.unprocessableContent, code: "seat_server_refused", title: "The seat server refused this", detail: reason)
+        case .seatServerUnavailable:
+            Problem(.serviceUnavailable, code: "seat_server_unavailable", title: "The seat server cannot be reached",
+                    detail: "Nothing was changed; try again.", headers: [.retryAfter: "5"])
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import SeatClient
+import SeatProtocol
+
+/// What the catalog asks of the seat server: screens' layouts and showtimes' shows.
+public protocol SeatCore: Sendable {
+    func defineLayout(json: [UInt8]) async throws(CatalogError) -> (layoutID: UInt32, seatCount: Int)
+    func createShow(layoutID: UInt32) async throws(CatalogError) -> UInt32
+    func cancelShow(_ showID: UInt32) async throws(CatalogError)
+}
+
+/// The seat server reached through `SeatClient`, with a key of the admin role.
+public struct SeatClientCore: SeatCore {
+    /// The most seats one hold may take in a show the catalog creates.
+    public static let seatsPerHoldMax: UInt16 = 10
+    /// How long a hold lives before checkout must confirm or extend it.
+    public static let holdLifetimeSeconds: UInt32 = 600
+
+    let client: SeatClient
+
+    public init(client: SeatClient) {
+        self.client = client
+    }
+
+    public func defineLayout(json: [UInt8]) async throws(CatalogError) -> (layoutID: UInt32, seatCount: Int) {
+        do {
+            let defined = try await client.defineLayout(json: json)
+            return (defined.layout, Int(defined.seatCount))
+        } catch {
+            throw Self.catalogError(error)
+        }
+    }
+
+    public func createShow(layoutID: UInt32) async throws(CatalogError) -> UInt32 {
+        do {
+            return try await client.createShow(CreateShowRequest(
+                layout: layoutID, seatsPerHoldMax: Self.seatsPerHoldMax, holdLifetimeSeconds: Self.holdLifetimeSeconds,
+                forbidsSingleSeatGaps: true))
+        } catch {
+            throw Self.catalogError(error)
+        }
+    }
+
+    public func cancelShow(_ showID: UInt32) async throws(CatalogError) {
+        do { try await client.cancelShow(showID) } catch { throw Self.catalogError(error) }
+    }
+
+    static func catalogError(_ error: SeatClientError) -> CatalogError {
+        if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
+        return .seatServerUnavailable
+    }
+}
+
+/// The seat core when no seat server is configured: the catalog can be read and searched, but
+/// screens and showtimes cannot be made, and say so.
+public struct NoSeatServer: SeatCore {
+    public init() {}
+    public func defineLayout(json: [UInt8]) async throws(CatalogError) -> (layoutID: UInt32, seatCount: Int) {
+        throw .seatServerUnavailable
+    }
+    public func createShow(layoutID: UInt32) async throws(CatalogError) -> UInt32 { throw .seatServerUnavailable }
+    public func cancelShow(_ showID: UInt32) async throws(CatalogError) { throw .seatServerUnavailable }
+}

@@ -1,0 +1,185 @@
+import BoxOfficeStorage
+import Foundation
+import SQLKit
+
+/// The SQL of the catalog's tables: row types and the statements the service needs, each
+/// taking the session it runs in. Every value is a bound parameter.
+enum CatalogRecords {
+    struct MovieRow: Codable, Sendable {
+        var id: String
+        var title: String
+        var originalTitle: String?
+        var synopsis: String
+        var genres: String
+        var languages: String
+        var formats: String
+        var runtimeMinutes: Int
+        var certification: String
+        var releaseDate: String
+        var castMembers: String
+        var posterUrl: String?
+        var trailerUrl: String?
+        var createdAtMs: Int64
+        var updatedAtMs: Int64
+
+        init(_ movie: Movie, at nowMs: Int64) {
+            id = movie.id
+            title = movie.title
+            originalTitle = movie.originalTitle
+            synopsis = movie.synopsis
+            genres = JSON.text(movie.genres)
+            languages = JSON.text(movie.languages)
+            formats = JSON.text(movie.formats)
+            runtimeMinutes = movie.runtimeMinutes
+            certification = movie.certification
+            releaseDate = movie.releaseDate
+            castMembers = JSON.text(movie.cast)
+            posterUrl = movie.posterUrl
+            trailerUrl = movie.trailerUrl
+            createdAtMs = nowMs
+            updatedAtMs = nowMs
+        }
+
+        func movie() throws -> Movie {
+            Movie(id: id, title: title, originalTitle: originalTitle, synopsis: synopsis, genres: try JSON.value(genres),
+                  languages: try JSON.value(languages), formats: try JSON.value(formats), runtimeMinutes: runtimeMinutes,
+                  certification: certification, releaseDate: releaseDate, cast: try JSON.value(castMembers),
+                  posterUrl: posterUrl, trailerUrl: trailerUrl)
+        }
+    }
+
+    struct TheatreRow: Codable, Sendable {
+        var id: String
+        var chain: String
+        var name: String
+        var address: String
+        var city: String
+        var latitude: Double
+        var longitude: Double
+        var timeZone: String
+        var amenities: String
+        var createdAtMs: Int64
+
+        init(_ theatre: Theatre, at nowMs: Int64) {
+            id = theatre.id
+            chain = theatre.chain
+            name = theatre.name
+            address = theatre.address
+            city = theatre.city
+            latitude = theatre.latitude
+            longitude = theatre.longitude
+            timeZone = theatre.timeZone
+            amenities = JSON.text(theatre.amenities)
+            createdAtMs = nowMs
+        }
+
+        func theatre() throws -> Theatre {
+            Theatre(id: id, chain: chain, name: name, address: address, city: city, latitude: latitude, longitude: longitude,
+                    timeZone: timeZone, amenities: try JSON.value(amenities))
+        }
+    }
+
+    struct ScreenRow: Codable, Sendable {
+        var id: String
+        var theatreId: String
+        var name: String
+        var layout: String
+        var seatLayoutId: Int64
+        var seatCount: Int
+        var categories: String
+        var createdAtMs: Int64
+
+        func screen() throws -> Screen {
+            Screen(id: id, theatreId: theatreId, name: name, seatCount: seatCount, categories: try JSON.value(categories))
+        }
+    }
+
+    struct ShowtimeRow: Codable, Sendable {
+        var id: String
+        var movieId: String
+        var screenId: String
+        var theatreId: String
+        var startsAtMs: Int64
+        var endsAtMs: Int64
+        var language: String
+        var format: String
+        var prices: String
+        var currency: String
+        var status: String
+        var seatShowId: Int64
+        var createdAtMs: Int64
+        var updatedAtMs: Int64
+
+        func showtime() throws -> Showtime {
+            Showtime(id: id, movieId: movieId, theatreId: theatreId, screenId: screenId,
+                     startsAt: Date(millisecondsSince1970: startsAtMs), endsAt: Date(millisecondsSince1970: endsAtMs),
+                     language: language, format: format, prices: try JSON.value(prices), currency: currency,
+                     status: Showtime.Status(rawValue: status) ?? .cancelled)
+        }
+    }
+
+    static func insert(_ row: some Encodable & Sendable, into table: String, on session: any SQLDatabase) async throws {
+        try await session.insert(into: table).model(row, keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    /// Inserts unless the id is taken; false when it is.
+    static func insertTheatre(_ row: TheatreRow, on session: any SQLDatabase) async throws -> Bool {
+        try await session.insert(into: "theatres").model(row, keyEncodingStrategy: .convertToSnakeCase)
+            .ignoringConflicts(with: "id").returning("id").first() != nil
+    }
+
+    static func find<Row: Decodable & Sendable>(_ type: Row.Type, in table: String, id: String, on session: any SQLDatabase) async throws -> Row? {
+        try await session.select().column("*").from(table).where("id", .equal, id)
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    static func all<Row: Decodable & Sendable>(_ type: Row.Type, in table: String, on session: any SQLDatabase) async throws -> [Row] {
+        try await session.select().column("*").from(table).orderBy("id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    static func updateMovie(_ row: MovieRow, on session: any SQLDatabase) async throws {
+        try await session.update("movies")
+            .set(model: row, keyEncodingStrategy: .convertToSnakeCase)
+            .where("id", .equal, row.id)
+            .run()
+    }
+
+    /// A scheduled showtime of `screenID` overlapping `[start, end)`, if any.
+    static func overlapping(screenID: String, startMs: Int64, endMs: Int64, on session: any SQLDatabase) async throws -> String? {
+        let row = try await session.select().column("id").from("showtimes")
+            .where("screen_id", .equal, screenID)
+            .where("status", .equal, Showtime.Status.scheduled.rawValue)
+            .where("starts_at_ms", .lessThan, endMs)
+            .where("ends_at_ms", .greaterThan, startMs)
+            .first()
+        return try row?.decode(column: "id", as: String.self)
+    }
+
+    static func scheduledShowtimes(from startMs: Int64, on session: any SQLDatabase) async throws -> [ShowtimeRow] {
+        try await session.select().column("*").from("showtimes")
+            .where("status", .equal, Showtime.Status.scheduled.rawValue)
+            .where("starts_at_ms", .greaterThanOrEqual, startMs)
+            .orderBy("starts_at_ms").orderBy("id")
+            .all(decoding: ShowtimeRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    static func cancelShowtime(id: String, at nowMs: Int64, on session: any SQLDatabase) async throws {
+        try await session.update("showtimes").set("status", to: Showtime.Status.cancelled.rawValue)
+            .set("updated_at_ms", to: nowMs).where("id", .equal, id).run()
+    }
+}
+
+/// JSON kept as text in a column.
+enum JSON {
+    static func text(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Arrays of strings and of small flat structs always encode.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static func value<Value: Decodable>(_ text: String) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    }
+}
