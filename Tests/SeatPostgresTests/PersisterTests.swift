@@ -66,11 +66,15 @@ struct BookingLedger: Equatable, CustomStringConvertible {
 }
 
 /// Waits (bounded) until the persister has everything the journal made readable.
+/// Waits until the persister has written everything appended so far. (Waiting only for what is
+/// readable would end at once, before a single record, when the writer has not yet written
+/// the last batch out: the race a loaded machine shows.)
 func waitUntilCaughtUp(_ persister: Persister, _ writer: JournalWriter, within limit: Duration = .seconds(60)) async throws {
     let deadline = ContinuousClock.now + limit
-    while persister.followedThrough < writer.readableThrough {
+    let appended = writer.appendedThrough
+    while persister.followedThrough < appended {
         guard ContinuousClock.now < deadline else {
-            throw LedgerError(description: "persister at \(persister.followedThrough), journal at \(writer.readableThrough); last error: \(persister.lastError ?? "none")")
+            throw LedgerError(description: "persister at \(persister.followedThrough), journal appended through \(appended), readable through \(writer.readableThrough); last error: \(persister.lastError ?? "none")")
         }
         try await Task.sleep(for: .milliseconds(5))
     }
