@@ -17,13 +17,16 @@ public final class PostgresCluster: @unchecked Sendable {
     private var dataDirectory: String { directory + "/data" }
     private var logFile: String { directory + "/postgres.log" }
     private let isRemoved = Mutex(false)
+    /// Connections the server accepts at once.
+    public let connectionsMax: Int
 
     public static var binaries: String {
         Environment.value("SEAT_POSTGRES_BIN") ?? "/usr/lib/postgresql/15/bin"
     }
 
     /// Creates and starts a cluster.
-    public init() throws {
+    public init(connectionsMax: Int = 40) throws {
+        self.connectionsMax = connectionsMax
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("seat-postgres-XXXXXX").path
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw ClusterError(description: "mkdtemp failed: errno \(errno)") }
@@ -49,7 +52,8 @@ public final class PostgresCluster: @unchecked Sendable {
                 "pg_ctl",
                 [
                     "-D", dataDirectory, "-l", logFile, "-w", "-t", "60",
-                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 \(Self.smallServer)", "start",
+                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=\(connectionsMax) \(Self.smallServer)",
+                    "start",
                 ])
         } catch {
             // pg_ctl says only that it stopped waiting; the server's own log says why.
@@ -58,9 +62,9 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
-    /// Many clusters run at once in a test run, on a small machine: each gets little memory and
-    /// few connections, and dynamic shared memory in files rather than in a small /dev/shm.
-    static let smallServer = "-c shared_buffers=16MB -c max_connections=40 -c dynamic_shared_memory_type=mmap"
+    /// Many clusters run at once in a test run, on a small machine: each gets little memory (and
+    /// few connections, unless asked), and dynamic shared memory in files rather than in a small /dev/shm.
+    static let smallServer = "-c shared_buffers=16MB -c dynamic_shared_memory_type=mmap"
 
     /// A clean shutdown.
     public func stop() throws {
@@ -141,8 +145,8 @@ public final class PostgresCluster: @unchecked Sendable {
 /// cooperative pool.
 extension PostgresCluster {
     /// A new cluster, created and started.
-    public static func started() async throws -> PostgresCluster {
-        try await OwnThread.run { try PostgresCluster() }
+    public static func started(connectionsMax: Int = 40) async throws -> PostgresCluster {
+        try await OwnThread.run { try PostgresCluster(connectionsMax: connectionsMax) }
     }
 
     public func start() async throws { try await OwnThread.run { try self.start() } }
@@ -204,7 +208,8 @@ private actor SharedCluster {
     func cluster() async throws -> PostgresCluster {
         if let starting { return try await starting.value }
         let task = Task { () async throws -> PostgresCluster in
-            let cluster = try await PostgresCluster.started()
+            // Every test that shares it holds connections at once: the box office's pools among them.
+            let cluster = try await PostgresCluster.started(connectionsMax: 200)
             removedAtExit.withLock { $0 = cluster }
             atexit { removedAtExit.withLock { $0 }?.remove() }
             return cluster

@@ -18,6 +18,9 @@ enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 enum Harness {
+    /// Connections each test's pool may open: tests run side by side on one shared cluster.
+    static let testConnectionsMax = 4
+
     static let logger: Logger = {
         var logger = Logger(label: "boxoffice-tests")
         logger.logLevel = .warning
@@ -44,7 +47,8 @@ enum Harness {
             return try await running(database, migrations: migrations, body)
         case .postgres:
             return try await PostgresCluster.withSharedDatabase { postgres in
-                let database = Database.postgres(try PostgresLocation(url: postgres.url + "&sslmode=disable"), logger: logger)
+                let database = Database.postgres(
+                    try PostgresLocation(url: postgres.url + "&sslmode=disable"), connectionsMax: testConnectionsMax, logger: logger)
                 return try await running(database, migrations: migrations, body)
             }
         }
@@ -82,6 +86,7 @@ enum Harness {
             return try await PostgresCluster.withSharedDatabase { postgres in
                 var configuration = configuration
                 configuration.databaseURL = postgres.url + "&sslmode=disable"
+                configuration.databaseConnectionsMax = testConnectionsMax
                 return try await run(configuration, mode: mode, body)
             }
         }
