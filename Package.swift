@@ -152,6 +152,7 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(name: "Search"),
+        .target(name: "BoxOfficeSamples", dependencies: ["Catalog", "SeatSamples"]),
         .target(
             name: "Catalog",
             dependencies: [
@@ -176,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "boxoffice",
             dependencies: [
-                "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts",
+                "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts", "Catalog", "BoxOfficeSamples", "SeatClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -218,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "BoxOfficeTests",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "SeatTestSupport", "SeatSamples",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -25,12 +25,18 @@ public final class CatalogService: Sendable {
 
     // MARK: movies and theatres
 
-    public func createMovie(_ input: MovieInput) async throws -> Movie {
+    /// - Parameter refreshingSearch: false for bulk loads, which rebuild the index once at the end.
+    public func createMovie(_ input: MovieInput, refreshingSearch: Bool = true) async throws -> Movie {
         let movie = try input.validated(id: UUID().uuidString.lowercased())
         let nowMs = now().millisecondsSince1970
         try await database.withSession { try await CatalogRecords.insert(CatalogRecords.MovieRow(movie, at: nowMs), into: "movies", on: $0) }
-        try await rebuildSearchIndex()
+        if refreshingSearch { try await rebuildSearchIndex() }
         return movie
+    }
+
+    /// Whether the catalog holds no movie yet (a fresh deployment).
+    public func isEmpty() async throws -> Bool {
+        try await database.withReadSession { try await $0.select().column("id").from("movies").limit(1).first() == nil }
     }
 
     public func createTheatre(_ input: TheatreInput) async throws -> Theatre {
@@ -80,7 +86,7 @@ public final class CatalogService: Sendable {
     /// Schedules a showtime: checks the movie, the screen and the clock, creates the show in the
     /// seat server, then records it. Should recording fail, the show is cancelled again, so the
     /// seat server never sells a showtime the catalog does not know.
-    public func createShowtime(theatreID: String, _ input: ShowtimeInput) async throws -> Showtime {
+    public func createShowtime(theatreID: String, _ input: ShowtimeInput, refreshingSearch: Bool = true) async throws -> Showtime {
         let nowDate = now()
         let (movieRow, screenRow) = try await database.withReadSession { session in
             (try await CatalogRecords.find(CatalogRecords.MovieRow.self, in: "movies", id: input.movieId, on: session),
@@ -120,7 +126,7 @@ public final class CatalogService: Sendable {
             try? await seats.cancelShow(showID)
             throw error
         }
-        try await rebuildSearchIndex()
+        if refreshingSearch { try await rebuildSearchIndex() }
         return showtime
     }
 

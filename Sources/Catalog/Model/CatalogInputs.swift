@@ -15,6 +15,23 @@ public struct MovieInput: Decodable, Sendable {
     public var posterUrl: String?
     public var trailerUrl: String?
 
+    public init(title: String, originalTitle: String?, synopsis: String, genres: [String], languages: [String], formats: [String],
+                runtimeMinutes: Int, certification: String, releaseDate: String, cast: [CastMember]?, posterUrl: String?,
+                trailerUrl: String?) {
+        self.title = title
+        self.originalTitle = originalTitle
+        self.synopsis = synopsis
+        self.genres = genres
+        self.languages = languages
+        self.formats = formats
+        self.runtimeMinutes = runtimeMinutes
+        self.certification = certification
+        self.releaseDate = releaseDate
+        self.cast = cast
+        self.posterUrl = posterUrl
+        self.trailerUrl = trailerUrl
+    }
+
     func validated(id: String) throws(CatalogError) -> Movie {
         guard CatalogRules.runtimeMinutes.contains(runtimeMinutes) else {
             throw .invalidField(field: "runtimeMinutes", message: "must be 1 to 600")
@@ -55,6 +72,19 @@ public struct TheatreInput: Decodable, Sendable {
     public var timeZone: String
     public var amenities: [String]?
 
+    public init(id: String, chain: String, name: String, address: String, city: String, latitude: Double, longitude: Double,
+                timeZone: String, amenities: [String]?) {
+        self.id = id
+        self.chain = chain
+        self.name = name
+        self.address = address
+        self.city = city
+        self.latitude = latitude
+        self.longitude = longitude
+        self.timeZone = timeZone
+        self.amenities = amenities
+    }
+
     func validated() throws(CatalogError) -> Theatre {
         guard (-90...90).contains(latitude) else { throw .invalidField(field: "latitude", message: "must be -90 to 90") }
         guard (-180...180).contains(longitude) else { throw .invalidField(field: "longitude", message: "must be -180 to 180") }
@@ -80,6 +110,17 @@ public struct ShowtimeInput: Decodable, Sendable {
     public var prices: [String: Int64]
     /// ISO 4217, such as INR.
     public var currency: String
+
+    public init(movieId: String, screenId: String, startsAt: Date, language: String, format: String, prices: [String: Int64],
+                currency: String) {
+        self.movieId = movieId
+        self.screenId = screenId
+        self.startsAt = startsAt
+        self.language = language
+        self.format = format
+        self.prices = prices
+        self.currency = currency
+    }
 
     func validated(id: String, movie: Movie, screen: Screen, now: Date) throws(CatalogError) -> Showtime {
         guard startsAt > now else { throw .invalidField(field: "startsAt", message: "must be in the future") }

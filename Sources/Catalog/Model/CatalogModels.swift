@@ -24,6 +24,11 @@ public struct CastMember: Sendable, Equatable, Codable {
     public var name: String
     /// The character played, or the crew role ("Director").
     public var role: String
+
+    public init(name: String, role: String) {
+        self.name = name
+        self.role = role
+    }
 }
 
 public struct Theatre: Sendable, Equatable, Codable {

@@ -1,0 +1,48 @@
+import ArgumentParser
+import BoxOfficeApp
+import BoxOfficeSamples
+import BoxOfficeStorage
+import Catalog
+import Foundation
+import SeatClient
+
+/// Fills an empty catalog with the sample cities, theatres, movies and two weeks of showtimes,
+/// defining their screens and shows in seatd. Does nothing when the catalog has movies.
+struct LoadSamples: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load-samples",
+        abstract: "Load the sample catalog (theatres, movies, two weeks of showtimes) into an empty catalog.")
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(help: "seatd's address, host:port.")
+    var seatd: String
+
+    @Option(help: "File holding a seatd API key of the admin role (layouts and shows are admin operations).")
+    var seatdKeyFile: String
+
+    func run() async throws {
+        let logger = try storage.bootstrapLogging()
+        let configuration = try storage.configuration()
+        guard let colon = seatd.lastIndex(of: ":"), let port = Int(seatd[seatd.index(after: colon)...]) else {
+            throw ValidationError("--seatd must be host:port")
+        }
+        let key = try String(contentsOfFile: seatdKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = SeatClient(configuration: .init(host: String(seatd[..<colon]), port: port, apiKey: key))
+        let database = try await openDatabase(configuration, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            try await database.migrate(boxOfficeMigrations, logger: logger)
+            let catalog = CatalogService(database: database, seats: SeatClientCore(client: client))
+            guard try await catalog.isEmpty() else {
+                print("the catalog already has movies; nothing loaded")
+                await client.close()
+                return
+            }
+            let loaded = try await SampleCatalog.load(into: catalog, today: Date())
+            print("loaded \(loaded.movies) movies, \(loaded.theatres) theatres and \(loaded.showtimes) showtimes")
+            await client.close()
+        }
+    }
+}
