@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdAuth
 import NIOCore
@@ -20,6 +21,15 @@ public struct BoxOfficeRequestContext: AuthRequestContext, RemoteAddressRequestC
 
     public var maxUploadSize: Int { Self.requestBodyBytesMax }
     public var requestDecoder: ProblemJSONDecoder { ProblemJSONDecoder() }
+
+    /// JSON with sorted keys: the same data is always the same bytes (so `ETag`s are stable and
+    /// answers diff cleanly), dates as ISO 8601.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
 
     /// The id Hummingbird gives each request (also in every log line of it and in `X-Request-ID`).
     public var requestID: String { id }

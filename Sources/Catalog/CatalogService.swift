@@ -163,6 +163,54 @@ public final class CatalogService: Sendable {
         }
     }
 
+    /// Theatres, of `city` when given (compared without case or accents), by id.
+    public func theatres(in city: String?) async throws -> [Theatre] {
+        let theatres = try await database.withReadSession { session in
+            try await CatalogRecords.all(CatalogRecords.TheatreRow.self, in: "theatres", on: session).map { try $0.theatre() }
+        }
+        guard let city else { return theatres }
+        return theatres.filter { $0.city.compare(city, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
+    }
+
+    /// A theatre with its screens and its scheduled showtimes from now on.
+    public func theatreSchedule(id: String) async throws -> (theatre: Theatre, screens: [Screen], showtimes: [Showtime]) {
+        let fromMs = now().millisecondsSince1970
+        return try await database.withReadSession { session in
+            guard let row = try await CatalogRecords.find(CatalogRecords.TheatreRow.self, in: "theatres", id: id, on: session) else {
+                throw CatalogError.theatreNotFound
+            }
+            let screens = try await session.select().column("*").from("screens").where("theatre_id", .equal, id).orderBy("name")
+                .all(decoding: CatalogRecords.ScreenRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.screen() }
+            let showtimes = try await session.select().column("*").from("showtimes")
+                .where("theatre_id", .equal, id).where("status", .equal, Showtime.Status.scheduled.rawValue)
+                .where("starts_at_ms", .greaterThanOrEqual, fromMs).orderBy("starts_at_ms").orderBy("id")
+                .all(decoding: CatalogRecords.ShowtimeRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.showtime() }
+            return (try row.theatre(), screens, showtimes)
+        }
+    }
+
+    /// Movies playing in `city` from now on (those with a scheduled showtime there), and those
+    /// coming soon (released after today, by `today`'s date in UTC).
+    public func listing(city: String?) async throws -> (nowShowing: [Movie], comingSoon: [Movie]) {
+        let index = searchIndex
+        var query = SearchQuery()
+        query.limit = SearchQuery.limitMax
+        query.startsFromMs = now().millisecondsSince1970
+        if let city { query.cities = [city] }
+        let showingIDs = index.search(query).hits.map(\.movieID)
+        let today = SearchDocuments.day(of: Self.isoDate(now()))
+        let soonIDs = index.documents.filter { $0.releaseDay > today }.sorted { $0.releaseDay < $1.releaseDay }.map(\.movieID)
+        let movies = try await self.movies(ids: showingIDs + soonIDs)
+        return (showingIDs.compactMap { movies[$0] }, soonIDs.compactMap { movies[$0] })
+    }
+
+    static func isoDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
     /// Movies by id (unknown ids are left out).
     public func movies(ids: [String]) async throws -> [String: Movie] {
         guard !ids.isEmpty else { return [:] }

@@ -95,6 +95,21 @@ struct CatalogTests {
             #expect(details.schedule.map(\.date) == [evening.date])
             #expect(details.schedule.first?.theatres.first?.showtimes.map(\.id) == [showtime.id])
 
+            // Listings per city, theatres, and conditional reads.
+            let listing = try await client.request(.get, "/api/v1/movies?city=pune")
+            let movies: CatalogAPI.Listing = try listing.json()
+            #expect(movies.nowShowing.map(\.id) == [movie.id])
+            #expect(try await client.request(.get, "/api/v1/movies?city=Delhi").json(CatalogAPI.Listing.self).nowShowing.isEmpty)
+            let theatres: CatalogAPI.Theatres = try await client.request(.get, "/api/v1/theatres?city=PUNE").json()
+            #expect(theatres.theatres.map(\.id) == ["pvr-pune"])
+            let theatreDetails: CatalogAPI.TheatreDetails = try await client.request(.get, "/api/v1/theatres/pvr-pune").json()
+            #expect(theatreDetails.screens.map(\.id) == [screen.id] && theatreDetails.showtimes.map(\.id) == [showtime.id])
+            let tag = try #require(listing.headers[.eTag])
+            #expect(listing.headers[.cacheControl] == "public, max-age=30")
+            let unchanged = try await client.request(.get, "/api/v1/movies?city=pune", headers: [.ifNoneMatch: tag])
+            #expect(unchanged.status == .notModified)
+            #expect(unchanged.body.readableBytes == 0)
+
             // Cancelled: the show is cancelled in seatd, and search no longer offers it.
             let cancel = try await client.request(.post, "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/cancel",
                                                   token: staffTokens.accessToken)
@@ -102,6 +117,8 @@ struct CatalogTests {
             #expect(try await connection.shows().first?.isCancelled == true)
             let after: CatalogAPI.SearchResponse = try await client.request(.get, "/api/v1/search?q=interstellar&city=pune").json()
             #expect(after.hits.isEmpty)
+            let changed = try await client.request(.get, "/api/v1/movies?city=pune", headers: [.ifNoneMatch: tag])
+            #expect(changed.status == .ok && changed.headers[.eTag] != tag)
             await connection.close()
         }
     }

@@ -99,13 +99,13 @@ public struct IdempotencyMiddleware: RouterMiddleware {
     /// Stores the response under the key (or releases the key when the outcome must not be
     /// replayed), and returns it to the client.
     private func keep(_ response: Response, scope: String, key: String) async throws -> Response {
-        let collector = BodyCollector()
-        try await response.body.write(CollectingWriter(collector: collector, bytesMax: Self.storedResponseBytesMax))
+        var response = response
+        let body = try await response.collectBody()
         let status = Int(response.status.code)
-        let replayable = status < 500 && status != 409 && status != 429 && !collector.overflowed
+        let replayable = status < 500 && status != 409 && status != 429 && body.readableBytes <= Self.storedResponseBytesMax
         let headers = response.headers.filter { $0.name != .date && $0.name != .requestID }.map { [$0.name.rawName, $0.value] }
         let headerText = String(decoding: try JSONEncoder().encode(headers), as: UTF8.self)
-        let bodyText = Data(collector.buffer.readableBytesView).base64EncodedString()
+        let bodyText = Data(body.readableBytesView).base64EncodedString()
         try await database.withSession { session in
             if replayable {
                 try await IdempotencyRecords.complete(scope: scope, key: key, status: status, headers: headerText, body: bodyText, on: session)
@@ -113,30 +113,8 @@ public struct IdempotencyMiddleware: RouterMiddleware {
                 try await IdempotencyRecords.release(scope: scope, key: key, on: session)
             }
         }
-        var replayed = response
-        replayed.body = .init(byteBuffer: collector.buffer)
-        return replayed
+        return response
     }
-}
-
-/// Gathers a response body in memory so it can be both stored and sent. Written by the one
-/// task that writes the body, read by it afterwards: never shared between tasks.
-private final class BodyCollector: @unchecked Sendable {
-    var buffer = ByteBuffer()
-    var overflowed = false
-}
-
-private struct CollectingWriter: ResponseBodyWriter {
-    let collector: BodyCollector
-    let bytesMax: Int
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        collector.buffer.writeBuffer(&buffer)
-        if collector.buffer.readableBytes > bytesMax { collector.overflowed = true }
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
 extension HTTPField.Name {

@@ -41,6 +41,21 @@ public enum CatalogAPI {
         }
     }
 
+    public struct Listing: ResponseCodable, Sendable {
+        public var nowShowing: [Movie]
+        public var comingSoon: [Movie]
+    }
+
+    public struct Theatres: ResponseCodable, Sendable {
+        public var theatres: [Theatre]
+    }
+
+    public struct TheatreDetails: ResponseCodable, Sendable {
+        public var theatre: Theatre
+        public var screens: [Screen]
+        public var showtimes: [Showtime]
+    }
+
     public struct Suggestions: ResponseCodable, Sendable {
         public var suggestions: [String]
     }

@@ -16,9 +16,13 @@ public struct CatalogController: Sendable {
     }
 
     public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
-        api.get("movies/{movieId}", use: movie)
-        api.get("search", use: search)
-        api.get("suggest", use: suggest)
+        api.group().add(middleware: ConditionalGetMiddleware(maxAgeSeconds: 30))
+            .get("movies", use: listing)
+            .get("movies/{movieId}", use: movie)
+            .get("theatres", use: theatres)
+            .get("theatres/{theatreId}", use: theatre)
+            .get("search", use: search)
+            .get("suggest", use: suggest)
         api.group("admin")
             .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
             .add(middleware: idempotency)
@@ -49,6 +53,29 @@ public struct CatalogController: Sendable {
                 .init(theatre: theatresByID[theatreID]!, showtimes: days[date]![theatreID]!.sorted { $0.startsAt < $1.startsAt })
             })
         })
+    }
+
+    @Sendable func listing(_ request: Request, context: Context) async throws -> CatalogAPI.Listing {
+        let city = try Self.city(request)
+        let (nowShowing, comingSoon) = try await service.listing(city: city)
+        return .init(nowShowing: nowShowing, comingSoon: comingSoon)
+    }
+
+    @Sendable func theatres(_ request: Request, context: Context) async throws -> CatalogAPI.Theatres {
+        .init(theatres: try await service.theatres(in: try Self.city(request)))
+    }
+
+    @Sendable func theatre(_ request: Request, context: Context) async throws -> CatalogAPI.TheatreDetails {
+        let id = try context.parameters.require("theatreId")
+        guard (try? CatalogRules.theatreID(id)) != nil else { throw CatalogError.theatreNotFound }
+        let (theatre, screens, showtimes) = try await service.theatreSchedule(id: id)
+        return .init(theatre: theatre, screens: screens, showtimes: showtimes)
+    }
+
+    static func city(_ request: Request) throws -> String? {
+        guard let city = request.uri.queryParameters["city"] else { return nil }
+        guard city.unicodeScalars.count <= 100 else { throw Problem.validation(field: "city", "must be at most 100 characters") }
+        return String(city)
     }
 
     @Sendable func search(_ request: Request, context: Context) async throws -> CatalogAPI.SearchResponse {
