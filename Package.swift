@@ -215,7 +215,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "SeatTestSupport"]),
         .testTarget(
             name: "BoxOfficeTests",
             dependencies: [

@@ -22,7 +22,7 @@ extension AccountService {
         let nowMs = now.millisecondsSince1970
         let row = PartnerKeyRecords.Row(
             id: UUID().uuidString.lowercased(), secretHash: secret.hash, name: name,
-            scopes: JSONText.encode(scopes.map(\.rawValue).sorted()), theatreIds: JSONText.encode(theatreIDs.sorted()),
+            scopes: JSONColumn.text(scopes.map(\.rawValue).sorted()), theatreIds: JSONColumn.text(theatreIDs.sorted()),
             createdBy: createdBy, createdAtMs: nowMs, lastUsedAtMs: nil, revokedAtMs: nil)
         try await database.transaction { session in
             guard try await PartnerKeyRecords.count(on: session) < Self.partnerKeysMax else {

@@ -66,7 +66,7 @@ public final class CatalogService: Sendable {
         let row = CatalogRecords.ScreenRow(
             id: UUID().uuidString.lowercased(), theatreId: theatreID, name: name,
             layout: String(decoding: layoutJSON, as: UTF8.self), seatLayoutId: Int64(defined.layoutID),
-            seatCount: defined.seatCount, categories: JSON.text(categories), createdAtMs: now().millisecondsSince1970)
+            seatCount: defined.seatCount, categories: JSONColumn.text(categories), createdAtMs: now().millisecondsSince1970)
         try await database.withSession { try await CatalogRecords.insert(row, into: "screens", on: $0) }
         return try row.screen()
     }
@@ -110,7 +110,7 @@ public final class CatalogService: Sendable {
         let nowMs = nowDate.millisecondsSince1970
         let row = CatalogRecords.ShowtimeRow(
             id: showtime.id, movieId: movie.id, screenId: screen.id, theatreId: theatreID, startsAtMs: startMs, endsAtMs: endMs,
-            language: showtime.language, format: showtime.format, prices: JSON.text(showtime.prices), currency: showtime.currency,
+            language: showtime.language, format: showtime.format, prices: JSONColumn.text(showtime.prices), currency: showtime.currency,
             status: Showtime.Status.scheduled.rawValue, seatShowId: Int64(showID), createdAtMs: nowMs, updatedAtMs: nowMs)
         do {
             try await database.transaction { session in

@@ -2,6 +2,7 @@ import BoxOfficeEdge
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import SeatTestSupport
 import Testing
 
 @Suite("Rate limits", .timeLimit(.minutes(2)))
@@ -34,7 +35,7 @@ struct RateLimitTests {
     @Test func aRandomScheduleNeverExceedsTheRate() {
         let seed = UInt64.random(in: 0 ... .max)
         print("rate-limit schedule seed \(seed)")
-        var generator = SplitMix(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         let rule = GCRA(rate: 10, per: .seconds(1), burst: 5)
         var tat: Int64?
         var now: Int64 = 0
@@ -102,18 +103,5 @@ struct RateLimitTests {
             #expect(try await client.request(.get, "/api/v1/me", token: first.accessToken).status == .tooManyRequests)
             #expect(try await client.request(.get, "/api/v1/me", token: second.accessToken).status == .ok)
         }
-    }
-}
-
-/// A small seeded generator, so a failing schedule can be replayed from its printed seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import SeatTestSupport
 import Testing
 
 /// The index against a brute-force reference that compares every query word with every word of
@@ -7,16 +8,7 @@ import Testing
 /// catalogs whose words are crowded together (a five-letter alphabet), so typos collide often.
 @Suite("Search index against a brute-force reference", .timeLimit(.minutes(2)))
 struct SearchIndexModelTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SeededGenerator
 
     static let alphabet = Array("abcde")
     static let cities = ["pune", "mumbai", "delhi"]
@@ -135,7 +127,7 @@ struct SearchIndexModelTests {
     @Test func theIndexAgreesWithBruteForce() {
         let seed = UInt64.random(in: 0 ... .max)
         print("search model test seed \(seed)")
-        var random = Generator(state: seed)
+        var random = Generator(seed: seed)
         for _ in 0..<8 {
             let documents = Self.catalog(&random)
             let index = SearchIndex(documents: documents)

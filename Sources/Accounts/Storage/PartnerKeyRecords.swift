@@ -18,8 +18,8 @@ enum PartnerKeyRecords {
 
         func key() throws -> PartnerAPIKey {
             PartnerAPIKey(
-                id: id, name: name, scopes: try JSONText.decode([PartnerScope].self, from: scopes),
-                theatreIds: try JSONText.decode([String].self, from: theatreIds), createdBy: createdBy,
+                id: id, name: name, scopes: try JSONColumn.value([PartnerScope].self, from: scopes),
+                theatreIds: try JSONColumn.value([String].self, from: theatreIds), createdBy: createdBy,
                 createdAtMs: createdAtMs, lastUsedAtMs: lastUsedAtMs, revokedAtMs: revokedAtMs)
         }
     }

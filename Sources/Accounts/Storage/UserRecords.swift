@@ -31,11 +31,11 @@ struct UserRow: Codable, Sendable {
         name = user.name
         phone = user.phone
         city = user.city
-        preferredLanguages = JSONText.encode(user.preferredLanguages)
-        preferredGenres = JSONText.encode(user.preferredGenres)
-        consents = JSONText.encode(user.consents)
+        preferredLanguages = JSONColumn.text(user.preferredLanguages)
+        preferredGenres = JSONColumn.text(user.preferredGenres)
+        consents = JSONColumn.text(user.consents)
         roles = Int(user.roles.rawValue)
-        theatreIds = JSONText.encode(user.theatreIDs.sorted())
+        theatreIds = JSONColumn.text(user.theatreIDs.sorted())
         status = user.status.rawValue
         emailVerifiedAtMs = user.emailVerifiedAt?.millisecondsSince1970
         failedLogins = 0
@@ -47,28 +47,14 @@ struct UserRow: Codable, Sendable {
     func user() throws -> User {
         User(
             id: id, email: try EmailAddress(email), name: name, phone: phone, city: city,
-            preferredLanguages: try JSONText.decode([String].self, from: preferredLanguages),
-            preferredGenres: try JSONText.decode([String].self, from: preferredGenres),
-            consents: try JSONText.decode(Consents.self, from: consents),
+            preferredLanguages: try JSONColumn.value([String].self, from: preferredLanguages),
+            preferredGenres: try JSONColumn.value([String].self, from: preferredGenres),
+            consents: try JSONColumn.value(Consents.self, from: consents),
             roles: Identity.Roles(rawValue: Int32(truncatingIfNeeded: roles)),
-            theatreIDs: Set(try JSONText.decode([String].self, from: theatreIds)),
+            theatreIDs: Set(try JSONColumn.value([String].self, from: theatreIds)),
             status: User.Status(rawValue: status) ?? .disabled,
             emailVerifiedAt: emailVerifiedAtMs.map(Date.init(millisecondsSince1970:)),
             createdAt: Date(millisecondsSince1970: createdAtMs), updatedAt: Date(millisecondsSince1970: updatedAtMs))
-    }
-}
-
-/// JSON stored as text, the portable way to keep a small list or object in a column.
-enum JSONText {
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Encoding arrays of strings and flat structs of booleans cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<Value: Decodable>(_ type: Value.Type, from text: String) throws -> Value {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
 

@@ -27,13 +27,13 @@ enum CatalogRecords {
             title = movie.title
             originalTitle = movie.originalTitle
             synopsis = movie.synopsis
-            genres = JSON.text(movie.genres)
-            languages = JSON.text(movie.languages)
-            formats = JSON.text(movie.formats)
+            genres = JSONColumn.text(movie.genres)
+            languages = JSONColumn.text(movie.languages)
+            formats = JSONColumn.text(movie.formats)
             runtimeMinutes = movie.runtimeMinutes
             certification = movie.certification
             releaseDate = movie.releaseDate
-            castMembers = JSON.text(movie.cast)
+            castMembers = JSONColumn.text(movie.cast)
             posterUrl = movie.posterUrl
             trailerUrl = movie.trailerUrl
             createdAtMs = nowMs
@@ -41,9 +41,9 @@ enum CatalogRecords {
         }
 
         func movie() throws -> Movie {
-            Movie(id: id, title: title, originalTitle: originalTitle, synopsis: synopsis, genres: try JSON.value(genres),
-                  languages: try JSON.value(languages), formats: try JSON.value(formats), runtimeMinutes: runtimeMinutes,
-                  certification: certification, releaseDate: releaseDate, cast: try JSON.value(castMembers),
+            Movie(id: id, title: title, originalTitle: originalTitle, synopsis: synopsis, genres: try JSONColumn.value(from: genres),
+                  languages: try JSONColumn.value(from: languages), formats: try JSONColumn.value(from: formats), runtimeMinutes: runtimeMinutes,
+                  certification: certification, releaseDate: releaseDate, cast: try JSONColumn.value(from: castMembers),
                   posterUrl: posterUrl, trailerUrl: trailerUrl)
         }
     }
@@ -69,13 +69,13 @@ enum CatalogRecords {
             latitude = theatre.latitude
             longitude = theatre.longitude
             timeZone = theatre.timeZone
-            amenities = JSON.text(theatre.amenities)
+            amenities = JSONColumn.text(theatre.amenities)
             createdAtMs = nowMs
         }
 
         func theatre() throws -> Theatre {
             Theatre(id: id, chain: chain, name: name, address: address, city: city, latitude: latitude, longitude: longitude,
-                    timeZone: timeZone, amenities: try JSON.value(amenities))
+                    timeZone: timeZone, amenities: try JSONColumn.value(from: amenities))
         }
     }
 
@@ -90,7 +90,7 @@ enum CatalogRecords {
         var createdAtMs: Int64
 
         func screen() throws -> Screen {
-            Screen(id: id, theatreId: theatreId, name: name, seatCount: seatCount, categories: try JSON.value(categories))
+            Screen(id: id, theatreId: theatreId, name: name, seatCount: seatCount, categories: try JSONColumn.value(from: categories))
         }
     }
 
@@ -113,7 +113,7 @@ enum CatalogRecords {
         func showtime() throws -> Showtime {
             Showtime(id: id, movieId: movieId, theatreId: theatreId, screenId: screenId,
                      startsAt: Date(millisecondsSince1970: startsAtMs), endsAt: Date(millisecondsSince1970: endsAtMs),
-                     language: language, format: format, prices: try JSON.value(prices), currency: currency,
+                     language: language, format: format, prices: try JSONColumn.value(from: prices), currency: currency,
                      status: Showtime.Status(rawValue: status) ?? .cancelled)
         }
     }
@@ -167,19 +167,5 @@ enum CatalogRecords {
     static func cancelShowtime(id: String, at nowMs: Int64, on session: any SQLDatabase) async throws {
         try await session.update("showtimes").set("status", to: Showtime.Status.cancelled.rawValue)
             .set("updated_at_ms", to: nowMs).where("id", .equal, id).run()
-    }
-}
-
-/// JSON kept as text in a column.
-enum JSON {
-    static func text(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Arrays of strings and of small flat structs always encode.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
-
-    static func value<Value: Decodable>(_ text: String) throws -> Value {
-        try JSONDecoder().decode(Value.self, from: Data(text.utf8))
     }
 }
