@@ -88,7 +88,7 @@ public func buildApplication(
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
-    CatalogController(service: catalog).addRoutes(to: everythingElse, idempotency: idempotency)
+    CatalogController(service: catalog, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()

@@ -100,6 +100,28 @@ struct AuthorizationTests {
     }
 
     @Test(arguments: TestEngine.allCases)
+    func powerFollowsTheAccountNotTheOldToken(engine: TestEngine) async throws {
+        try await Harness.withApp(engine) { client, components in
+            let steps = AccountSteps(client: client, components: components)
+            let first = try await steps.newAdmin("first-admin@example.com")
+            let second = try await steps.newAdmin("second-admin@example.com")
+            // Demoted: the token still says admin, the admin routes go by the account.
+            let demote = try await client.request(.patch, "/api/v1/admin/users/\(first.user.id)", token: second.accessToken,
+                                                  json: #"{"roles":["customer"]}"#)
+            #expect(demote.status == .ok)
+            let afterDemotion = try await client.request(.get, "/api/v1/admin/users", token: first.accessToken)
+            #expect(afterDemotion.status == .forbidden)
+            // Disabled: refused outright, whatever the token says.
+            try await client.request(.patch, "/api/v1/admin/users/\(first.user.id)", token: second.accessToken,
+                                     json: #"{"roles":["admin"],"status":"disabled"}"#)
+            let afterDisabling = try await client.request(.get, "/api/v1/admin/api-keys", token: first.accessToken)
+            #expect(afterDisabling.status == .unauthorized)
+            #expect(try afterDisabling.problem().code == "account_inactive")
+            #expect(try await client.request(.get, "/api/v1/admin/users", token: second.accessToken).status == .ok)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
     func nobodyReachesAnotherPersonsAccount(engine: TestEngine) async throws {
         try await Harness.withApp(engine) { client, components in
             let steps = AccountSteps(client: client, components: components)

@@ -10,9 +10,12 @@ import Search
 public struct CatalogController: Sendable {
     public typealias Context = BoxOfficeRequestContext
     let service: CatalogService
+    let identities: any CurrentIdentities
 
-    public init(service: CatalogService) {
+    /// - Parameter identities: who staff and admins are now (their tokens may be minutes old).
+    public init(service: CatalogService, identities: any CurrentIdentities) {
         self.service = service
+        self.identities = identities
     }
 
     public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
@@ -24,11 +27,13 @@ public struct CatalogController: Sendable {
             .get("search", use: search)
             .get("suggest", use: suggest)
         api.group("admin")
+            .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
             .add(middleware: idempotency)
             .post("movies", use: createMovie)
             .post("theatres", use: createTheatre)
         api.group("theatres/{theatreId}")
+            .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: StaffOfTheatre())
             .add(middleware: idempotency)
             .post("screens", use: createScreen)
