@@ -43,7 +43,7 @@ extension AccountService {
             }
             if let roles = change.roles { user.roles = roles }
             if let theatres = change.theatreIDs {
-                guard theatres.count <= 100, theatres.allSatisfy(Identifiers.isWellFormedTheatreID) else {
+                guard theatres.count <= 100, theatres.allSatisfy(Identifiers.isTheatreID) else {
                     throw AccountError.invalidField(
                         field: "theatreIds", message: "must be at most 100 ids of 1 to 64 lowercase letters, digits and dashes")
                 }
@@ -76,7 +76,7 @@ struct UserCursor {
         guard encoded.count <= 200, let data = Data(base64Encoded: encoded),
               let text = String(data: data, encoding: .utf8),
               let colon = text.firstIndex(of: ":"), let createdAtMs = Int64(text[..<colon]),
-              Identifiers.isWellFormed(String(text[text.index(after: colon)...]))
+              Identifiers.isGenerated(String(text[text.index(after: colon)...]))
         else { throw AccountError.invalidField(field: "cursor", message: "is not a cursor this service returned") }
         self.init(createdAtMs: createdAtMs, id: String(text[text.index(after: colon)...]))
     }

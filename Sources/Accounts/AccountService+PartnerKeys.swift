@@ -14,7 +14,7 @@ extension AccountService {
     ) async throws -> (key: PartnerAPIKey, secret: String) {
         let name = try ProfileRules.name(rawName)
         guard !scopes.isEmpty else { throw AccountError.invalidField(field: "scopes", message: "must name at least one scope") }
-        guard theatreIDs.count <= 100, theatreIDs.allSatisfy(Identifiers.isWellFormedTheatreID) else {
+        guard theatreIDs.count <= 100, theatreIDs.allSatisfy(Identifiers.isTheatreID) else {
             throw AccountError.invalidField(
                 field: "theatreIds", message: "must be at most 100 ids of 1 to 64 lowercase letters, digits and dashes")
         }

@@ -42,6 +42,9 @@ final class SessionGate: Sendable {
         }
     }
 
+    /// Sessions waiting now (for tests and metrics).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Hands the gate to the longest waiter, or opens it when nobody waits.
     func leave() {
         let next: CheckedContinuation<Void, any Error>? = state.withLock { state in

@@ -1,4 +1,4 @@
-import BoxOfficeStorage
+@testable import BoxOfficeStorage
 import Foundation
 import SQLKit
 import Testing
@@ -89,5 +89,32 @@ struct StorageTests {
             }
             #expect(stored == hostile)
         }
+    }
+}
+
+@Suite("The SQLite session gate", .timeLimit(.minutes(1)))
+struct SessionGateTests {
+    @Test func waitersBeyondTheLimitAreRefusedAtOnceAndTheOthersGoInOrder() async throws {
+        let gate = SessionGate(waitersMax: 2)
+        try await gate.enter()
+        let order = OrderRecorder()
+        let first = Task { try await gate.withGate { await order.append(1) } }
+        while gate.waiterCount < 1 { await Task.yield() }
+        let second = Task { try await gate.withGate { await order.append(2) } }
+        while gate.waiterCount < 2 { await Task.yield() }
+        // A third waiter is over the limit: refused, not queued.
+        await #expect(throws: DatabaseError.overloaded(waitersMax: 2)) { try await gate.enter() }
+        gate.leave()
+        try await first.value
+        try await second.value
+        #expect(await order.values == [1, 2])
+        // Open again once everyone has left.
+        try await gate.enter()
+        gate.leave()
+    }
+
+    actor OrderRecorder {
+        var values: [Int] = []
+        func append(_ value: Int) { values.append(value) }
     }
 }

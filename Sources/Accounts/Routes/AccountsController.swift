@@ -190,7 +190,7 @@ public struct AccountsController: Sendable {
     /// A path id; anything not shaped like one of ours is simply not found (and never reaches SQL).
     static func id(_ context: Context, _ name: String, missing: AccountError) throws -> String {
         let value = try context.parameters.require(name)
-        guard Identifiers.isWellFormed(value) else { throw missing }
+        guard Identifiers.isGenerated(value) else { throw missing }
         return value
     }
 

@@ -1,3 +1,4 @@
+import BoxOfficeEdge
 import Foundation
 
 /// The limits and shapes of catalog fields; lengths in Unicode scalars, as JSON Schema counts.
@@ -63,13 +64,7 @@ enum CatalogRules {
 
     /// Theatre ids: 1 to 64 lowercase letters, digits and dashes (accounts name them the same way).
     static func theatreID(_ raw: String) throws(CatalogError) -> String {
-        guard (1...64).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D })
-        else { throw .invalidField(field: "id", message: "must be 1 to 64 lowercase letters, digits and dashes") }
+        guard Identifiers.isTheatreID(raw) else { throw .invalidField(field: "id", message: "must be 1 to 64 lowercase letters, digits and dashes") }
         return raw
-    }
-
-    /// Our own generated ids: lowercase UUIDs.
-    static func isGeneratedID(_ id: String) -> Bool {
-        id.utf8.count == 36 && UUID(uuidString: id) != nil && id == id.lowercased()
     }
 }

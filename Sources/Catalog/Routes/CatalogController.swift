@@ -45,7 +45,7 @@ public struct CatalogController: Sendable {
 
     @Sendable func movie(_ request: Request, context: Context) async throws -> CatalogAPI.MovieDetails {
         let id = try context.parameters.require("movieId")
-        guard CatalogRules.isGeneratedID(id) else { throw CatalogError.movieNotFound }
+        guard Identifiers.isGenerated(id) else { throw CatalogError.movieNotFound }
         let (movie, showtimes, theatres) = try await service.movie(id: id)
         let theatresByID = Dictionary(uniqueKeysWithValues: theatres.map { ($0.id, $0) })
         var days: [String: [String: [Showtime]]] = [:]
@@ -72,7 +72,7 @@ public struct CatalogController: Sendable {
 
     @Sendable func theatre(_ request: Request, context: Context) async throws -> CatalogAPI.TheatreDetails {
         let id = try context.parameters.require("theatreId")
-        guard (try? CatalogRules.theatreID(id)) != nil else { throw CatalogError.theatreNotFound }
+        guard Identifiers.isTheatreID(id) else { throw CatalogError.theatreNotFound }
         let (theatre, screens, showtimes) = try await service.theatreSchedule(id: id)
         return .init(theatre: theatre, screens: screens, showtimes: showtimes)
     }
@@ -148,7 +148,7 @@ public struct CatalogController: Sendable {
 
     @Sendable func cancelShowtime(_ request: Request, context: Context) async throws -> Showtime {
         let id = try context.parameters.require("showtimeId")
-        guard CatalogRules.isGeneratedID(id) else { throw CatalogError.showtimeNotFound }
+        guard Identifiers.isGenerated(id) else { throw CatalogError.showtimeNotFound }
         return try await service.cancelShowtime(id, theatreID: try context.parameters.require("theatreId"))
     }
 
