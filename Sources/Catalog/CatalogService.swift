@@ -154,11 +154,11 @@ public final class CatalogService: Sendable {
             guard let row = try await CatalogRecords.find(CatalogRecords.MovieRow.self, in: "movies", id: id, on: session) else {
                 throw CatalogError.movieNotFound
             }
-            let showtimes = try await CatalogRecords.scheduledShowtimes(from: fromMs, on: session)
-                .filter { $0.movieId == id }.map { try $0.showtime() }
-            let theatreIDs = Set(showtimes.map(\.theatreId))
-            let theatres = try await CatalogRecords.all(CatalogRecords.TheatreRow.self, in: "theatres", on: session)
-                .filter { theatreIDs.contains($0.id) }.map { try $0.theatre() }
+            let showtimes = try await CatalogRecords.scheduledShowtimes(.movie(id), from: fromMs, on: session).map { try $0.showtime() }
+            let theatreIDs = Array(Set(showtimes.map(\.theatreId)))
+            let theatres = theatreIDs.isEmpty ? [] : try await session.select().column("*").from("theatres")
+                .where("id", .in, theatreIDs)
+                .all(decoding: CatalogRecords.TheatreRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.theatre() }
             return (try row.movie(), showtimes, theatres)
         }
     }
@@ -181,10 +181,7 @@ public final class CatalogService: Sendable {
             }
             let screens = try await session.select().column("*").from("screens").where("theatre_id", .equal, id).orderBy("name")
                 .all(decoding: CatalogRecords.ScreenRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.screen() }
-            let showtimes = try await session.select().column("*").from("showtimes")
-                .where("theatre_id", .equal, id).where("status", .equal, Showtime.Status.scheduled.rawValue)
-                .where("starts_at_ms", .greaterThanOrEqual, fromMs).orderBy("starts_at_ms").orderBy("id")
-                .all(decoding: CatalogRecords.ShowtimeRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.showtime() }
+            let showtimes = try await CatalogRecords.scheduledShowtimes(.theatre(id), from: fromMs, on: session).map { try $0.showtime() }
             return (try row.theatre(), screens, showtimes)
         }
     }

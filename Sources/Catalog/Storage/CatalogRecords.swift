@@ -156,8 +156,20 @@ enum CatalogRecords {
         return try row?.decode(column: "id", as: String.self)
     }
 
-    static func scheduledShowtimes(from startMs: Int64, on session: any SQLDatabase) async throws -> [ShowtimeRow] {
-        try await session.select().column("*").from("showtimes")
+    /// What scheduled showtimes to read: all, or those of one movie or one theatre (each has an index).
+    enum ShowtimeScope {
+        case all, movie(String), theatre(String)
+    }
+
+    /// Scheduled showtimes starting at or after `startMs`, soonest first.
+    static func scheduledShowtimes(_ scope: ShowtimeScope = .all, from startMs: Int64, on session: any SQLDatabase) async throws -> [ShowtimeRow] {
+        var query = session.select().column("*").from("showtimes")
+        switch scope {
+        case .all: break
+        case .movie(let id): query = query.where("movie_id", .equal, id)
+        case .theatre(let id): query = query.where("theatre_id", .equal, id)
+        }
+        return try await query
             .where("status", .equal, Showtime.Status.scheduled.rawValue)
             .where("starts_at_ms", .greaterThanOrEqual, startMs)
             .orderBy("starts_at_ms").orderBy("id")
