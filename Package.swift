@@ -152,11 +152,17 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(name: "Search"),
+        .target(
+            name: "SeatMaps",
+            dependencies: [
+                "SeatClient", "SeatProtocol",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(name: "BoxOfficeSamples", dependencies: ["Catalog", "SeatSamples"]),
         .target(
             name: "Catalog",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Search", "SeatClient", "SeatProtocol",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Search", "SeatClient", "SeatInventory", "SeatMaps", "SeatProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -216,6 +222,7 @@ let package = Package(
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "SeatTestSupport"]),
+        .testTarget(name: "SeatMapsTests", dependencies: ["SeatMaps", "SeatClient", "SeatProtocol", "SeatSamples", "SeatTestSupport"]),
         .testTarget(
             name: "BoxOfficeTests",
             dependencies: [

@@ -64,8 +64,8 @@ public func buildApplication(
         seatConfiguration.connectAttemptsMax = 2
         return SeatClient(configuration: seatConfiguration)
     }
-    let catalog = CatalogService(
-        database: database, seats: seats.map { SeatClientCore(client: $0) } ?? NoSeatServer(), now: configuration.accounts.now)
+    let seatCore = seats.map { SeatClientCore(client: $0) }
+    let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
 
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
@@ -102,7 +102,8 @@ public func buildApplication(
         router: router, server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "boxoffice"),
-        services: [database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger)],
+        services: [database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger)]
+            + (seatCore.map { [$0.live] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     application.beforeServerStarts {

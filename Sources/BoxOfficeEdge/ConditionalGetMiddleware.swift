@@ -28,13 +28,18 @@ public struct ConditionalGetMiddleware: RouterMiddleware {
         let tag = "\"" + SHA256.hash(data: Data(body.readableBytesView)).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
         response.headers[.eTag] = tag
         response.headers[.cacheControl] = cacheControl
-        if let asked = request.headers[.ifNoneMatch],
-           asked == "*" || asked.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+        if Self.ifNoneMatch(request.headers[.ifNoneMatch], matches: tag) {
             var notModified = Response(status: .notModified)
             notModified.headers[.eTag] = tag
             notModified.headers[.cacheControl] = cacheControl
             return notModified
         }
         return response
+    }
+
+    /// Whether an `If-None-Match` header names `tag` (or is `*`): the client has this version.
+    public static func ifNoneMatch(_ header: String?, matches tag: String) -> Bool {
+        guard let header else { return false }
+        return header == "*" || header.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag }
     }
 }

@@ -14,6 +14,7 @@ public final class CatalogService: Sendable {
     let seats: any SeatCore
     let now: @Sendable () -> Date
     private let index = Mutex(SearchIndex(documents: []))
+    let seatMaps = SeatMapCache()
 
     public init(database: Database, seats: any SeatCore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
@@ -138,6 +139,7 @@ public final class CatalogService: Sendable {
         if row.status == Showtime.Status.scheduled.rawValue {
             try await seats.cancelShow(UInt32(row.seatShowId))
             try await database.withSession { try await CatalogRecords.cancelShowtime(id: showtimeID, at: self.now().millisecondsSince1970, on: $0) }
+            seatMaps.removeAll()
             try await rebuildSearchIndex()
         }
         var cancelled = try row.showtime()

@@ -1,11 +1,14 @@
 import SeatClient
+import SeatMaps
 import SeatProtocol
 
-/// What the catalog asks of the seat server: screens' layouts and showtimes' shows.
+/// What the catalog asks of the seat server: screens' layouts, showtimes' shows and their seats.
 public protocol SeatCore: Sendable {
     func defineLayout(json: [UInt8]) async throws(CatalogError) -> (layoutID: UInt32, seatCount: Int)
     func createShow(layoutID: UInt32) async throws(CatalogError) -> UInt32
     func cancelShow(_ showID: UInt32) async throws(CatalogError)
+    /// The show's seats as the live feed last heard, with their version.
+    func availability(show: UInt32) async throws(CatalogError) -> LiveAvailability.Reading
 }
 
 /// The seat server reached through `SeatClient`, with a key of the admin role.
@@ -16,9 +19,12 @@ public struct SeatClientCore: SeatCore {
     public static let holdLifetimeSeconds: UInt32 = 600
 
     let client: SeatClient
+    /// The shows' seats, from a subscription connection: run it as a service of the application.
+    public let live: LiveAvailability
 
     public init(client: SeatClient) {
         self.client = client
+        live = LiveAvailability(connect: { () async throws(SeatClientError) -> SeatConnection in try await client.connect() })
     }
 
     public func defineLayout(json: [UInt8]) async throws(CatalogError) -> (layoutID: UInt32, seatCount: Int) {
@@ -44,6 +50,16 @@ public struct SeatClientCore: SeatCore {
         do { try await client.cancelShow(showID) } catch { throw Self.catalogError(error) }
     }
 
+    public func availability(show: UInt32) async throws(CatalogError) -> LiveAvailability.Reading {
+        do {
+            return try await live.availability(show: show)
+        } catch {
+            // An unknown show too: the seat server lost it (a restore from an older backup), and
+            // only an operator can bring it back.
+            throw .seatServerUnavailable
+        }
+    }
+
     static func catalogError(_ error: SeatClientError) -> CatalogError {
         if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
         return .seatServerUnavailable
@@ -59,4 +75,7 @@ public struct NoSeatServer: SeatCore {
     }
     public func createShow(layoutID: UInt32) async throws(CatalogError) -> UInt32 { throw .seatServerUnavailable }
     public func cancelShow(_ showID: UInt32) async throws(CatalogError) { throw .seatServerUnavailable }
+    public func availability(show: UInt32) async throws(CatalogError) -> LiveAvailability.Reading {
+        throw .seatServerUnavailable
+    }
 }

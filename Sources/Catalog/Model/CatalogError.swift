@@ -5,6 +5,8 @@ public enum CatalogError: Error, Equatable {
     case theatreNotFound
     case screenNotFound
     case showtimeNotFound
+    /// The showtime was cancelled: its seats are no longer for sale.
+    case showtimeCancelled
     case theatreExists
     /// Another showtime holds the screen at that time.
     case screenBusy(showtimeID: String)

@@ -26,6 +26,7 @@ public struct CatalogController: Sendable {
             .get("theatres/{theatreId}", use: theatre)
             .get("search", use: search)
             .get("suggest", use: suggest)
+        api.get("showtimes/{showtimeId}/seats", use: seatMap)
         api.group("admin")
             .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
@@ -58,6 +59,19 @@ public struct CatalogController: Sendable {
                 .init(theatre: theatresByID[theatreID]!, showtimes: days[date]![theatreID]!.sorted { $0.startsAt < $1.startsAt })
             })
         })
+    }
+
+    /// Tagged with the seats' version and to be revalidated on every use: seats change by the second.
+    @Sendable func seatMap(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("showtimeId")
+        guard Identifiers.isGenerated(id) else { throw CatalogError.showtimeNotFound }
+        let (body, version) = try await service.seatMap(showtimeID: id)
+        let tag = "\"\(version)\""
+        if ConditionalGetMiddleware.ifNoneMatch(request.headers[.ifNoneMatch], matches: tag) {
+            return Response(status: .notModified, headers: [.eTag: tag, .cacheControl: "no-cache"])
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .eTag: tag, .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: body))
     }
 
     @Sendable func listing(_ request: Request, context: Context) async throws -> CatalogAPI.Listing {

@@ -8,7 +8,9 @@ extension CatalogError: ProblemConvertible {
         case .movieNotFound: .notFound("No such movie.")
         case .theatreNotFound: .notFound("No such theatre.")
         case .screenNotFound: .notFound("No such screen.")
-        case .showtimeNotFound: .notFound("No such showtime at this theatre.")
+        case .showtimeNotFound: .notFound("No such showtime.")
+        case .showtimeCancelled:
+            Problem(.gone, code: "showtime_cancelled", title: "This showtime was cancelled", detail: "Its seats are no longer for sale.")
         case .theatreExists: .conflict(code: "theatre_exists", title: "A theatre with this id exists")
         case .screenBusy(let showtimeID):
             .conflict(code: "screen_busy", title: "The screen is showing something else then",

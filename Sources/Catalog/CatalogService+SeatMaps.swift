@@ -1,0 +1,35 @@
+import NIOCore
+
+extension CatalogService {
+    /// A showtime's seat map as JSON, with the version of the seats it shows (it changes with
+    /// every hold, sale and release).
+    ///
+    /// The seats come from the seat server's live feed, so this is a lookup unless they changed
+    /// since the last reading, when the map is rendered again from its cached layout.
+    public func seatMap(showtimeID: String) async throws -> (body: ByteBuffer, version: String) {
+        let layout = try await seatMapLayout(showtimeID)
+        guard layout.showtime.status == .scheduled else { throw CatalogError.showtimeCancelled }
+        let reading = try await seats.availability(show: layout.seatShowID)
+        if let rendered = seatMaps.entry(showtimeID)?.rendered, rendered.version == reading.version {
+            return (rendered.body, rendered.version)
+        }
+        let body = try layout.render(reading.availability)
+        seatMaps.store(rendered: body, version: reading.version, for: showtimeID)
+        return (body, reading.version)
+    }
+
+    private func seatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {
+        if let cached = seatMaps.entry(showtimeID)?.layout { return cached }
+        let (showtimeRow, screenRow) = try await database.withReadSession { session in
+            guard let showtime = try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: session)
+            else { throw CatalogError.showtimeNotFound }
+            guard let screen = try await CatalogRecords.find(CatalogRecords.ScreenRow.self, in: "screens", id: showtime.screenId, on: session)
+            else { throw CatalogError.screenNotFound }
+            return (showtime, screen)
+        }
+        let layout = try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: UInt32(showtimeRow.seatShowId),
+                                       screenName: screenRow.name, layoutJSON: screenRow.layout)
+        seatMaps.store(layout)
+        return layout
+    }
+}
