@@ -88,7 +88,8 @@ public func buildApplication(
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
-    CatalogController(service: catalog, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
+    CatalogController(service: catalog, identities: accounts, monotonicNanoseconds: configuration.monotonicNanoseconds)
+        .addRoutes(to: everythingElse, idempotency: idempotency)
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()
@@ -102,8 +103,10 @@ public func buildApplication(
         router: router, server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "boxoffice"),
-        services: [database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger)]
-            + (seatCore.map { [$0.live] } ?? []),
+        services: [
+            database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
+            CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
+        ] + (seatCore.map { [$0.live] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     application.beforeServerStarts {

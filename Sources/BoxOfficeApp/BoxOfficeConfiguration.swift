@@ -23,6 +23,9 @@ public struct BoxOfficeConfiguration: Sendable {
     public var corsAllowedOrigins: [String] = []
     public var accounts = AccountsConfiguration()
     public var rateLimits = RateLimitPolicy.standard
+    /// How often to look for catalog changes made through other instances (they show here
+    /// within about this long).
+    public var catalogRefreshInterval: Duration = .seconds(1)
     /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
     public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }
 

@@ -1,20 +1,33 @@
 import BoxOfficeEdge
 import BoxOfficeStorage
 import Foundation
+import SQLKit
 import Search
 import Synchronization
 
 /// The catalog: movies, theatres, their screens (layouts in the seat server) and showtimes
 /// (shows in the seat server), and the search index over them.
 ///
-/// The search index is rebuilt from the database after every change made through this
-/// instance, and replaced whole, so a search never sees half a change.
+/// Every change bumps the catalog's version in the database, in the change's transaction. An
+/// instance rebuilds its search index (replaced whole, so a search never sees half a change)
+/// and drops its caches after its own changes at once, and after other instances' when
+/// ``refreshIfChanged()`` next finds a new version (``CatalogChangeWatcher`` asks every second).
 public final class CatalogService: Sendable {
+    /// How old the index may grow before it is rebuilt anyway: showtimes that have begun leave it.
+    public static let indexAgeMax: TimeInterval = 300
+
     let database: Database
     let seats: any SeatCore
     let now: @Sendable () -> Date
-    private let index = Mutex(SearchIndex(documents: []))
+    private let current = Mutex(Current(version: -1, index: SearchIndex(documents: []), builtAt: .distantPast))
     let seatMaps = SeatMapCache()
+
+    /// The catalog as this instance last read it.
+    private struct Current {
+        var version: Int64
+        var index: SearchIndex
+        var builtAt: Date
+    }
 
     public init(database: Database, seats: any SeatCore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
@@ -22,7 +35,24 @@ public final class CatalogService: Sendable {
         self.now = now
     }
 
-    public var searchIndex: SearchIndex { index.withLock { $0 } }
+    public var searchIndex: SearchIndex { current.withLock { $0.index } }
+
+    /// The catalog version this instance's index and caches show: it changes with the catalog.
+    public var version: Int64 { current.withLock { $0.version } }
+
+    /// Makes `body`'s change and bumps the catalog's version in one transaction, then (unless a
+    /// bulk load will once at its end) brings this instance's index and caches up to it.
+    func change<Result: Sendable>(
+        refreshing: Bool = true, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let result = try await database.transaction { session in
+            let result = try await body(session)
+            try await CatalogRecords.bumpVersion(on: session)
+            return result
+        }
+        if refreshing { try await rebuildSearchIndex() }
+        return result
+    }
 
     // MARK: movies and theatres
 
@@ -30,8 +60,9 @@ public final class CatalogService: Sendable {
     public func createMovie(_ input: MovieInput, refreshingSearch: Bool = true) async throws -> Movie {
         let movie = try input.validated(id: UUID().uuidString.lowercased())
         let nowMs = now().millisecondsSince1970
-        try await database.withSession { try await CatalogRecords.insert(CatalogRecords.MovieRow(movie, at: nowMs), into: "movies", on: $0) }
-        if refreshingSearch { try await rebuildSearchIndex() }
+        try await change(refreshing: refreshingSearch) {
+            try await CatalogRecords.insert(CatalogRecords.MovieRow(movie, at: nowMs), into: "movies", on: $0)
+        }
         return movie
     }
 
@@ -43,8 +74,8 @@ public final class CatalogService: Sendable {
     public func createTheatre(_ input: TheatreInput) async throws -> Theatre {
         let theatre = try input.validated()
         let nowMs = now().millisecondsSince1970
-        guard try await database.withSession({ try await CatalogRecords.insertTheatre(.init(theatre, at: nowMs), on: $0) }) else {
-            throw CatalogError.theatreExists
+        try await change {
+            guard try await CatalogRecords.insertTheatre(.init(theatre, at: nowMs), on: $0) else { throw CatalogError.theatreExists }
         }
         return theatre
     }
@@ -68,7 +99,7 @@ public final class CatalogService: Sendable {
             id: UUID().uuidString.lowercased(), theatreId: theatreID, name: name,
             layout: String(decoding: layoutJSON, as: UTF8.self), seatLayoutId: Int64(defined.layoutID),
             seatCount: defined.seatCount, categories: JSONColumn.text(categories), createdAtMs: now().millisecondsSince1970)
-        try await database.withSession { try await CatalogRecords.insert(row, into: "screens", on: $0) }
+        try await change { try await CatalogRecords.insert(row, into: "screens", on: $0) }
         return try row.screen()
     }
 
@@ -114,7 +145,7 @@ public final class CatalogService: Sendable {
             language: showtime.language, format: showtime.format, prices: JSONColumn.text(showtime.prices), currency: showtime.currency,
             status: Showtime.Status.scheduled.rawValue, seatShowId: Int64(showID), createdAtMs: nowMs, updatedAtMs: nowMs)
         do {
-            try await database.transaction { session in
+            try await change(refreshing: false) { session in
                 // Again inside the write lock: two staff members may schedule the same screen at once.
                 if let busy = try await CatalogRecords.overlapping(
                     screenID: screen.id, startMs: startMs - CatalogRules.turnaroundMilliseconds,
@@ -138,9 +169,8 @@ public final class CatalogService: Sendable {
         }), row.theatreId == theatreID else { throw CatalogError.showtimeNotFound }
         if row.status == Showtime.Status.scheduled.rawValue {
             try await seats.cancelShow(UInt32(row.seatShowId))
-            try await database.withSession { try await CatalogRecords.cancelShowtime(id: showtimeID, at: self.now().millisecondsSince1970, on: $0) }
-            seatMaps.removeAll()
-            try await rebuildSearchIndex()
+            let nowMs = now().millisecondsSince1970
+            try await change { try await CatalogRecords.cancelShowtime(id: showtimeID, at: nowMs, on: $0) }
         }
         var cancelled = try row.showtime()
         cancelled.status = .cancelled
@@ -220,21 +250,40 @@ public final class CatalogService: Sendable {
         }
     }
 
-    /// Rebuilds the search index from the database: every movie, with its scheduled showtimes
-    /// from now on.
+    /// Rebuilds the index if the catalog changed since it was built (through another instance,
+    /// say) or it is older than ``indexAgeMax``.
+    public func refreshIfChanged() async throws {
+        let version = try await database.withReadSession { try await CatalogRecords.version(on: $0) }
+        let (known, builtAt) = current.withLock { ($0.version, $0.builtAt) }
+        guard version != known || now().timeIntervalSince(builtAt) >= Self.indexAgeMax else { return }
+        try await rebuildSearchIndex()
+    }
+
+    /// Rebuilds the search index from the database (every movie, with its scheduled showtimes
+    /// from now on) and, if the catalog's version moved, forgets cached seat-map layouts.
     public func rebuildSearchIndex() async throws {
-        let fromMs = now().millisecondsSince1970
-        let documents = try await database.withReadSession { session in
+        let builtAt = now()
+        let fromMs = builtAt.millisecondsSince1970
+        // The version is read first: data read after it is at least as new, so a change that
+        // lands in between is picked up again by the next refresh.
+        let (version, documents) = try await database.withReadSession { session in
+            let version = try await CatalogRecords.version(on: session)
             let movies = try await CatalogRecords.all(CatalogRecords.MovieRow.self, in: "movies", on: session).map { try $0.movie() }
             let theatres = Dictionary(uniqueKeysWithValues: try await CatalogRecords.all(
                 CatalogRecords.TheatreRow.self, in: "theatres", on: session).map { ($0.id, try $0.theatre()) })
             let showtimes = Dictionary(grouping: try await CatalogRecords.scheduledShowtimes(from: fromMs, on: session)
                 .map { try $0.showtime() }, by: \.movieId)
-            return movies.map { movie in
+            return (version, movies.map { movie in
                 SearchDocuments.document(movie, showtimes: showtimes[movie.id] ?? [], theatres: theatres)
-            }
+            })
         }
         let fresh = SearchIndex(documents: documents)
-        index.withLock { $0 = fresh }
+        let moved = current.withLock { current -> Bool in
+            // Two rebuilds may overlap; the older must not replace the newer.
+            guard version >= current.version else { return false }
+            defer { current = Current(version: version, index: fresh, builtAt: builtAt) }
+            return version != current.version
+        }
+        if moved { seatMaps.removeAll() }
     }
 }

@@ -9,17 +9,25 @@ import Search
 /// and theatres, and theatre staff's screens and showtimes.
 public struct CatalogController: Sendable {
     public typealias Context = BoxOfficeRequestContext
+    /// How long clients and this instance's cache may keep a public catalog answer.
+    public static let publicMaxAgeSeconds = 30
+
     let service: CatalogService
     let identities: any CurrentIdentities
+    /// Public answers, kept per catalog version.
+    public let cache: ResponseCache
 
-    /// - Parameter identities: who staff and admins are now (their tokens may be minutes old).
-    public init(service: CatalogService, identities: any CurrentIdentities) {
+    /// - Parameters:
+    ///   - identities: who staff and admins are now (their tokens may be minutes old).
+    ///   - monotonicNanoseconds: the clock that ages cached answers.
+    public init(service: CatalogService, identities: any CurrentIdentities, monotonicNanoseconds: @escaping @Sendable () -> Int64) {
         self.service = service
         self.identities = identities
+        cache = ResponseCache(maxAge: .seconds(Self.publicMaxAgeSeconds), now: monotonicNanoseconds, generation: { service.version })
     }
 
     public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
-        api.group().add(middleware: ConditionalGetMiddleware(maxAgeSeconds: 30))
+        api.group().add(middleware: ConditionalGetMiddleware(maxAgeSeconds: Self.publicMaxAgeSeconds, cache: cache))
             .get("movies", use: listing)
             .get("movies/{movieId}", use: movie)
             .get("theatres", use: theatres)

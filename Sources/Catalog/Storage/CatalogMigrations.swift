@@ -65,5 +65,12 @@ public enum CatalogMigrations {
             try await database.create(index: "showtimes_theatre").on("showtimes").column("theatre_id").column("starts_at_ms").run()
             try await database.create(index: "showtimes_screen").on("showtimes").column("screen_id").column("starts_at_ms").run()
         },
+        Migration(2, "the catalog's version, for instances to notice each other's changes") { database, _ in
+            try await database.create(table: "catalog_version")
+                .column("id", type: .int, .primaryKey(autoIncrement: false))
+                .column("version", type: .bigint, .notNull)
+                .run()
+            try await database.insert(into: "catalog_version").columns("id", "version").values(SQLBind(1), SQLBind(Int64(1))).run()
+        },
     ])
 }

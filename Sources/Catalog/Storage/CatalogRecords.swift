@@ -180,4 +180,16 @@ enum CatalogRecords {
         try await session.update("showtimes").set("status", to: Showtime.Status.cancelled.rawValue)
             .set("updated_at_ms", to: nowMs).where("id", .equal, id).run()
     }
+
+    /// The catalog's version: one row, bumped by every change in the change's transaction.
+    static func version(on session: any SQLDatabase) async throws -> Int64 {
+        guard let row = try await session.select().column("version").from("catalog_version").where("id", .equal, 1).first() else {
+            return 0
+        }
+        return try row.decode(column: "version", as: Int64.self)
+    }
+
+    static func bumpVersion(on session: any SQLDatabase) async throws {
+        try await session.update("catalog_version").set(SQLColumn("version"), to: SQLRaw("version + 1")).where("id", .equal, 1).run()
+    }
 }

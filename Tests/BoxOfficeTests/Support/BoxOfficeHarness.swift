@@ -109,6 +109,27 @@ enum Harness {
         }
     }
 
+    /// Runs `body` against two instances of the application on one PostgreSQL database and one
+    /// signing key, as behind a load balancer; `components` are the first's.
+    static func withTwoInstances<Result: Sendable>(
+        configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ body: @Sendable (_ first: any TestClientProtocol, _ second: any TestClientProtocol, BoxOfficeComponents) async throws -> Result
+    ) async throws -> Result {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        return try await PostgresCluster.withSharedDatabase { postgres in
+            var configuration = BoxOfficeConfiguration(dataDirectory: directory.path)
+            configuration.accounts.bcryptCost = 4
+            configuration.databaseURL = postgres.url + "&sslmode=disable"
+            configuration.databaseConnectionsMax = testConnectionsMax
+            configure(&configuration)
+            let shared = configuration
+            return try await run(shared) { first, components in
+                try await run(shared) { second, _ in try await body(first, second, components) }
+            }
+        }
+    }
+
     /// Runs `body` against the application serving on a loopback port (`.live`: real sockets).
     static func withLiveApp<Result: Sendable>(
         _ engine: TestEngine, _ body: @Sendable (any TestClientProtocol) async throws -> Result
