@@ -66,6 +66,36 @@ public final class CatalogService: Sendable {
         return movie
     }
 
+    /// Changes a movie by a JSON merge patch, validated as a whole movie.
+    public func updateMovie(id: String, patch: Data) async throws -> Movie {
+        let nowMs = now().millisecondsSince1970
+        return try await change { session in
+            guard let row = try await CatalogRecords.find(CatalogRecords.MovieRow.self, in: "movies", id: id, on: session, lockingForUpdate: true)
+            else { throw CatalogError.movieNotFound }
+            let input = try MergePatch.apply(patch, to: try row.movie(), as: MovieInput.self, unchangeable: ["id"])
+            let movie = try input.validated(id: id)
+            var updated = CatalogRecords.MovieRow(movie, at: nowMs)
+            updated.createdAtMs = row.createdAtMs
+            try await CatalogRecords.update(updated, in: "movies", id: id, on: session)
+            return movie
+        }
+    }
+
+    /// Changes a theatre by a JSON merge patch (its id stays), validated as a whole theatre.
+    public func updateTheatre(id: String, patch: Data) async throws -> Theatre {
+        let nowMs = now().millisecondsSince1970
+        return try await change { session in
+            guard let row = try await CatalogRecords.find(CatalogRecords.TheatreRow.self, in: "theatres", id: id, on: session, lockingForUpdate: true)
+            else { throw CatalogError.theatreNotFound }
+            let input = try MergePatch.apply(patch, to: try row.theatre(), as: TheatreInput.self, unchangeable: ["id"])
+            let theatre = try input.validated()
+            var updated = CatalogRecords.TheatreRow(theatre, at: nowMs)
+            updated.createdAtMs = row.createdAtMs
+            try await CatalogRecords.update(updated, in: "theatres", id: id, on: session)
+            return theatre
+        }
+    }
+
     /// Whether the catalog holds no movie yet (a fresh deployment).
     public func isEmpty() async throws -> Bool {
         try await database.withReadSession { try await $0.select().column("id").from("movies").limit(1).first() == nil }

@@ -181,3 +181,77 @@ struct CatalogTests {
         }
     }
 }
+
+@Suite("Changing movies and theatres by merge patches", .timeLimit(.minutes(2)))
+struct CatalogPatchTests {
+    @Test(arguments: TestEngine.allCases)
+    func aPatchChangesOnlyWhatItNamesAndIsValidatedWhole(engine: TestEngine) async throws {
+        try await Harness.withApp(engine, configure: Harness.generousRateLimits) { client, components in
+            let steps = AccountSteps(client: client, components: components)
+            let admin = try await steps.newAdmin()
+            let movie: Movie = try await client.request(.post, "/api/v1/admin/movies", token: admin.accessToken, json: CatalogTests.movie).json()
+            let path = "/api/v1/admin/movies/\(movie.id)"
+
+            let renamed = try await client.request(.patch, path, token: admin.accessToken,
+                                                   json: #"{"title":"Interstellar (Re-release)","posterUrl":null}"#)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            let changed: Movie = try renamed.json()
+            #expect(changed.title == "Interstellar (Re-release)" && changed.posterUrl == nil)
+            #expect(changed.runtimeMinutes == movie.runtimeMinutes && changed.cast == movie.cast && changed.id == movie.id)
+            let details: CatalogAPI.MovieDetails = try await client.request(.get, "/api/v1/movies/\(movie.id)").json()
+            #expect(details.movie == changed)
+            #expect(try await client.request(.get, "/api/v1/suggest?q=re-rel").json(CatalogAPI.Suggestions.self).suggestions
+                == ["Interstellar (Re-release)"])
+
+            let refusals: [(String, HTTPResponse.Status, String?)] = [
+                (#"{"runtimeMinutes":0}"#, .unprocessableContent, "runtimeMinutes"),
+                (#"{"title":null}"#, .badRequest, nil),
+                (#"{"id":"00000000-0000-0000-0000-000000000000"}"#, .unprocessableContent, "id"),
+                (#"["title"]"#, .badRequest, nil),
+            ]
+            for (body, status, field) in refusals {
+                let response = try await client.request(.patch, path, token: admin.accessToken, json: body)
+                #expect(response.status == status, "\(body): \(response.text)")
+                if let field { #expect(try response.problem().errors?.first?.field == field, "\(body)") }
+            }
+            // The refused patches changed nothing.
+            #expect(try await client.request(.get, "/api/v1/movies/\(movie.id)").json(CatalogAPI.MovieDetails.self).movie == changed)
+            // The id repeated unchanged is fine.
+            #expect(try await client.request(.patch, path, token: admin.accessToken, json: #"{"id":"\#(movie.id)"}"#).status == .ok)
+            #expect(try await client.request(.patch, "/api/v1/admin/movies/\(UUID().uuidString.lowercased())", token: admin.accessToken,
+                                             json: "{}").status == .notFound)
+            let customer = try await steps.newCustomer("customer@example.com")
+            #expect(try await client.request(.patch, path, token: customer.accessToken, json: "{}").status == .forbidden)
+        }
+    }
+
+    @Test func theatreStaffChangeTheirOwnTheatreOnly() async throws {
+        try await Harness.withApp(.sqlite, configure: Harness.generousRateLimits) { client, components in
+            let steps = AccountSteps(client: client, components: components)
+            let admin = try await steps.newAdmin()
+            try await client.request(.post, "/api/v1/admin/theatres", token: admin.accessToken, json: CatalogTests.theatre)
+            let other = CatalogTests.theatre.replacingOccurrences(of: "pvr-pune", with: "pvr-goa")
+            try await client.request(.post, "/api/v1/admin/theatres", token: admin.accessToken, json: other)
+            let staff = try await steps.newCustomer("staff@example.com")
+            try await client.request(.patch, "/api/v1/admin/users/\(staff.user.id)", token: admin.accessToken,
+                                     json: #"{"roles":["staff"],"theatreIds":["pvr-pune"]}"#)
+            let tokens: AccountSteps.Tokens = try await client.request(
+                .post, "/api/v1/auth/refresh", json: #"{"refreshToken":"\#(staff.refreshToken)"}"#).json()
+
+            let moved = try await client.request(.patch, "/api/v1/theatres/pvr-pune", token: tokens.accessToken,
+                                                 json: #"{"name":"PVR Phoenix Marketcity","amenities":["Parking","Recliners"]}"#)
+            #expect(moved.status == .ok, "\(moved.text)")
+            let theatre: CatalogAPI.TheatreDetails = try await client.request(.get, "/api/v1/theatres/pvr-pune").json()
+            #expect(theatre.theatre.name == "PVR Phoenix Marketcity" && theatre.theatre.amenities == ["Parking", "Recliners"])
+            #expect(theatre.theatre.city == "Pune")
+            let badZone = try await client.request(.patch, "/api/v1/theatres/pvr-pune", token: tokens.accessToken,
+                                                   json: #"{"timeZone":"Mars/Olympus"}"#)
+            #expect(try badZone.problem().errors?.first?.field == "timeZone")
+            #expect(try await client.request(.patch, "/api/v1/theatres/pvr-goa", token: tokens.accessToken, json: "{}").status == .forbidden)
+            #expect(try await client.request(.patch, "/api/v1/theatres/pvr-goa", token: admin.accessToken, json: #"{"city":"Panaji"}"#)
+                .status == .ok)
+            #expect(try await client.request(.get, "/api/v1/theatres?city=panaji").json(CatalogAPI.Theatres.self).theatres.map(\.id)
+                == ["pvr-goa"])
+        }
+    }
+}

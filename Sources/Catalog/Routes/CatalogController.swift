@@ -40,11 +40,13 @@ public struct CatalogController: Sendable {
             .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
             .add(middleware: idempotency)
             .post("movies", use: createMovie)
+            .patch("movies/{movieId}", use: updateMovie)
             .post("theatres", use: createTheatre)
         api.group("theatres/{theatreId}")
             .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: StaffOfTheatre())
             .add(middleware: idempotency)
+            .patch(use: updateTheatre)
             .post("screens", use: createScreen)
             .post("showtimes", use: createShowtime)
             .post("showtimes/{showtimeId}/cancel", use: cancelShowtime)
@@ -144,12 +146,25 @@ public struct CatalogController: Sendable {
         return EditedResponse(status: .created, response: try await service.createTheatre(input))
     }
 
+    @Sendable func updateMovie(_ request: Request, context: Context) async throws -> Movie {
+        let id = try context.parameters.require("movieId")
+        guard Identifiers.isGenerated(id) else { throw CatalogError.movieNotFound }
+        return try await service.updateMovie(id: id, patch: try await Self.body(request, context))
+    }
+
+    static func body(_ request: Request, _ context: Context) async throws -> Data {
+        var request = request
+        return Data(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+    }
+
     // MARK: staff of a theatre
 
+    @Sendable func updateTheatre(_ request: Request, context: Context) async throws -> Theatre {
+        try await service.updateTheatre(id: try context.parameters.require("theatreId"), patch: try await Self.body(request, context))
+    }
+
     @Sendable func createScreen(_ request: Request, context: Context) async throws -> EditedResponse<Screen> {
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: try await Self.body(request, context)) as? [String: Any] else {
             throw Problem.malformedBody("the body is not a JSON object")
         }
         guard let name = object["name"] as? String else { throw Problem.malformedBody("/name must be a string") }

@@ -128,9 +128,14 @@ enum CatalogRecords {
             .ignoringConflicts(with: "id").returning("id").first() != nil
     }
 
-    static func find<Row: Decodable & Sendable>(_ type: Row.Type, in table: String, id: String, on session: any SQLDatabase) async throws -> Row? {
-        try await session.select().column("*").from(table).where("id", .equal, id)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    /// - Parameter lockingForUpdate: in a transaction that will change the row: PostgreSQL
+    ///   locks it (`FOR UPDATE`); SQLite's transactions hold the write lock already.
+    static func find<Row: Decodable & Sendable>(
+        _ type: Row.Type, in table: String, id: String, on session: any SQLDatabase, lockingForUpdate: Bool = false
+    ) async throws -> Row? {
+        let query = session.select().column("*").from(table).where("id", .equal, id)
+        if lockingForUpdate { query.for(.update) }
+        return try await query.first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     static func all<Row: Decodable & Sendable>(_ type: Row.Type, in table: String, on session: any SQLDatabase) async throws -> [Row] {
@@ -138,11 +143,10 @@ enum CatalogRecords {
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
-    static func updateMovie(_ row: MovieRow, on session: any SQLDatabase) async throws {
-        try await session.update("movies")
-            .set(model: row, keyEncodingStrategy: .convertToSnakeCase)
-            .where("id", .equal, row.id)
-            .run()
+    static func update(_ row: some Encodable & Sendable, in table: String, id: String, on session: any SQLDatabase) async throws {
+        // Nil as NULL: a patch that clears a field must clear its column.
+        try await session.update(table).set(model: row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+            .where("id", .equal, id).run()
     }
 
     /// A scheduled showtime of `screenID` overlapping `[start, end)`, if any.
