@@ -29,6 +29,16 @@ let package = Package(
             dependencies: engine + [.product(name: "SeatJournal", package: "seat-inventory")],
             path: "RecoveryData"),
         .executableTarget(
+            name: "SearchScale",
+            dependencies: [
+                .product(name: "Search", package: "seat-inventory"),
+                .product(name: "Catalog", package: "seat-inventory"),
+                .product(name: "BoxOfficeStorage", package: "seat-inventory"),
+                .product(name: "BoxOfficeSamples", package: "seat-inventory"),
+                .product(name: "SeatSamples", package: "seat-inventory"),
+            ],
+            path: "SearchScale"),
+        .executableTarget(
             name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "HelloHummingbird"),
     ],

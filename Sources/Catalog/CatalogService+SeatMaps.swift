@@ -27,7 +27,8 @@ extension CatalogService {
             else { throw CatalogError.screenNotFound }
             return (showtime, screen)
         }
-        let layout = try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: UInt32(showtimeRow.seatShowId),
+        guard let seatShowID = UInt32(exactly: showtimeRow.seatShowId) else { throw CatalogError.notInSeatServer }
+        let layout = try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
                                        screenName: screenRow.name, layoutJSON: screenRow.layout)
         seatMaps.store(layout)
         return layout

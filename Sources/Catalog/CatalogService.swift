@@ -168,12 +168,9 @@ public final class CatalogService: Sendable {
                                                  endMs: endMs + CatalogRules.turnaroundMilliseconds, on: $0)
         }) { throw CatalogError.screenBusy(showtimeID: busy) }
 
-        let showID = try await seats.createShow(layoutID: UInt32(screenRow.seatLayoutId))
-        let nowMs = nowDate.millisecondsSince1970
-        let row = CatalogRecords.ShowtimeRow(
-            id: showtime.id, movieId: movie.id, screenId: screen.id, theatreId: theatreID, startsAtMs: startMs, endsAtMs: endMs,
-            language: showtime.language, format: showtime.format, prices: JSONColumn.text(showtime.prices), currency: showtime.currency,
-            status: Showtime.Status.scheduled.rawValue, seatShowId: Int64(showID), createdAtMs: nowMs, updatedAtMs: nowMs)
+        guard let layoutID = UInt32(exactly: screenRow.seatLayoutId) else { throw CatalogError.notInSeatServer }
+        let showID = try await seats.createShow(layoutID: layoutID)
+        let row = CatalogRecords.ShowtimeRow(showtime, seatShowID: Int64(showID), at: nowDate.millisecondsSince1970)
         do {
             try await change(refreshing: false) { session in
                 // Again inside the write lock: two staff members may schedule the same screen at once.
@@ -198,7 +195,8 @@ public final class CatalogService: Sendable {
             try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: $0)
         }), row.theatreId == theatreID else { throw CatalogError.showtimeNotFound }
         if row.status == Showtime.Status.scheduled.rawValue {
-            try await seats.cancelShow(UInt32(row.seatShowId))
+            // An imported showtime has no show in the seat server: nothing to cancel there.
+            if let showID = UInt32(exactly: row.seatShowId) { try await seats.cancelShow(showID) }
             let nowMs = now().millisecondsSince1970
             try await change { try await CatalogRecords.cancelShowtime(id: showtimeID, at: nowMs, on: $0) }
         }
@@ -220,7 +218,7 @@ public final class CatalogService: Sendable {
             let theatreIDs = Array(Set(showtimes.map(\.theatreId)))
             let theatres = theatreIDs.isEmpty ? [] : try await session.select().column("*").from("theatres")
                 .where("id", .in, theatreIDs)
-                .all(decoding: CatalogRecords.TheatreRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.theatre() }
+                .all(decoding: CatalogRecords.TheatreRow.self).map { try $0.theatre() }
             return (try row.movie(), showtimes, theatres)
         }
     }
@@ -242,7 +240,7 @@ public final class CatalogService: Sendable {
                 throw CatalogError.theatreNotFound
             }
             let screens = try await session.select().column("*").from("screens").where("theatre_id", .equal, id).orderBy("name")
-                .all(decoding: CatalogRecords.ScreenRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.screen() }
+                .all(decoding: CatalogRecords.ScreenRow.self).map { try $0.screen() }
             let showtimes = try await CatalogRecords.scheduledShowtimes(.theatre(id), from: fromMs, on: session).map { try $0.showtime() }
             return (try row.theatre(), screens, showtimes)
         }
@@ -275,7 +273,7 @@ public final class CatalogService: Sendable {
         guard !ids.isEmpty else { return [:] }
         return try await database.withReadSession { session in
             let rows = try await session.select().column("*").from("movies").where("id", .in, ids)
-                .all(decoding: CatalogRecords.MovieRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: CatalogRecords.MovieRow.self)
             return Dictionary(uniqueKeysWithValues: try rows.map { ($0.id, try $0.movie()) })
         }
     }
@@ -301,11 +299,8 @@ public final class CatalogService: Sendable {
             let movies = try await CatalogRecords.all(CatalogRecords.MovieRow.self, in: "movies", on: session).map { try $0.movie() }
             let theatres = Dictionary(uniqueKeysWithValues: try await CatalogRecords.all(
                 CatalogRecords.TheatreRow.self, in: "theatres", on: session).map { ($0.id, try $0.theatre()) })
-            let showtimes = Dictionary(grouping: try await CatalogRecords.scheduledShowtimes(from: fromMs, on: session)
-                .map { try $0.showtime() }, by: \.movieId)
-            return (version, movies.map { movie in
-                SearchDocuments.document(movie, showtimes: showtimes[movie.id] ?? [], theatres: theatres)
-            })
+            let showtimes = try await CatalogRecords.indexedShowtimes(from: fromMs, on: session)
+            return (version, try SearchDocuments.documents(movies: movies, showtimes: showtimes, theatres: theatres))
         }
         let fresh = SearchIndex(documents: documents)
         let moved = current.withLock { current -> Bool in

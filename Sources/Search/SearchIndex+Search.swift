@@ -7,36 +7,15 @@ extension SearchIndex {
     /// popularity and recency; with no words, popularity and recency alone. Ties go to the
     /// movie id, so pages never overlap.
     public func search(_ query: SearchQuery) -> SearchResult {
-        let text = textScores(query.text)
-        let candidates: [Int32] = text.map { Array($0.keys) } ?? documents.indices.map(Int32.init)
-        let filter = Filter(query)
-
-        var ranked: [(document: Int32, score: Double, showtimes: [Int])] = []
-        var facets: [Facet: [String: Int]] = Dictionary(uniqueKeysWithValues: Facet.allCases.map { ($0, [:]) })
-        for document in candidates {
-            let prepared = self.prepared[Int(document)]
-            if let showtimes = filter.matchingShowtimes(of: documents[Int(document)], prepared, ignoring: nil) {
-                let relevance = text?[document] ?? 0
-                let score = text == nil ? prepared.rankBoost : relevance * (1 + prepared.rankBoost)
-                ranked.append((document, score, showtimes))
-            }
-            for facet in Facet.allCases {
-                guard let showtimes = filter.matchingShowtimes(of: documents[Int(document)], prepared, ignoring: facet) else { continue }
-                for value in Self.values(of: facet, prepared, showtimes: showtimes) {
-                    facets[facet]![value, default: 0] += 1
-                }
-            }
-        }
-        ranked.sort { $0.score != $1.score ? $0.score > $1.score : documents[Int($0.document)].movieID < documents[Int($1.document)].movieID }
-        let limit = min(max(query.limit, 0), SearchQuery.limitMax)
-        let page = ranked.dropFirst(max(query.offset, 0)).prefix(limit)
+        let (page, total, facets) = matches(query)
         return SearchResult(
             hits: page.map { entry in
                 let document = documents[Int(entry.document)]
-                return .init(movieID: document.movieID, score: entry.score,
-                             showtimes: entry.showtimes.map { document.showtimes[$0] }.sorted { $0.startsAtMs < $1.startsAtMs })
+                let (first, count) = passingShowtimes(of: entry.document, entry.filter, listing: query.showtimesPerHit)
+                return .init(movieID: document.movieID, score: entry.score, showtimes: first.map { document.showtimes[$0] },
+                             showtimeCount: count)
             },
-            total: ranked.count, facets: facets)
+            total: total, facets: facets)
     }
 
     /// Titles for an unfinished query, best first (autocomplete).
@@ -45,61 +24,214 @@ extension SearchIndex {
         query.text = text
         query.limit = limit
         guard !TextFolding.words(text).isEmpty else { return [] }
-        return search(query).hits.map { hit in documents.first { $0.movieID == hit.movieID }?.title ?? "" }
+        return matches(query).page.map { documents[Int($0.document)].title }
     }
 
-    /// A facet's values in one matching document (each counted once per document).
-    static func values(of facet: Facet, _ prepared: Prepared, showtimes: [Int]) -> Set<String> {
-        switch facet {
-        case .genre: prepared.genres
-        case .language: Set(showtimes.map { prepared.showtimes[$0].language })
-        case .format: Set(showtimes.map { prepared.showtimes[$0].format })
-        case .city: Set(showtimes.map { prepared.showtimes[$0].city })
+    /// One page of matching documents with their scores, how many match in all, and the facets.
+    ///
+    /// Each candidate movie's showtimes are scanned once, in the query's time window only, each
+    /// showtime checked with integer comparisons; a movie counts towards a facet's values when
+    /// it would match with that facet's own filter left out.
+    private func matches(_ query: SearchQuery) -> (page: [(document: Int32, score: Double, filter: CompiledFilter)], total: Int,
+                                                    facets: [Facet: [String: Int]]) {
+        let text = textScores(query.text)
+        let filter = CompiledFilter(query, self)
+        var counts = FacetCounts(self)
+        var ranked: [(document: Int32, score: Double)] = []
+
+        func consider(_ document: Int32) {
+            guard filter.passesCertification(certifications[Int(document)]) else { return }
+            let genreMatches = filter.passesGenres(genres[Int(document)])
+            // The other facets' values count only for movies that pass the genre filter.
+            let matchesShowtimeFilters = scan(document, filter, countingInto: &counts, counts: genreMatches)
+            if matchesShowtimeFilters { counts.countGenres(genres[Int(document)]) }
+            guard genreMatches, matchesShowtimeFilters else { return }
+            let boost = rankBoosts[Int(document)]
+            ranked.append((document, text.map { ($0[document] ?? 0) * (1 + boost) } ?? boost))
         }
+        if let text {
+            for document in text.keys { consider(document) }
+        } else {
+            for document in documents.indices { consider(Int32(document)) }
+        }
+
+        ranked.sort { $0.score != $1.score ? $0.score > $1.score : documents[Int($0.document)].movieID < documents[Int($1.document)].movieID }
+        let limit = min(max(query.limit, 0), SearchQuery.limitMax)
+        let page = ranked.dropFirst(max(query.offset, 0)).prefix(limit).map { ($0.document, $0.score, filter) }
+        return (Array(page), ranked.count, counts.result())
+    }
+
+    /// Whether the document has a showtime passing every showtime filter (or there are none),
+    /// adding to `counts` the language, format and city values of the showtimes that pass all
+    /// but that facet's filter.
+    private func scan(_ document: Int32, _ filter: CompiledFilter, countingInto counts: inout FacetCounts, counts counting: Bool) -> Bool {
+        let table = showtimes
+        let range = table.ranges[Int(document)]
+        if filter.onlyStartsFrom.map({ table.firstStarts[Int(document)] >= $0 }) ?? false || !filter.filtersShowtimes {
+            // Every showtime passes: the document's distinct values are its facet values.
+            if counting { counts.countAll(of: Int(document), in: table) }
+            return !filter.filtersShowtimes || !range.isEmpty
+        }
+        let low = filter.from.map { table.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let high = filter.before.map { table.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
+        var passesAll = false
+        for showtime in low..<high where filter.passesFixedFilters(showtime, table) {
+            let misses = filter.facetFiltersMissed(showtime, table)
+            if misses == 0 { passesAll = true }
+            if counting { counts.count(showtime, of: document, in: table, missing: misses) }
+        }
+        return passesAll
+    }
+
+    /// The positions (in the document's `showtimes`) of the first `listing` passing every
+    /// filter, soonest first, and how many pass in all.
+    private func passingShowtimes(of document: Int32, _ filter: CompiledFilter, listing: Int) -> (first: [Int], count: Int) {
+        let table = showtimes
+        let range = table.ranges[Int(document)]
+        let low = filter.from.map { table.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let high = filter.before.map { table.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
+        let listed = min(max(listing, 0), SearchQuery.limitMax)
+        var first: [Int] = []
+        var count = 0
+        for showtime in low..<high where filter.passesFixedFilters(showtime, table) && filter.facetFiltersMissed(showtime, table) == 0 {
+            if first.count < listed { first.append(Int(table.positions[showtime])) }
+            count += 1
+        }
+        return (first, count)
     }
 }
 
-/// A query's filters, folded once, applied to one document at a time.
-struct Filter {
-    let query: SearchQuery
-    let genres: Set<String>
-    let certifications: Set<String>
-    let languages: Set<String>
-    let formats: Set<String>
-    let cities: Set<String>
+/// A query's filters as tables of allowed codes, made once per search.
+struct CompiledFilter {
+    static let languageMissed: UInt8 = 1
+    static let formatMissed: UInt8 = 2
+    static let cityMissed: UInt8 = 4
 
-    init(_ query: SearchQuery) {
-        self.query = query
-        genres = Set(query.genres.map(TextFolding.fold))
-        certifications = Set(query.certifications.map(TextFolding.fold))
-        languages = Set(query.languages.map(TextFolding.fold))
-        formats = Set(query.formats.map(TextFolding.fold))
-        cities = Set(query.cities.map(TextFolding.fold))
+    let genres: [Bool]?
+    let certifications: [Bool]?
+    let languages: [Bool]?
+    let formats: [Bool]?
+    let cities: [Bool]?
+    let theatres: [Bool]?
+    /// Places within the distance asked for.
+    let places: [Bool]?
+    let minutes: ClosedRange<Int16>?
+    let priceMax: Int64?
+    let from: Int64?
+    let before: Int64?
+    let filtersShowtimes: Bool
+    /// The start bound when it is the only showtime filter (then a movie whose showtimes all
+    /// start after it passes without a scan).
+    let onlyStartsFrom: Int64?
+
+    init(_ query: SearchQuery, _ index: SearchIndex) {
+        let table = index.showtimes
+        genres = index.genreCodes.allowed(Set(query.genres.map(TextFolding.fold)))
+        certifications = index.certificationCodes.allowed(Set(query.certifications.map(TextFolding.fold)))
+        languages = table.languageCodes.allowed(Set(query.languages.map(TextFolding.fold)))
+        formats = table.formatCodes.allowed(Set(query.formats.map(TextFolding.fold)))
+        cities = table.cityCodes.allowed(Set(query.cities.map(TextFolding.fold)))
+        theatres = table.theatreCodes.allowed(query.theatreIDs)
+        places = query.near.map { circle in
+            table.placeLocations.map { place in
+                Geography.kilometres(from: (circle.latitude, circle.longitude), to: (place.latitude, place.longitude))
+                    <= circle.radiusKilometres
+            }
+        }
+        minutes = query.localMinutes.map { Int16(clamping: $0.lowerBound)...Int16(clamping: $0.upperBound) }
+        priceMax = query.lowestPriceAtMostMinor
+        from = query.startsFromMs
+        before = query.startsBeforeMs
+        filtersShowtimes = query.filtersShowtimes()
+        var others = query
+        others.startsFromMs = nil
+        onlyStartsFrom = others.filtersShowtimes() ? nil : query.startsFromMs
     }
 
-    /// The indices of the document's showtimes that pass, or nil when the document does not
-    /// match. With `ignoring`, that facet's own filter is left out (for its counts).
-    func matchingShowtimes(of document: SearchDocument, _ prepared: SearchIndex.Prepared, ignoring facet: Facet?) -> [Int]? {
-        if facet != .genre, !genres.isEmpty, genres.isDisjoint(with: prepared.genres) { return nil }
-        if !certifications.isEmpty, !certifications.contains(prepared.certification) { return nil }
-        var passing: [Int] = []
-        for (index, showtime) in document.showtimes.enumerated() {
-            let folded = prepared.showtimes[index]
-            if facet != .language, !languages.isEmpty, !languages.contains(folded.language) { continue }
-            if facet != .format, !formats.isEmpty, !formats.contains(folded.format) { continue }
-            if facet != .city, !cities.isEmpty, !cities.contains(folded.city) { continue }
-            if !query.theatreIDs.isEmpty, !query.theatreIDs.contains(showtime.theatreID) { continue }
-            if let from = query.startsFromMs, showtime.startsAtMs < from { continue }
-            if let before = query.startsBeforeMs, showtime.startsAtMs >= before { continue }
-            if let minutes = query.localMinutes, !minutes.contains(showtime.localMinuteOfDay) { continue }
-            if let price = query.lowestPriceAtMostMinor, showtime.lowestPriceMinor > price { continue }
-            if let circle = query.near,
-               Geography.kilometres(from: (circle.latitude, circle.longitude), to: (showtime.latitude, showtime.longitude))
-                > circle.radiusKilometres { continue }
-            passing.append(index)
+    func passesCertification(_ code: UInt32) -> Bool { certifications?[Int(code)] ?? true }
+
+    func passesGenres(_ codes: [UInt32]) -> Bool {
+        guard let genres else { return true }
+        return codes.contains { genres[Int($0)] }
+    }
+
+    /// The filters that are not facets (theatre, distance, time of day, price); the time window
+    /// is applied by the scan's bounds.
+    func passesFixedFilters(_ showtime: Int, _ table: ShowtimeTable) -> Bool {
+        if let theatres, !theatres[Int(table.theatres[showtime])] { return false }
+        if let places, !places[Int(table.places[showtime])] { return false }
+        if let minutes, !minutes.contains(table.minutes[showtime]) { return false }
+        if let priceMax, table.prices[showtime] > priceMax { return false }
+        return true
+    }
+
+    /// Which facet filters the showtime misses, as a set of the `…Missed` bits.
+    func facetFiltersMissed(_ showtime: Int, _ table: ShowtimeTable) -> UInt8 {
+        var missed: UInt8 = 0
+        if let languages, !languages[Int(table.languages[showtime])] { missed |= Self.languageMissed }
+        if let formats, !formats[Int(table.formats[showtime])] { missed |= Self.formatMissed }
+        if let cities, !cities[Int(table.cities[showtime])] { missed |= Self.cityMissed }
+        return missed
+    }
+}
+
+/// Facet counts by value code, each value counted once per movie.
+struct FacetCounts {
+    private let index: SearchIndex
+    private var genres: [Int]
+    private var languages: [Int]
+    private var formats: [Int]
+    private var cities: [Int]
+    /// The last document that counted each value, so a value counts once per document.
+    private var languageSeen: [Int32]
+    private var formatSeen: [Int32]
+    private var citySeen: [Int32]
+
+    init(_ index: SearchIndex) {
+        self.index = index
+        let table = index.showtimes
+        genres = [Int](repeating: 0, count: index.genreCodes.values.count)
+        languages = [Int](repeating: 0, count: table.languageCodes.values.count)
+        formats = [Int](repeating: 0, count: table.formatCodes.values.count)
+        cities = [Int](repeating: 0, count: table.cityCodes.values.count)
+        languageSeen = [Int32](repeating: -1, count: languages.count)
+        formatSeen = [Int32](repeating: -1, count: formats.count)
+        citySeen = [Int32](repeating: -1, count: cities.count)
+    }
+
+    mutating func countGenres(_ codes: [UInt32]) {
+        for code in codes { genres[Int(code)] += 1 }
+    }
+
+    mutating func countAll(of document: Int, in table: ShowtimeTable) {
+        for code in table.distinctLanguages[document] { languages[Int(code)] += 1 }
+        for code in table.distinctFormats[document] { formats[Int(code)] += 1 }
+        for code in table.distinctCities[document] { cities[Int(code)] += 1 }
+    }
+
+    /// Counts the showtime's values for every facet whose filter is the only one it misses (or
+    /// it misses none), once per document.
+    mutating func count(_ showtime: Int, of document: Int32, in table: ShowtimeTable, missing missed: UInt8) {
+        if missed & ~CompiledFilter.languageMissed == 0 { Self.once(table.languages[showtime], document, &languages, &languageSeen) }
+        if missed & ~CompiledFilter.formatMissed == 0 { Self.once(table.formats[showtime], document, &formats, &formatSeen) }
+        if missed & ~CompiledFilter.cityMissed == 0 { Self.once(table.cities[showtime], document, &cities, &citySeen) }
+    }
+
+    private static func once(_ code: UInt32, _ document: Int32, _ counts: inout [Int], _ seen: inout [Int32]) {
+        guard seen[Int(code)] != document else { return }
+        seen[Int(code)] = document
+        counts[Int(code)] += 1
+    }
+
+    func result() -> [Facet: [String: Int]] {
+        func named(_ counts: [Int], _ codes: ShowtimeTable.Codes) -> [String: Int] {
+            var named: [String: Int] = [:]
+            for (code, count) in counts.enumerated() where count > 0 { named[codes.values[code]] = count }
+            return named
         }
-        if query.filtersShowtimes(excluding: facet), passing.isEmpty { return nil }
-        return passing
+        let table = index.showtimes
+        return [.genre: named(genres, index.genreCodes), .language: named(languages, table.languageCodes),
+                .format: named(formats, table.formatCodes), .city: named(cities, table.cityCodes)]
     }
 }
 

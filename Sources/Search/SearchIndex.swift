@@ -20,22 +20,15 @@ public struct SearchIndex: Sendable {
         var weight: Float
     }
 
-    /// A document's values, folded once at build time.
-    struct Prepared: Sendable {
-        var genres: Set<String>
-        var certification: String
-        var showtimes: [PreparedShowtime]
-        var rankBoost: Double
-    }
-
-    struct PreparedShowtime: Sendable {
-        var language: String
-        var format: String
-        var city: String
-    }
-
     public let documents: [SearchDocument]
-    let prepared: [Prepared]
+    /// Per document: its genres and certification as codes, and what ranking adds for
+    /// popularity and recency.
+    let genres: [[UInt32]]
+    let certifications: [UInt32]
+    let rankBoosts: [Double]
+    let genreCodes: ShowtimeTable.Codes
+    let certificationCodes: ShowtimeTable.Codes
+    let showtimes: ShowtimeTable
     let vocabulary: [String]
     let vocabularyCharacters: [[Character]]
     let postings: [[Posting]]
@@ -71,17 +64,18 @@ public struct SearchIndex: Sendable {
 
         let newestDay = documents.map(\.releaseDay).max() ?? 0
         let mostPopular = log1p(max(documents.map(\.popularity).max() ?? 0, 0))
-        prepared = documents.map { document in
+        rankBoosts = documents.map { document in
             let popularity = mostPopular > 0 ? log1p(max(document.popularity, 0)) / mostPopular : 0
             let recency = exp(-Double(newestDay - document.releaseDay) / 90)
-            return Prepared(
-                genres: Set(document.genres.map(TextFolding.fold)), certification: TextFolding.fold(document.certification),
-                showtimes: document.showtimes.map {
-                    PreparedShowtime(language: TextFolding.fold($0.language), format: TextFolding.fold($0.format),
-                                     city: TextFolding.fold($0.city))
-                },
-                rankBoost: 0.25 * popularity + 0.15 * recency)
+            return 0.25 * popularity + 0.15 * recency
         }
+        var genreCodes = ShowtimeTable.Codes()
+        var certificationCodes = ShowtimeTable.Codes()
+        genres = documents.map { document in Array(Set(document.genres.map { genreCodes.code(TextFolding.fold($0)) })) }
+        certifications = documents.map { certificationCodes.code(TextFolding.fold($0.certification)) }
+        self.genreCodes = genreCodes
+        self.certificationCodes = certificationCodes
+        showtimes = ShowtimeTable(documents: documents)
     }
 
     /// Deletions indexed per word: enough for any query word whose allowed typos could reach it

@@ -21,6 +21,8 @@ public struct SearchQuery: Sendable, Equatable {
     public var near: Circle?
     public var offset = 0
     public var limit = 20
+    /// Showtimes listed per hit, soonest first (a hit counts them all); at most `limitMax`.
+    public var showtimesPerHit = 20
 
     public init() {}
 
@@ -53,8 +55,10 @@ public struct SearchResult: Sendable, Equatable {
     public struct Hit: Sendable, Equatable {
         public var movieID: String
         public var score: Double
-        /// The matching showtimes, soonest first.
+        /// The first `showtimesPerHit` matching showtimes, soonest first.
         public var showtimes: [SearchShowtime]
+        /// Matching showtimes in all.
+        public var showtimeCount: Int
     }
 
     public var hits: [Hit]

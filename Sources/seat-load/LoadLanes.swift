@@ -1,4 +1,5 @@
 import NIOCore
+import SeatSamples
 
 /// Where a lane's next request goes: a codec writing into the connection's outbound bytes, or
 /// a PostgreSQL pipeline.

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import SeatClient
 import SeatProtocol
+import SeatSamples
 
 @main
 struct SeatLoad: AsyncParsableCommand {

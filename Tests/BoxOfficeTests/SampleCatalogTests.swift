@@ -31,3 +31,64 @@ struct SampleCatalogTests {
         }
     }
 }
+
+@Suite("A generated catalog imported at once", .timeLimit(.minutes(3)))
+struct CatalogImportTests {
+    static func small(seed: UInt64) -> CatalogImport {
+        var generator = GeneratedCatalog()
+        generator.movies = 60
+        generator.nowShowingMovies = 30
+        generator.comingSoonMovies = 10
+        generator.theatres = 12
+        generator.showtimes = 900
+        return generator.make(seed: seed, today: Date())
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func itIsSearchableAndItsShowtimesSayTheyHaveNoSeats(engine: TestEngine) async throws {
+        try await Harness.withApp(engine, configure: Harness.generousRateLimits) { client, components in
+            let generated = Self.small(seed: 7)
+            #expect(generated.showtimes.count == 900)
+            #expect(Self.fingerprint(generated) == Self.fingerprint(Self.small(seed: 7)), "the same seed makes the same catalog")
+            try await components.catalog.importCatalog(generated)
+
+            let index = components.catalog.searchIndex
+            #expect(index.documents.count == 60)
+            #expect(index.documents.reduce(0) { $0 + $1.showtimes.count } == 900)
+            let title = generated.movies[0].movie.title
+            let found: CatalogAPI.SearchResponse = try await client.request(
+                .get, "/api/v1/search?q=\(title.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").json()
+            #expect(found.hits.contains { $0.movie.id == generated.movies[0].id })
+
+            let showtime = try #require(generated.showtimes.first)
+            let seats = try await client.request(.get, "/api/v1/showtimes/\(showtime.id)/seats")
+            #expect(seats.status == .conflict)
+            #expect(try seats.problem().code == "not_in_seat_server")
+        }
+    }
+
+    /// A fingerprint of a catalog: its ids and showtimes' starts, in order.
+    static func fingerprint(_ catalog: CatalogImport) -> [String] {
+        catalog.movies.map(\.id) + catalog.theatres.map(\.id) + catalog.screens.map(\.id)
+            + catalog.showtimes.map { "\($0.id) \($0.showtime.startsAt.timeIntervalSince1970)" }
+    }
+
+    @Test func anInvalidRowIsNamedAndNothingIsWritten() async throws {
+        try await Harness.withDatabase(.sqlite) { database in
+            let catalog = CatalogService(database: database, seats: NoSeatServer())
+            var badField = Self.small(seed: 3)
+            badField.showtimes[5].showtime.currency = "rupees"
+            var repeated = Self.small(seed: 3)
+            repeated.movies[1].id = repeated.movies[0].id
+            var overlapping = Self.small(seed: 3)
+            overlapping.showtimes.append(.init(id: UUID().uuidString.lowercased(), showtime: overlapping.showtimes[0].showtime))
+            let cases: [(CatalogImport, String)] = [(badField, "showtimes/5/currency"), (repeated, "movies/1/id"), (overlapping, "showtimes")]
+            for (invalid, field) in cases {
+                let error = await #expect(throws: CatalogError.self) { try await catalog.importCatalog(invalid) }
+                guard case .invalidField(let named, _) = error else { Issue.record("\(String(describing: error))"); continue }
+                #expect(named == field)
+            }
+            #expect(try await catalog.isEmpty())
+        }
+    }
+}

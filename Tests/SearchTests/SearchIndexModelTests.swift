@@ -61,6 +61,7 @@ struct SearchIndexModelTests {
         query.text = (0..<Int.random(in: 0...2, using: &random)).map { _ in queryWord(documents, &random) }.joined(separator: " ")
             + (Bool.random(using: &random) ? " " : "")
         query.limit = SearchQuery.limitMax
+        query.showtimesPerHit = Int.random(in: 0...3, using: &random)
         if Int.random(in: 0...3, using: &random) == 0 { query.genres = [genres.randomElement(using: &random)!] }
         if Int.random(in: 0...3, using: &random) == 0 { query.cities = [cities.randomElement(using: &random)!] }
         if Int.random(in: 0...4, using: &random) == 0 { query.languages = [languages.randomElement(using: &random)!] }
@@ -68,6 +69,12 @@ struct SearchIndexModelTests {
         if Int.random(in: 0...4, using: &random) == 0 { query.localMinutes = 1020...1439 }
         if Int.random(in: 0...4, using: &random) == 0 { query.lowestPriceAtMostMinor = 30_000 }
         if Int.random(in: 0...5, using: &random) == 0 { query.near = .init(latitude: 19, longitude: 73, radiusKilometres: 80) }
+        if Int.random(in: 0...2, using: &random) == 0 { query.startsFromMs = Int64.random(in: 0...(4 * 86_400_000), using: &random) }
+        if Int.random(in: 0...3, using: &random) == 0 {
+            query.startsBeforeMs = (query.startsFromMs ?? 0) + Int64.random(in: 0...(3 * 86_400_000), using: &random)
+        }
+        if Int.random(in: 0...6, using: &random) == 0 { query.theatreIDs = ["t\(Int.random(in: 0...6, using: &random))"] }
+        if Int.random(in: 0...6, using: &random) == 0 { query.certifications = ["UA"] }
         return query
     }
 
@@ -105,6 +112,9 @@ struct SearchIndexModelTests {
             && (facet == .format || query.formats.isEmpty || query.formats.contains(showtime.format))
             && (facet == .city || query.cities.isEmpty || query.cities.contains(showtime.city))
             && (query.localMinutes.map { $0.contains(showtime.localMinuteOfDay) } ?? true)
+            && (query.startsFromMs.map { showtime.startsAtMs >= $0 } ?? true)
+            && (query.startsBeforeMs.map { showtime.startsAtMs < $0 } ?? true)
+            && (query.theatreIDs.isEmpty || query.theatreIDs.contains(showtime.theatreID))
             && (query.lowestPriceAtMostMinor.map { showtime.lowestPriceMinor <= $0 } ?? true)
             && (query.near.map { circle in
                 let radians = Double.pi / 180
@@ -118,9 +128,11 @@ struct SearchIndexModelTests {
     static func reference(_ document: SearchDocument, _ query: SearchQuery, ignoring facet: Facet?) -> [SearchShowtime]? {
         guard textMatches(document, query.text) else { return nil }
         if facet != .genre, !query.genres.isEmpty, query.genres.isDisjoint(with: document.genres) { return nil }
+        if !query.certifications.isEmpty, !query.certifications.contains(document.certification) { return nil }
         let passing = document.showtimes.filter { passes($0, query, ignoring: facet) }
         let showtimeFilters = (facet != .language && !query.languages.isEmpty) || (facet != .format && !query.formats.isEmpty)
             || (facet != .city && !query.cities.isEmpty) || query.localMinutes != nil || query.lowestPriceAtMostMinor != nil || query.near != nil
+            || query.startsFromMs != nil || query.startsBeforeMs != nil || !query.theatreIDs.isEmpty
         return showtimeFilters && passing.isEmpty ? nil : passing
     }
 
@@ -139,7 +151,10 @@ struct SearchIndexModelTests {
                 #expect(result.total == expected.count, "seed \(seed)")
                 for hit in result.hits {
                     let document = documents.first { $0.movieID == hit.movieID }!
-                    #expect(Set(hit.showtimes.map(\.showtimeID)) == Set(Self.reference(document, query, ignoring: nil)!.map(\.showtimeID)))
+                    let passing = Self.reference(document, query, ignoring: nil)!.sorted { $0.startsAtMs < $1.startsAtMs }
+                    #expect(hit.showtimeCount == passing.count, "seed \(seed)")
+                    #expect(hit.showtimes.map(\.startsAtMs) == passing.prefix(query.showtimesPerHit).map(\.startsAtMs), "seed \(seed)")
+                    #expect(Set(hit.showtimes.map(\.showtimeID)).isSubset(of: Set(passing.map(\.showtimeID))), "seed \(seed)")
                 }
                 for facet in Facet.allCases {
                     var counts: [String: Int] = [:]

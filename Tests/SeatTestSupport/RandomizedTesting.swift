@@ -1,23 +1,13 @@
+import SeatSamples
+
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
 
-/// SplitMix64: a tiny, seedable generator, so a failing randomized run can be replayed.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
+/// The seedable generator of randomized tests, so a failing run can be replayed.
+public typealias SeededGenerator = SplitMix64
 
 /// Seeds for randomized tests: a fixed set, plus `SEAT_TEST_SEED` to replay one, plus one fresh
 /// seed per run (printed by every failing expectation).

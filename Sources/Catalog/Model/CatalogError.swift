@@ -12,6 +12,8 @@ public enum CatalogError: Error, Equatable {
     case screenBusy(showtimeID: String)
     /// The seat server refused (a layout it cannot read, say), with its reason.
     case seatServerRefused(String)
+    /// The screen or showtime was imported without a layout or show in the seat server.
+    case notInSeatServer
     /// The seat server could not be reached; nothing was changed.
     case seatServerUnavailable
 }

@@ -68,6 +68,11 @@ struct SeatMapLayout: Sendable {
         sectionsJSON = Array(try encoder.encode(sections))
     }
 
+    /// How many seats a layout document has (as the seat server would count them).
+    static func seatCount(ofLayout json: [UInt8]) throws -> Int {
+        try SeatLayout(document: try JSONDecoder().decode(LayoutDocument.self, from: Data(json))).seatCount
+    }
+
     /// The seat map's changing part: states, counts and what is left per category.
     struct Header: Encodable {
         var showtimeId: String

@@ -27,7 +27,10 @@ public enum CatalogAPI {
 
         public struct Hit: Codable, Sendable {
             public var movie: Movie
+            /// The first matching showtimes, soonest first.
             public var showtimes: [HitShowtime]
+            /// Matching showtimes in all.
+            public var showtimeCount: Int
         }
 
         public struct HitShowtime: Codable, Sendable {

@@ -116,11 +116,11 @@ public struct CatalogController: Sendable {
             total: result.total,
             hits: result.hits.compactMap { hit in
                 guard let movie = movies[hit.movieID] else { return nil }
-                return .init(movie: movie, showtimes: hit.showtimes.prefix(20).map {
+                return .init(movie: movie, showtimes: hit.showtimes.map {
                     .init(id: $0.showtimeID, theatreId: $0.theatreID, city: $0.city,
                           startsAt: Date(timeIntervalSince1970: TimeInterval($0.startsAtMs) / 1000), language: $0.language,
                           format: $0.format, lowestPriceMinor: $0.lowestPriceMinor)
-                })
+                }, showtimeCount: hit.showtimeCount)
             },
             facets: Dictionary(uniqueKeysWithValues: result.facets.map { ($0.key.rawValue, $0.value) }))
     }

@@ -17,6 +17,9 @@ extension CatalogError: ProblemConvertible {
                       detail: "Showtime \(showtimeID) overlaps, counting the time to clean the screen between showings.")
         case .seatServerRefused(let reason):
             Problem(.unprocessableContent, code: "seat_server_refused", title: "The seat server refused this", detail: reason)
+        case .notInSeatServer:
+            .conflict(code: "not_in_seat_server", title: "This was imported without seats",
+                      detail: "The screen or showtime has no layout or show in the seat server; make it through the API to sell its seats.")
         case .seatServerUnavailable:
             Problem(.serviceUnavailable, code: "seat_server_unavailable", title: "The seat server cannot be reached",
                     detail: "Nothing was changed; try again.", headers: [.retryAfter: "5"])

@@ -22,6 +22,14 @@ enum CatalogRecords {
         var createdAtMs: Int64
         var updatedAtMs: Int64
 
+        /// The columns, named here rather than converted per row (which costs more than reading them).
+        enum CodingKeys: String, CodingKey {
+            case id, title, originalTitle = "original_title", synopsis, genres, languages, formats,
+                runtimeMinutes = "runtime_minutes", certification, releaseDate = "release_date",
+                castMembers = "cast_members", posterUrl = "poster_url", trailerUrl = "trailer_url",
+                createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
+        }
+
         init(_ movie: Movie, at nowMs: Int64) {
             id = movie.id
             title = movie.title
@@ -60,6 +68,12 @@ enum CatalogRecords {
         var amenities: String
         var createdAtMs: Int64
 
+        /// The columns, named here rather than converted per row (which costs more than reading them).
+        enum CodingKeys: String, CodingKey {
+            case id, chain, name, address, city, latitude, longitude, timeZone = "time_zone", amenities,
+                createdAtMs = "created_at_ms"
+        }
+
         init(_ theatre: Theatre, at nowMs: Int64) {
             id = theatre.id
             chain = theatre.chain
@@ -89,6 +103,12 @@ enum CatalogRecords {
         var categories: String
         var createdAtMs: Int64
 
+        /// The columns, named here rather than converted per row (which costs more than reading them).
+        enum CodingKeys: String, CodingKey {
+            case id, theatreId = "theatre_id", name, layout, seatLayoutId = "seat_layout_id", seatCount = "seat_count",
+                categories, createdAtMs = "created_at_ms"
+        }
+
         func screen() throws -> Screen {
             Screen(id: id, theatreId: theatreId, name: name, seatCount: seatCount, categories: try JSONColumn.value(from: categories))
         }
@@ -110,6 +130,39 @@ enum CatalogRecords {
         var createdAtMs: Int64
         var updatedAtMs: Int64
 
+        /// The columns, named here rather than converted per row (which costs more than reading them).
+        enum CodingKeys: String, CodingKey {
+            case id, movieId = "movie_id", screenId = "screen_id", theatreId = "theatre_id", startsAtMs = "starts_at_ms",
+                endsAtMs = "ends_at_ms", language, format, prices, currency, status, seatShowId = "seat_show_id",
+                createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
+        }
+
+        init(id: String, movieId: String, screenId: String, theatreId: String, startsAtMs: Int64, endsAtMs: Int64, language: String,
+             format: String, prices: String, currency: String, status: String, seatShowId: Int64, createdAtMs: Int64, updatedAtMs: Int64) {
+            self.id = id
+            self.movieId = movieId
+            self.screenId = screenId
+            self.theatreId = theatreId
+            self.startsAtMs = startsAtMs
+            self.endsAtMs = endsAtMs
+            self.language = language
+            self.format = format
+            self.prices = prices
+            self.currency = currency
+            self.status = status
+            self.seatShowId = seatShowId
+            self.createdAtMs = createdAtMs
+            self.updatedAtMs = updatedAtMs
+        }
+
+        init(_ showtime: Showtime, seatShowID: Int64, at nowMs: Int64) {
+            self.init(id: showtime.id, movieId: showtime.movieId, screenId: showtime.screenId, theatreId: showtime.theatreId,
+                      startsAtMs: showtime.startsAt.millisecondsSince1970, endsAtMs: showtime.endsAt.millisecondsSince1970,
+                      language: showtime.language, format: showtime.format, prices: JSONColumn.text(showtime.prices),
+                      currency: showtime.currency, status: showtime.status.rawValue, seatShowId: seatShowID,
+                      createdAtMs: nowMs, updatedAtMs: nowMs)
+        }
+
         func showtime() throws -> Showtime {
             Showtime(id: id, movieId: movieId, theatreId: theatreId, screenId: screenId,
                      startsAt: Date(millisecondsSince1970: startsAtMs), endsAt: Date(millisecondsSince1970: endsAtMs),
@@ -118,13 +171,44 @@ enum CatalogRecords {
         }
     }
 
+    /// What the search index reads of a showtime.
+    struct IndexedShowtimeRow: Decodable, Sendable {
+        var id: String
+        var movieId: String
+        var theatreId: String
+        var startsAtMs: Int64
+        var language: String
+        var format: String
+        var prices: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, movieId = "movie_id", theatreId = "theatre_id", startsAtMs = "starts_at_ms", language, format, prices
+        }
+    }
+
+    /// Scheduled showtimes starting at or after `startMs`, as the search index reads them.
+    static func indexedShowtimes(from startMs: Int64, on session: any SQLDatabase) async throws -> [IndexedShowtimeRow] {
+        try await session.select().columns("id", "movie_id", "theatre_id", "starts_at_ms", "language", "format", "prices")
+            .from("showtimes")
+            .where("status", .equal, Showtime.Status.scheduled.rawValue)
+            .where("starts_at_ms", .greaterThanOrEqual, startMs)
+            .orderBy("starts_at_ms").orderBy("id")
+            .all(decoding: IndexedShowtimeRow.self)
+    }
+
     static func insert(_ row: some Encodable & Sendable, into table: String, on session: any SQLDatabase) async throws {
-        try await session.insert(into: table).model(row, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await session.insert(into: table).model(row).run()
+    }
+
+    /// Inserts rows in one statement.
+    static func insert<Row: Encodable & Sendable>(_ rows: ArraySlice<Row>, into table: String, on session: any SQLDatabase) async throws {
+        // Nil as NULL: every row must name the same columns.
+        try await session.insert(into: table).models(Array(rows), nilEncodingStrategy: .asNil).run()
     }
 
     /// Inserts unless the id is taken; false when it is.
     static func insertTheatre(_ row: TheatreRow, on session: any SQLDatabase) async throws -> Bool {
-        try await session.insert(into: "theatres").model(row, keyEncodingStrategy: .convertToSnakeCase)
+        try await session.insert(into: "theatres").model(row)
             .ignoringConflicts(with: "id").returning("id").first() != nil
     }
 
@@ -135,17 +219,17 @@ enum CatalogRecords {
     ) async throws -> Row? {
         let query = session.select().column("*").from(table).where("id", .equal, id)
         if lockingForUpdate { query.for(.update) }
-        return try await query.first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await query.first(decoding: Row.self)
     }
 
     static func all<Row: Decodable & Sendable>(_ type: Row.Type, in table: String, on session: any SQLDatabase) async throws -> [Row] {
         try await session.select().column("*").from(table).orderBy("id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self)
     }
 
     static func update(_ row: some Encodable & Sendable, in table: String, id: String, on session: any SQLDatabase) async throws {
         // Nil as NULL: a patch that clears a field must clear its column.
-        try await session.update(table).set(model: row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+        try await session.update(table).set(model: row, nilEncodingStrategy: .asNil)
             .where("id", .equal, id).run()
     }
 
@@ -160,16 +244,15 @@ enum CatalogRecords {
         return try row?.decode(column: "id", as: String.self)
     }
 
-    /// What scheduled showtimes to read: all, or those of one movie or one theatre (each has an index).
+    /// Whose scheduled showtimes to read: one movie's or one theatre's (each has an index).
     enum ShowtimeScope {
-        case all, movie(String), theatre(String)
+        case movie(String), theatre(String)
     }
 
     /// Scheduled showtimes starting at or after `startMs`, soonest first.
-    static func scheduledShowtimes(_ scope: ShowtimeScope = .all, from startMs: Int64, on session: any SQLDatabase) async throws -> [ShowtimeRow] {
+    static func scheduledShowtimes(_ scope: ShowtimeScope, from startMs: Int64, on session: any SQLDatabase) async throws -> [ShowtimeRow] {
         var query = session.select().column("*").from("showtimes")
         switch scope {
-        case .all: break
         case .movie(let id): query = query.where("movie_id", .equal, id)
         case .theatre(let id): query = query.where("theatre_id", .equal, id)
         }
@@ -177,7 +260,7 @@ enum CatalogRecords {
             .where("status", .equal, Showtime.Status.scheduled.rawValue)
             .where("starts_at_ms", .greaterThanOrEqual, startMs)
             .orderBy("starts_at_ms").orderBy("id")
-            .all(decoding: ShowtimeRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ShowtimeRow.self)
     }
 
     static func cancelShowtime(id: String, at nowMs: Int64, on session: any SQLDatabase) async throws {
