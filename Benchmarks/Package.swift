@@ -14,6 +14,7 @@ let package = Package(
         .package(name: "seat-inventory", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
     ],
     targets: [
         .executableTarget(
@@ -38,6 +39,16 @@ let package = Package(
                 .product(name: "SeatSamples", package: "seat-inventory"),
             ],
             path: "SearchScale"),
+        .executableTarget(
+            name: "SearchPeers",
+            dependencies: [
+                .product(name: "BoxOfficeStorage", package: "seat-inventory"),
+                .product(name: "BoxOfficeSamples", package: "seat-inventory"),
+                .product(name: "SeatSamples", package: "seat-inventory"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "SearchPeers"),
         .executableTarget(
             name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "HelloHummingbird"),

@@ -88,7 +88,8 @@ public func buildApplication(
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
-    CatalogController(service: catalog, identities: accounts, monotonicNanoseconds: configuration.monotonicNanoseconds)
+    CatalogController(service: catalog, identities: accounts, cachingAnswers: configuration.catalogResponseCache,
+                      monotonicNanoseconds: configuration.monotonicNanoseconds)
         .addRoutes(to: everythingElse, idempotency: idempotency)
     router.answerUnsupportedMethods()
 

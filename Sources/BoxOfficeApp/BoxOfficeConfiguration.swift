@@ -26,6 +26,8 @@ public struct BoxOfficeConfiguration: Sendable {
     /// How often to look for catalog changes made through other instances (they show here
     /// within about this long).
     public var catalogRefreshInterval: Duration = .seconds(1)
+    /// Whether public catalog answers are kept in memory while the catalog is unchanged.
+    public var catalogResponseCache = true
     /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
     public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }
 

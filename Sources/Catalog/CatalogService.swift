@@ -19,13 +19,15 @@ public final class CatalogService: Sendable {
     let database: Database
     let seats: any SeatCore
     let now: @Sendable () -> Date
-    private let current = Mutex(Current(version: -1, index: SearchIndex(documents: []), builtAt: .distantPast))
+    private let current = Mutex(Current(version: -1, index: SearchIndex(documents: []), movies: [:], builtAt: .distantPast))
     let seatMaps = SeatMapCache()
 
-    /// The catalog as this instance last read it.
+    /// The catalog as this instance last read it: the index, and the movies it lists (so a
+    /// search answers without the database).
     private struct Current {
         var version: Int64
         var index: SearchIndex
+        var movies: [String: Movie]
         var builtAt: Date
     }
 
@@ -257,7 +259,7 @@ public final class CatalogService: Sendable {
         let showingIDs = index.search(query).hits.map(\.movieID)
         let today = SearchDocuments.day(of: Self.isoDate(now()))
         let soonIDs = index.documents.filter { $0.releaseDay > today }.sorted { $0.releaseDay < $1.releaseDay }.map(\.movieID)
-        let movies = try await self.movies(ids: showingIDs + soonIDs)
+        let movies = self.movies(ids: showingIDs + soonIDs)
         return (showingIDs.compactMap { movies[$0] }, soonIDs.compactMap { movies[$0] })
     }
 
@@ -268,13 +270,12 @@ public final class CatalogService: Sendable {
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    /// Movies by id (unknown ids are left out).
-    public func movies(ids: [String]) async throws -> [String: Movie] {
-        guard !ids.isEmpty else { return [:] }
-        return try await database.withReadSession { session in
-            let rows = try await session.select().column("*").from("movies").where("id", .in, ids)
-                .all(decoding: CatalogRecords.MovieRow.self)
-            return Dictionary(uniqueKeysWithValues: try rows.map { ($0.id, try $0.movie()) })
+    /// Movies by id, as of the index (unknown ids are left out).
+    public func movies(ids: [String]) -> [String: Movie] {
+        current.withLock { current in
+            var found: [String: Movie] = [:]
+            for id in ids { found[id] = current.movies[id] }
+            return found
         }
     }
 
@@ -294,19 +295,22 @@ public final class CatalogService: Sendable {
         let fromMs = builtAt.millisecondsSince1970
         // The version is read first: data read after it is at least as new, so a change that
         // lands in between is picked up again by the next refresh.
-        let (version, documents) = try await database.withReadSession { session in
+        let (version, movies, documents) = try await database.withReadSession { session in
             let version = try await CatalogRecords.version(on: session)
             let movies = try await CatalogRecords.all(CatalogRecords.MovieRow.self, in: "movies", on: session).map { try $0.movie() }
             let theatres = Dictionary(uniqueKeysWithValues: try await CatalogRecords.all(
                 CatalogRecords.TheatreRow.self, in: "theatres", on: session).map { ($0.id, try $0.theatre()) })
             let showtimes = try await CatalogRecords.indexedShowtimes(from: fromMs, on: session)
-            return (version, try SearchDocuments.documents(movies: movies, showtimes: showtimes, theatres: theatres))
+            return (version, movies, try SearchDocuments.documents(movies: movies, showtimes: showtimes, theatres: theatres))
         }
         let fresh = SearchIndex(documents: documents)
         let moved = current.withLock { current -> Bool in
             // Two rebuilds may overlap; the older must not replace the newer.
             guard version >= current.version else { return false }
-            defer { current = Current(version: version, index: fresh, builtAt: builtAt) }
+            defer {
+                current = Current(version: version, index: fresh, movies: Dictionary(uniqueKeysWithValues: movies.map { ($0.id, $0) }),
+                                  builtAt: builtAt)
+            }
             return version != current.version
         }
         if moved { seatMaps.removeAll() }

@@ -55,30 +55,29 @@ extension SearchIndex {
             for document in documents.indices { consider(Int32(document)) }
         }
 
-        ranked.sort { $0.score != $1.score ? $0.score > $1.score : documents[Int($0.document)].movieID < documents[Int($1.document)].movieID }
+        ranked.sort { $0.score != $1.score ? $0.score > $1.score : idRanks[Int($0.document)] < idRanks[Int($1.document)] }
         let limit = min(max(query.limit, 0), SearchQuery.limitMax)
         let page = ranked.dropFirst(max(query.offset, 0)).prefix(limit).map { ($0.document, $0.score, filter) }
-        return (Array(page), ranked.count, counts.result())
+        return (Array(page), ranked.count, counts.result(self))
     }
 
     /// Whether the document has a showtime passing every showtime filter (or there are none),
     /// adding to `counts` the language, format and city values of the showtimes that pass all
     /// but that facet's filter.
     private func scan(_ document: Int32, _ filter: CompiledFilter, countingInto counts: inout FacetCounts, counts counting: Bool) -> Bool {
-        let table = showtimes
-        let range = table.ranges[Int(document)]
-        if filter.onlyStartsFrom.map({ table.firstStarts[Int(document)] >= $0 }) ?? false || !filter.filtersShowtimes {
+        let range = showtimes.ranges[Int(document)]
+        if filter.onlyStartsFrom.map({ showtimes.firstStarts[Int(document)] >= $0 }) ?? false || !filter.filtersShowtimes {
             // Every showtime passes: the document's distinct values are its facet values.
-            if counting { counts.countAll(of: Int(document), in: table) }
+            if counting { counts.countAll(of: Int(document), in: showtimes) }
             return !filter.filtersShowtimes || !range.isEmpty
         }
-        let low = filter.from.map { table.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
-        let high = filter.before.map { table.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
+        let low = filter.from.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let high = filter.before.map { showtimes.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
         var passesAll = false
-        for showtime in low..<high where filter.passesFixedFilters(showtime, table) {
-            let misses = filter.facetFiltersMissed(showtime, table)
+        for showtime in low..<high where filter.passesFixedFilters(showtime, showtimes) {
+            let misses = filter.facetFiltersMissed(showtime, showtimes)
             if misses == 0 { passesAll = true }
-            if counting { counts.count(showtime, of: document, in: table, missing: misses) }
+            if counting { counts.count(showtime, of: document, in: showtimes, missing: misses) }
         }
         return passesAll
     }
@@ -86,15 +85,14 @@ extension SearchIndex {
     /// The positions (in the document's `showtimes`) of the first `listing` passing every
     /// filter, soonest first, and how many pass in all.
     private func passingShowtimes(of document: Int32, _ filter: CompiledFilter, listing: Int) -> (first: [Int], count: Int) {
-        let table = showtimes
-        let range = table.ranges[Int(document)]
-        let low = filter.from.map { table.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
-        let high = filter.before.map { table.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
+        let range = showtimes.ranges[Int(document)]
+        let low = filter.from.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let high = filter.before.map { showtimes.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
         let listed = min(max(listing, 0), SearchQuery.limitMax)
         var first: [Int] = []
         var count = 0
-        for showtime in low..<high where filter.passesFixedFilters(showtime, table) && filter.facetFiltersMissed(showtime, table) == 0 {
-            if first.count < listed { first.append(Int(table.positions[showtime])) }
+        for showtime in low..<high where filter.passesFixedFilters(showtime, showtimes) && filter.facetFiltersMissed(showtime, showtimes) == 0 {
+            if first.count < listed { first.append(Int(showtimes.positions[showtime])) }
             count += 1
         }
         return (first, count)
@@ -177,7 +175,6 @@ struct CompiledFilter {
 
 /// Facet counts by value code, each value counted once per movie.
 struct FacetCounts {
-    private let index: SearchIndex
     private var genres: [Int]
     private var languages: [Int]
     private var formats: [Int]
@@ -188,7 +185,6 @@ struct FacetCounts {
     private var citySeen: [Int32]
 
     init(_ index: SearchIndex) {
-        self.index = index
         let table = index.showtimes
         genres = [Int](repeating: 0, count: index.genreCodes.values.count)
         languages = [Int](repeating: 0, count: table.languageCodes.values.count)
@@ -223,7 +219,7 @@ struct FacetCounts {
         counts[Int(code)] += 1
     }
 
-    func result() -> [Facet: [String: Int]] {
+    func result(_ index: SearchIndex) -> [Facet: [String: Int]] {
         func named(_ counts: [Int], _ codes: ShowtimeTable.Codes) -> [String: Int] {
             var named: [String: Int] = [:]
             for (code, count) in counts.enumerated() where count > 0 { named[codes.values[code]] = count }

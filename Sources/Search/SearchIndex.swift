@@ -26,6 +26,8 @@ public struct SearchIndex: Sendable {
     let genres: [[UInt32]]
     let certifications: [UInt32]
     let rankBoosts: [Double]
+    /// Each document's place in movie-id order: ties in score go by it.
+    let idRanks: [Int32]
     let genreCodes: ShowtimeTable.Codes
     let certificationCodes: ShowtimeTable.Codes
     let showtimes: ShowtimeTable
@@ -69,6 +71,11 @@ public struct SearchIndex: Sendable {
             let recency = exp(-Double(newestDay - document.releaseDay) / 90)
             return 0.25 * popularity + 0.15 * recency
         }
+        var idRanks = [Int32](repeating: 0, count: documents.count)
+        for (rank, document) in documents.indices.sorted(by: { documents[$0].movieID < documents[$1].movieID }).enumerated() {
+            idRanks[document] = Int32(rank)
+        }
+        self.idRanks = idRanks
         var genreCodes = ShowtimeTable.Codes()
         var certificationCodes = ShowtimeTable.Codes()
         genres = documents.map { document in Array(Set(document.genres.map { genreCodes.code(TextFolding.fold($0)) })) }

@@ -50,6 +50,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Milliseconds a profile read is reused by this instance; 0 reads the database every time (env BOXOFFICE_PROFILE_CACHE_MS).")
     var profileCacheMs = Int(environment["BOXOFFICE_PROFILE_CACHE_MS"] ?? "") ?? 1000
 
+    @Flag(inversion: .prefixedNo, help: "Keep public catalog answers in memory while the catalog is unchanged (env BOXOFFICE_CATALOG_CACHE=0 turns it off).")
+    var catalogCache = environment["BOXOFFICE_CATALOG_CACHE"] != "0"
+
+    @Option(help: "Milliseconds between looks for catalog changes made through other instances (env BOXOFFICE_CATALOG_REFRESH_MS).")
+    var catalogRefreshMs = Int(environment["BOXOFFICE_CATALOG_REFRESH_MS"] ?? "") ?? 1000
+
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
 
@@ -66,6 +72,9 @@ struct Serve: AsyncParsableCommand {
         configuration.rateLimits.api.rule = GCRA(rate: apiPerSecond, per: .seconds(1), burst: 2 * apiPerSecond)
         guard profileCacheMs >= 0 else { throw ValidationError("--profile-cache-ms must not be negative") }
         configuration.accounts.profileCacheLifetime = .milliseconds(profileCacheMs)
+        guard catalogRefreshMs > 0 else { throw ValidationError("--catalog-refresh-ms must be positive") }
+        configuration.catalogRefreshInterval = .milliseconds(catalogRefreshMs)
+        configuration.catalogResponseCache = catalogCache
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):
             configuration.tls = .init(certificateChain: certificate, privateKey: key)

@@ -20,6 +20,32 @@ public struct Movie: Sendable, Equatable, Codable {
     public var trailerUrl: String?
 }
 
+/// What a list of movies shows of each: enough to choose one, without the synopsis and cast
+/// (those are on the movie's own page).
+public struct MovieSummary: Sendable, Equatable, Codable {
+    public var id: String
+    public var title: String
+    public var genres: [String]
+    public var languages: [String]
+    public var formats: [String]
+    public var runtimeMinutes: Int
+    public var certification: String
+    public var releaseDate: String
+    public var posterUrl: String?
+
+    public init(_ movie: Movie) {
+        id = movie.id
+        title = movie.title
+        genres = movie.genres
+        languages = movie.languages
+        formats = movie.formats
+        runtimeMinutes = movie.runtimeMinutes
+        certification = movie.certification
+        releaseDate = movie.releaseDate
+        posterUrl = movie.posterUrl
+    }
+}
+
 public struct CastMember: Sendable, Equatable, Codable {
     public var name: String
     /// The character played, or the crew role ("Director").

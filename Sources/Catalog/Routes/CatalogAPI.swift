@@ -26,7 +26,7 @@ public enum CatalogAPI {
         public var facets: [String: [String: Int]]
 
         public struct Hit: Codable, Sendable {
-            public var movie: Movie
+            public var movie: MovieSummary
             /// The first matching showtimes, soonest first.
             public var showtimes: [HitShowtime]
             /// Matching showtimes in all.
@@ -45,8 +45,8 @@ public enum CatalogAPI {
     }
 
     public struct Listing: ResponseCodable, Sendable {
-        public var nowShowing: [Movie]
-        public var comingSoon: [Movie]
+        public var nowShowing: [MovieSummary]
+        public var comingSoon: [MovieSummary]
     }
 
     public struct Theatres: ResponseCodable, Sendable {

@@ -14,16 +14,22 @@ public struct CatalogController: Sendable {
 
     let service: CatalogService
     let identities: any CurrentIdentities
-    /// Public answers, kept per catalog version.
-    public let cache: ResponseCache
+    /// Public answers, kept per catalog version (unless turned off).
+    let cache: ResponseCache?
 
     /// - Parameters:
     ///   - identities: who staff and admins are now (their tokens may be minutes old).
+    ///   - cachingAnswers: keep public answers in memory while the catalog is unchanged.
     ///   - monotonicNanoseconds: the clock that ages cached answers.
-    public init(service: CatalogService, identities: any CurrentIdentities, monotonicNanoseconds: @escaping @Sendable () -> Int64) {
+    public init(
+        service: CatalogService, identities: any CurrentIdentities, cachingAnswers: Bool = true,
+        monotonicNanoseconds: @escaping @Sendable () -> Int64
+    ) {
         self.service = service
         self.identities = identities
-        cache = ResponseCache(maxAge: .seconds(Self.publicMaxAgeSeconds), now: monotonicNanoseconds, generation: { service.version })
+        cache = cachingAnswers
+            ? ResponseCache(maxAge: .seconds(Self.publicMaxAgeSeconds), now: monotonicNanoseconds, generation: { service.version })
+            : nil
     }
 
     public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
@@ -87,7 +93,7 @@ public struct CatalogController: Sendable {
     @Sendable func listing(_ request: Request, context: Context) async throws -> CatalogAPI.Listing {
         let city = try Self.city(request)
         let (nowShowing, comingSoon) = try await service.listing(city: city)
-        return .init(nowShowing: nowShowing, comingSoon: comingSoon)
+        return .init(nowShowing: nowShowing.map(MovieSummary.init), comingSoon: comingSoon.map(MovieSummary.init))
     }
 
     @Sendable func theatres(_ request: Request, context: Context) async throws -> CatalogAPI.Theatres {
@@ -111,12 +117,12 @@ public struct CatalogController: Sendable {
         let query = try SearchParameters.query(from: request.uri.queryParameters)
         let result = service.searchIndex.search(query)
         // A page of hits; their full records come from the catalog in one query.
-        let movies = try await service.movies(ids: result.hits.map(\.movieID))
+        let movies = service.movies(ids: result.hits.map(\.movieID))
         return .init(
             total: result.total,
             hits: result.hits.compactMap { hit in
                 guard let movie = movies[hit.movieID] else { return nil }
-                return .init(movie: movie, showtimes: hit.showtimes.map {
+                return .init(movie: MovieSummary(movie), showtimes: hit.showtimes.map {
                     .init(id: $0.showtimeID, theatreId: $0.theatreID, city: $0.city,
                           startsAt: Date(timeIntervalSince1970: TimeInterval($0.startsAtMs) / 1000), language: $0.language,
                           format: $0.format, lowestPriceMinor: $0.lowestPriceMinor)
