@@ -282,9 +282,11 @@ public final class CatalogService: Sendable {
     /// Rebuilds the index if the catalog changed since it was built (through another instance,
     /// say) or it is older than ``indexAgeMax``.
     public func refreshIfChanged() async throws {
-        let version = try await database.withReadSession { try await CatalogRecords.version(on: $0) }
+        // Not before the first build, which follows the migrations at start.
         let (known, builtAt) = current.withLock { ($0.version, $0.builtAt) }
-        guard version != known || now().timeIntervalSince(builtAt) >= Self.indexAgeMax else { return }
+        guard known >= 0 else { return }
+        let stored = try await database.withReadSession { try await CatalogRecords.version(on: $0) }
+        guard stored != known || now().timeIntervalSince(builtAt) >= Self.indexAgeMax else { return }
         try await rebuildSearchIndex()
     }
 
