@@ -91,6 +91,10 @@ import Testing
         ("wrong magic", Array("GET / HTTP/1.1\r\n\r\n".utf8), ErrorCode.malformedFrame),
         ("request before hello", [0x53, 0x54, 1, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 8] + [UInt8](repeating: 0, count: 8), .notAuthenticated),
         ("oversized hello", [0x53, 0x54, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff], .frameTooLarge),
+        // A HELLO whose payload ends inside the API key, and one whose key is not UTF-8: left
+        // open, such connections would each hold a slot for ever.
+        ("hello cut inside its key", [0x53, 0x54, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 7, 1, 1, 0, 10, 0x61, 0x62, 0x63], .malformedPayload),
+        ("hello with a key not UTF-8", [0x53, 0x54, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 1, 1, 0, 2, 0xff, 0xfe, 0, 0], .malformedPayload),
     ])
     func badBytesCloseOnlyTheirConnection(name: String, bytes: [UInt8], expected: ErrorCode) async throws {
         try await withServer { server in
