@@ -17,10 +17,10 @@ struct SeatctlCommand: AsyncParsableCommand {
 
 /// Where the server is and which key to use; on every subcommand.
 struct ServerOptions: ParsableArguments {
-    @Option(help: "Server host.")
+    @Option(help: "Server host (or SEATD_HOST).")
     var host = ProcessInfo.processInfo.environment["SEATD_HOST"] ?? "127.0.0.1"
 
-    @Option(help: "Server port.")
+    @Option(help: "Server port (or SEATD_PORT).")
     var port = Int(ProcessInfo.processInfo.environment["SEATD_PORT"] ?? "") ?? 7400
 
     @Option(help: "API key (or SEAT_API_KEY).")
@@ -42,8 +42,23 @@ struct ServerOptions: ParsableArguments {
             }
             tlsConfiguration = configuration
         }
-        return try await SeatConnection.connect(
-            host: host, port: port, apiKey: key, clientName: "seatctl", tls: tlsConfiguration)
+        do {
+            return try await SeatConnection.connect(
+                host: host, port: port, apiKey: key, clientName: "seatctl", tls: tlsConfiguration)
+        } catch {
+            if case .connectFailed(let reason) = error, reason.contains("refused") { throw NoServer(host: host, port: port) }
+            throw error
+        }
+    }
+}
+
+/// Nothing listens where seatctl was pointed: said plainly, with how to point it elsewhere.
+struct NoServer: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+
+    var description: String {
+        "no seatd at \(host):\(port) — is it running? (--host/--port, or SEATD_HOST/SEATD_PORT)"
     }
 }
 
