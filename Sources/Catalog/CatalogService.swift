@@ -248,19 +248,29 @@ public final class CatalogService: Sendable {
         }
     }
 
-    /// Movies playing in `city` from now on (those with a scheduled showtime there), and those
-    /// coming soon (released after today, by `today`'s date in UTC).
-    public func listing(city: String?) async throws -> (nowShowing: [Movie], comingSoon: [Movie]) {
+    /// Movies listed as coming soon, at most: the soonest first.
+    public static let comingSoonMax = 100
+
+    /// One page of the movies playing in `city` from now on (those with a scheduled showtime
+    /// there), most popular and recent first, with how many there are in all; and the movies
+    /// coming soon (released after today, by today's date in UTC), soonest first.
+    public func listing(
+        city: String?, offset: Int = 0, limit: Int = SearchQuery.limitMax
+    ) async throws -> (nowShowing: [Movie], nowShowingTotal: Int, comingSoon: [Movie]) {
         let index = searchIndex
         var query = SearchQuery()
-        query.limit = SearchQuery.limitMax
+        query.offset = offset
+        query.limit = limit
+        query.showtimesPerHit = 0
         query.startsFromMs = now().millisecondsSince1970
         if let city { query.cities = [city] }
-        let showingIDs = index.search(query).hits.map(\.movieID)
+        let showing = index.search(query)
+        let showingIDs = showing.hits.map(\.movieID)
         let today = SearchDocuments.day(of: Self.isoDate(now()))
-        let soonIDs = index.documents.filter { $0.releaseDay > today }.sorted { $0.releaseDay < $1.releaseDay }.map(\.movieID)
+        let soonIDs = index.documents.filter { $0.releaseDay > today }.sorted { $0.releaseDay < $1.releaseDay }
+            .prefix(Self.comingSoonMax).map(\.movieID)
         let movies = self.movies(ids: showingIDs + soonIDs)
-        return (showingIDs.compactMap { movies[$0] }, soonIDs.compactMap { movies[$0] })
+        return (showingIDs.compactMap { movies[$0] }, showing.total, soonIDs.compactMap { movies[$0] })
     }
 
     static func isoDate(_ date: Date) -> String {

@@ -66,12 +66,12 @@ extension SearchIndex {
     /// but that facet's filter.
     private func scan(_ document: Int32, _ filter: CompiledFilter, countingInto counts: inout FacetCounts, counts counting: Bool) -> Bool {
         let range = showtimes.ranges[Int(document)]
-        if filter.onlyStartsFrom.map({ showtimes.firstStarts[Int(document)] >= $0 }) ?? false || !filter.filtersShowtimes {
+        if filter.onlyWindowStart, showtimes.firstStarts[Int(document)] >= filter.windowStart ?? .min {
             // Every showtime passes: the document's distinct values are its facet values.
             if counting { counts.countAll(of: Int(document), in: showtimes) }
             return !filter.filtersShowtimes || !range.isEmpty
         }
-        let low = filter.from.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let low = filter.windowStart.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
         let high = filter.before.map { showtimes.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
         var passesAll = false
         for showtime in low..<high where filter.passesFixedFilters(showtime, showtimes) {
@@ -79,14 +79,14 @@ extension SearchIndex {
             if misses == 0 { passesAll = true }
             if counting { counts.count(showtime, of: document, in: showtimes, missing: misses) }
         }
-        return passesAll
+        return passesAll || !filter.filtersShowtimes
     }
 
     /// The positions (in the document's `showtimes`) of the first `listing` passing every
     /// filter, soonest first, and how many pass in all.
     private func passingShowtimes(of document: Int32, _ filter: CompiledFilter, listing: Int) -> (first: [Int], count: Int) {
         let range = showtimes.ranges[Int(document)]
-        let low = filter.from.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
+        let low = filter.windowStart.map { showtimes.firstStarting(atOrAfter: $0, in: range) } ?? range.lowerBound
         let high = filter.before.map { showtimes.firstStarting(atOrAfter: $0, in: low..<range.upperBound) } ?? range.upperBound
         let listed = min(max(listing, 0), SearchQuery.limitMax)
         var first: [Int] = []
@@ -115,12 +115,13 @@ struct CompiledFilter {
     let places: [Bool]?
     let minutes: ClosedRange<Int16>?
     let priceMax: Int64?
-    let from: Int64?
+    /// The earliest start a showtime may have: the later of `startsFromMs` and `listedFromMs`.
+    let windowStart: Int64?
     let before: Int64?
     let filtersShowtimes: Bool
-    /// The start bound when it is the only showtime filter (then a movie whose showtimes all
-    /// start after it passes without a scan).
-    let onlyStartsFrom: Int64?
+    /// Whether the window's start is the only showtime condition (then a movie whose showtimes
+    /// all start after it passes without a scan).
+    let onlyWindowStart: Bool
 
     init(_ query: SearchQuery, _ index: SearchIndex) {
         let table = index.showtimes
@@ -138,12 +139,12 @@ struct CompiledFilter {
         }
         minutes = query.localMinutes.map { Int16(clamping: $0.lowerBound)...Int16(clamping: $0.upperBound) }
         priceMax = query.lowestPriceAtMostMinor
-        from = query.startsFromMs
+        windowStart = [query.startsFromMs, query.listedFromMs].compactMap { $0 }.max()
         before = query.startsBeforeMs
         filtersShowtimes = query.filtersShowtimes()
         var others = query
         others.startsFromMs = nil
-        onlyStartsFrom = others.filtersShowtimes() ? nil : query.startsFromMs
+        onlyWindowStart = !others.filtersShowtimes()
     }
 
     func passesCertification(_ code: UInt32) -> Bool { certifications?[Int(code)] ?? true }

@@ -15,6 +15,10 @@ public struct SearchQuery: Sendable, Equatable {
     public var startsFromMs: Int64?
     /// Showtimes starting before this.
     public var startsBeforeMs: Int64?
+    /// Showtimes starting before this are left out of hits and facets, but unlike
+    /// `startsFromMs` a movie needs no showtime to match (a search with no date sets it to now:
+    /// the index may still hold showtimes that began since it was built).
+    public var listedFromMs: Int64?
     /// Showtimes starting within these minutes of the local day (e.g. 1020...1439 for evening).
     public var localMinutes: ClosedRange<Int>?
     public var lowestPriceAtMostMinor: Int64?

@@ -60,6 +60,15 @@ struct CatalogImportTests {
                 .get, "/api/v1/search?q=\(title.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").json()
             #expect(found.hits.contains { $0.movie.id == generated.movies[0].id })
 
+            // The listing of a city comes a page at a time, pages never overlapping.
+            let city = generated.theatres[0].city.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let first: CatalogAPI.Listing = try await client.request(.get, "/api/v1/movies?city=\(city)&limit=5").json()
+            let second: CatalogAPI.Listing = try await client.request(.get, "/api/v1/movies?city=\(city)&limit=5&offset=5").json()
+            #expect(first.nowShowing.count == min(5, first.nowShowingTotal) && first.nowShowingTotal > 5)
+            #expect(Set(first.nowShowing.map(\.id)).isDisjoint(with: second.nowShowing.map(\.id)))
+            #expect(second.nowShowingTotal == first.nowShowingTotal)
+            #expect(try await client.request(.get, "/api/v1/movies?limit=0").problem().errors?.first?.field == "limit")
+
             let showtime = try #require(generated.showtimes.first)
             let seats = try await client.request(.get, "/api/v1/showtimes/\(showtime.id)/seats")
             #expect(seats.status == .conflict)

@@ -73,6 +73,7 @@ struct SearchIndexModelTests {
         if Int.random(in: 0...3, using: &random) == 0 {
             query.startsBeforeMs = (query.startsFromMs ?? 0) + Int64.random(in: 0...(3 * 86_400_000), using: &random)
         }
+        if Int.random(in: 0...2, using: &random) == 0 { query.listedFromMs = Int64.random(in: 0...(4 * 86_400_000), using: &random) }
         if Int.random(in: 0...6, using: &random) == 0 { query.theatreIDs = ["t\(Int.random(in: 0...6, using: &random))"] }
         if Int.random(in: 0...6, using: &random) == 0 { query.certifications = ["UA"] }
         return query
@@ -113,6 +114,7 @@ struct SearchIndexModelTests {
             && (facet == .city || query.cities.isEmpty || query.cities.contains(showtime.city))
             && (query.localMinutes.map { $0.contains(showtime.localMinuteOfDay) } ?? true)
             && (query.startsFromMs.map { showtime.startsAtMs >= $0 } ?? true)
+            && (query.listedFromMs.map { showtime.startsAtMs >= $0 } ?? true)
             && (query.startsBeforeMs.map { showtime.startsAtMs < $0 } ?? true)
             && (query.theatreIDs.isEmpty || query.theatreIDs.contains(showtime.theatreID))
             && (query.lowestPriceAtMostMinor.map { showtime.lowestPriceMinor <= $0 } ?? true)

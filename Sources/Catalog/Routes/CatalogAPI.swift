@@ -45,7 +45,10 @@ public enum CatalogAPI {
     }
 
     public struct Listing: ResponseCodable, Sendable {
+        /// One page of them (`offset`, `limit`).
         public var nowShowing: [MovieSummary]
+        /// Movies playing in all.
+        public var nowShowingTotal: Int
         public var comingSoon: [MovieSummary]
     }
 

@@ -92,8 +92,11 @@ public struct CatalogController: Sendable {
 
     @Sendable func listing(_ request: Request, context: Context) async throws -> CatalogAPI.Listing {
         let city = try Self.city(request)
-        let (nowShowing, comingSoon) = try await service.listing(city: city)
-        return .init(nowShowing: nowShowing.map(MovieSummary.init), comingSoon: comingSoon.map(MovieSummary.init))
+        let parameters = request.uri.queryParameters
+        let offset = try SearchParameters.integer(parameters, "offset", in: 0...SearchParameters.offsetMax) ?? 0
+        let limit = try SearchParameters.integer(parameters, "limit", in: 1...SearchQuery.limitMax) ?? 50
+        let (nowShowing, total, comingSoon) = try await service.listing(city: city, offset: offset, limit: limit)
+        return .init(nowShowing: nowShowing.map(MovieSummary.init), nowShowingTotal: total, comingSoon: comingSoon.map(MovieSummary.init))
     }
 
     @Sendable func theatres(_ request: Request, context: Context) async throws -> CatalogAPI.Theatres {
@@ -114,7 +117,8 @@ public struct CatalogController: Sendable {
     }
 
     @Sendable func search(_ request: Request, context: Context) async throws -> CatalogAPI.SearchResponse {
-        let query = try SearchParameters.query(from: request.uri.queryParameters)
+        var query = try SearchParameters.query(from: request.uri.queryParameters)
+        query.listedFromMs = service.now().millisecondsSince1970
         let result = service.searchIndex.search(query)
         // A page of hits; their full records come from the catalog in one query.
         let movies = service.movies(ids: result.hits.map(\.movieID))
