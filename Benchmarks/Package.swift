@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 .product(name: "BoxOfficeStorage", package: "seat-inventory"),
                 .product(name: "BoxOfficeSamples", package: "seat-inventory"),
+                .product(name: "Catalog", package: "seat-inventory"),
                 .product(name: "SeatSamples", package: "seat-inventory"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),

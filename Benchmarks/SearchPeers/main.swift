@@ -9,6 +9,7 @@
 // formats and cities over the matching showtimes (plain facets: the filters stay applied).
 import BoxOfficeSamples
 import BoxOfficeStorage
+import Catalog
 import Foundation
 import Hummingbird
 import Logging
@@ -29,10 +30,7 @@ func printQueries(seed: UInt64, count: Int) {
     let cities = catalog.theatres.map { ($0.city, $0.timeZone) }
     func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
     func tomorrow(_ zone: String) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: zone)!
-        let parts = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: 1, to: Date())!)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        CalendarDate.string(Date().addingTimeInterval(86_400), in: TimeZone(identifier: zone)!)
     }
     for index in 0..<count {
         let (city, zone) = cities.randomElement(using: &random)!

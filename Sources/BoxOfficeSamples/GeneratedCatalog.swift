@@ -125,13 +125,6 @@ public struct GeneratedCatalog {
 
     static func pick<T>(_ values: [T], _ random: inout SplitMix64) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
 
-    static func isoDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
-    }
-
     /// Now showing first (most in demand first), then coming soon, then the back catalogue.
     func makeMovies(_ random: inout SplitMix64, today: Date) -> [CatalogImport.IdentifiedMovie] {
         (0..<movies).map { index in
@@ -169,7 +162,7 @@ public struct GeneratedCatalog {
             return CatalogImport.IdentifiedMovie(id: Self.id(&random), movie: MovieInput(
                 title: title, originalTitle: nil, synopsis: "", genres: genres, languages: languages, formats: formats,
                 runtimeMinutes: Int.random(in: 80...150, using: &random), certification: Self.pick(Self.certifications, &random),
-                releaseDate: Self.isoDate(release), cast: cast, posterUrl: nil, trailerUrl: nil))
+                releaseDate: CalendarDate.string(release), cast: cast, posterUrl: nil, trailerUrl: nil))
         }
     }
 

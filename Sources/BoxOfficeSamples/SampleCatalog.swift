@@ -41,8 +41,7 @@ public enum SampleCatalog {
                 releaseDate = "\(film.year)-01-01"
             } else {
                 let release = calendar.date(byAdding: .day, value: 10 + 7 * index % 30, to: startOfToday)!
-                let parts = calendar.dateComponents([.year, .month, .day], from: release)
-                releaseDate = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+                releaseDate = CalendarDate.string(release, in: timeZone)
             }
             let movie = try await catalog.createMovie(MovieInput(
                 title: film.title, originalTitle: film.originalTitle, synopsis: "", genres: film.genres, languages: film.languages,

@@ -266,18 +266,11 @@ public final class CatalogService: Sendable {
         if let city { query.cities = [city] }
         let showing = index.search(query)
         let showingIDs = showing.hits.map(\.movieID)
-        let today = SearchDocuments.day(of: Self.isoDate(now()))
+        let today = SearchDocuments.day(of: CalendarDate.string(now()))
         let soonIDs = index.documents.filter { $0.releaseDay > today }.sorted { $0.releaseDay < $1.releaseDay }
             .prefix(Self.comingSoonMax).map(\.movieID)
         let movies = self.movies(ids: showingIDs + soonIDs)
         return (showingIDs.compactMap { movies[$0] }, showing.total, soonIDs.compactMap { movies[$0] })
-    }
-
-    static func isoDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
     /// Movies by id, as of the index (unknown ids are left out).

@@ -15,8 +15,6 @@ struct ShowtimeTable: Sendable {
             return code
         }
 
-        func code(ifKnown value: String) -> UInt32? { codes[value] }
-
         /// A table of which codes `wanted` names (values never indexed match nothing); nil when
         /// `wanted` is empty (no filter).
         func allowed(_ wanted: Set<String>) -> [Bool]? {

@@ -39,7 +39,7 @@ public enum ProtocolFuzzing {
                     decodeAsClient(frame)
                     if case .refuse(let error, _, _) = machine.frameReceived(frame) {
                         refusals.append(error.code)
-                        if error.code.closesConnection { return refusals }
+                        if machine.state == .closing { return refusals }
                     }
                     if control & 4 == 4 { machine.answered(machine.inFlight) }
                 }

@@ -153,9 +153,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .refuse(let error, let opcode, let requestID):
             refuse(error, opcode: opcode, requestID: requestID)
-            // The machine may end the connection whatever the code (a HELLO that does not decode
-            // is MALFORMED_PAYLOAD): a connection it stopped listening to must not stay open.
-            if error.code.closesConnection || machine.state == .closing {
+            // The machine decides, not the code: a HELLO that does not decode is answered with
+            // MALFORMED_PAYLOAD, which leaves other connections open, and ends this one.
+            if machine.state == .closing {
                 logger.notice("closing connection", metadata: ["error": "\(error)"])
                 closeAfterFlush = true
             }

@@ -66,6 +66,16 @@ struct SeatAvailabilityTests {
         #expect(wrongStart.isBroken)
     }
 
+    @Test func aBufferPastItsLimitIsBrokenRatherThanGrowing() {
+        var buffer = ResyncBuffer()
+        buffer.subscribed(next: 1)
+        for sequence in 1...UInt64(ResyncBuffer.eventsMax) { buffer.add(Self.event(sequence, .held, [0])) }
+        #expect(!buffer.isBroken)
+        buffer.add(Self.event(UInt64(ResyncBuffer.eventsMax) + 1, .released, [0]))
+        #expect(buffer.isBroken)
+        #expect(buffer.restarted().sequenceBefore == UInt64(ResyncBuffer.eventsMax) + 1)
+    }
+
     /// A show changes at random; the subscriber misses a run of events, notices the gap, and
     /// takes a snapshot some events later. Following the recipe, its view ends equal to the show.
     @Test(arguments: randomizedSeeds(fixed: 20))

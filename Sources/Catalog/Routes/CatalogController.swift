@@ -68,7 +68,7 @@ public struct CatalogController: Sendable {
         var days: [String: [String: [Showtime]]] = [:]
         for showtime in showtimes {
             guard let theatre = theatresByID[showtime.theatreId] else { continue }
-            days[Self.localDate(showtime.startsAt, in: theatre.timeZone), default: [:]][theatre.id, default: []].append(showtime)
+            days[CalendarDate.string(showtime.startsAt, in: TimeZone(identifier: theatre.timeZone) ?? .gmt), default: [:]][theatre.id, default: []].append(showtime)
         }
         return .init(movie: movie, schedule: days.keys.sorted().map { date in
             .init(date: date, theatres: days[date]!.keys.sorted().map { theatreID in
@@ -197,13 +197,6 @@ public struct CatalogController: Sendable {
         let id = try context.parameters.require("showtimeId")
         guard Identifiers.isGenerated(id) else { throw CatalogError.showtimeNotFound }
         return try await service.cancelShowtime(id, theatreID: try context.parameters.require("theatreId"))
-    }
-
-    static func localDate(_ date: Date, in timeZone: String) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 }
 

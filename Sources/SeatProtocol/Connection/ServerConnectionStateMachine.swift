@@ -17,7 +17,7 @@ public struct ServerConnectionStateMachine: Sendable {
         case acceptHello(requestID: UInt32, version: UInt8, role: Role)
         /// Run the request and answer it.
         case execute(Request, requestID: UInt32)
-        /// Answer with this error; close the connection afterwards when the code says so.
+        /// Answer with this error; close the connection afterwards when the machine is now `closing`.
         case refuse(ErrorReply, opcode: Opcode, requestID: UInt32)
         /// Nothing to do: a frame on a closing connection, or a quiet peer's timeout.
         case ignore
