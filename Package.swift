@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "BoxOfficeStorage", targets: ["BoxOfficeStorage"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "BoxOfficeSamples", targets: ["BoxOfficeSamples"]),
+        .library(name: "Payments", targets: ["Payments"]),
+        .library(name: "Booking", targets: ["Booking"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-load", targets: ["seat-load"]),
@@ -171,9 +173,27 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(
+            name: "Payments",
+            dependencies: [
+                "BoxOfficeStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]),
+        .target(
+            name: "Booking",
+            dependencies: [
+                "BoxOfficeStorage", "BoxOfficeEdge", "Catalog", "Payments", "SeatClient", "SeatProtocol", "SeatInventory",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
             name: "BoxOfficeApp",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "SeatClient",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "SeatClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -230,6 +250,7 @@ let package = Package(
             name: "BoxOfficeTests",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
+                "Payments", "Booking",
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

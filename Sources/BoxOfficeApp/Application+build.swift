@@ -1,4 +1,5 @@
 import Accounts
+import Booking
 import BoxOfficeEdge
 import Catalog
 import BoxOfficeStorage
@@ -8,12 +9,14 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import Payments
 import SeatClient
 import ServiceLifecycle
 
 /// Every component's migrations, in the order they are applied.
 public let boxOfficeMigrations: [MigrationSet] = [
     Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set, CatalogMigrations.set,
+    SandboxMigrations.set, BookingMigrations.set,
 ]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
@@ -21,6 +24,9 @@ public struct BoxOfficeComponents: Sendable {
     public let database: Database
     public let accounts: AccountService
     public let catalog: CatalogService
+    public let booking: BookingService
+    /// The sandbox payment provider, when it is the one configured.
+    public let sandbox: SandboxProvider?
     public let accessTokenKeys: AccessTokenKeys
 }
 
@@ -66,6 +72,14 @@ public func buildApplication(
     }
     let seatCore = seats.map { SeatClientCore(client: $0) }
     let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
+    let sandbox: SandboxProvider
+    switch configuration.payments {
+    case .sandbox(let settings):
+        sandbox = SandboxProvider(configuration: settings, database: database, now: configuration.accounts.now)
+    }
+    let booking = BookingService(
+        database: database, catalog: catalog, seats: seats, provider: sandbox, configuration: configuration.booking,
+        now: configuration.accounts.now, logger: logger)
 
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
@@ -91,6 +105,8 @@ public func buildApplication(
     CatalogController(service: catalog, identities: accounts, cachingAnswers: configuration.catalogResponseCache,
                       monotonicNanoseconds: configuration.monotonicNanoseconds)
         .addRoutes(to: everythingElse, idempotency: idempotency)
+    BookingController(service: booking).addRoutes(to: everythingElse, idempotency: idempotency)
+    SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox"))
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()
@@ -107,6 +123,8 @@ public func buildApplication(
         services: [
             database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
             CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
+            OrderReconciler(booking: booking),
+            SandboxWebhookDelivery(sandbox: sandbox, booking: booking, logger: logger),
         ] + (seatCore.map { [$0.live] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
@@ -114,5 +132,6 @@ public func buildApplication(
         try await database.migrate(boxOfficeMigrations, logger: logger)
         try await catalog.rebuildSearchIndex()
     }
-    return (application, BoxOfficeComponents(database: database, accounts: accounts, catalog: catalog, accessTokenKeys: keys))
+    return (application, BoxOfficeComponents(
+        database: database, accounts: accounts, catalog: catalog, booking: booking, sandbox: sandbox, accessTokenKeys: keys))
 }

@@ -1,6 +1,8 @@
 import Accounts
+import Booking
 import BoxOfficeEdge
 import Foundation
+import Payments
 
 /// Everything `buildApplication` needs to know, read by the executable from flags and the
 /// environment, and built directly by tests.
@@ -28,6 +30,10 @@ public struct BoxOfficeConfiguration: Sendable {
     public var catalogRefreshInterval: Duration = .seconds(1)
     /// Whether public catalog answers are kept in memory while the catalog is unchanged.
     public var catalogResponseCache = true
+    /// Hold times, prices beyond the seats, cancellation terms, the reconciler's pace.
+    public var booking = BookingConfiguration()
+    /// The payment provider orders are paid through.
+    public var payments = Payments.sandbox(SandboxProvider.Configuration(webhookSecret: Payments.randomSecret()))
     /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
     public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }
 
@@ -43,6 +49,17 @@ public struct BoxOfficeConfiguration: Sendable {
             self.host = host
             self.port = port
             self.apiKey = apiKey
+        }
+    }
+
+    /// Which payment provider to use, with its settings.
+    public enum Payments: Sendable {
+        /// The built-in sandbox (test cards, no money moves): the embedded default. Its webhooks
+        /// go straight to this instance, signed with a secret of the process's own.
+        case sandbox(SandboxProvider.Configuration)
+
+        static func randomSecret() -> String {
+            (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         }
     }
 

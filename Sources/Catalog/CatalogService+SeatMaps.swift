@@ -1,4 +1,12 @@
 import NIOCore
+import SeatInventory
+
+/// A showtime with its show and seat layout in the seat server.
+public struct ShowtimeSeating: Sendable {
+    public let showtime: Showtime
+    public let seatShowID: UInt32
+    public let layout: SeatLayout
+}
 
 extension CatalogService {
     /// A showtime's seat map as JSON, with the version of the seats it shows (it changes with
@@ -16,6 +24,13 @@ extension CatalogService {
         let body = try layout.render(reading.availability)
         seatMaps.store(rendered: body, version: reading.version, for: showtimeID)
         return (body, reading.version)
+    }
+
+    /// What selling a showtime's seats needs: the showtime (prices, status, start) and its show
+    /// and layout in the seat server. Kept with the seat map's cached layout.
+    public func seating(showtimeID: String) async throws -> ShowtimeSeating {
+        let layout = try await seatMapLayout(showtimeID)
+        return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.seatLayout)
     }
 
     private func seatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {

@@ -12,6 +12,8 @@ struct SeatMapLayout: Sendable {
     let seatShowID: UInt32
     let screenName: String
     let seatCount: Int
+    /// The screen's layout as the seat server holds it: labels, categories, positions by seat index.
+    let seatLayout: SeatLayout
     /// The sections, encoded once: every rendering repeats them as they are.
     let sectionsJSON: [UInt8]
     /// The category of each seat, by seat index, as an index into `categories`.
@@ -46,6 +48,7 @@ struct SeatMapLayout: Sendable {
         self.showtime = showtime
         self.seatShowID = seatShowID
         self.screenName = screenName
+        seatLayout = layout
         seatCount = layout.seatCount
         categories = layout.categories.map { SeatCategory(id: $0.id, name: $0.name) }
         seatCategories = (0..<layout.seatCount).map { layout.category(of: SeatIndex($0)) }

@@ -1,0 +1,21 @@
+/// How the booking service sells: hold times, prices beyond the seats, cancellation terms.
+public struct BookingConfiguration: Sendable {
+    /// How long a new order's seats are held (shows the catalog creates cap a hold's whole
+    /// life at 10 minutes).
+    public var holdDuration: Duration = .seconds(7 * 60)
+    /// Starting to pay extends the hold to this long from then, once per order (within the cap).
+    public var paymentWindow: Duration = .seconds(5 * 60)
+    public var pricing = PricingRules()
+    public var cancellation = CancellationPolicy()
+    /// How long an order may sit in an intermediate state before the reconciler takes it up
+    /// (a request or webhook is probably still driving it before then).
+    public var reconcileAfter: Duration = .seconds(10)
+    /// How often the reconciler looks for such orders.
+    public var reconcileInterval: Duration = .seconds(5)
+    /// Orders the reconciler takes per pass.
+    public var reconcileBatchMax = 100
+    /// The most seats one order takes (the catalog's shows allow 10 per hold).
+    public var seatsPerOrderMax = 10
+
+    public init() {}
+}

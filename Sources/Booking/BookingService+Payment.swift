@@ -1,0 +1,107 @@
+import BoxOfficeStorage
+import Foundation
+import Payments
+import SeatClient
+
+extension BookingService {
+    /// Starts a payment attempt for a held order with `paymentMethod` (a provider token, or a
+    /// sandbox test card) and drives the order as far as it goes: confirmed, waiting for the
+    /// customer's 3-D Secure, processing, or back to held after a decline.
+    ///
+    /// - Throws: `paymentDeclined` (the seats stay held for another attempt), `holdExpired`,
+    ///   `orderNotPayable`, `paymentAttemptsExhausted`, `paymentProviderUnavailable`.
+    public func pay(orderID: String, owner: Owner, paymentMethod: String) async throws -> Order {
+        _ = try await order(id: orderID, owner: owner)
+        let started: Order = try await locks.withLock(orderID) {
+            var saga = OrderSaga(try await self.load(orderID))
+            try saga.paymentStarted(now: self.now())
+            let started = try await self.store(saga)
+            guard started.state == .paying, started.paymentAttempt == saga.order.paymentAttempt else {
+                throw BookingError.orderNotPayable(started.state)
+            }
+            return try await self.extendHoldForPayment(started)
+        }
+        // Create the attempt's payment (stored before it is confirmed, so a crash leaves a
+        // reference the reconciler can ask about).
+        let created = try await drive(orderID)
+        guard created.state == .paying, created.paymentAttempt == started.paymentAttempt, let reference = created.paymentReference else {
+            if created.state == .paying { throw BookingError.paymentProviderUnavailable("the payment could not be created; try again") }
+            return created
+        }
+        var confirmError: PaymentError?
+        do {
+            _ = try await provider.confirmPayment(reference, paymentMethod: paymentMethod, idempotencyKey: created.paymentKey("confirm"))
+        } catch {
+            // A lost answer (a timeout) may hide a success: the drive below asks the provider.
+            confirmError = error
+        }
+        let driven = try await drive(orderID)
+        if driven.state == .held, driven.paymentAttempt == started.paymentAttempt, let failure = driven.paymentFailure {
+            throw BookingError.paymentDeclined(failure)
+        }
+        if let confirmError, !confirmError.isTransient, driven.state == .paying {
+            throw BookingError.paymentDeclined(confirmError.description)
+        }
+        return driven
+    }
+
+    /// Extends the hold once, when the first payment starts, so the customer has the payment
+    /// window to complete it (the seat server caps it at the show's hold lifetime).
+    private func extendHoldForPayment(_ order: Order) async throws -> Order {
+        guard !order.isHoldExtended, let hold = order.holdID, let seats else { return order }
+        do {
+            let deadline = try await seats.extend(hold, by: configuration.paymentWindow)
+            var saga = OrderSaga(order)
+            saga.holdExtended(until: Date(millisecondsSince1970: Int64(deadline)))
+            return try await store(saga)
+        } catch {
+            // The hold keeps its deadline; payment may still complete within it.
+            logger.info("hold not extended for payment", metadata: ["order": "\(order.id)", "reason": "\(error)"])
+            return order
+        }
+    }
+
+    /// Takes a provider's webhook: checks its signature over the raw body, records it once in
+    /// the inbox (a repeat does nothing), and drives the order it concerns after asking the
+    /// provider how its payment stands (the webhook's own claims are not trusted).
+    public func receiveWebhook(provider name: String, rawBody: [UInt8], headers: [String: String]) async throws {
+        guard name == provider.name else { throw BookingError.invalidWebhook("no provider \(name) is configured") }
+        let event: ProviderEvent
+        do {
+            event = try provider.verifyWebhook(rawBody: rawBody, headers: headers, now: now())
+        } catch {
+            logger.warning("webhook refused", metadata: ["provider": "\(name)", "reason": "\(error)"])
+            throw BookingError.invalidWebhook(error.description)
+        }
+        let isNew = try await database.transaction { session in
+            try await OrderRecords.recordWebhook(provider: name, eventID: event.id, type: event.type,
+                                                 now: self.now().millisecondsSince1970, on: session)
+        }
+        guard isNew else { return }
+        let paymentReference: String = switch event.object {
+        case .payment(let reference): reference
+        case .refund(_, let paymentReference): paymentReference
+        }
+        let order = try await database.withSession { session in
+            try await OrderRecords.find(paymentReference: paymentReference, provider: name, on: session)
+        }
+        guard let order else {
+            logger.info("webhook for a payment of no order", metadata: ["provider": "\(name)", "event": "\(event.id)"])
+            return
+        }
+        try await checkLatePayment(order)
+        try await drive(order.id)
+    }
+
+    /// An order that ended without a sale whose payment completed anyway is put back on the path
+    /// that voids or refunds it.
+    private func checkLatePayment(_ order: Order) async throws {
+        guard [.expired, .released, .rejected].contains(order.state), let reference = order.paymentReference else { return }
+        let payment = try await provider.fetchPayment(reference)
+        try await locks.withLock(order.id) {
+            var saga = OrderSaga(try await self.load(order.id))
+            saga.latePaymentObserved(payment)
+            if saga.order.state == .voiding { try await self.store(saga) }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import BoxOfficeStorage
+import Crypto
+import Catalog
+import Foundation
+import Payments
+import SeatClient
+import SeatInventory
+import SeatProtocol
+
+extension BookingService {
+    /// The most steps one drive takes: the longest path (hold to confirmed, or confirmed to
+    /// cancelled) has seven.
+    static let stepsPerDriveMax = 12
+
+    /// What running one step left behind.
+    struct StepOutcome: Sendable {
+        var order: Order
+        /// Whether the step stored a change (false: its call failed for now, or another actor
+        /// changed the order first).
+        var progressed: Bool
+        /// The seat server's refusal of the hold, in people's words.
+        var holdRefusal: BookingError?
+        /// The provider's error, when the step could not reach a decision.
+        var paymentError: PaymentError?
+    }
+
+    /// Runs the order's steps until it waits for its customer, is settled, or a call fails for
+    /// now (the reconciler tries again later). Returns the order as it then stands.
+    @discardableResult
+    public func drive(_ orderID: String) async throws -> Order {
+        try await locks.withLock(orderID) {
+            var order = try await self.load(orderID)
+            for _ in 0..<Self.stepsPerDriveMax {
+                let step = OrderSaga(order).nextStep(now: self.now())
+                guard step != .none, step != .awaitCustomer, let seats = self.seats else { return order }
+                let outcome = try await self.runStep(step, of: order, seats: seats)
+                order = outcome.order
+                guard outcome.progressed else { return order }
+            }
+            return order
+        }
+    }
+
+    /// Runs `step` for `order` and stores what came of it.
+    func runStep(_ step: OrderSaga.Step, of order: Order, seats: any SeatRequesting) async throws -> StepOutcome {
+        var saga = OrderSaga(order)
+        var outcome = StepOutcome(order: order, progressed: false)
+        switch step {
+        case .placeHold:
+            do {
+                let reply = try await placeHold(order, seats: seats)
+                let seating = try await seating(order.showtimeID)
+                let held = reply.seats.map { seat in
+                    let index = SeatIndex(Int(seat))
+                    let category = seating.layout.categories[seating.layout.category(of: index)].id
+                    return OrderSeat(index: seat, label: seating.layout.label(of: index), category: category,
+                                     priceMinor: seating.showtime.prices[category] ?? 0)
+                }
+                saga.holdPlaced(
+                    holdID: reply.hold, deadline: Date(millisecondsSince1970: Int64(reply.deadlineMilliseconds)), seats: held,
+                    price: PriceBreakdown(seats: held, currency: seating.showtime.currency, rules: configuration.pricing))
+            } catch let error as SeatClientError {
+                guard case .refused(let reply) = error, !reply.code.isTransient else { return outcome }
+                let seating = try await seating(order.showtimeID)
+                let refusal = SeatLabels.refusal(reply, layout: seating.layout, seatsPerHoldMax: configuration.seatsPerOrderMax)
+                outcome.holdRefusal = refusal
+                saga.holdRefused(reason: "\(reply.code): \(reply.message)")
+            }
+        case .abandonHold:
+            saga.holdAbandoned()
+        case .expireHold:
+            saga.holdExpired()
+        case .createPayment:
+            guard let total = order.price?.total else { return outcome }
+            do {
+                let payment = try await provider.createPayment(amount: total, orderID: order.id, idempotencyKey: order.paymentKey("create"))
+                saga.paymentCreated(reference: payment.reference)
+            } catch {
+                outcome.paymentError = error
+                return outcome
+            }
+        case .checkPayment:
+            guard let reference = order.paymentReference else { return outcome }
+            do {
+                saga.paymentObserved(try await provider.fetchPayment(reference))
+            } catch {
+                outcome.paymentError = error
+                return outcome
+            }
+        case .abandonPayment:
+            if let reference = order.paymentReference {
+                do {
+                    _ = try await provider.cancelPayment(reference, idempotencyKey: order.paymentKey("cancel"))
+                } catch {
+                    outcome.paymentError = error
+                    return outcome
+                }
+            }
+            saga.paymentAbandoned()
+        case .confirmSeats:
+            guard let hold = order.holdID else { return outcome }
+            do {
+                let booking = try await seats.confirm(hold, idempotencyKey: SeatKeys.key(order.idempotencyKey("confirm")))
+                saga.seatsConfirmed(seatBookingID: booking, bookingCode: BookingCode.make(orderID: order.id))
+            } catch {
+                guard case .refused(let reply) = error else { return outcome }
+                if reply.code == .holdAlreadyConfirmed {
+                    // Confirmed by an earlier attempt whose answer was lost (beyond the key's window).
+                    saga.seatsConfirmed(seatBookingID: reply.secondDetail, bookingCode: BookingCode.make(orderID: order.id))
+                } else if reply.code.meansSeatsLost {
+                    saga.seatsLost(reason: "the seats could not be sold: \(reply.code)")
+                } else {
+                    return outcome
+                }
+            }
+        case .capturePayment:
+            guard let reference = order.paymentReference else { return outcome }
+            do {
+                let payment = try await provider.capturePayment(reference, idempotencyKey: order.paymentKey("capture"))
+                saga.captured(payment.amount)
+            } catch {
+                guard case .refused(let reason) = error else {
+                    outcome.paymentError = error
+                    return outcome
+                }
+                saga.captureFailed(reason: reason)
+            }
+        case .cancelSeatBooking:
+            guard let booking = order.seatBookingID else { return outcome }
+            do {
+                try await seats.cancelBooking(booking, idempotencyKey: SeatKeys.key(order.idempotencyKey("cancel-seats")))
+            } catch {
+                guard case .refused(let reply) = error, reply.code == .bookingCancelled || reply.code == .showCancelled else {
+                    return outcome
+                }
+            }
+            saga.seatBookingCancelled()
+        case .voidPayment:
+            if let reference = order.paymentReference {
+                do {
+                    try await voidPayment(reference, of: order)
+                } catch let error as PaymentError {
+                    outcome.paymentError = error
+                    return outcome
+                }
+            }
+            saga.paymentVoided()
+        case .refundCancellation:
+            if let refund = order.refundMinor, refund > 0, let reference = order.paymentReference, let currency = order.price?.currency {
+                do {
+                    try await self.refund(Money(refund, currency), of: reference, order: order, reason: "cancellation")
+                } catch let error as PaymentError {
+                    outcome.paymentError = error
+                    return outcome
+                }
+            }
+            saga.cancellationRefunded()
+        case .awaitCustomer, .none:
+            return outcome
+        }
+        guard saga.order != order || !saga.events.isEmpty else { return outcome }
+        outcome.order = try await store(saga)
+        outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
+        return outcome
+    }
+
+    private func placeHold(_ order: Order, seats: any SeatRequesting) async throws(SeatClientError) -> HoldReply {
+        let key = SeatKeys.key(order.idempotencyKey("hold"))
+        let milliseconds = UInt32(clamping: Int64(configuration.holdDuration.seconds * 1000))
+        switch order.selection {
+        case .seats(let indices):
+            return try await seats.hold(indices, show: order.seatShowID, for: configuration.holdDuration, idempotencyKey: key)
+        case .bestAvailable(let count, let category, let accessible):
+            return try await seats.holdBestAvailable(BestAvailableHoldRequest(
+                show: order.seatShowID, holdMilliseconds: milliseconds, idempotencyKey: key, count: UInt16(clamping: count),
+                accessible: accessible, category: category))
+        }
+    }
+
+    /// Takes back whatever the payment holds: voids an authorization, refunds a capture in full.
+    private func voidPayment(_ reference: String, of order: Order) async throws {
+        let payment = try await provider.fetchPayment(reference)
+        switch payment.status {
+        case .captured:
+            try await refund(payment.amount, of: reference, order: order, reason: "void")
+        case .canceled, .failed:
+            break
+        case .authorized, .awaitingMethod, .requiresAction, .processing:
+            _ = try await provider.cancelPayment(reference, idempotencyKey: order.paymentKey("void"))
+        }
+    }
+
+    /// Writes the refund to the ledger (refused there if it would exceed the capture), then asks
+    /// the provider for it with the ledger entry's key.
+    func refund(_ amount: Money, of reference: String, order: Order, reason: String) async throws {
+        let nowMs = now().millisecondsSince1970
+        let entry = OrderRecords.RefundRow(
+            idempotencyKey: order.idempotencyKey("refund-\(reason)"), orderId: order.id, amountMinor: amount.amountMinor,
+            currency: amount.currency, reason: reason, providerReference: nil, status: OrderRecords.RefundRow.requested,
+            createdAtMs: nowMs, updatedAtMs: nowMs)
+        // A void refunds what the provider captured, even if the order never recorded a capture.
+        let captured = reason == "void" ? amount.amountMinor : order.capturedMinor
+        let recorded = try await database.transaction { session in
+            try await OrderRecords.recordRefund(entry, capturedMinor: captured, on: session)
+        }
+        let refund = try await provider.refund(reference, amount: Money(recorded.amountMinor, recorded.currency),
+                                               idempotencyKey: recorded.idempotencyKey)
+        try await database.transaction { session in
+            try await OrderRecords.updateRefund(key: recorded.idempotencyKey, providerReference: refund.reference,
+                                                status: refund.status.ledgerStatus, now: self.now().millisecondsSince1970, on: session)
+        }
+    }
+}
+
+extension ProviderRefund.Status {
+    var ledgerStatus: String {
+        switch self {
+        case .pending: "pending"
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        }
+    }
+}
+
+extension ErrorCode {
+    /// Refusals that say nothing about the request itself: ask again later.
+    var isTransient: Bool {
+        [.idempotentRequestInProgress, .shuttingDown, .tooManyInFlight, .storageUnavailable, .internalError].contains(self)
+    }
+
+    /// Refusals of a confirmation that mean the hold is gone for good.
+    var meansSeatsLost: Bool {
+        [.holdExpired, .holdReleased, .unknownHold, .holdSuperseded, .holdBookingCancelled, .showCancelled, .unknownShow]
+            .contains(self)
+    }
+}
+
+/// The code on a booking's ticket: twelve characters of Crockford's base-32 (no I, L, O or U,
+/// so it reads aloud without confusion), derived from the order so every step that assigns it
+/// assigns the same one. 60 bits: a collision among a million bookings has odds below one in a
+/// million (the column is unique, so one would stop that order for staff rather than mix tickets).
+public enum BookingCode {
+    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    public static func make(orderID: String) -> String {
+        let digest = Array(SHA256.hash(data: Array(orderID.utf8)))
+        var value = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        var characters: [UInt8] = []
+        for _ in 0..<12 {
+            characters.append(alphabet[Int(value & 31)])
+            value >>= 5
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+}

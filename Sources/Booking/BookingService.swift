@@ -1,0 +1,219 @@
+import BoxOfficeStorage
+import Catalog
+import Crypto
+import Foundation
+import Logging
+import Payments
+import SQLKit
+import SeatClient
+import SeatProtocol
+
+/// Orders from hold to paid booking and back, as a saga with durable states (``OrderSaga``).
+///
+/// Each step's outcome is stored (with its outbox events, in one transaction, conditional on
+/// the order's version) before anything relies on it, and every call to the seat server or the
+/// provider carries a key derived from the order and step, so any step may be repeated after a
+/// crash: ``drive(_:)`` picks up wherever an order stands, and the reconciler calls it for
+/// orders nobody is driving.
+public final class BookingService: Sendable {
+    let database: Database
+    let catalog: CatalogService
+    /// The seat server, when one is configured.
+    let seats: (any SeatRequesting)?
+    let provider: any PaymentProvider
+    let configuration: BookingConfiguration
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let locks = OrderLocks()
+
+    public init(
+        database: Database, catalog: CatalogService, seats: (any SeatRequesting)?, provider: any PaymentProvider,
+        configuration: BookingConfiguration, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+    ) {
+        self.database = database
+        self.catalog = catalog
+        self.seats = seats
+        self.provider = provider
+        self.configuration = configuration
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Who an order belongs to: a signed-in person, or a partner acting for one of its customers.
+    public struct Owner: Sendable, Equatable {
+        public var id: String
+        public var customerReference: String?
+        /// The user to notify (none for a partner's customers: the partner tells them).
+        public var userID: String?
+
+        public static func user(_ id: String) -> Owner { Owner(id: id, customerReference: nil, userID: id) }
+        public static func partner(keyID: String, customerReference: String?) -> Owner {
+            Owner(id: "partner:\(keyID)", customerReference: customerReference, userID: nil)
+        }
+    }
+
+    // MARK: placing and reading orders
+
+    /// Holds seats of a showtime for `owner` and returns the held order (with its price).
+    ///
+    /// - Throws: ``BookingError`` naming the seats the seat server refused, unknown labels, a
+    ///   cancelled or started showtime; `seatServerUnavailable` when the hold's answer did not
+    ///   come (the order then waits for the reconciler, which asks again with the same key).
+    public func placeOrder(owner: Owner, showtimeID: String, selection: SeatSelection) async throws -> Order {
+        guard let seats else { throw BookingError.seatServerUnavailable }
+        let seating = try await seating(showtimeID)
+        let showtime = seating.showtime
+        guard showtime.status == .scheduled else { throw BookingError.showtimeCancelled }
+        let nowDate = now()
+        guard nowDate < showtime.startsAt else { throw BookingError.showtimeStarted }
+        switch selection {
+        case .seats(let indices):
+            guard (1...configuration.seatsPerOrderMax).contains(indices.count) else {
+                throw BookingError.invalidField("/seats", "choose 1 to \(configuration.seatsPerOrderMax) seats")
+            }
+        case .bestAvailable(let count, let category, _):
+            guard (1...configuration.seatsPerOrderMax).contains(count) else {
+                throw BookingError.invalidField("/bestAvailable/count", "choose 1 to \(configuration.seatsPerOrderMax) seats")
+            }
+            if let category, showtime.prices[category] == nil {
+                throw BookingError.invalidField("/bestAvailable/category",
+                                                "this showtime sells \(showtime.prices.keys.sorted().joined(separator: ", "))")
+            }
+        }
+        let order = Order(
+            id: UUID().uuidString.lowercased(), ownerID: owner.id, customerReference: owner.customerReference,
+            showtimeID: showtime.id, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
+            showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
+            holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: provider.name, paymentAttempt: 0,
+            paymentReference: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
+            isSeatBookingCancelled: false, bookingCode: nil, capturedMinor: 0, refundMinor: nil, cancellationFeeMinor: nil,
+            failureReason: nil, createdAt: nowDate, updatedAt: nowDate)
+        // Stored before the seat server is asked: a hold placed for an order nobody recorded could
+        // not be found again.
+        try await database.transaction { session in try await OrderRecords.insert(order, on: session) }
+        return try await locks.withLock(order.id) {
+            let current = try await self.runStep(.placeHold, of: order, seats: seats)
+            if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
+            if current.order.state == .holding { throw BookingError.seatServerUnavailable }
+            return current.order
+        }
+    }
+
+    /// The order, if `owner` may see it.
+    public func order(id: String, owner: Owner?) async throws -> Order {
+        let order = try await database.withReadSession { session in try await OrderRecords.find(id: id, on: session) }
+        guard let order, owner == nil || order.ownerID == owner?.id else { throw BookingError.orderNotFound }
+        return order
+    }
+
+    /// `owner`'s orders, newest first.
+    public func orders(owner: Owner, limit: Int, createdBefore: Date?) async throws -> [Order] {
+        try await database.withReadSession { session in
+            try await OrderRecords.orders(owner: owner.id, limit: limit, createdBefore: createdBefore?.millisecondsSince1970, on: session)
+        }
+    }
+
+    /// The order's refunds (for its owner's view and for tests of the ledger).
+    public func refunds(orderID: String) async throws -> [(amount: Money, status: String)] {
+        try await database.withReadSession { session in
+            try await OrderRecords.refunds(orderID: orderID, on: session).map { (Money($0.amountMinor, $0.currency), $0.status) }
+        }
+    }
+
+    /// Gives up a held order's seats before paying.
+    public func release(orderID: String, owner: Owner) async throws -> Order {
+        _ = try await order(id: orderID, owner: owner)
+        return try await locks.withLock(orderID) {
+            var saga = OrderSaga(try await self.load(orderID))
+            guard saga.order.state == .held else { throw BookingError.orderNotPayable(saga.order.state) }
+            saga.released()
+            let stored = try await self.store(saga)
+            // The seat server lets the hold go; if this call fails, the hold runs out by itself.
+            if let seats = self.seats, let hold = stored.holdID {
+                try? await seats.release(hold, idempotencyKey: SeatKeys.key(stored.idempotencyKey("release")))
+            }
+            return stored
+        }
+    }
+
+    func seating(_ showtimeID: String) async throws -> ShowtimeSeating {
+        do {
+            return try await catalog.seating(showtimeID: showtimeID)
+        } catch CatalogError.showtimeNotFound {
+            throw BookingError.showtimeNotFound
+        } catch CatalogError.notInSeatServer {
+            throw BookingError.notOnSale
+        }
+    }
+
+    // MARK: storing
+
+    func load(_ orderID: String) async throws -> Order {
+        guard let order = try await database.withSession({ session in try await OrderRecords.find(id: orderID, on: session) })
+        else { throw BookingError.orderNotFound }
+        return order
+    }
+
+    /// Stores the saga's order and its events in one transaction, if nobody changed the order
+    /// meanwhile; returns it as stored. When someone did, returns theirs (the caller's outcome
+    /// was for a state that is gone, and its step will be decided again).
+    @discardableResult
+    func store(_ saga: OrderSaga) async throws -> Order {
+        var order = saga.order
+        order.updatedAt = now()
+        let stored = order
+        let owner = order.ownerID
+        let events = saga.events
+        let written = try await database.transaction { session in
+            guard try await OrderRecords.update(stored, on: session) else { return false }
+            for topic in events {
+                try await Outbox.enqueue(
+                    topic: topic, recipientUserID: owner.hasPrefix("partner:") ? nil : owner,
+                    payload: OrderEvent(stored, topic: topic), at: stored.updatedAt, on: session)
+            }
+            return true
+        }
+        guard written else { return try await load(order.id) }
+        order.version += 1
+        return order
+    }
+}
+
+/// What an outbox message about an order carries (the notifier renders it).
+struct OrderEvent: Encodable {
+    var topic: String
+    var orderId: String
+    var state: String
+    var showtimeId: String
+    var bookingCode: String?
+    var seats: [String]
+    var totalMinor: Int64?
+    var currency: String?
+    var refundMinor: Int64?
+    var reason: String?
+
+    init(_ order: Order, topic: String) {
+        self.topic = topic
+        orderId = order.id
+        state = order.state.rawValue
+        showtimeId = order.showtimeID
+        bookingCode = order.bookingCode
+        seats = order.seats.map(\.label)
+        totalMinor = order.price?.totalMinor
+        currency = order.price?.currency
+        refundMinor = order.refundMinor
+        reason = order.failureReason ?? order.paymentFailure
+    }
+}
+
+/// The seat server's 16-byte idempotency keys, derived from the box office's textual ones.
+enum SeatKeys {
+    static func key(_ text: String) -> WireIdempotencyKey {
+        let digest = Array(SHA256.hash(data: Array(text.utf8)))
+        let high = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        // All zeros means "no key" on the wire; a digest that begins so is not worth a branch
+        // elsewhere, so it is nudged.
+        return high == 0 && low == 0 ? WireIdempotencyKey(high: 0, low: 1) : WireIdempotencyKey(high: high, low: low)
+    }
+}

@@ -1,0 +1,33 @@
+/// Why a booking request was refused. Each names what the customer can do about it.
+public enum BookingError: Error, Sendable, Equatable {
+    case invalidField(String, String)
+    case showtimeNotFound
+    case showtimeCancelled
+    /// Sales close when the showtime starts.
+    case showtimeStarted
+    /// The showtime was imported without a show in the seat server.
+    case notOnSale
+    /// Labels that name no seat of the screen, each with the nearest real label when one is close.
+    case unknownSeats([UnknownSeat])
+    /// The seat server refused the hold; `seats` are the labels it named.
+    case seatsRefused(code: String, message: String, seats: [String])
+    case orderNotFound
+    case orderNotPayable(OrderState)
+    case holdExpired
+    case paymentAttemptsExhausted(Int)
+    /// The provider refused the payment method; the seats stay held for another attempt.
+    case paymentDeclined(String)
+    case orderNotCancellable(OrderState)
+    /// The theatre's cancellation cut-off has passed.
+    case cancellationClosed(cutoffMinutes: Int)
+    case seatServerUnavailable
+    case paymentProviderUnavailable(String)
+    case invalidWebhook(String)
+}
+
+/// A seat label the screen does not have.
+public struct UnknownSeat: Sendable, Equatable {
+    public var label: String
+    /// The closest label the screen has, when one is a typo away.
+    public var suggestion: String?
+}

@@ -1,0 +1,80 @@
+import Payments
+
+/// How the box office prices an order beyond the showtime's seat prices.
+public struct PricingRules: Sendable, Equatable {
+    /// A booking fee per seat, in hundredths of a percent of the seat's price (250 = 2.5 %).
+    public var bookingFeeBasisPoints: Int64
+    /// Tax on the booking fee, in hundredths of a percent (seat prices include their own taxes,
+    /// as cinema tickets are sold).
+    public var feeTaxBasisPoints: Int64
+
+    public init(bookingFeeBasisPoints: Int64 = 0, feeTaxBasisPoints: Int64 = 0) {
+        self.bookingFeeBasisPoints = bookingFeeBasisPoints
+        self.feeTaxBasisPoints = feeTaxBasisPoints
+    }
+}
+
+/// What an order costs, line by line, in minor units of one currency.
+public struct PriceBreakdown: Sendable, Equatable, Codable {
+    public struct Line: Sendable, Equatable, Codable {
+        public var category: String
+        public var seats: Int
+        public var unitPriceMinor: Int64
+        public var amountMinor: Int64
+    }
+
+    public var currency: String
+    /// One line per seat category, in the order the categories first appear.
+    public var lines: [Line]
+    public var subtotalMinor: Int64
+    public var bookingFeeMinor: Int64
+    public var taxMinor: Int64
+    public var totalMinor: Int64
+
+    public var total: Money { Money(totalMinor, currency) }
+
+    /// Prices `seats` (each with its category's price already set) under `rules`.
+    public init(seats: [OrderSeat], currency: String, rules: PricingRules) {
+        self.currency = currency
+        var lines: [Line] = []
+        for seat in seats {
+            if let index = lines.firstIndex(where: { $0.category == seat.category && $0.unitPriceMinor == seat.priceMinor }) {
+                lines[index].seats += 1
+                lines[index].amountMinor += seat.priceMinor
+            } else {
+                lines.append(Line(category: seat.category, seats: 1, unitPriceMinor: seat.priceMinor, amountMinor: seat.priceMinor))
+            }
+        }
+        self.lines = lines
+        subtotalMinor = lines.reduce(0) { $0 + $1.amountMinor }
+        bookingFeeMinor = seats.reduce(0) { $0 + Self.share(of: $1.priceMinor, basisPoints: rules.bookingFeeBasisPoints) }
+        taxMinor = Self.share(of: bookingFeeMinor, basisPoints: rules.feeTaxBasisPoints)
+        totalMinor = subtotalMinor + bookingFeeMinor + taxMinor
+    }
+
+    /// `amount × basisPoints / 10,000`, rounded half up, in integers (no floating point).
+    static func share(of amount: Int64, basisPoints: Int64) -> Int64 {
+        (amount * basisPoints + 5_000) / 10_000
+    }
+}
+
+/// When a theatre lets a booking be cancelled, and what it keeps.
+public struct CancellationPolicy: Sendable, Equatable, Codable {
+    /// Cancelling closes this long before the showtime starts.
+    public var cutoffMinutes: Int
+    /// What the theatre keeps, in hundredths of a percent of the total (1,000 = 10 %).
+    public var feeBasisPoints: Int64
+
+    public init(cutoffMinutes: Int = 120, feeBasisPoints: Int64 = 1_000) {
+        self.cutoffMinutes = cutoffMinutes
+        self.feeBasisPoints = feeBasisPoints
+    }
+
+    /// The fee and the refund for cancelling a booking that took `captured`, or nil when the
+    /// cut-off has passed.
+    public func terms(captured: Int64, startsAtMs: Int64, nowMs: Int64) -> (feeMinor: Int64, refundMinor: Int64)? {
+        guard nowMs <= startsAtMs - Int64(cutoffMinutes) * 60_000 else { return nil }
+        let fee = min(captured, PriceBreakdown.share(of: captured, basisPoints: feeBasisPoints))
+        return (fee, captured - fee)
+    }
+}

@@ -1,0 +1,143 @@
+import BoxOfficeEdge
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import NIOCore
+
+/// The booking routes under `/api/v1`: a customer's (or a partner's) orders from hold to
+/// booking and cancellation, and the payment providers' webhooks.
+public struct BookingController: Sendable {
+    public typealias Context = BoxOfficeRequestContext
+    /// Orders per page of a customer's list.
+    public static let pageSizeMax = 100
+    /// A partner's customer reference is at most this long.
+    public static let customerReferenceCharactersMax = 128
+    /// A webhook body larger than this is refused (providers send a few kilobytes).
+    public static let webhookBytesMax = 64 * 1024
+
+    let service: BookingService
+
+    public init(service: BookingService) {
+        self.service = service
+    }
+
+    public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
+        api.group("showtimes/{showtimeId}/orders").add(middleware: idempotency)
+            .post(use: placeOrder)
+        api.group("orders")
+            .get(use: list)
+            .get("{orderId}", use: order)
+            .get("{orderId}/cancellation", use: cancellationTerms)
+        api.group("orders/{orderId}").add(middleware: idempotency)
+            .post("payment", use: pay)
+            .post("release", use: release)
+            .post("cancel", use: cancel)
+        api.post("payments/webhooks/{provider}", use: webhook)
+    }
+
+    @Sendable func placeOrder(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {
+        let showtimeID = try context.parameters.require("showtimeId")
+        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
+        let body = try await request.decode(as: BookingAPI.PlaceOrder.self, context: context)
+        let owner = try owner(context, customerReference: body.customerReference)
+        let seating = try await service.seating(showtimeID)
+        let selection: SeatSelection
+        switch (body.seats, body.bestAvailable) {
+        case (let labels?, nil):
+            guard labels.count <= service.configuration.seatsPerOrderMax else {
+                throw BookingError.invalidField("/seats", "choose 1 to \(service.configuration.seatsPerOrderMax) seats")
+            }
+            selection = .seats(try SeatLabels.resolve(labels, in: seating.layout))
+        case (nil, let best?):
+            selection = .bestAvailable(count: best.count, category: best.category, accessible: best.accessible ?? false)
+        default:
+            throw BookingError.invalidField("/", "give either seats (their labels) or bestAvailable")
+        }
+        let order = try await service.placeOrder(owner: owner, showtimeID: showtimeID, selection: selection)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/orders/\(order.id)"], response: .init(order))
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> BookingAPI.OrderList {
+        let owner = try owner(context)
+        let limitText = request.uri.queryParameters.get("limit")
+        let limit = limitText.map { Int(String($0)) ?? 0 } ?? 20
+        guard (1...Self.pageSizeMax).contains(limit) else {
+            throw Problem.validation(field: "limit", "must be 1 to \(Self.pageSizeMax)")
+        }
+        var before: Date?
+        if let text = request.uri.queryParameters.get("before") {
+            guard let date = ISO8601DateFormatter().date(from: String(text)) else {
+                throw Problem.validation(field: "before", "must be an ISO 8601 time, as nextBefore gives")
+            }
+            before = date
+        }
+        let orders = try await service.orders(owner: owner, limit: limit, createdBefore: before)
+        return .init(orders: orders.map(BookingAPI.OrderView.init), nextBefore: orders.count == limit ? orders.last?.createdAt : nil)
+    }
+
+    @Sendable func order(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
+        .init(try await service.order(id: try orderID(context), owner: try owner(context)))
+    }
+
+    @Sendable func cancellationTerms(_ request: Request, context: Context) async throws -> BookingAPI.CancellationTerms {
+        let owner = try owner(context)
+        let orderID = try orderID(context)
+        let order = try await service.order(id: orderID, owner: owner)
+        let terms = try await service.cancellationTerms(orderID: orderID, owner: owner)
+        return .init(cancellable: terms != nil, feeMinor: terms?.feeMinor, refundMinor: terms?.refundMinor,
+                     currency: order.price?.currency, cutoffMinutes: service.configuration.cancellation.cutoffMinutes)
+    }
+
+    @Sendable func pay(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {
+        let owner = try owner(context)
+        let body = try await request.decode(as: BookingAPI.Pay.self, context: context)
+        guard (1...255).contains(body.paymentMethod.utf8.count) else {
+            throw Problem.validation(field: "/paymentMethod", "must be 1 to 255 characters")
+        }
+        let order = try await service.pay(orderID: try orderID(context), owner: owner, paymentMethod: body.paymentMethod)
+        // Not yet decided (3-D Secure, processing): accepted, to be looked up again.
+        return EditedResponse(status: order.state == .paying ? .accepted : .ok, response: .init(order))
+    }
+
+    @Sendable func release(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
+        .init(try await service.release(orderID: try orderID(context), owner: try owner(context)))
+    }
+
+    @Sendable func cancel(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
+        .init(try await service.cancel(orderID: try orderID(context), owner: try owner(context)))
+    }
+
+    /// No authentication: the provider signs the raw body, and only a valid signature is acted on.
+    @Sendable func webhook(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        let provider = try context.parameters.require("provider")
+        let body = try await request.body.collect(upTo: Self.webhookBytesMax)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        try await service.receiveWebhook(provider: provider, rawBody: Array(buffer: body), headers: headers)
+        return .ok
+    }
+
+    private func orderID(_ context: Context) throws -> String {
+        let id = try context.parameters.require("orderId")
+        guard Identifiers.isGenerated(id) else { throw BookingError.orderNotFound }
+        return id
+    }
+
+    /// Whose orders the caller handles: their own, or (a partner allowed to book) the partner's.
+    private func owner(_ context: Context, customerReference: String? = nil) throws -> BookingService.Owner {
+        let identity = try context.requireIdentity()
+        switch identity.kind {
+        case .user:
+            guard customerReference == nil else {
+                throw Problem.validation(field: "/customerReference", "only partners name their customers")
+            }
+            return .user(identity.subject)
+        case .partner(let scopes):
+            guard scopes.contains(.bookingsWrite) else { throw Problem.forbidden }
+            if let customerReference, !(1...Self.customerReferenceCharactersMax).contains(customerReference.count) {
+                throw Problem.validation(field: "/customerReference", "must be 1 to \(Self.customerReferenceCharactersMax) characters")
+            }
+            return .partner(keyID: identity.subject, customerReference: customerReference)
+        }
+    }
+}

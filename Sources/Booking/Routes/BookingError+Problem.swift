@@ -1,0 +1,53 @@
+import BoxOfficeEdge
+import HTTPTypes
+
+extension BookingError: ProblemConvertible {
+    public var problem: Problem {
+        switch self {
+        case .invalidField(let field, let message): .validation(field: field, message)
+        case .showtimeNotFound: .notFound("No such showtime.")
+        case .showtimeCancelled:
+            Problem(.gone, code: "showtime_cancelled", title: "This showtime was cancelled", detail: "Its seats are no longer for sale.")
+        case .showtimeStarted:
+            .conflict(code: "showtime_started", title: "This showtime has started", detail: "Sales close when it starts.")
+        case .notOnSale:
+            .conflict(code: "not_on_sale", title: "This showtime's seats are not sold here",
+                      detail: "It has no show in the seat server.")
+        case .unknownSeats(let seats):
+            .validation(seats.map { seat in
+                Problem.FieldError(field: "/seats", message: "no seat \(seat.label) on this screen"
+                                   + (seat.suggestion.map { "; did you mean \($0)?" } ?? ""))
+            })
+        case .seatsRefused(let code, let message, let seats):
+            Problem(.conflict, code: code, title: "Those seats cannot be held", detail: message,
+                    errors: seats.map { Problem.FieldError(field: "/seats", message: $0) })
+        case .orderNotFound: .notFound("No such order.")
+        case .orderNotPayable(let state):
+            .conflict(code: "order_not_payable", title: "This order cannot be paid now", detail: "It is \(state.rawValue).")
+        case .holdExpired:
+            Problem(.gone, code: "hold_expired", title: "The seats are no longer held",
+                    detail: "The hold ran out before payment; choose seats again.")
+        case .paymentAttemptsExhausted(let max):
+            .conflict(code: "payment_attempts_exhausted", title: "Too many payment attempts",
+                      detail: "An order takes at most \(max) payment attempts; choose seats again.")
+        case .paymentDeclined(let reason):
+            Problem(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), code: "payment_declined", title: "The payment was declined",
+                    detail: "\(reason). The seats are still held: try another payment method.")
+        case .orderNotCancellable(let state):
+            .conflict(code: "order_not_cancellable", title: "Only a confirmed booking can be cancelled",
+                      detail: "This order is \(state.rawValue).")
+        case .cancellationClosed(let minutes):
+            .conflict(code: "cancellation_closed", title: "Cancelling has closed",
+                      detail: "This theatre takes cancellations until \(minutes) minutes before the showtime.")
+        case .seatServerUnavailable:
+            Problem(.serviceUnavailable, code: "seat_server_unavailable", title: "The seat server cannot be reached",
+                    detail: "Your order is kept and will be settled; look it up in a moment, or try again.",
+                    headers: [.retryAfter: "5"])
+        case .paymentProviderUnavailable(let reason):
+            Problem(.serviceUnavailable, code: "payment_provider_unavailable", title: "The payment provider cannot be reached",
+                    detail: reason, headers: [.retryAfter: "5"])
+        case .invalidWebhook(let reason):
+            Problem(.badRequest, code: "invalid_webhook", title: "The webhook was refused", detail: reason)
+        }
+    }
+}

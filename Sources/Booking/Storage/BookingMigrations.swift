@@ -1,0 +1,70 @@
+import BoxOfficeStorage
+import SQLKit
+
+/// The booking service's tables: orders, the refund ledger and the webhook inbox. Released
+/// migrations are never edited: add a new one.
+public enum BookingMigrations {
+    public static let set = MigrationSet(component: "booking", migrations: [
+        Migration(1, "orders, refunds, webhook inbox") { database, _ in
+            try await database.create(table: "orders")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("owner_id", type: .text, .notNull)
+                .column("customer_reference", type: .text)
+                .column("showtime_id", type: .text, .notNull)
+                .column("theatre_id", type: .text, .notNull)
+                .column("seat_show_id", type: .bigint, .notNull)
+                .column("showtime_starts_at_ms", type: .bigint, .notNull)
+                .column("selection", type: .text, .notNull)
+                .column("state", type: .text, .notNull)
+                .column("version", type: .bigint, .notNull)
+                .column("seats", type: .text, .notNull)
+                .column("price", type: .text)
+                .column("hold_id", type: .bigint)
+                .column("hold_deadline_ms", type: .bigint)
+                .column("hold_extended", type: .int, .notNull)
+                .column("payment_provider", type: .text, .notNull)
+                .column("payment_attempt", type: .int, .notNull)
+                .column("payment_reference", type: .text)
+                .column("payment_next_action_url", type: .text)
+                .column("payment_failure", type: .text)
+                .column("seat_booking_id", type: .bigint)
+                .column("seat_booking_cancelled", type: .int, .notNull)
+                .column("booking_code", type: .text, .unique)
+                .column("captured_minor", type: .bigint, .notNull)
+                .column("refund_minor", type: .bigint)
+                .column("cancellation_fee_minor", type: .bigint)
+                .column("failure_reason", type: .text)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+            try await database.create(index: "orders_owner").on("orders").column("owner_id").column("created_at_ms").run()
+            try await database.create(index: "orders_state").on("orders").column("state").column("updated_at_ms").run()
+            try await database.create(index: "orders_payment").on("orders").column("payment_reference").run()
+            try await database.create(index: "orders_showtime").on("orders").column("showtime_id").column("state").run()
+            // What was refunded of each order: a refund is written here, checked against what was
+            // captured, before the provider is asked for it.
+            try await database.create(table: "order_refunds")
+                .column("idempotency_key", type: .text, .primaryKey(autoIncrement: false))
+                .column("order_id", type: .text, .notNull, .references("orders", "id"))
+                .column("amount_minor", type: .bigint, .notNull)
+                .column("currency", type: .text, .notNull)
+                .column("reason", type: .text, .notNull)
+                .column("provider_reference", type: .text)
+                .column("status", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("updated_at_ms", type: .bigint, .notNull)
+                .run()
+            try await database.create(index: "order_refunds_order").on("order_refunds").column("order_id").run()
+            try await database.create(index: "order_refunds_status").on("order_refunds").column("status").run()
+            // Webhooks already seen, so a repeated delivery does nothing twice.
+            try await database.create(table: "webhook_inbox")
+                .column("provider", type: .text, .notNull)
+                .column("event_id", type: .text, .notNull)
+                .column("event_type", type: .text, .notNull)
+                .column("received_at_ms", type: .bigint, .notNull)
+                .primaryKey("provider", "event_id")
+                .run()
+            try await database.create(index: "webhook_inbox_received").on("webhook_inbox").column("received_at_ms").run()
+        },
+    ])
+}

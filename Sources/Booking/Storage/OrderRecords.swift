@@ -1,0 +1,235 @@
+import BoxOfficeStorage
+import Foundation
+import SQLKit
+
+/// An order as the `orders` table holds it.
+struct OrderRow: Codable, Sendable {
+    var id: String
+    var ownerId: String
+    var customerReference: String?
+    var showtimeId: String
+    var theatreId: String
+    var seatShowId: Int64
+    var showtimeStartsAtMs: Int64
+    var selection: String
+    var state: String
+    var version: Int64
+    var seats: String
+    var price: String?
+    var holdId: Int64?
+    var holdDeadlineMs: Int64?
+    var holdExtended: Int
+    var paymentProvider: String
+    var paymentAttempt: Int
+    var paymentReference: String?
+    var paymentNextActionUrl: String?
+    var paymentFailure: String?
+    var seatBookingId: Int64?
+    var seatBookingCancelled: Int
+    var bookingCode: String?
+    var capturedMinor: Int64
+    var refundMinor: Int64?
+    var cancellationFeeMinor: Int64?
+    var failureReason: String?
+    var createdAtMs: Int64
+    var updatedAtMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, selection, state, version, seats, price
+        case ownerId = "owner_id", customerReference = "customer_reference", showtimeId = "showtime_id"
+        case theatreId = "theatre_id", seatShowId = "seat_show_id", showtimeStartsAtMs = "showtime_starts_at_ms"
+        case holdId = "hold_id", holdDeadlineMs = "hold_deadline_ms", holdExtended = "hold_extended"
+        case paymentProvider = "payment_provider", paymentAttempt = "payment_attempt", paymentReference = "payment_reference"
+        case paymentNextActionUrl = "payment_next_action_url", paymentFailure = "payment_failure"
+        case seatBookingId = "seat_booking_id", seatBookingCancelled = "seat_booking_cancelled", bookingCode = "booking_code"
+        case capturedMinor = "captured_minor", refundMinor = "refund_minor", cancellationFeeMinor = "cancellation_fee_minor"
+        case failureReason = "failure_reason", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
+    }
+
+    init(_ order: Order) {
+        id = order.id
+        ownerId = order.ownerID
+        customerReference = order.customerReference
+        showtimeId = order.showtimeID
+        theatreId = order.theatreID
+        seatShowId = Int64(order.seatShowID)
+        showtimeStartsAtMs = order.showtimeStartsAt.millisecondsSince1970
+        selection = JSONColumn.text(order.selection)
+        state = order.state.rawValue
+        version = order.version
+        seats = JSONColumn.text(order.seats)
+        price = order.price.map { JSONColumn.text($0) }
+        holdId = order.holdID.map { Int64(bitPattern: $0) }
+        holdDeadlineMs = order.holdDeadline?.millisecondsSince1970
+        holdExtended = order.isHoldExtended ? 1 : 0
+        paymentProvider = order.paymentProvider
+        paymentAttempt = order.paymentAttempt
+        paymentReference = order.paymentReference
+        paymentNextActionUrl = order.paymentNextActionURL
+        paymentFailure = order.paymentFailure
+        seatBookingId = order.seatBookingID.map { Int64(bitPattern: $0) }
+        seatBookingCancelled = order.isSeatBookingCancelled ? 1 : 0
+        bookingCode = order.bookingCode
+        capturedMinor = order.capturedMinor
+        refundMinor = order.refundMinor
+        cancellationFeeMinor = order.cancellationFeeMinor
+        failureReason = order.failureReason
+        createdAtMs = order.createdAt.millisecondsSince1970
+        updatedAtMs = order.updatedAt.millisecondsSince1970
+    }
+
+    func order() throws -> Order {
+        guard let state = OrderState(rawValue: state), let seatShowID = UInt32(exactly: seatShowId) else {
+            throw OrderRecords.CorruptRow(id: id)
+        }
+        return Order(
+            id: id, ownerID: ownerId, customerReference: customerReference, showtimeID: showtimeId, theatreID: theatreId,
+            seatShowID: seatShowID, showtimeStartsAt: Date(millisecondsSince1970: showtimeStartsAtMs),
+            selection: try JSONColumn.value(from: selection), state: state, version: version,
+            seats: try JSONColumn.value(from: seats), price: try price.map { try JSONColumn.value(from: $0) },
+            holdID: holdId.map { UInt64(bitPattern: $0) }, holdDeadline: holdDeadlineMs.map { Date(millisecondsSince1970: $0) },
+            isHoldExtended: holdExtended != 0, paymentProvider: paymentProvider, paymentAttempt: paymentAttempt,
+            paymentReference: paymentReference, paymentNextActionURL: paymentNextActionUrl, paymentFailure: paymentFailure,
+            seatBookingID: seatBookingId.map { UInt64(bitPattern: $0) }, isSeatBookingCancelled: seatBookingCancelled != 0,
+            bookingCode: bookingCode, capturedMinor: capturedMinor, refundMinor: refundMinor,
+            cancellationFeeMinor: cancellationFeeMinor, failureReason: failureReason,
+            createdAt: Date(millisecondsSince1970: createdAtMs), updatedAt: Date(millisecondsSince1970: updatedAtMs))
+    }
+}
+
+/// The SQL of orders, refunds and the webhook inbox.
+enum OrderRecords {
+    struct CorruptRow: Error, CustomStringConvertible {
+        let id: String
+        var description: String { "order \(id) has a state or show this program does not know" }
+    }
+
+    /// States the reconciler looks at (and held orders, once their hold ran out).
+    static let unsettledStates: [OrderState] = [.holding, .paying, .authorized, .seatsConfirmed, .voiding, .cancelling]
+
+    static func insert(_ order: Order, on session: any SQLDatabase) async throws {
+        try await session.insert(into: "orders").model(OrderRow(order)).run()
+    }
+
+    static func find(id: String, on session: any SQLDatabase) async throws -> Order? {
+        try await session.select().column("*").from("orders").where("id", .equal, id).first(decoding: OrderRow.self)?.order()
+    }
+
+    static func find(paymentReference: String, provider: String, on session: any SQLDatabase) async throws -> Order? {
+        try await session.select().column("*").from("orders")
+            .where("payment_reference", .equal, paymentReference).where("payment_provider", .equal, provider)
+            .first(decoding: OrderRow.self)?.order()
+    }
+
+    /// Stores `order` if nobody changed it since it was read at `order.version`; returns whether
+    /// it did (with the version bumped).
+    static func update(_ order: Order, on session: any SQLDatabase) async throws -> Bool {
+        var next = order
+        next.version += 1
+        let updated = try await session.update("orders").set(model: OrderRow(next))
+            .where("id", .equal, order.id).where("version", .equal, order.version)
+            .returning("id").all()
+        return !updated.isEmpty
+    }
+
+    /// A customer's orders, newest first, a page at a time.
+    static func orders(owner: String, limit: Int, createdBefore: Int64?, on session: any SQLDatabase) async throws -> [Order] {
+        var query = session.select().column("*").from("orders").where("owner_id", .equal, owner)
+        if let createdBefore { query = query.where("created_at_ms", .lessThan, createdBefore) }
+        return try await query.orderBy("created_at_ms", .descending).limit(limit)
+            .all(decoding: OrderRow.self).map { try $0.order() }
+    }
+
+    /// Orders that need the reconciler: in an intermediate state untouched since `before`, or
+    /// held past their deadline. Oldest first.
+    static func unsettled(updatedBefore before: Int64, now: Int64, limit: Int, on session: any SQLDatabase) async throws -> [Order] {
+        try await session.select().column("*").from("orders")
+            .where { group in
+                group.where(SQLColumn("state"), .in, SQLBind.group(unsettledStates.map(\.rawValue)))
+                    .where("updated_at_ms", .lessThan, before)
+            }
+            .orWhere { group in
+                group.where("state", .equal, OrderState.held.rawValue).where("hold_deadline_ms", .lessThan, now)
+            }
+            .orderBy("updated_at_ms").limit(limit)
+            .all(decoding: OrderRow.self).map { try $0.order() }
+    }
+
+    // MARK: refunds
+
+    struct RefundRow: Codable, Sendable {
+        static let requested = "requested"
+        static let pending = "pending"
+        static let succeeded = "succeeded"
+        static let failed = "failed"
+
+        var idempotencyKey: String
+        var orderId: String
+        var amountMinor: Int64
+        var currency: String
+        /// `cancellation` or `void`.
+        var reason: String
+        var providerReference: String?
+        var status: String
+        var createdAtMs: Int64
+        var updatedAtMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case currency, reason, status
+            case idempotencyKey = "idempotency_key", orderId = "order_id", amountMinor = "amount_minor"
+            case providerReference = "provider_reference", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
+        }
+    }
+
+    /// Records a refund about to be asked for, unless one with its key exists; refuses one that
+    /// would take the order's refunds past what was captured.
+    static func recordRefund(_ refund: RefundRow, capturedMinor: Int64, on session: any SQLDatabase) async throws -> RefundRow {
+        if let existing = try await session.select().column("*").from("order_refunds")
+            .where("idempotency_key", .equal, refund.idempotencyKey).first(decoding: RefundRow.self) {
+            return existing
+        }
+        let refunded = try await session.select()
+            .column(SQLFunction("COALESCE", args: SQLFunction("SUM", args: SQLColumn("amount_minor")), SQLLiteral.numeric("0")), as: "total")
+            .from("order_refunds").where("order_id", .equal, refund.orderId).where("status", .notEqual, RefundRow.failed)
+            .first()?.decode(column: "total", as: Int64.self) ?? 0
+        guard refunded + refund.amountMinor <= capturedMinor else {
+            throw RefundExceedsCapture(orderID: refund.orderId, capturedMinor: capturedMinor, refundedMinor: refunded,
+                                       requestedMinor: refund.amountMinor)
+        }
+        try await session.insert(into: "order_refunds").model(refund).run()
+        return refund
+    }
+
+    struct RefundExceedsCapture: Error, CustomStringConvertible {
+        let orderID: String
+        let capturedMinor: Int64
+        let refundedMinor: Int64
+        let requestedMinor: Int64
+        var description: String {
+            "a refund of \(requestedMinor) for order \(orderID) would exceed its capture of \(capturedMinor) (\(refundedMinor) already refunded)"
+        }
+    }
+
+    static func updateRefund(key: String, providerReference: String, status: String, now: Int64, on session: any SQLDatabase) async throws {
+        try await session.update("order_refunds")
+            .set("provider_reference", to: providerReference).set("status", to: status).set("updated_at_ms", to: now)
+            .where("idempotency_key", .equal, key).run()
+    }
+
+    static func refunds(orderID: String, on session: any SQLDatabase) async throws -> [RefundRow] {
+        try await session.select().column("*").from("order_refunds").where("order_id", .equal, orderID)
+            .orderBy("created_at_ms").all(decoding: RefundRow.self)
+    }
+
+    // MARK: webhook inbox
+
+    /// Records a webhook's event; returns false when it was already recorded (a repeat).
+    static func recordWebhook(provider: String, eventID: String, type: String, now: Int64, on session: any SQLDatabase) async throws -> Bool {
+        let inserted = try await session.insert(into: "webhook_inbox")
+            .columns("provider", "event_id", "event_type", "received_at_ms")
+            .values(SQLBind(provider), SQLBind(eventID), SQLBind(type), SQLBind(now))
+            .ignoringConflicts(with: ["provider", "event_id"])
+            .returning("event_id").all()
+        return !inserted.isEmpty
+    }
+}

@@ -1,0 +1,56 @@
+import Booking
+import BoxOfficeEdge
+import Hummingbird
+import Logging
+import Payments
+import ServiceLifecycle
+
+/// Hands the sandbox provider's webhooks to the booking service, as a provider's HTTP delivery
+/// would (the same signature check, inbox and drive). A refused or failed one is logged; the
+/// reconciler settles the order anyway.
+struct SandboxWebhookDelivery: Service {
+    let sandbox: SandboxProvider
+    let booking: BookingService
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await webhook in sandbox.webhooks {
+                do {
+                    try await booking.receiveWebhook(provider: sandbox.name, rawBody: webhook.body, headers: webhook.headers)
+                } catch {
+                    logger.warning("sandbox webhook not processed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+/// The sandbox's stand-in for a bank's 3-D Secure page: approve or reject a payment waiting
+/// for the customer (`POST /sandbox/payments/{reference}/authenticate {"approved": true}`).
+struct SandboxController: Sendable {
+    typealias Context = BoxOfficeRequestContext
+    let sandbox: SandboxProvider
+
+    struct Authentication: Decodable {
+        var approved: Bool
+    }
+
+    struct PaymentView: ResponseEncodable {
+        var reference: String
+        var status: String
+    }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("payments/{reference}/authenticate") { request, context in
+            let reference = try context.parameters.require("reference")
+            let body = try await request.decode(as: Authentication.self, context: context)
+            do {
+                let payment = try await sandbox.authenticate(reference, approved: body.approved)
+                return PaymentView(reference: payment.reference, status: payment.status.name)
+            } catch PaymentError.unknownPayment {
+                throw Problem.notFound("No such sandbox payment.")
+            }
+        }
+    }
+}
