@@ -28,19 +28,22 @@ extension BookingService {
             if created.state == .paying { throw BookingError.paymentProviderUnavailable("the payment could not be created; try again") }
             return created
         }
-        var confirmError: PaymentError?
         do {
             _ = try await provider.confirmPayment(reference, paymentMethod: paymentMethod, idempotencyKey: created.paymentKey("confirm"))
+        } catch where !error.isTransient {
+            try await locks.withLock(orderID) {
+                var saga = OrderSaga(try await self.load(orderID))
+                guard saga.order.paymentAttempt == started.paymentAttempt else { return }
+                saga.paymentRefused(reason: error.description)
+                try await self.store(saga)
+            }
         } catch {
             // A lost answer (a timeout) may hide a success: the drive below asks the provider.
-            confirmError = error
+            logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
         }
         let driven = try await drive(orderID)
         if driven.state == .held, driven.paymentAttempt == started.paymentAttempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)
-        }
-        if let confirmError, !confirmError.isTransient, driven.state == .paying {
-            throw BookingError.paymentDeclined(confirmError.description)
         }
         return driven
     }

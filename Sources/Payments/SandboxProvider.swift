@@ -169,7 +169,7 @@ public final class SandboxProvider: PaymentProvider {
             guard amount.currency == payment.currency, amount.amountMinor > 0 else {
                 throw PaymentError.refused("a refund must be a positive amount in \(payment.currency)")
             }
-            let refunded = try await session.select().column(SQLFunction("COALESCE", args: SQLFunction("SUM", args: SQLColumn("amount_minor")), SQLLiteral.numeric("0")), as: "total")
+            let refunded = try await session.select().column(SQLIntegerSum("amount_minor"), as: "total")
                 .from("sandbox_refunds").where("payment_reference", .equal, reference)
                 .where { group in
                     // A pending refund counts until it has failed (its settling time passed).
@@ -271,7 +271,7 @@ public final class SandboxProvider: PaymentProvider {
             }
             let changed = change(&row)
             if row != original {
-                try await session.update("sandbox_payments").set(model: row).where("reference", .equal, reference).run()
+                try await session.update("sandbox_payments").set(model: row, nilEncodingStrategy: .asNil).where("reference", .equal, reference).run()
             }
             return (row.payment, changed)
         }

@@ -155,6 +155,13 @@ public struct OrderSaga: Sendable, Equatable {
         }
     }
 
+    /// The provider refused the payment method outright (the confirmation call failed, so no
+    /// status was observed): the seats stay held for another attempt.
+    public mutating func paymentRefused(reason: String) {
+        guard order.state == .paying else { return }
+        backToHeld(failure: reason)
+    }
+
     /// A payment of an order that ended without a sale turned out to hold money (it completed
     /// after the hold ran out): it must be voided or refunded.
     public mutating func latePaymentObserved(_ payment: ProviderPayment) {

@@ -24,14 +24,16 @@ public enum SeatLabels {
         return seats
     }
 
-    /// The label one edit (a letter changed, added, dropped or two swapped) from `label`, if any.
-    /// O(seats × label length): layouts have at most a few thousand seats.
+    /// The first label of the same row letter one edit (a character changed, added, dropped, or
+    /// two swapped) from `label`, if any. The row letter must match: "Q1" suggesting "A1" would
+    /// send someone to the other end of the room. O(seats × label length): layouts have at most
+    /// a few thousand seats.
     static func closestLabel(to label: String, in layout: SeatLayout) -> String? {
         let wanted = Array(label.utf8)
-        guard wanted.count <= 16 else { return nil }
+        guard let first = wanted.first, wanted.count <= 16 else { return nil }
         for index in 0..<layout.seatCount {
-            let candidate = layout.label(of: SeatIndex(index))
-            if isOneEditApart(wanted, Array(candidate.uppercased().utf8)) { return candidate }
+            let candidate = Array(layout.label(of: SeatIndex(index)).uppercased().utf8)
+            if candidate.first == first && isOneEditApart(wanted, candidate) { return layout.label(of: SeatIndex(index)) }
         }
         return nil
     }

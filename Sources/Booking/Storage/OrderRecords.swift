@@ -126,7 +126,7 @@ enum OrderRecords {
     static func update(_ order: Order, on session: any SQLDatabase) async throws -> Bool {
         var next = order
         next.version += 1
-        let updated = try await session.update("orders").set(model: OrderRow(next))
+        let updated = try await session.update("orders").set(model: OrderRow(next), nilEncodingStrategy: .asNil)
             .where("id", .equal, order.id).where("version", .equal, order.version)
             .returning("id").all()
         return !updated.isEmpty
@@ -189,7 +189,7 @@ enum OrderRecords {
             return existing
         }
         let refunded = try await session.select()
-            .column(SQLFunction("COALESCE", args: SQLFunction("SUM", args: SQLColumn("amount_minor")), SQLLiteral.numeric("0")), as: "total")
+            .column(SQLIntegerSum("amount_minor"), as: "total")
             .from("order_refunds").where("order_id", .equal, refund.orderId).where("status", .notEqual, RefundRow.failed)
             .first()?.decode(column: "total", as: Int64.self) ?? 0
         guard refunded + refund.amountMinor <= capturedMinor else {

@@ -95,7 +95,8 @@ enum Harness {
     /// Runs `body` against the application with a real seatd process beside it (its own data
     /// directory, an admin key), as the catalog needs one.
     static func withAppAndSeatd<Result: Sendable>(
-        _ engine: TestEngine, _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, SeatdProcess) async throws -> Result
+        _ engine: TestEngine, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, SeatdProcess) async throws -> Result
     ) async throws -> Result {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -103,6 +104,7 @@ enum Harness {
             try await withApp(engine, configure: { configuration in
                 configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey)
                 generousRateLimits(&configuration)
+                configure(&configuration)
             }) { client, components in
                 try await body(client, components, seatd)
             }
