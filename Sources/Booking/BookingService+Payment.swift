@@ -8,7 +8,8 @@ extension BookingService {
     /// sandbox test card) and drives the order as far as it goes: confirmed, waiting for the
     /// customer's 3-D Secure, processing, or back to held after a decline.
     ///
-    /// - Throws: `paymentDeclined` (the seats stay held for another attempt), `holdExpired`,
+    /// - Throws: `paymentDeclined` (the seats stay held for another attempt), `seatsLostAfterPayment`
+    ///   (the hold ended before the seats were sold; the payment is voided), `holdExpired`,
     ///   `orderNotPayable`, `paymentAttemptsExhausted`, `paymentProviderUnavailable`.
     public func pay(orderID: String, owner: Owner, paymentMethod: String) async throws -> Order {
         _ = try await order(id: orderID, owner: owner)
@@ -44,6 +45,9 @@ extension BookingService {
         let driven = try await drive(orderID)
         if driven.state == .held, driven.paymentAttempt == started.paymentAttempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)
+        }
+        if driven.state == .failed || driven.state == .voiding {
+            throw BookingError.seatsLostAfterPayment(driven.failureReason ?? "the hold ended")
         }
         return driven
     }

@@ -17,6 +17,9 @@ public enum BookingError: Error, Sendable, Equatable {
     case paymentAttemptsExhausted(Int)
     /// The provider refused the payment method; the seats stay held for another attempt.
     case paymentDeclined(String)
+    /// The payment went through but the seats could not be sold (the hold ended first): the
+    /// payment was voided or refunded.
+    case seatsLostAfterPayment(String)
     case orderNotCancellable(OrderState)
     /// The theatre's cancellation cut-off has passed.
     case cancellationClosed(cutoffMinutes: Int)

@@ -33,6 +33,9 @@ extension BookingError: ProblemConvertible {
         case .paymentDeclined(let reason):
             Problem(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), code: "payment_declined", title: "The payment was declined",
                     detail: "\(reason). The seats are still held: try another payment method.")
+        case .seatsLostAfterPayment(let reason):
+            .conflict(code: "seats_lost", title: "The seats could not be sold",
+                      detail: "\(reason). The payment was voided: you were not charged.")
         case .orderNotCancellable(let state):
             .conflict(code: "order_not_cancellable", title: "Only a confirmed booking can be cancelled",
                       detail: "This order is \(state.rawValue).")

@@ -1,0 +1,178 @@
+import Booking
+import BoxOfficeApp
+import Catalog
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOConcurrencyHelpers
+import Payments
+import SeatClient
+import SeatProtocol
+import SeatTestSupport
+import Testing
+
+@Suite("The booking saga after lost answers, silent webhooks and expired holds", .timeLimit(.minutes(3)))
+struct BookingRecoveryTests {
+    /// The seat server, with the answers of chosen requests lost on the way back, as when a
+    /// connection drops after the server acted: the one fault a real seatd cannot be asked to
+    /// produce on cue. Every request still reaches the real server.
+    final class LosingAnswers: SeatRequesting {
+        let server: SeatClient
+        private let losing = NIOLockedValueBox<[Opcode: Int]>([:])
+
+        init(server: SeatClient) {
+            self.server = server
+        }
+
+        /// Loses the next `count` answers to requests of `opcode`.
+        func lose(_ count: Int, of opcode: Opcode) {
+            losing.withLockedValue { $0[opcode, default: 0] += count }
+        }
+
+        func send(_ request: Request) async throws(SeatClientError) -> Response {
+            let response = try await server.send(request)
+            let lost = losing.withLockedValue { losing in
+                guard let left = losing[request.opcode], left > 0 else { return false }
+                losing[request.opcode] = left - 1
+                return true
+            }
+            if lost { throw .connectionClosed }
+            return response
+        }
+    }
+
+    /// Immediate reconciliation: the tests call `reconcile()` themselves.
+    static func promptly(_ configuration: inout BoxOfficeConfiguration) {
+        configuration.booking.reconcileAfter = .zero
+        configuration.booking.reconcileInterval = .seconds(3600)
+    }
+
+    @Test func aHoldAndAConfirmationWhoseAnswersWereLostAreAskedAgainNotRepeated() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptly) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let seatClient = SeatClient(configuration: .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey))
+            let seats = LosingAnswers(server: seatClient)
+            var configuration = BookingConfiguration()
+            configuration.reconcileAfter = .zero
+            let booking = BookingService(
+                database: components.database, catalog: components.catalog, seats: seats, provider: try #require(components.sandbox),
+                configuration: configuration, logger: Harness.logger)
+            let owner = BookingService.Owner.user("u1")
+            let seating = try await components.catalog.seating(showtimeID: showtime.id)
+            let wanted = try SeatLabels.resolve(["K1", "K2"], in: seating.layout)
+
+            // The hold is made but its answer lost: the order waits, and asking again returns the same hold.
+            seats.lose(1, of: .hold)
+            await #expect(throws: BookingError.seatServerUnavailable) {
+                try await booking.placeOrder(owner: owner, showtimeID: showtime.id, selection: .seats(wanted))
+            }
+            let waiting = try #require(try await booking.orders(owner: owner, limit: 1, createdBefore: nil).first)
+            #expect(waiting.state == .holding)
+            try await booking.reconcile()
+            let held = try await booking.order(id: waiting.id, owner: owner)
+            #expect(held.state == .held && held.seats.map(\.label) == ["K1", "K2"])
+            let (heldMap, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["held"] == 2 }
+            #expect(heldMap.counts["held"] == 2)
+
+            // Paid; the confirmation's answer is lost, so the order stays authorized until reconciled.
+            seats.lose(1, of: .confirm)
+            let paying = try await booking.pay(orderID: held.id, owner: owner, paymentMethod: SandboxCard.success.rawValue)
+            #expect(paying.state == .authorized)
+            try await booking.reconcile()
+            let confirmed = try await booking.order(id: held.id, owner: owner)
+            #expect(confirmed.state == .confirmed && confirmed.capturedMinor == 80_000)
+            let (soldMap, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 2 }
+            #expect(soldMap.counts["held"] == 0 && soldMap.counts["sold"] == 2)
+            let payment = try await components.sandbox!.fetchPayment(try #require(confirmed.paymentReference))
+            #expect(payment.status == .captured)
+            await seatClient.close()
+        }
+    }
+
+    @Test func anExpiredHoldIsExpiredAndItsSeatsFree() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptly(&configuration)
+            configuration.booking.holdDuration = .seconds(1)
+        }) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, userID) = try await steps.customer("asha@example.com")
+            let order = try await steps.held(showtime, seats: ["J1", "J2"], token: token)
+            try await Task.sleep(for: .milliseconds(1_100))
+            try await components.booking.reconcile()
+            let expired = try await steps.get(order.id, token: token)
+            #expect(expired.state == "expired" && expired.holdExpiresAt == nil)
+            let late = try await steps.pay(order, card: SandboxCard.success.rawValue, token: token)
+            #expect(try late.status == .conflict && (late.problem().code) == "order_not_payable")
+            let (map, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["held"] == 0 }
+            #expect(map.state(of: "J1") == "f")
+            #expect(try await steps.events(for: userID).contains("booking.expired"))
+        }
+    }
+
+    @Test func aPaymentWhoseWebhookNeverComesIsSettledByTheReconciler() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptly(&configuration)
+            guard case .sandbox(var sandbox) = configuration.payments else { return }
+            sandbox.processingDelay = .milliseconds(300)
+            sandbox.webhookDelay = .seconds(3600)
+            configuration.payments = .sandbox(sandbox)
+        }) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, _) = try await steps.customer("asha@example.com")
+            let order = try await steps.held(showtime, seats: ["B1"], token: token)
+            let processing = try await steps.pay(order, card: SandboxCard.processing.rawValue, token: token)
+            #expect(processing.status == .accepted, "\(processing.text)")
+            try await Task.sleep(for: .milliseconds(400))
+            try await components.booking.reconcile()
+            #expect(try await steps.get(order.id, token: token).state == "confirmed")
+
+            // The provider's answer to the confirmation is lost; the order asks and goes on.
+            let second = try await steps.held(showtime, seats: ["C1"], token: token)
+            let lostAnswer = try await steps.pay(second, card: SandboxCard.answerLost.rawValue, token: token)
+            #expect(lostAnswer.status == .ok, "\(lostAnswer.text)")
+            #expect(try lostAnswer.json(BookingSteps.Order.self).state == "confirmed")
+        }
+    }
+
+    @Test func seatsLostBeforeTheSaleVoidThePaymentAndAnAbandonedOneIsCancelled() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptly(&configuration)
+            configuration.booking.holdDuration = .seconds(1)
+            configuration.booking.paymentWindow = .seconds(1)
+        }) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, userID) = try await steps.customer("asha@example.com")
+            let sandbox = try #require(components.sandbox)
+
+            // The hold is released behind the order's back (an operator); the payment is authorized, the
+            // seats cannot be sold, and the authorization is voided.
+            let order = try await steps.held(showtime, seats: ["E1", "E2"], token: token)
+            let stored = try await components.booking.order(id: order.id, owner: nil)
+            let connection = try await seatd.connect()
+            try await connection.release(try #require(stored.holdID))
+            await connection.close()
+            let lost = try await steps.pay(order, card: SandboxCard.success.rawValue, token: token)
+            #expect(try lost.status == .conflict && (lost.problem().code) == "seats_lost", "\(lost.text)")
+            let failed = try await components.booking.order(id: order.id, owner: nil)
+            #expect(failed.state == .failed && failed.failureReason == "the seats could not be sold: HOLD_RELEASED")
+            #expect(try await sandbox.fetchPayment(try #require(failed.paymentReference)).status == .canceled)
+            #expect(try await steps.events(for: userID).contains("booking.failed"))
+
+            // 3-D Secure never completed within the hold (1 s, extended by the 1 s payment window): the
+            // payment is cancelled, and approving it afterwards takes nothing.
+            let abandoned = try await steps.held(showtime, seats: ["F1"], token: token)
+            let pending: BookingSteps.Order = try await steps.pay(abandoned, card: SandboxCard.requiresAuthentication.rawValue, token: token).json()
+            #expect(pending.state == "paying")
+            try await Task.sleep(for: .milliseconds(1_100))
+            try await components.booking.reconcile()
+            let expired = try await components.booking.order(id: abandoned.id, owner: nil)
+            #expect(expired.state == .expired)
+            let reference = try #require(expired.paymentReference)
+            #expect(try await sandbox.authenticate(reference, approved: true).status == .canceled)
+        }
+    }
+}
