@@ -1,4 +1,5 @@
-/// How the booking service sells: hold times, prices beyond the seats, cancellation terms.
+/// How the booking service sells: hold times, prices beyond the seats, the reconciler's pace.
+/// (Cancellation terms are each theatre's own, in the catalog.)
 public struct BookingConfiguration: Sendable {
     /// How long a new order's seats are held (shows the catalog creates cap a hold's whole
     /// life at 10 minutes).
@@ -6,7 +7,6 @@ public struct BookingConfiguration: Sendable {
     /// Starting to pay extends the hold to this long from then, once per order (within the cap).
     public var paymentWindow: Duration = .seconds(5 * 60)
     public var pricing = PricingRules()
-    public var cancellation = CancellationPolicy()
     /// How long an order may sit in an intermediate state before the reconciler takes it up
     /// (a request or webhook is probably still driving it before then).
     public var reconcileAfter: Duration = .seconds(10)

@@ -2,12 +2,12 @@ import Foundation
 import Payments
 
 extension BookingService {
-    /// What cancelling a confirmed booking now would cost and refund, under its theatre's
-    /// policy; nil when the cut-off has passed.
+    /// What cancelling a confirmed booking now would cost and refund, under its theatre's policy
+    /// as it stood when the seats were sold; nil when the cut-off has passed.
     public func cancellationTerms(orderID: String, owner: Owner) async throws -> (feeMinor: Int64, refundMinor: Int64)? {
         let order = try await order(id: orderID, owner: owner)
         guard order.state == .confirmed else { throw BookingError.orderNotCancellable(order.state) }
-        return configuration.cancellation.terms(
+        return order.cancellationPolicy.terms(
             captured: order.capturedMinor, startsAtMs: order.showtimeStartsAt.millisecondsSince1970,
             nowMs: now().millisecondsSince1970)
     }
@@ -25,10 +25,11 @@ extension BookingService {
                 if saga.order.state == .cancelling || saga.order.state == .cancelled { return }
                 throw BookingError.orderNotCancellable(saga.order.state)
             }
-            guard let terms = self.configuration.cancellation.terms(
+            let policy = saga.order.cancellationPolicy
+            guard let terms = policy.terms(
                 captured: saga.order.capturedMinor, startsAtMs: saga.order.showtimeStartsAt.millisecondsSince1970,
                 nowMs: self.now().millisecondsSince1970)
-            else { throw BookingError.cancellationClosed(cutoffMinutes: self.configuration.cancellation.cutoffMinutes) }
+            else { throw BookingError.cancellationClosed(cutoffMinutes: policy.cutoffMinutes) }
             try saga.cancellationRequested(feeMinor: terms.feeMinor, refundMinor: terms.refundMinor)
             let stored = try await self.store(saga)
             guard stored.state == .cancelling else { throw BookingError.orderNotCancellable(stored.state) }

@@ -84,6 +84,7 @@ public final class BookingService: Sendable {
             id: UUID().uuidString.lowercased(), ownerID: owner.id, customerReference: owner.customerReference,
             showtimeID: showtime.id, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
             showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
+            cancellationPolicy: seating.cancellationPolicy,
             holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: provider.name, paymentAttempt: 0,
             paymentReference: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
             isSeatBookingCancelled: false, bookingCode: nil, capturedMinor: 0, refundMinor: nil, cancellationFeeMinor: nil,

@@ -6,6 +6,8 @@ public struct ShowtimeSeating: Sendable {
     public let showtime: Showtime
     public let seatShowID: UInt32
     public let layout: SeatLayout
+    /// The theatre's cancellation terms, as they stand when the seats are sold.
+    public let cancellationPolicy: CancellationPolicy
 }
 
 extension CatalogService {
@@ -30,21 +32,25 @@ extension CatalogService {
     /// and layout in the seat server. Kept with the seat map's cached layout.
     public func seating(showtimeID: String) async throws -> ShowtimeSeating {
         let layout = try await seatMapLayout(showtimeID)
-        return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.seatLayout)
+        return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.seatLayout,
+                               cancellationPolicy: layout.cancellationPolicy)
     }
 
     private func seatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {
         if let cached = seatMaps.entry(showtimeID)?.layout { return cached }
-        let (showtimeRow, screenRow) = try await database.withReadSession { session in
+        let (showtimeRow, screenRow, theatreRow) = try await database.withReadSession { session in
             guard let showtime = try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: session)
             else { throw CatalogError.showtimeNotFound }
             guard let screen = try await CatalogRecords.find(CatalogRecords.ScreenRow.self, in: "screens", id: showtime.screenId, on: session)
             else { throw CatalogError.screenNotFound }
-            return (showtime, screen)
+            guard let theatre = try await CatalogRecords.find(CatalogRecords.TheatreRow.self, in: "theatres", id: showtime.theatreId, on: session)
+            else { throw CatalogError.theatreNotFound }
+            return (showtime, screen, theatre)
         }
         guard let seatShowID = UInt32(exactly: showtimeRow.seatShowId) else { throw CatalogError.notInSeatServer }
         let layout = try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
-                                       screenName: screenRow.name, layoutJSON: screenRow.layout)
+                                       screenName: screenRow.name, layoutJSON: screenRow.layout,
+                                       cancellationPolicy: try theatreRow.theatre().cancellationPolicy)
         seatMaps.store(layout)
         return layout
     }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Payments
 
@@ -83,6 +84,8 @@ public struct Order: Sendable, Equatable {
     public var version: Int64
     public var seats: [OrderSeat]
     public var price: PriceBreakdown?
+    /// The theatre's cancellation terms when the order was placed: the ones the customer bought under.
+    public var cancellationPolicy: CancellationPolicy
     public var holdID: UInt64?
     public var holdDeadline: Date?
     /// Whether the hold was already extended for payment (once only).

@@ -57,24 +57,3 @@ public struct PriceBreakdown: Sendable, Equatable, Codable {
         (amount * basisPoints + 5_000) / 10_000
     }
 }
-
-/// When a theatre lets a booking be cancelled, and what it keeps.
-public struct CancellationPolicy: Sendable, Equatable, Codable {
-    /// Cancelling closes this long before the showtime starts.
-    public var cutoffMinutes: Int
-    /// What the theatre keeps, in hundredths of a percent of the total (1,000 = 10 %).
-    public var feeBasisPoints: Int64
-
-    public init(cutoffMinutes: Int = 120, feeBasisPoints: Int64 = 1_000) {
-        self.cutoffMinutes = cutoffMinutes
-        self.feeBasisPoints = feeBasisPoints
-    }
-
-    /// The fee and the refund for cancelling a booking that took `captured`, or nil when the
-    /// cut-off has passed.
-    public func terms(captured: Int64, startsAtMs: Int64, nowMs: Int64) -> (feeMinor: Int64, refundMinor: Int64)? {
-        guard nowMs <= startsAtMs - Int64(cutoffMinutes) * 60_000 else { return nil }
-        let fee = min(captured, PriceBreakdown.share(of: captured, basisPoints: feeBasisPoints))
-        return (fee, captured - fee)
-    }
-}

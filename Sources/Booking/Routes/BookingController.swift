@@ -85,7 +85,7 @@ public struct BookingController: Sendable {
         let order = try await service.order(id: orderID, owner: owner)
         let terms = try await service.cancellationTerms(orderID: orderID, owner: owner)
         return .init(cancellable: terms != nil, feeMinor: terms?.feeMinor, refundMinor: terms?.refundMinor,
-                     currency: order.price?.currency, cutoffMinutes: service.configuration.cancellation.cutoffMinutes)
+                     currency: order.price?.currency, cutoffMinutes: order.cancellationPolicy.cutoffMinutes)
     }
 
     @Sendable func pay(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {

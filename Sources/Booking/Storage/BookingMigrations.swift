@@ -19,6 +19,7 @@ public enum BookingMigrations {
                 .column("version", type: .bigint, .notNull)
                 .column("seats", type: .text, .notNull)
                 .column("price", type: .text)
+                .column("cancellation_policy", type: .text, .notNull)
                 .column("hold_id", type: .bigint)
                 .column("hold_deadline_ms", type: .bigint)
                 .column("hold_extended", type: .int, .notNull)

@@ -71,9 +71,11 @@ public struct TheatreInput: Decodable, Sendable {
     public var longitude: Double
     public var timeZone: String
     public var amenities: [String]?
+    /// The default policy when absent.
+    public var cancellationPolicy: CancellationPolicy?
 
     public init(id: String, chain: String, name: String, address: String, city: String, latitude: Double, longitude: Double,
-                timeZone: String, amenities: [String]?) {
+                timeZone: String, amenities: [String]?, cancellationPolicy: CancellationPolicy? = nil) {
         self.id = id
         self.chain = chain
         self.name = name
@@ -83,9 +85,17 @@ public struct TheatreInput: Decodable, Sendable {
         self.longitude = longitude
         self.timeZone = timeZone
         self.amenities = amenities
+        self.cancellationPolicy = cancellationPolicy
     }
 
     func validated() throws(CatalogError) -> Theatre {
+        let policy = cancellationPolicy ?? CancellationPolicy()
+        guard (0...CancellationPolicy.cutoffMinutesMax).contains(policy.cutoffMinutes) else {
+            throw .invalidField(field: "cancellationPolicy.cutoffMinutes", message: "must be 0 to \(CancellationPolicy.cutoffMinutesMax)")
+        }
+        guard (0...CancellationPolicy.feeBasisPointsMax).contains(policy.feeBasisPoints) else {
+            throw .invalidField(field: "cancellationPolicy.feeBasisPoints", message: "must be 0 to \(CancellationPolicy.feeBasisPointsMax)")
+        }
         guard (-90...90).contains(latitude) else { throw .invalidField(field: "latitude", message: "must be -90 to 90") }
         guard (-180...180).contains(longitude) else { throw .invalidField(field: "longitude", message: "must be -180 to 180") }
         guard timeZone.utf8.count <= 64, TimeZone(identifier: timeZone) != nil else {
@@ -95,7 +105,7 @@ public struct TheatreInput: Decodable, Sendable {
             id: try CatalogRules.theatreID(id), chain: try CatalogRules.text(chain, field: "chain", max: 100),
             name: try CatalogRules.text(name, field: "name", max: 100), address: try CatalogRules.text(address, field: "address", max: 300),
             city: try CatalogRules.text(city, field: "city", max: 100), latitude: latitude, longitude: longitude, timeZone: timeZone,
-            amenities: try CatalogRules.list(amenities ?? [], field: "amenities"))
+            amenities: try CatalogRules.list(amenities ?? [], field: "amenities"), cancellationPolicy: policy)
     }
 }
 

@@ -69,6 +69,8 @@ public struct Theatre: Sendable, Equatable, Codable {
     /// The IANA time zone its showtimes are local to.
     public var timeZone: String
     public var amenities: [String]
+    /// Until when its bookings may be cancelled, and what it keeps.
+    public var cancellationPolicy: CancellationPolicy
 }
 
 /// An auditorium of a theatre; its seats are a layout held by the seat server.

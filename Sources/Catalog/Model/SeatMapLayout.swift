@@ -12,6 +12,7 @@ struct SeatMapLayout: Sendable {
     let seatShowID: UInt32
     let screenName: String
     let seatCount: Int
+    let cancellationPolicy: CancellationPolicy
     /// The screen's layout as the seat server holds it: labels, categories, positions by seat index.
     let seatLayout: SeatLayout
     /// The sections, encoded once: every rendering repeats them as they are.
@@ -42,12 +43,14 @@ struct SeatMapLayout: Sendable {
     }
 
     /// - Throws: when the stored layout is not one the seat server accepted (it always is).
-    init(showtime: Showtime, seatShowID: UInt32, screenName: String, layoutJSON: String) throws {
+    init(showtime: Showtime, seatShowID: UInt32, screenName: String, layoutJSON: String,
+         cancellationPolicy: CancellationPolicy) throws {
         let document = try JSONDecoder().decode(LayoutDocument.self, from: Data(layoutJSON.utf8))
         let layout = try SeatLayout(document: document)
         self.showtime = showtime
         self.seatShowID = seatShowID
         self.screenName = screenName
+        self.cancellationPolicy = cancellationPolicy
         seatLayout = layout
         seatCount = layout.seatCount
         categories = layout.categories.map { SeatCategory(id: $0.id, name: $0.name) }

@@ -72,5 +72,8 @@ public enum CatalogMigrations {
                 .run()
             try await database.insert(into: "catalog_version").columns("id", "version").values(SQLBind(1), SQLBind(Int64(1))).run()
         },
+        Migration(3, "each theatre's cancellation policy") { database, _ in
+            try await database.alter(table: "theatres").column("cancellation_policy", type: .text).run()
+        },
     ])
 }

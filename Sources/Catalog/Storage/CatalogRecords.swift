@@ -66,12 +66,14 @@ enum CatalogRecords {
         var longitude: Double
         var timeZone: String
         var amenities: String
+        /// JSON; null in rows from before policies were kept (the default policy).
+        var cancellationPolicy: String?
         var createdAtMs: Int64
 
         /// The columns, named here rather than converted per row (which costs more than reading them).
         enum CodingKeys: String, CodingKey {
             case id, chain, name, address, city, latitude, longitude, timeZone = "time_zone", amenities,
-                createdAtMs = "created_at_ms"
+                cancellationPolicy = "cancellation_policy", createdAtMs = "created_at_ms"
         }
 
         init(_ theatre: Theatre, at nowMs: Int64) {
@@ -84,12 +86,14 @@ enum CatalogRecords {
             longitude = theatre.longitude
             timeZone = theatre.timeZone
             amenities = JSONColumn.text(theatre.amenities)
+            cancellationPolicy = JSONColumn.text(theatre.cancellationPolicy)
             createdAtMs = nowMs
         }
 
         func theatre() throws -> Theatre {
             Theatre(id: id, chain: chain, name: name, address: address, city: city, latitude: latitude, longitude: longitude,
-                    timeZone: timeZone, amenities: try JSONColumn.value(from: amenities))
+                    timeZone: timeZone, amenities: try JSONColumn.value(from: amenities),
+                    cancellationPolicy: try cancellationPolicy.map { try JSONColumn.value(from: $0) } ?? CancellationPolicy())
         }
     }
 

@@ -78,6 +78,40 @@ struct BookingFlowTests {
         }
     }
 
+    @Test func theTheatresCancellationPolicyAtTheSaleGoverns() async throws {
+        try await Harness.withAppAndSeatd(.sqlite) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
+            let (token, _) = try await steps.customer("asha@example.com")
+            func setPolicy(_ json: String) async throws {
+                let response = try await client.request(.patch, "/api/v1/theatres/pvr-pune", token: adminToken,
+                                                        json: #"{"cancellationPolicy":\#(json)}"#)
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            let invalid = try await client.request(.patch, "/api/v1/theatres/pvr-pune", token: adminToken,
+                                                   json: #"{"cancellationPolicy":{"cutoffMinutes":-1,"feeBasisPoints":0}}"#)
+            #expect(try invalid.problem().errors?.map(\.field) == ["cancellationPolicy.cutoffMinutes"])
+
+            // Sold under a free cancellation; the theatre then keeps everything: the sale's terms stand.
+            try await setPolicy(#"{"cutoffMinutes":30,"feeBasisPoints":0}"#)
+            let free = try await steps.held(showtime, seats: ["L1"], token: token)
+            #expect(try await steps.pay(free, card: SandboxCard.success.rawValue, token: token).status == .ok)
+            try await setPolicy(#"{"cutoffMinutes":30,"feeBasisPoints":10000}"#)
+            let cancelled: BookingSteps.Order = try await client.request(.post, "/api/v1/orders/\(free.id)/cancel", token: token).json()
+            #expect(cancelled.state == "cancelled" && cancelled.cancellation?.refundMinor == 40_000 && cancelled.cancellation?.feeMinor == 0)
+
+            // Sold under a week's cut-off: tomorrow's showtime can no longer be cancelled.
+            try await setPolicy(#"{"cutoffMinutes":10080,"feeBasisPoints":0}"#)
+            let closed = try await steps.held(showtime, seats: ["J1"], token: token)
+            #expect(try await steps.pay(closed, card: SandboxCard.success.rawValue, token: token).status == .ok)
+            let refused = try await client.request(.post, "/api/v1/orders/\(closed.id)/cancel", token: token)
+            #expect(try refused.status == .conflict && (refused.problem().code) == "cancellation_closed")
+            let terms = try await client.request(.get, "/api/v1/orders/\(closed.id)/cancellation", token: token)
+            #expect(terms.text.contains(#""cancellable":false"#) && terms.text.contains(#""cutoffMinutes":10080"#))
+            #expect(try await steps.get(closed.id, token: token).state == "confirmed")
+        }
+    }
+
     @Test func theSeatServersRefusalsNameTheSeats() async throws {
         try await Harness.withAppAndSeatd(.sqlite) { client, components, _ in
             let steps = BookingSteps(client: client, components: components)

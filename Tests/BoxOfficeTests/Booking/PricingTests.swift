@@ -1,4 +1,5 @@
 import Booking
+import Catalog
 import Payments
 import Testing
 
