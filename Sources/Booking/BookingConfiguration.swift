@@ -14,6 +14,9 @@ public struct BookingConfiguration: Sendable {
     public var reconcileInterval: Duration = .seconds(5)
     /// Orders the reconciler takes per pass.
     public var reconcileBatchMax = 100
+    /// Bookings of cancelled showtimes the reconciler starts refunding per pass (the rest follow
+    /// on the next passes: a big cancellation does not flood the provider).
+    public var refundBatchMax = 50
     /// The most seats one order takes (the catalog's shows allow 10 per hold).
     public var seatsPerOrderMax = 10
 

@@ -205,10 +205,55 @@ extension BookingService {
         }
         let refund = try await provider.refund(reference, amount: Money(recorded.amountMinor, recorded.currency),
                                                idempotencyKey: recorded.idempotencyKey)
+        try await settle(recorded, as: refund, of: order)
+    }
+
+    /// Records what the provider says of a refund; when it is final, tells its customer
+    /// (`refund.completed`) or staff (`refund.failed`) through the outbox, in the same transaction.
+    func settle(_ entry: OrderRecords.RefundRow, as refund: ProviderRefund, of order: Order) async throws {
+        let status = refund.status.ledgerStatus
+        guard status != entry.status || entry.providerReference == nil else { return }
+        let nowDate = now()
         try await database.transaction { session in
-            try await OrderRecords.updateRefund(key: recorded.idempotencyKey, providerReference: refund.reference,
-                                                status: refund.status.ledgerStatus, now: self.now().millisecondsSince1970, on: session)
+            try await OrderRecords.updateRefund(key: entry.idempotencyKey, providerReference: refund.reference,
+                                                status: status, now: nowDate.millisecondsSince1970, on: session)
+            let topic: String? = switch refund.status {
+            case .succeeded: "refund.completed"
+            case .failed: "refund.failed"
+            case .pending: nil
+            }
+            guard let topic else { return }
+            var event = OrderEvent(order, topic: topic)
+            event.refundMinor = entry.amountMinor
+            if case .failed(let reason) = refund.status { event.reason = reason }
+            // A failed refund is for staff to follow up, not a message to the customer.
+            let recipient = topic == "refund.completed" && !order.ownerID.hasPrefix("partner:") ? order.ownerID : nil
+            try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: event, at: nowDate, on: session)
         }
+    }
+
+    /// Asks the provider about refunds it has not settled (or that a crash left unasked), oldest
+    /// first; returns how many it looked at.
+    func settleRefunds(updatedBefore: Int64) async throws -> Int {
+        let entries = try await database.withSession { session in
+            try await OrderRecords.unsettledRefunds(updatedBefore: updatedBefore, limit: self.configuration.reconcileBatchMax, on: session)
+        }
+        for entry in entries {
+            do {
+                let order = try await load(entry.orderId)
+                if let providerReference = entry.providerReference {
+                    try await settle(entry, as: try await provider.fetchRefund(providerReference), of: order)
+                } else if let payment = order.paymentReference {
+                    // Asked for, but the provider's answer never arrived: ask again with the same key.
+                    let refund = try await provider.refund(payment, amount: Money(entry.amountMinor, entry.currency),
+                                                           idempotencyKey: entry.idempotencyKey)
+                    try await settle(entry, as: refund, of: order)
+                }
+            } catch {
+                logger.warning("could not settle refund", metadata: ["refund": "\(entry.idempotencyKey)", "error": "\(error)"])
+            }
+        }
+        return entries.count
     }
 }
 

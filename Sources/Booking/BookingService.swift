@@ -7,6 +7,7 @@ import Payments
 import SQLKit
 import SeatClient
 import SeatProtocol
+import Synchronization
 
 /// Orders from hold to paid booking and back, as a saga with durable states (``OrderSaga``).
 ///
@@ -25,6 +26,8 @@ public final class BookingService: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let locks = OrderLocks()
+    /// The catalog version up to which cancelled showtimes' bookings were all refunded.
+    let refundScan = Mutex<Int64>(-1)
 
     public init(
         database: Database, catalog: CatalogService, seats: (any SeatRequesting)?, provider: any PaymentProvider,

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// Drives forward every order a crash, a timeout or a lost webhook left in an intermediate
 /// state (and expires held orders whose hold ran out), by running the saga's next steps: the
-/// same idempotent calls a request would have made. Several instances may run it at once;
+/// same idempotent calls a request would have made; and refunds the bookings of cancelled
+/// showtimes. Several instances may run it at once;
 /// conditional updates keep them from applying a step twice.
 public struct OrderReconciler: Service {
     let booking: BookingService
@@ -18,7 +19,8 @@ public struct OrderReconciler: Service {
         await cancelWhenGracefulShutdown {
             while (try? await Task.sleep(for: booking.configuration.reconcileInterval)) != nil {
                 do {
-                    _ = try await booking.reconcile()
+                    try await booking.reconcile()
+                    try await booking.refundCancelledShowtimes()
                 } catch {
                     booking.logger.warning("reconciliation pass failed", metadata: ["error": "\(error)"])
                 }
@@ -30,7 +32,8 @@ public struct OrderReconciler: Service {
 extension BookingService {
     /// One reconciliation pass: drives each order untouched for `reconcileAfter` in an
     /// intermediate state, or held past its deadline, oldest first, at most
-    /// `reconcileBatchMax`. Returns how many it looked at.
+    /// `reconcileBatchMax`; then asks the provider about refunds not yet settled. Returns how
+    /// many orders and refunds it looked at.
     @discardableResult
     public func reconcile() async throws -> Int {
         let nowDate = now()
@@ -47,6 +50,6 @@ extension BookingService {
                 logger.warning("could not reconcile order", metadata: ["order": "\(order.id)", "error": "\(error)"])
             }
         }
-        return orders.count
+        return orders.count + (try await settleRefunds(updatedBefore: before))
     }
 }

@@ -105,7 +105,7 @@ public func buildApplication(
     CatalogController(service: catalog, identities: accounts, cachingAnswers: configuration.catalogResponseCache,
                       monotonicNanoseconds: configuration.monotonicNanoseconds)
         .addRoutes(to: everythingElse, idempotency: idempotency)
-    BookingController(service: booking).addRoutes(to: everythingElse, idempotency: idempotency)
+    BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox"))
     router.answerUnsupportedMethods()
 

@@ -209,6 +209,23 @@ public final class CatalogService: Sendable {
 
     // MARK: reads
 
+    /// Which of `showtimeIDs` are cancelled (for the booking service, which refunds their
+    /// bookings). Asked 500 ids at a time.
+    public func cancelledShowtimes(among showtimeIDs: [String]) async throws -> Set<String> {
+        var cancelled: Set<String> = []
+        for start in stride(from: 0, to: showtimeIDs.count, by: 500) {
+            let chunk = Array(showtimeIDs[start..<min(start + 500, showtimeIDs.count)])
+            let rows = try await database.withReadSession { session in
+                try await session.select().column("id").from("showtimes")
+                    .where(SQLColumn("id"), .in, SQLBind.group(chunk))
+                    .where("status", .equal, Showtime.Status.cancelled.rawValue)
+                    .all()
+            }
+            for row in rows { cancelled.insert(try row.decode(column: "id", as: String.self)) }
+        }
+        return cancelled
+    }
+
     /// A movie with its scheduled showtimes from now on and the theatres they are in.
     public func movie(id: String) async throws -> (movie: Movie, showtimes: [Showtime], theatres: [Theatre]) {
         let fromMs = now().millisecondsSince1970

@@ -222,6 +222,15 @@ public struct OrderSaga: Sendable, Equatable {
         order.refundMinor = refundMinor
     }
 
+    /// Staff cancelled the showtime: the booking is cancelled with everything refunded.
+    public mutating func showtimeCancelled() {
+        guard order.state == .confirmed else { return }
+        order.state = .cancelling
+        order.cancellationFeeMinor = 0
+        order.refundMinor = order.capturedMinor
+        order.failureReason = "the showtime was cancelled"
+    }
+
     public mutating func cancellationRefunded() {
         guard order.state == .cancelling else { return }
         order.state = .cancelled

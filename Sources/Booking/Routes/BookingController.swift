@@ -16,9 +16,12 @@ public struct BookingController: Sendable {
     public static let webhookBytesMax = 64 * 1024
 
     let service: BookingService
+    /// Who staff are now (their tokens may be minutes old).
+    let identities: any CurrentIdentities
 
-    public init(service: BookingService) {
+    public init(service: BookingService, identities: any CurrentIdentities) {
         self.service = service
+        self.identities = identities
     }
 
     public func addRoutes(to api: RouterGroup<Context>, idempotency: IdempotencyMiddleware) {
@@ -33,6 +36,19 @@ public struct BookingController: Sendable {
             .post("release", use: release)
             .post("cancel", use: cancel)
         api.post("payments/webhooks/{provider}", use: webhook)
+        api.group("theatres/{theatreId}/showtimes/{showtimeId}")
+            .add(middleware: CurrentIdentityMiddleware(identities))
+            .add(middleware: StaffOfTheatre())
+            .get("sales", use: showtimeSales)
+    }
+
+    /// The showtime's orders and refunds (after a cancellation: how the refunds are going).
+    @Sendable func showtimeSales(_ request: Request, context: Context) async throws -> ShowtimeSalesReport {
+        let showtimeID = try context.parameters.require("showtimeId")
+        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
+        let seating = try await service.seating(showtimeID)
+        guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
+        return try await service.showtimeReport(showtimeID: showtimeID)
     }
 
     @Sendable func placeOrder(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {

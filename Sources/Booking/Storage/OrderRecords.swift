@@ -158,6 +158,38 @@ enum OrderRecords {
             .all(decoding: OrderRow.self).map { try $0.order() }
     }
 
+    /// The showtimes that have confirmed bookings.
+    static func showtimesWithConfirmedOrders(on session: any SQLDatabase) async throws -> [String] {
+        try await session.select().distinct().column("showtime_id").from("orders")
+            .where("state", .equal, OrderState.confirmed.rawValue)
+            .all().map { try $0.decode(column: "showtime_id", as: String.self) }
+    }
+
+    static func orders(showtimeID: String, state: OrderState, limit: Int, on session: any SQLDatabase) async throws -> [Order] {
+        try await session.select().column("*").from("orders")
+            .where("showtime_id", .equal, showtimeID).where("state", .equal, state.rawValue)
+            .orderBy("created_at_ms").limit(limit)
+            .all(decoding: OrderRow.self).map { try $0.order() }
+    }
+
+    /// A showtime's orders counted by state.
+    static func stateCounts(showtimeID: String, on session: any SQLDatabase) async throws -> [String: Int] {
+        let rows = try await session.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from("orders").where("showtime_id", .equal, showtimeID).groupBy("state").all()
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(column: "state", as: String.self)] = try row.decode(column: "count", as: Int.self) }
+        return counts
+    }
+
+    /// A showtime's refunds, with their orders.
+    static func refunds(showtimeID: String, on session: any SQLDatabase) async throws -> [RefundRow] {
+        try await session.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("order_refunds"))).from("order_refunds")
+            .join("orders", on: SQLColumn("order_id", table: "order_refunds"), .equal, SQLColumn("id", table: "orders"))
+            .where(SQLColumn("showtime_id", table: "orders"), .equal, SQLBind(showtimeID))
+            .orderBy(SQLColumn("created_at_ms", table: "order_refunds"))
+            .all(decoding: RefundRow.self)
+    }
+
     // MARK: refunds
 
     struct RefundRow: Codable, Sendable {
@@ -217,6 +249,15 @@ enum OrderRecords {
         try await session.update("order_refunds")
             .set("provider_reference", to: providerReference).set("status", to: status).set("updated_at_ms", to: now)
             .where("idempotency_key", .equal, key).run()
+    }
+
+    /// Refunds not yet final, untouched since `before`, oldest first.
+    static func unsettledRefunds(updatedBefore before: Int64, limit: Int, on session: any SQLDatabase) async throws -> [RefundRow] {
+        try await session.select().column("*").from("order_refunds")
+            .where(SQLColumn("status"), .in, SQLBind.group([RefundRow.requested, RefundRow.pending]))
+            .where("updated_at_ms", .lessThan, before)
+            .orderBy("updated_at_ms").limit(limit)
+            .all(decoding: RefundRow.self)
     }
 
     static func refunds(orderID: String, on session: any SQLDatabase) async throws -> [RefundRow] {

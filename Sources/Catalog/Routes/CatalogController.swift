@@ -199,15 +199,3 @@ public struct CatalogController: Sendable {
         return try await service.cancelShowtime(id, theatreID: try context.parameters.require("theatreId"))
     }
 }
-
-/// Routes under `/theatres/{theatreId}` that change the theatre: its staff and admins only.
-struct StaffOfTheatre: RouterMiddleware {
-    typealias Context = BoxOfficeRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let identity = context.identity else { throw Problem.unauthenticated }
-        let theatreID = try context.parameters.require("theatreId")
-        guard identity.kind == .user, identity.isStaff(of: theatreID) else { throw Problem.forbidden }
-        return try await next(request, context)
-    }
-}
