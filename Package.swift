@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "BoxOfficeSamples", targets: ["BoxOfficeSamples"]),
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Booking", targets: ["Booking"]),
+        .library(name: "Reviews", targets: ["Reviews"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-load", targets: ["seat-load"]),
@@ -191,9 +192,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(
+            name: "Reviews",
+            dependencies: [
+                "BoxOfficeStorage", "BoxOfficeEdge", "Catalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]),
+        .target(
             name: "BoxOfficeApp",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "SeatClient",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "SeatClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -250,7 +259,7 @@ let package = Package(
             name: "BoxOfficeTests",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
-                "Payments", "Booking",
+                "Payments", "Booking", "Reviews",
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -85,7 +85,7 @@ public final class BookingService: Sendable {
         }
         let order = Order(
             id: UUID().uuidString.lowercased(), ownerID: owner.id, customerReference: owner.customerReference,
-            showtimeID: showtime.id, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
+            showtimeID: showtime.id, movieID: showtime.movieId, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
             showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
             cancellationPolicy: seating.cancellationPolicy,
             holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: provider.name, paymentAttempt: 0,
@@ -121,6 +121,15 @@ public final class BookingService: Sendable {
     public func refunds(orderID: String) async throws -> [(amount: Money, status: String)] {
         try await database.withReadSession { session in
             try await OrderRecords.refunds(orderID: orderID, on: session).map { (Money($0.amountMinor, $0.currency), $0.status) }
+        }
+    }
+
+    /// Whether the person `userID` saw `movieID` here: a confirmed booking whose showtime has
+    /// started (the condition for reviewing it).
+    public func hasSeen(userID: String, movieID: String) async throws -> Bool {
+        let nowMs = now().millisecondsSince1970
+        return try await database.withReadSession { session in
+            try await OrderRecords.hasSeen(ownerID: userID, movieID: movieID, nowMs: nowMs, on: session)
         }
     }
 

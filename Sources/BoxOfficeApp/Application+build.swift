@@ -10,13 +10,14 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import Payments
+import Reviews
 import SeatClient
 import ServiceLifecycle
 
 /// Every component's migrations, in the order they are applied.
 public let boxOfficeMigrations: [MigrationSet] = [
     Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set, CatalogMigrations.set,
-    SandboxMigrations.set, BookingMigrations.set,
+    SandboxMigrations.set, BookingMigrations.set, ReviewsMigrations.set,
 ]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
@@ -80,6 +81,10 @@ public func buildApplication(
     let booking = BookingService(
         database: database, catalog: catalog, seats: seats, provider: sandbox, configuration: configuration.booking,
         now: configuration.accounts.now, logger: logger)
+    let reviews = ReviewService(
+        database: database, catalog: catalog,
+        hasSeen: { userID, movieID in try await booking.hasSeen(userID: userID, movieID: movieID) },
+        authorName: { userID in try await accounts.user(id: userID).name }, now: configuration.accounts.now)
 
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
@@ -102,10 +107,11 @@ public func buildApplication(
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
-    CatalogController(service: catalog, identities: accounts, cachingAnswers: configuration.catalogResponseCache,
+    CatalogController(service: catalog, identities: accounts, ratings: reviews, cachingAnswers: configuration.catalogResponseCache,
                       monotonicNanoseconds: configuration.monotonicNanoseconds)
         .addRoutes(to: everythingElse, idempotency: idempotency)
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
+    ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox"))
     router.answerUnsupportedMethods()
 

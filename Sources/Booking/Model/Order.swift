@@ -74,6 +74,7 @@ public struct Order: Sendable, Equatable {
     /// The partner's own reference of its customer (partners only).
     public var customerReference: String?
     public var showtimeID: String
+    public var movieID: String
     public var theatreID: String
     public var seatShowID: UInt32
     public var showtimeStartsAt: Date

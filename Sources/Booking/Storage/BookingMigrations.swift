@@ -11,6 +11,7 @@ public enum BookingMigrations {
                 .column("owner_id", type: .text, .notNull)
                 .column("customer_reference", type: .text)
                 .column("showtime_id", type: .text, .notNull)
+                .column("movie_id", type: .text, .notNull)
                 .column("theatre_id", type: .text, .notNull)
                 .column("seat_show_id", type: .bigint, .notNull)
                 .column("showtime_starts_at_ms", type: .bigint, .notNull)
@@ -41,6 +42,7 @@ public enum BookingMigrations {
             try await database.create(index: "orders_owner").on("orders").column("owner_id").column("created_at_ms").run()
             try await database.create(index: "orders_state").on("orders").column("state").column("updated_at_ms").run()
             try await database.create(index: "orders_payment").on("orders").column("payment_reference").run()
+            try await database.create(index: "orders_movie").on("orders").column("owner_id").column("movie_id").run()
             try await database.create(index: "orders_showtime").on("orders").column("showtime_id").column("state").run()
             // What was refunded of each order: a refund is written here, checked against what was
             // captured, before the provider is asked for it.

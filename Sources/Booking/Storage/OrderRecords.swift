@@ -8,6 +8,7 @@ struct OrderRow: Codable, Sendable {
     var ownerId: String
     var customerReference: String?
     var showtimeId: String
+    var movieId: String
     var theatreId: String
     var seatShowId: Int64
     var showtimeStartsAtMs: Int64
@@ -37,7 +38,7 @@ struct OrderRow: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, selection, state, version, seats, price
-        case ownerId = "owner_id", customerReference = "customer_reference", showtimeId = "showtime_id"
+        case ownerId = "owner_id", customerReference = "customer_reference", showtimeId = "showtime_id", movieId = "movie_id"
         case theatreId = "theatre_id", seatShowId = "seat_show_id", showtimeStartsAtMs = "showtime_starts_at_ms"
         case cancellationPolicy = "cancellation_policy", holdId = "hold_id", holdDeadlineMs = "hold_deadline_ms", holdExtended = "hold_extended"
         case paymentProvider = "payment_provider", paymentAttempt = "payment_attempt", paymentReference = "payment_reference"
@@ -52,6 +53,7 @@ struct OrderRow: Codable, Sendable {
         ownerId = order.ownerID
         customerReference = order.customerReference
         showtimeId = order.showtimeID
+        movieId = order.movieID
         theatreId = order.theatreID
         seatShowId = Int64(order.seatShowID)
         showtimeStartsAtMs = order.showtimeStartsAt.millisecondsSince1970
@@ -85,7 +87,7 @@ struct OrderRow: Codable, Sendable {
             throw OrderRecords.CorruptRow(id: id)
         }
         return Order(
-            id: id, ownerID: ownerId, customerReference: customerReference, showtimeID: showtimeId, theatreID: theatreId,
+            id: id, ownerID: ownerId, customerReference: customerReference, showtimeID: showtimeId, movieID: movieId, theatreID: theatreId,
             seatShowID: seatShowID, showtimeStartsAt: Date(millisecondsSince1970: showtimeStartsAtMs),
             selection: try JSONColumn.value(from: selection), state: state, version: version,
             seats: try JSONColumn.value(from: seats), price: try price.map { try JSONColumn.value(from: $0) },
@@ -156,6 +158,14 @@ enum OrderRecords {
             }
             .orderBy("updated_at_ms").limit(limit)
             .all(decoding: OrderRow.self).map { try $0.order() }
+    }
+
+    /// Whether `ownerID` holds a confirmed booking of `movieID` whose showtime started by `nowMs`.
+    static func hasSeen(ownerID: String, movieID: String, nowMs: Int64, on session: any SQLDatabase) async throws -> Bool {
+        try await session.select().column("id").from("orders")
+            .where("owner_id", .equal, ownerID).where("movie_id", .equal, movieID)
+            .where("state", .equal, OrderState.confirmed.rawValue).where("showtime_starts_at_ms", .lessThanOrEqual, nowMs)
+            .limit(1).first() != nil
     }
 
     /// The showtimes that have confirmed bookings.

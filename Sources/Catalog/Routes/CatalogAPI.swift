@@ -6,6 +6,8 @@ import Search
 public enum CatalogAPI {
     public struct MovieDetails: ResponseCodable, Sendable {
         public var movie: Movie
+        /// From published reviews; absent while there are none.
+        public var rating: MovieRating?
         /// Showtimes by local date of the theatre, then by theatre.
         public var schedule: [Day]
 

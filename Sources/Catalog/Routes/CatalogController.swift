@@ -16,17 +16,20 @@ public struct CatalogController: Sendable {
     let identities: any CurrentIdentities
     /// Public answers, kept per catalog version (unless turned off).
     let cache: ResponseCache?
+    /// Movie pages' ratings (as fresh as the cache's max-age).
+    let ratings: (any MovieRatings)?
 
     /// - Parameters:
     ///   - identities: who staff and admins are now (their tokens may be minutes old).
     ///   - cachingAnswers: keep public answers in memory while the catalog is unchanged.
     ///   - monotonicNanoseconds: the clock that ages cached answers.
     public init(
-        service: CatalogService, identities: any CurrentIdentities, cachingAnswers: Bool = true,
+        service: CatalogService, identities: any CurrentIdentities, ratings: (any MovieRatings)? = nil, cachingAnswers: Bool = true,
         monotonicNanoseconds: @escaping @Sendable () -> Int64
     ) {
         self.service = service
         self.identities = identities
+        self.ratings = ratings
         cache = cachingAnswers
             ? ResponseCache(maxAge: .seconds(Self.publicMaxAgeSeconds), now: monotonicNanoseconds, generation: { service.version })
             : nil
@@ -70,7 +73,7 @@ public struct CatalogController: Sendable {
             guard let theatre = theatresByID[showtime.theatreId] else { continue }
             days[CalendarDate.string(showtime.startsAt, in: TimeZone(identifier: theatre.timeZone) ?? .gmt), default: [:]][theatre.id, default: []].append(showtime)
         }
-        return .init(movie: movie, schedule: days.keys.sorted().map { date in
+        return .init(movie: movie, rating: try await ratings?.rating(of: id), schedule: days.keys.sorted().map { date in
             .init(date: date, theatres: days[date]!.keys.sorted().map { theatreID in
                 .init(theatre: theatresByID[theatreID]!, showtimes: days[date]![theatreID]!.sorted { $0.startsAt < $1.startsAt })
             })

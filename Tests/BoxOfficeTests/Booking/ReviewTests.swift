@@ -1,0 +1,86 @@
+import BoxOfficeApp
+import Catalog
+import Foundation
+import HummingbirdTesting
+import Payments
+import Reviews
+import SeatTestSupport
+import Synchronization
+import Testing
+
+@Suite("Ratings and reviews by people who saw the movie here, moderated by staff", .timeLimit(.minutes(3)))
+struct ReviewTests {
+    struct Page: Decodable {
+        var rating: MovieRating?
+        var reviews: [Review]
+    }
+
+    @Test func onlyViewersReviewOnceEachAndTheAverageFollowsEdits() async throws {
+        // The box office's clock, moved past the showtime once the seats are bought.
+        let clockOffset = Mutex<TimeInterval>(0)
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
+            configuration.catalogResponseCache = false
+        }) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
+            let (asha, _) = try await steps.customer("asha@example.com")
+            let (ravi, _) = try await steps.customer("ravi.kumar@example.com")
+            let (never, _) = try await steps.customer("never@example.com")
+            for (token, seat) in [(asha, "B1"), (ravi, "C1")] {
+                let order = try await steps.held(showtime, seats: [seat], token: token)
+                #expect(try await steps.pay(order, card: SandboxCard.success.rawValue, token: token).status == .ok)
+            }
+            let reviewPath = "/api/v1/movies/\(showtime.movieId)/review"
+            func write(_ token: String, _ json: String) async throws -> TestResponse {
+                try await client.request(.put, reviewPath, token: token, json: json)
+            }
+
+            // Booked but not yet seen; never booked: neither may review.
+            let early = try await write(asha, #"{"rating":4,"body":"Can't wait"}"#)
+            #expect(try early.status == .forbidden && (early.problem().code) == "review_needs_booking")
+            clockOffset.withLock { $0 = 2 * 86_400 }
+            #expect(try await write(never, #"{"rating":1,"body":"Never saw it"}"#).status == .forbidden)
+
+            // Written, then changed: one review, its latest rating counted.
+            let first = try await write(asha, #"{"rating":4,"title":"  Gripping  ","body":"A tense ride."}"#)
+            #expect(first.status == .created, "\(first.text)")
+            let written: Review = try first.json()
+            #expect(written.title == "Gripping" && written.authorName == "Test")
+            #expect(try await write(asha, #"{"rating":2,"body":"Less good the second time I thought about it."}"#).status == .ok)
+            #expect(try await write(ravi, #"{"rating":5,"body":"Loved it"}"#).status == .created)
+            var page: Page = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)/reviews").json()
+            #expect(page.rating == MovieRating(average: 3.5, count: 2) && page.reviews.count == 2)
+            let details: CatalogAPI.MovieDetails = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)").json()
+            #expect(details.rating == MovieRating(average: 3.5, count: 2))
+
+            // Staff hide one: it leaves the page and the average; its author sees why.
+            for (body, field) in [(#"{"rating":6,"body":"x"}"#, "/rating"), (#"{"rating":3,"body":"   "}"#, "/body")] {
+                let invalid = try await write(asha, body)
+                #expect(try invalid.status == .unprocessableContent && invalid.problem().errors?.map(\.field) == [field])
+            }
+            let hidden = try await client.request(.post, "/api/v1/admin/reviews/\(written.id)/moderation", token: adminToken,
+                                                  json: #"{"status":"hidden","reason":"Spoilers"}"#)
+            #expect(hidden.status == .ok, "\(hidden.text)")
+            page = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)/reviews").json()
+            #expect(page.rating == MovieRating(average: 5, count: 1) && page.reviews.map(\.authorName) == ["Test"])
+            let own: Review = try await client.request(.get, reviewPath, token: asha).json()
+            #expect(own.status == .hidden && own.moderationReason == "Spoilers")
+            let queue = try await client.request(.get, "/api/v1/admin/reviews?status=hidden", token: adminToken)
+            #expect(queue.text.contains(written.id))
+            #expect(try await client.request(.get, "/api/v1/admin/reviews", token: ravi).status == .forbidden)
+            #expect(try await client.request(.post, "/api/v1/admin/reviews/\(written.id)/moderation", token: ravi,
+                                             json: #"{"status":"published"}"#).status == .forbidden)
+
+            // Rewritten without spoilers, it is published again; deleted, it is gone from the average.
+            #expect(try await write(asha, #"{"rating":3,"body":"Tense, and no spoilers now."}"#).status == .ok)
+            page = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)/reviews").json()
+            #expect(page.rating == MovieRating(average: 4, count: 2))
+            #expect(try await client.request(.delete, reviewPath, token: ravi).status == .noContent)
+            #expect(try await client.request(.delete, reviewPath, token: ravi).status == .notFound)
+            page = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)/reviews").json()
+            #expect(page.rating == MovieRating(average: 3, count: 1))
+            #expect(try await client.request(.get, "/api/v1/movies/\(UUID().uuidString.lowercased())/reviews").status == .notFound)
+        }
+    }
+}
