@@ -215,7 +215,7 @@ let package = Package(
         .executableTarget(
             name: "boxoffice",
             dependencies: [
-                "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts", "Catalog", "BoxOfficeSamples", "SeatClient",
+                "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts", "Catalog", "BoxOfficeSamples", "SeatClient", "Booking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

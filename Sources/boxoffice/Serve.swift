@@ -1,4 +1,5 @@
 import ArgumentParser
+import Booking
 import BoxOfficeApp
 import BoxOfficeEdge
 import Foundation
@@ -56,6 +57,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Milliseconds between looks for catalog changes made through other instances (env BOXOFFICE_CATALOG_REFRESH_MS).")
     var catalogRefreshMs = Int(environment["BOXOFFICE_CATALOG_REFRESH_MS"] ?? "") ?? 1000
 
+    @Option(help: "Seconds a new order's seats are held, 60 to 600 (env BOXOFFICE_HOLD_SECONDS).")
+    var holdSeconds = Int(environment["BOXOFFICE_HOLD_SECONDS"] ?? "") ?? 420
+
+    @Option(help: "Booking fee per seat in hundredths of a percent of its price, 0 to 5000 (env BOXOFFICE_BOOKING_FEE_BASIS_POINTS).")
+    var bookingFeeBasisPoints = Int64(environment["BOXOFFICE_BOOKING_FEE_BASIS_POINTS"] ?? "") ?? 0
+
+    @Option(help: "Tax on the booking fee in hundredths of a percent, 0 to 10000 (env BOXOFFICE_FEE_TAX_BASIS_POINTS).")
+    var feeTaxBasisPoints = Int64(environment["BOXOFFICE_FEE_TAX_BASIS_POINTS"] ?? "") ?? 0
+
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
 
@@ -75,6 +85,12 @@ struct Serve: AsyncParsableCommand {
         guard catalogRefreshMs > 0 else { throw ValidationError("--catalog-refresh-ms must be positive") }
         configuration.catalogRefreshInterval = .milliseconds(catalogRefreshMs)
         configuration.catalogResponseCache = catalogCache
+        guard (60...600).contains(holdSeconds) else { throw ValidationError("--hold-seconds must be 60 to 600") }
+        configuration.booking.holdDuration = .seconds(holdSeconds)
+        guard (0...5_000).contains(bookingFeeBasisPoints), (0...10_000).contains(feeTaxBasisPoints) else {
+            throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
+        }
+        configuration.booking.pricing = PricingRules(bookingFeeBasisPoints: bookingFeeBasisPoints, feeTaxBasisPoints: feeTaxBasisPoints)
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):
             configuration.tls = .init(certificateChain: certificate, privateKey: key)
