@@ -87,7 +87,7 @@ public final class BookingService: Sendable {
             id: UUID().uuidString.lowercased(), ownerID: owner.id, customerReference: owner.customerReference,
             showtimeID: showtime.id, movieID: showtime.movieId, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
             showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
-            cancellationPolicy: seating.cancellationPolicy,
+            cancellationPolicy: seating.cancellationPolicy, promotionID: nil,
             holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: provider.name, paymentAttempt: 0,
             paymentReference: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
             isSeatBookingCancelled: false, bookingCode: nil, capturedMinor: 0, refundMinor: nil, cancellationFeeMinor: nil,
@@ -179,6 +179,14 @@ public final class BookingService: Sendable {
         let events = saga.events
         let written = try await database.transaction { session in
             guard try await OrderRecords.update(stored, on: session) else { return false }
+            if stored.promotionID != nil {
+                // The promotion's use follows the order: final with the sale, given back without one.
+                switch stored.state {
+                case .confirmed: try await PromotionRecords.markUsed(orderID: stored.id, on: session)
+                case .expired, .released, .rejected, .failed: try await PromotionRecords.release(orderID: stored.id, on: session)
+                default: break
+                }
+            }
             for topic in events {
                 try await Outbox.enqueue(
                     topic: topic, recipientUserID: owner.hasPrefix("partner:") ? nil : owner,

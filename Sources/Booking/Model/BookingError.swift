@@ -23,6 +23,9 @@ public enum BookingError: Error, Sendable, Equatable {
     case orderNotCancellable(OrderState)
     /// The theatre's cancellation cut-off has passed.
     case cancellationClosed(cutoffMinutes: Int)
+    case promotionRefused(Promotion.Refusal)
+    case promotionExists
+    case promotionNotFound
     case seatServerUnavailable
     case paymentProviderUnavailable(String)
     case invalidWebhook(String)

@@ -87,6 +87,8 @@ public struct Order: Sendable, Equatable {
     public var price: PriceBreakdown?
     /// The theatre's cancellation terms when the order was placed: the ones the customer bought under.
     public var cancellationPolicy: CancellationPolicy
+    /// The promotion whose discount is in `price`.
+    public var promotionID: String?
     public var holdID: UInt64?
     public var holdDeadline: Date?
     /// Whether the hold was already extended for payment (once only).

@@ -27,6 +27,10 @@ public struct PriceBreakdown: Sendable, Equatable, Codable {
     /// One line per seat category, in the order the categories first appear.
     public var lines: [Line]
     public var subtotalMinor: Int64
+    /// Taken off the seats by a promotion (never more than the subtotal).
+    public var discountMinor: Int64
+    /// The promotion's code (or the offer's name) that gave the discount.
+    public var discountCode: String?
     public var bookingFeeMinor: Int64
     public var taxMinor: Int64
     public var totalMinor: Int64
@@ -47,9 +51,20 @@ public struct PriceBreakdown: Sendable, Equatable, Codable {
         }
         self.lines = lines
         subtotalMinor = lines.reduce(0) { $0 + $1.amountMinor }
+        discountMinor = 0
         bookingFeeMinor = seats.reduce(0) { $0 + Self.share(of: $1.priceMinor, basisPoints: rules.bookingFeeBasisPoints) }
         taxMinor = Self.share(of: bookingFeeMinor, basisPoints: rules.feeTaxBasisPoints)
         totalMinor = subtotalMinor + bookingFeeMinor + taxMinor
+    }
+
+    /// The same breakdown with `discount` taken off the seats (capped at their subtotal), or
+    /// without a discount when `discount` is nil. The booking fee stays that of the seats' prices.
+    public func discounted(by discount: (code: String, amountMinor: Int64)?) -> PriceBreakdown {
+        var price = self
+        price.discountMinor = min(max(discount?.amountMinor ?? 0, 0), subtotalMinor)
+        price.discountCode = discount?.code
+        price.totalMinor = subtotalMinor - price.discountMinor + bookingFeeMinor + taxMinor
+        return price
     }
 
     /// `amount × basisPoints / 10,000`, rounded half up, in integers (no floating point).

@@ -86,6 +86,49 @@ public enum BookingAPI {
         public var nextBefore: Date?
     }
 
+    public struct ApplyPromotion: Decodable, Sendable {
+        public var code: String
+    }
+
+    public struct PromotionView: ResponseCodable, Sendable {
+        public var id: String
+        public var code: String?
+        public var description: String
+        public var kind: Promotion.Kind
+        public var value: Int64
+        public var currency: String?
+        public var scope: Promotion.Scope
+        public var scopeId: String?
+        public var validFrom: Date
+        public var validUntil: Date
+        public var usesMax: Int?
+        public var usesPerPersonMax: Int?
+        public var active: Bool
+        /// Uses taken so far (reserved by open orders, or used by confirmed ones).
+        public var uses: Int64?
+
+        public init(_ promotion: Promotion, uses: Int64?) {
+            id = promotion.id
+            code = promotion.code
+            description = promotion.description
+            kind = promotion.kind
+            value = promotion.value
+            currency = promotion.currency
+            scope = promotion.scope
+            scopeId = promotion.scopeID
+            validFrom = promotion.validFrom
+            validUntil = promotion.validUntil
+            usesMax = promotion.usesMax
+            usesPerPersonMax = promotion.usesPerPersonMax
+            active = promotion.isActive
+            self.uses = uses
+        }
+    }
+
+    public struct PromotionList: ResponseCodable, Sendable {
+        public var promotions: [PromotionView]
+    }
+
     public struct CancellationTerms: ResponseEncodable, Sendable {
         public var cancellable: Bool
         public var feeMinor: Int64?

@@ -35,11 +35,53 @@ public struct BookingController: Sendable {
             .post("payment", use: pay)
             .post("release", use: release)
             .post("cancel", use: cancel)
+            .put("promotion", use: applyPromotion)
+            .delete("promotion", use: removePromotion)
+        api.group("admin/promotions")
+            .add(middleware: CurrentIdentityMiddleware(identities))
+            .add(middleware: AuthorizationPolicyMiddleware(RolePolicy<Identity>(.admin), deniedError: Problem.forbidden, context: Context.self))
+            .add(middleware: idempotency)
+            .get(use: promotions)
+            .post(use: createPromotion)
+            .post("{promotionId}/deactivate", use: deactivatePromotion)
         api.post("payments/webhooks/{provider}", use: webhook)
         api.group("theatres/{theatreId}/showtimes/{showtimeId}")
             .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: StaffOfTheatre())
             .get("sales", use: showtimeSales)
+    }
+
+    @Sendable func applyPromotion(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
+        let owner = try owner(context)
+        let body = try await request.decode(as: BookingAPI.ApplyPromotion.self, context: context)
+        return .init(try await service.applyPromotion(code: body.code, orderID: try orderID(context), owner: owner))
+    }
+
+    @Sendable func removePromotion(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
+        .init(try await service.removePromotion(orderID: try orderID(context), owner: try owner(context)))
+    }
+
+    @Sendable func createPromotion(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.PromotionView> {
+        let input = try await request.decode(as: PromotionInput.self, context: context)
+        return EditedResponse(status: .created, response: .init(try await service.createPromotion(input), uses: 0))
+    }
+
+    @Sendable func promotions(_ request: Request, context: Context) async throws -> BookingAPI.PromotionList {
+        let limitText = request.uri.queryParameters.get("limit")
+        let limit = limitText.map { Int(String($0)) ?? 0 } ?? 50
+        guard (1...BookingService.promotionsPageMax).contains(limit) else {
+            throw Problem.validation(field: "limit", "must be 1 to \(BookingService.promotionsPageMax)")
+        }
+        let offsetText = request.uri.queryParameters.get("offset")
+        let offset = offsetText.map { Int(String($0)) ?? -1 } ?? 0
+        guard (0...100_000).contains(offset) else { throw Problem.validation(field: "offset", "must be 0 to 100000") }
+        return .init(promotions: try await service.promotions(limit: limit, offset: offset).map { .init($0.promotion, uses: $0.uses) })
+    }
+
+    @Sendable func deactivatePromotion(_ request: Request, context: Context) async throws -> BookingAPI.PromotionView {
+        let id = try context.parameters.require("promotionId")
+        guard Identifiers.isGenerated(id) else { throw BookingError.promotionNotFound }
+        return .init(try await service.deactivatePromotion(id: id), uses: nil)
     }
 
     /// The showtime's orders and refunds (after a cancellation: how the refunds are going).

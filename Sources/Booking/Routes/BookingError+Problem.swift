@@ -1,4 +1,5 @@
 import BoxOfficeEdge
+import Foundation
 import HTTPTypes
 
 extension BookingError: ProblemConvertible {
@@ -42,6 +43,11 @@ extension BookingError: ProblemConvertible {
         case .cancellationClosed(let minutes):
             .conflict(code: "cancellation_closed", title: "Cancelling has closed",
                       detail: "This theatre takes cancellations until \(minutes) minutes before the showtime.")
+        case .promotionRefused(let refusal):
+            Problem(.unprocessableContent, code: "promotion_not_applicable", title: "This promo code cannot be used here",
+                    detail: refusal.reason, errors: [Problem.FieldError(field: "/code", message: refusal.reason)])
+        case .promotionExists: .conflict(code: "promotion_exists", title: "A promotion with this code exists")
+        case .promotionNotFound: .notFound("No such promotion.")
         case .seatServerUnavailable:
             Problem(.serviceUnavailable, code: "seat_server_unavailable", title: "The seat server cannot be reached",
                     detail: "Your order is kept and will be settled; look it up in a moment, or try again.",
@@ -51,6 +57,21 @@ extension BookingError: ProblemConvertible {
                     detail: reason, headers: [.retryAfter: "5"])
         case .invalidWebhook(let reason):
             Problem(.badRequest, code: "invalid_webhook", title: "The webhook was refused", detail: reason)
+        }
+    }
+}
+
+extension Promotion.Refusal {
+    /// What the customer is told.
+    var reason: String {
+        switch self {
+        case .unknownCode: "there is no such promo code"
+        case .inactive: "this promo code was withdrawn"
+        case .notYetValid(let date): "this promo code is valid from \(date.formatted(.iso8601))"
+        case .expired: "this promo code has expired"
+        case .notForThis(let why): "this promo code does not apply: \(why)"
+        case .exhausted: "this promo code has been used as many times as it may be"
+        case .usedUpByYou(let max): "you have used this promo code \(max == 1 ? "already" : "\(max) times already")"
         }
     }
 }

@@ -1,7 +1,7 @@
 import BoxOfficeStorage
 import SQLKit
 
-/// The booking service's tables: orders, the refund ledger and the webhook inbox. Released
+/// The booking service's tables: orders, the refund ledger, the webhook inbox, promotions. Released
 /// migrations are never edited: add a new one.
 public enum BookingMigrations {
     public static let set = MigrationSet(component: "booking", migrations: [
@@ -21,6 +21,7 @@ public enum BookingMigrations {
                 .column("seats", type: .text, .notNull)
                 .column("price", type: .text)
                 .column("cancellation_policy", type: .text, .notNull)
+                .column("promotion_id", type: .text)
                 .column("hold_id", type: .bigint)
                 .column("hold_deadline_ms", type: .bigint)
                 .column("hold_extended", type: .int, .notNull)
@@ -68,6 +69,34 @@ public enum BookingMigrations {
                 .primaryKey("provider", "event_id")
                 .run()
             try await database.create(index: "webhook_inbox_received").on("webhook_inbox").column("received_at_ms").run()
+            try await database.create(table: "promotions")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("code", type: .text, .unique)
+                .column("description", type: .text, .notNull)
+                .column("kind", type: .text, .notNull)
+                .column("value", type: .bigint, .notNull)
+                .column("currency", type: .text)
+                .column("scope", type: .text, .notNull)
+                .column("scope_id", type: .text)
+                .column("valid_from_ms", type: .bigint, .notNull)
+                .column("valid_until_ms", type: .bigint, .notNull)
+                .column("uses_max", type: .int)
+                .column("uses_per_person_max", type: .int)
+                .column("uses_count", type: .bigint, .notNull)
+                .column("active", type: .int, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .run()
+            // One row per order that took a promotion: reserved while the order is open, used once
+            // it is confirmed, deleted (its use given back) when the order ends without a sale.
+            try await database.create(table: "promotion_redemptions")
+                .column("order_id", type: .text, .primaryKey(autoIncrement: false), .references("orders", "id"))
+                .column("promotion_id", type: .text, .notNull, .references("promotions", "id"))
+                .column("owner_id", type: .text, .notNull)
+                .column("status", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .run()
+            try await database.create(index: "promotion_redemptions_owner").on("promotion_redemptions")
+                .column("promotion_id").column("owner_id").run()
         },
     ])
 }

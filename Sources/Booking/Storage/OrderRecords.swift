@@ -18,6 +18,7 @@ struct OrderRow: Codable, Sendable {
     var seats: String
     var price: String?
     var cancellationPolicy: String
+    var promotionId: String?
     var holdId: Int64?
     var holdDeadlineMs: Int64?
     var holdExtended: Int
@@ -40,7 +41,7 @@ struct OrderRow: Codable, Sendable {
         case id, selection, state, version, seats, price
         case ownerId = "owner_id", customerReference = "customer_reference", showtimeId = "showtime_id", movieId = "movie_id"
         case theatreId = "theatre_id", seatShowId = "seat_show_id", showtimeStartsAtMs = "showtime_starts_at_ms"
-        case cancellationPolicy = "cancellation_policy", holdId = "hold_id", holdDeadlineMs = "hold_deadline_ms", holdExtended = "hold_extended"
+        case cancellationPolicy = "cancellation_policy", promotionId = "promotion_id", holdId = "hold_id", holdDeadlineMs = "hold_deadline_ms", holdExtended = "hold_extended"
         case paymentProvider = "payment_provider", paymentAttempt = "payment_attempt", paymentReference = "payment_reference"
         case paymentNextActionUrl = "payment_next_action_url", paymentFailure = "payment_failure"
         case seatBookingId = "seat_booking_id", seatBookingCancelled = "seat_booking_cancelled", bookingCode = "booking_code"
@@ -63,6 +64,7 @@ struct OrderRow: Codable, Sendable {
         seats = JSONColumn.text(order.seats)
         price = order.price.map { JSONColumn.text($0) }
         cancellationPolicy = JSONColumn.text(order.cancellationPolicy)
+        promotionId = order.promotionID
         holdId = order.holdID.map { Int64(bitPattern: $0) }
         holdDeadlineMs = order.holdDeadline?.millisecondsSince1970
         holdExtended = order.isHoldExtended ? 1 : 0
@@ -91,7 +93,7 @@ struct OrderRow: Codable, Sendable {
             seatShowID: seatShowID, showtimeStartsAt: Date(millisecondsSince1970: showtimeStartsAtMs),
             selection: try JSONColumn.value(from: selection), state: state, version: version,
             seats: try JSONColumn.value(from: seats), price: try price.map { try JSONColumn.value(from: $0) },
-            cancellationPolicy: try JSONColumn.value(from: cancellationPolicy),
+            cancellationPolicy: try JSONColumn.value(from: cancellationPolicy), promotionID: promotionId,
             holdID: holdId.map { UInt64(bitPattern: $0) }, holdDeadline: holdDeadlineMs.map { Date(millisecondsSince1970: $0) },
             isHoldExtended: holdExtended != 0, paymentProvider: paymentProvider, paymentAttempt: paymentAttempt,
             paymentReference: paymentReference, paymentNextActionURL: paymentNextActionUrl, paymentFailure: paymentFailure,
