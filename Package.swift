@@ -180,10 +180,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(
             name: "Booking",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Catalog", "Payments", "SeatClient", "SeatProtocol", "SeatInventory",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Catalog", "Payments", "SeatClient", "SeatProtocol", "SeatInventory", "CQRencode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -21,6 +21,8 @@ public enum BookingError: Error, Sendable, Equatable {
     /// payment was voided or refunded.
     case seatsLostAfterPayment(String)
     case orderNotCancellable(OrderState)
+    /// Only a confirmed booking has a ticket.
+    case noTicket(OrderState)
     /// The theatre's cancellation cut-off has passed.
     case cancellationClosed(cutoffMinutes: Int)
     case promotionRefused(Promotion.Refusal)

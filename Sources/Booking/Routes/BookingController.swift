@@ -31,6 +31,8 @@ public struct BookingController: Sendable {
             .get(use: list)
             .get("{orderId}", use: order)
             .get("{orderId}/cancellation", use: cancellationTerms)
+            .get("{orderId}/ticket", use: ticket)
+            .get("{orderId}/ticket/code.svg", use: ticketCode)
         api.group("orders/{orderId}").add(middleware: idempotency)
             .post("payment", use: pay)
             .post("release", use: release)
@@ -144,6 +146,18 @@ public struct BookingController: Sendable {
         let terms = try await service.cancellationTerms(orderID: orderID, owner: owner)
         return .init(cancellable: terms != nil, feeMinor: terms?.feeMinor, refundMinor: terms?.refundMinor,
                      currency: order.price?.currency, cutoffMinutes: order.cancellationPolicy.cutoffMinutes)
+    }
+
+    /// The e-ticket page of a confirmed booking.
+    @Sendable func ticket(_ request: Request, context: Context) async throws -> Response {
+        TicketPage.response(try await service.ticket(orderID: try orderID(context), owner: try owner(context)))
+    }
+
+    /// The ticket's QR code alone, as SVG (for apps that draw their own ticket).
+    @Sendable func ticketCode(_ request: Request, context: Context) async throws -> Response {
+        let ticket = try await service.ticket(orderID: try orderID(context), owner: try owner(context))
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "private, no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: ticket.code.svg(title: "Ticket code \(ticket.order.bookingCode ?? "")"))))
     }
 
     @Sendable func pay(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {

@@ -37,6 +37,8 @@ extension BookingError: ProblemConvertible {
         case .seatsLostAfterPayment(let reason):
             .conflict(code: "seats_lost", title: "The seats could not be sold",
                       detail: "\(reason). The payment was voided: you were not charged.")
+        case .noTicket(let state):
+            .conflict(code: "no_ticket", title: "Only a confirmed booking has a ticket", detail: "This order is \(state.rawValue).")
         case .orderNotCancellable(let state):
             .conflict(code: "order_not_cancellable", title: "Only a confirmed booking can be cancelled",
                       detail: "This order is \(state.rawValue).")
