@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "SeatInventory", swiftSettings: internalChecks),
@@ -177,6 +178,7 @@ let package = Package(
             name: "Payments",
             dependencies: [
                 "BoxOfficeStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
@@ -261,13 +263,15 @@ let package = Package(
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
                 "Payments", "Booking", "Reviews",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
-            ]),
+            ],
+            exclude: ["Support/localstripe-loopback.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -74,7 +74,7 @@ extension BookingService {
             guard let total = order.price?.total else { return outcome }
             do {
                 let payment = try await provider.createPayment(amount: total, orderID: order.id, idempotencyKey: order.paymentKey("create"))
-                saga.paymentCreated(reference: payment.reference)
+                saga.paymentCreated(reference: payment.reference, clientSecret: payment.clientSecret)
             } catch {
                 outcome.paymentError = error
                 return outcome

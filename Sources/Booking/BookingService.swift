@@ -89,7 +89,7 @@ public final class BookingService: Sendable {
             showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
             cancellationPolicy: seating.cancellationPolicy, promotionID: nil,
             holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: provider.name, paymentAttempt: 0,
-            paymentReference: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
+            paymentReference: nil, paymentClientSecret: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
             isSeatBookingCancelled: false, bookingCode: nil, capturedMinor: 0, refundMinor: nil, cancellationFeeMinor: nil,
             failureReason: nil, createdAt: nowDate, updatedAt: nowDate)
         // Stored before the seat server is asked: a hold placed for an order nobody recorded could

@@ -73,13 +73,18 @@ public func buildApplication(
     }
     let seatCore = seats.map { SeatClientCore(client: $0) }
     let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
-    let sandbox: SandboxProvider
+    let sandbox: SandboxProvider?
+    let provider: any PaymentProvider
     switch configuration.payments {
     case .sandbox(let settings):
         sandbox = SandboxProvider(configuration: settings, database: database, now: configuration.accounts.now)
+        provider = sandbox!
+    case .stripe(let settings):
+        sandbox = nil
+        provider = StripeProvider(configuration: settings)
     }
     let booking = BookingService(
-        database: database, catalog: catalog, seats: seats, provider: sandbox, configuration: configuration.booking,
+        database: database, catalog: catalog, seats: seats, provider: provider, configuration: configuration.booking,
         now: configuration.accounts.now, logger: logger)
     let reviews = ReviewService(
         database: database, catalog: catalog,
@@ -112,7 +117,7 @@ public func buildApplication(
         .addRoutes(to: everythingElse, idempotency: idempotency)
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
-    SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox"))
+    if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()
@@ -130,8 +135,8 @@ public func buildApplication(
             database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
             CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
             OrderReconciler(booking: booking),
-            SandboxWebhookDelivery(sandbox: sandbox, booking: booking, logger: logger),
-        ] + (seatCore.map { [$0.live] } ?? []),
+        ] + (sandbox.map { [SandboxWebhookDelivery(sandbox: $0, booking: booking, logger: logger)] } ?? [])
+            + (seatCore.map { [$0.live] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     application.beforeServerStarts {

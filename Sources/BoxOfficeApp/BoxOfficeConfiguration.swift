@@ -57,6 +57,9 @@ public struct BoxOfficeConfiguration: Sendable {
         /// The built-in sandbox (test cards, no money moves): the embedded default. Its webhooks
         /// go straight to this instance, signed with a secret of the process's own.
         case sandbox(SandboxProvider.Configuration)
+        /// Stripe's PaymentIntents API (or anything that speaks it, such as localstripe), with
+        /// webhooks posted to `/api/v1/payments/webhooks/stripe`.
+        case stripe(StripeProvider.Configuration)
 
         static func randomSecret() -> String {
             (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()

@@ -52,13 +52,18 @@ public struct ProviderPayment: Sendable, Equatable {
     /// The order it was created for (from its metadata).
     public var orderID: String
     public var nextActionURL: String?
+    /// What the provider's own browser library needs to finish the payment on the customer's
+    /// side (Stripe's `client_secret`); given to the order's owner only.
+    public var clientSecret: String?
 
-    public init(reference: String, status: Status, amount: Money, orderID: String, nextActionURL: String? = nil) {
+    public init(reference: String, status: Status, amount: Money, orderID: String, nextActionURL: String? = nil,
+                clientSecret: String? = nil) {
         self.reference = reference
         self.status = status
         self.amount = amount
         self.orderID = orderID
         self.nextActionURL = nextActionURL
+        self.clientSecret = clientSecret
     }
 }
 

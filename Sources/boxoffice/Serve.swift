@@ -66,6 +66,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Tax on the booking fee in hundredths of a percent, 0 to 10000 (env BOXOFFICE_FEE_TAX_BASIS_POINTS).")
     var feeTaxBasisPoints = Int64(environment["BOXOFFICE_FEE_TAX_BASIS_POINTS"] ?? "") ?? 0
 
+    @Option(help: "Payment provider: sandbox (test cards, no money moves) or stripe (env BOXOFFICE_PAYMENT_PROVIDER).")
+    var paymentProvider = environment["BOXOFFICE_PAYMENT_PROVIDER"] ?? "sandbox"
+
+    @Option(help: "Stripe's API address (env STRIPE_BASE_URL).")
+    var stripeBaseURL = environment["STRIPE_BASE_URL"] ?? "https://api.stripe.com"
+
+    @Option(help: "File holding Stripe's secret key, sk_… (env STRIPE_SECRET_KEY_FILE).")
+    var stripeSecretKeyFile = environment["STRIPE_SECRET_KEY_FILE"]
+
+    @Option(help: "File holding the webhook endpoint's signing secret, whsec_… (env STRIPE_WEBHOOK_SECRET_FILE).")
+    var stripeWebhookSecretFile = environment["STRIPE_WEBHOOK_SECRET_FILE"]
+
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
 
@@ -91,6 +103,18 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
         }
         configuration.booking.pricing = PricingRules(bookingFeeBasisPoints: bookingFeeBasisPoints, feeTaxBasisPoints: feeTaxBasisPoints)
+        switch paymentProvider {
+        case "sandbox":
+            break
+        case "stripe":
+            guard let keyFile = stripeSecretKeyFile, let secretFile = stripeWebhookSecretFile else {
+                throw ValidationError("--payment-provider stripe needs --stripe-secret-key-file and --stripe-webhook-secret-file")
+            }
+            let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+            configuration.payments = .stripe(.init(baseURL: stripeBaseURL, secretKey: try read(keyFile), webhookSecret: try read(secretFile)))
+        default:
+            throw ValidationError("--payment-provider must be sandbox or stripe")
+        }
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):
             configuration.tls = .init(certificateChain: certificate, privateKey: key)

@@ -97,6 +97,8 @@ public struct Order: Sendable, Equatable {
     /// Payment attempts started; the current one's keys derive from it.
     public var paymentAttempt: Int
     public var paymentReference: String?
+    /// The provider's secret for its browser library to finish this attempt (Stripe's `client_secret`).
+    public var paymentClientSecret: String?
     /// Where the customer must go to complete the payment (3-D Secure).
     public var paymentNextActionURL: String?
     /// Why the last payment attempt failed.

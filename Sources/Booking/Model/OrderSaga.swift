@@ -115,6 +115,7 @@ public struct OrderSaga: Sendable, Equatable {
         order.state = .paying
         order.paymentAttempt += 1
         order.paymentReference = nil
+        order.paymentClientSecret = nil
         order.paymentNextActionURL = nil
         order.paymentFailure = nil
     }
@@ -125,9 +126,10 @@ public struct OrderSaga: Sendable, Equatable {
         order.isHoldExtended = true
     }
 
-    public mutating func paymentCreated(reference: String) {
+    public mutating func paymentCreated(reference: String, clientSecret: String? = nil) {
         guard order.state == .paying, order.paymentReference == nil else { return }
         order.paymentReference = reference
+        order.paymentClientSecret = clientSecret
     }
 
     /// What the provider says of the current attempt's payment.

@@ -34,6 +34,8 @@ public enum BookingAPI {
             public var provider: String
             public var attempt: Int
             public var nextActionUrl: String?
+            /// For the provider's browser library (Stripe.js) to finish the payment.
+            public var clientSecret: String?
             public var failure: String?
         }
 
@@ -71,7 +73,8 @@ public enum BookingAPI {
             holdExpiresAt = [.held, .paying, .authorized].contains(order.state) ? order.holdDeadline : nil
             payment = order.paymentAttempt == 0 ? nil : Payment(
                 provider: order.paymentProvider, attempt: order.paymentAttempt,
-                nextActionUrl: order.paymentNextActionURL, failure: order.paymentFailure)
+                nextActionUrl: order.paymentNextActionURL,
+                clientSecret: [.paying].contains(order.state) ? order.paymentClientSecret : nil, failure: order.paymentFailure)
             bookingCode = order.bookingCode
             cancellation = order.refundMinor.map { Cancellation(feeMinor: order.cancellationFeeMinor ?? 0, refundMinor: $0) }
             failureReason = order.failureReason

@@ -28,6 +28,7 @@ public enum BookingMigrations {
                 .column("payment_provider", type: .text, .notNull)
                 .column("payment_attempt", type: .int, .notNull)
                 .column("payment_reference", type: .text)
+                .column("payment_client_secret", type: .text)
                 .column("payment_next_action_url", type: .text)
                 .column("payment_failure", type: .text)
                 .column("seat_booking_id", type: .bigint)

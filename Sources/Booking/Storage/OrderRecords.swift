@@ -25,6 +25,7 @@ struct OrderRow: Codable, Sendable {
     var paymentProvider: String
     var paymentAttempt: Int
     var paymentReference: String?
+    var paymentClientSecret: String?
     var paymentNextActionUrl: String?
     var paymentFailure: String?
     var seatBookingId: Int64?
@@ -43,6 +44,7 @@ struct OrderRow: Codable, Sendable {
         case theatreId = "theatre_id", seatShowId = "seat_show_id", showtimeStartsAtMs = "showtime_starts_at_ms"
         case cancellationPolicy = "cancellation_policy", promotionId = "promotion_id", holdId = "hold_id", holdDeadlineMs = "hold_deadline_ms", holdExtended = "hold_extended"
         case paymentProvider = "payment_provider", paymentAttempt = "payment_attempt", paymentReference = "payment_reference"
+        case paymentClientSecret = "payment_client_secret"
         case paymentNextActionUrl = "payment_next_action_url", paymentFailure = "payment_failure"
         case seatBookingId = "seat_booking_id", seatBookingCancelled = "seat_booking_cancelled", bookingCode = "booking_code"
         case capturedMinor = "captured_minor", refundMinor = "refund_minor", cancellationFeeMinor = "cancellation_fee_minor"
@@ -71,6 +73,7 @@ struct OrderRow: Codable, Sendable {
         paymentProvider = order.paymentProvider
         paymentAttempt = order.paymentAttempt
         paymentReference = order.paymentReference
+        paymentClientSecret = order.paymentClientSecret
         paymentNextActionUrl = order.paymentNextActionURL
         paymentFailure = order.paymentFailure
         seatBookingId = order.seatBookingID.map { Int64(bitPattern: $0) }
@@ -96,7 +99,7 @@ struct OrderRow: Codable, Sendable {
             cancellationPolicy: try JSONColumn.value(from: cancellationPolicy), promotionID: promotionId,
             holdID: holdId.map { UInt64(bitPattern: $0) }, holdDeadline: holdDeadlineMs.map { Date(millisecondsSince1970: $0) },
             isHoldExtended: holdExtended != 0, paymentProvider: paymentProvider, paymentAttempt: paymentAttempt,
-            paymentReference: paymentReference, paymentNextActionURL: paymentNextActionUrl, paymentFailure: paymentFailure,
+            paymentReference: paymentReference, paymentClientSecret: paymentClientSecret, paymentNextActionURL: paymentNextActionUrl, paymentFailure: paymentFailure,
             seatBookingID: seatBookingId.map { UInt64(bitPattern: $0) }, isSeatBookingCancelled: seatBookingCancelled != 0,
             bookingCode: bookingCode, capturedMinor: capturedMinor, refundMinor: refundMinor,
             cancellationFeeMinor: cancellationFeeMinor, failureReason: failureReason,

@@ -15,7 +15,7 @@ struct OrderSagaTests {
         Order(id: "o1", ownerID: "u1", customerReference: nil, showtimeID: "s1", movieID: "m1", theatreID: "t1", seatShowID: 1,
               showtimeStartsAt: start.addingTimeInterval(86_400), selection: .seats([4, 5]), state: .holding, version: 0,
               seats: [], price: nil, cancellationPolicy: CancellationPolicy(), promotionID: nil, holdID: nil, holdDeadline: nil, isHoldExtended: false, paymentProvider: "sandbox",
-              paymentAttempt: 0, paymentReference: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
+              paymentAttempt: 0, paymentReference: nil, paymentClientSecret: nil, paymentNextActionURL: nil, paymentFailure: nil, seatBookingID: nil,
               isSeatBookingCancelled: false, bookingCode: nil, capturedMinor: 0, refundMinor: nil, cancellationFeeMinor: nil,
               failureReason: nil, createdAt: start, updatedAt: start)
     }

@@ -95,13 +95,13 @@ enum Harness {
     /// Runs `body` against the application with a real seatd process beside it (its own data
     /// directory, an admin key), as the catalog needs one.
     static func withAppAndSeatd<Result: Sendable>(
-        _ engine: TestEngine, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ engine: TestEngine, mode: TestingSetup = .router, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, SeatdProcess) async throws -> Result
     ) async throws -> Result {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         return try await SeatdProcess.with(dataDirectory: directory.path + "/seatd", arguments: []) { seatd in
-            try await withApp(engine, configure: { configuration in
+            try await withApp(engine, mode: mode, configure: { configuration in
                 configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey)
                 generousRateLimits(&configuration)
                 configure(&configuration)

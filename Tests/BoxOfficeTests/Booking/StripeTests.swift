@@ -1,0 +1,127 @@
+import Booking
+import BoxOfficeApp
+import Foundation
+import HummingbirdTesting
+import Payments
+import SeatTestSupport
+import Testing
+
+@Suite("The Stripe adapter against localstripe: manual capture, declines, 3-D Secure, refunds, signed webhooks",
+       .timeLimit(.minutes(3)))
+struct StripeTests {
+    static let webhookSecret = "whsec_test_local"
+
+    static func provider(_ stripe: LocalStripe) -> StripeProvider {
+        StripeProvider(configuration: .init(baseURL: stripe.baseURL, secretKey: "sk_test_local", webhookSecret: webhookSecret))
+    }
+
+    @Test func aPaymentIsAuthorizedCapturedAndRefundedInParts() async throws {
+        try await LocalStripe.with { stripe in
+            let provider = Self.provider(stripe)
+            let created = try await provider.createPayment(amount: Money(66_534, "INR"), orderID: "order-1", idempotencyKey: "k1")
+            #expect(created.status == .awaitingMethod && created.amount == Money(66_534, "INR") && created.orderID == "order-1")
+            #expect(created.clientSecret?.hasPrefix(created.reference) == true)
+            let method = try await stripe.paymentMethod(card: "4242424242424242")
+            let authorized = try await provider.confirmPayment(created.reference, paymentMethod: method, idempotencyKey: "k2")
+            #expect(authorized.status == .authorized)
+            let captured = try await provider.capturePayment(created.reference, idempotencyKey: "k3")
+            #expect(captured.status == .captured)
+            // Capturing again (a retried step) answers with the captured payment.
+            #expect(try await provider.capturePayment(created.reference, idempotencyKey: "k3").status == .captured)
+            let part = try await provider.refund(created.reference, amount: Money(6_534, "INR"), idempotencyKey: "k4")
+            #expect(part.status == .succeeded && part.amount == Money(6_534, "INR") && part.paymentReference == created.reference)
+            #expect(try await provider.fetchRefund(part.reference).status == .succeeded)
+            await #expect(throws: PaymentError.self) {
+                try await provider.cancelPayment(created.reference, idempotencyKey: "k5")
+            }
+            await #expect(throws: PaymentError.unknownPayment("pi_nosuch")) { try await provider.fetchPayment("pi_nosuch") }
+            await #expect(throws: PaymentError.self) { try await provider.fetchPayment("pi_../../v1/charges") }
+        }
+    }
+
+    @Test func aDeclineAnd3DSecureAreReportedAsTheSagaExpects() async throws {
+        try await LocalStripe.with { stripe in
+            let provider = Self.provider(stripe)
+            let declined = try await provider.createPayment(amount: Money(1_000, "EUR"), orderID: "o", idempotencyKey: "d1")
+            let failing = try await stripe.paymentMethod(card: "4000000000000341")
+            let outcome = try await provider.confirmPayment(declined.reference, paymentMethod: failing, idempotencyKey: "d2")
+            guard case .failed(let reason) = outcome.status else { Issue.record("\(outcome.status)"); return }
+            #expect(reason == "card_declined")
+
+            let secured = try await provider.createPayment(amount: Money(1_000, "EUR"), orderID: "o", idempotencyKey: "s1")
+            let threeDS = try await stripe.paymentMethod(card: "4000002500003155")
+            let pending = try await provider.confirmPayment(secured.reference, paymentMethod: threeDS, idempotencyKey: "s2")
+            #expect(pending.status == .requiresAction)
+            try await stripe.authenticate(secured.reference, clientSecret: try #require(secured.clientSecret), success: true)
+            #expect(try await provider.fetchPayment(secured.reference).status == .authorized)
+            let voided = try await provider.cancelPayment(secured.reference, idempotencyKey: "s3")
+            #expect(voided.status == .canceled)
+            #expect(try await provider.cancelPayment(secured.reference, idempotencyKey: "s3").status == .canceled)
+            await #expect(throws: PaymentError.refused("Stripe takes a payment method id (pm_…) made by Stripe.js")) {
+                try await provider.confirmPayment(secured.reference, paymentMethod: "4242424242424242", idempotencyKey: "s4")
+            }
+        }
+    }
+
+    @Test func theBoxOfficeBooksThroughStripeAndTakesItsSignedWebhooks() async throws {
+        try await LocalStripe.with { stripe in
+            try await Harness.withAppAndSeatd(.sqlite, mode: .live, configure: { configuration in
+                configuration.payments = .stripe(.init(baseURL: stripe.baseURL, secretKey: "sk_test_local", webhookSecret: Self.webhookSecret))
+                configuration.booking.reconcileAfter = .zero
+                configuration.booking.reconcileInterval = .milliseconds(200)
+            }) { client, components, _ in
+                let port = try #require(client.port)
+                try await stripe.sendWebhooks(to: "http://127.0.0.1:\(port)/api/v1/payments/webhooks/stripe", secret: Self.webhookSecret)
+                let steps = BookingSteps(client: client, components: components)
+                let showtime = try await steps.showtime()
+                let (token, userID) = try await steps.customer("asha@example.com")
+
+                // A plain card: confirmed in the request, captured at Stripe.
+                let order = try await steps.held(showtime, seats: ["B1", "B2"], token: token)
+                let paid = try await steps.pay(order, card: try await stripe.paymentMethod(card: "4242424242424242"), token: token)
+                #expect(paid.status == .ok, "\(paid.text)")
+                let confirmed = try await components.booking.order(id: order.id, owner: nil)
+                #expect(confirmed.state == .confirmed)
+                let stripeProvider = Self.provider(stripe)
+                #expect(try await stripeProvider.fetchPayment(try #require(confirmed.paymentReference)).status == .captured)
+
+                // 3-D Secure: the order waits with Stripe's client secret; the bank approves. Real Stripe
+                // then sends payment_intent.amount_capturable_updated; localstripe sends nothing until
+                // the capture, so here the reconciler's look completes the booking, as it does when a
+                // webhook is lost.
+                let secured = try await steps.held(showtime, seats: ["C1"], token: token)
+                let pending = try await steps.pay(secured, card: try await stripe.paymentMethod(card: "4000002500003155"), token: token)
+                #expect(pending.status == .accepted, "\(pending.text)")
+                struct Pending: Decodable {
+                    struct Payment: Decodable { var clientSecret: String? }
+                    var payment: Payment
+                }
+                let clientSecret = try #require(try pending.json(Pending.self).payment.clientSecret)
+                let reference = try #require(try await components.booking.order(id: secured.id, owner: nil).paymentReference)
+                try await stripe.authenticate(reference, clientSecret: clientSecret, success: true)
+                let done = try await steps.order(secured.id, token: token) { $0.state == "confirmed" }
+                #expect(done.bookingCode != nil)
+                #expect(try await stripeProvider.fetchPayment(reference).status == .captured)
+                #expect(try await steps.events(for: userID).filter { $0 == "booking.confirmed" }.count == 2)
+
+                // Each capture made localstripe post payment_intent.succeeded, signed with the endpoint's
+                // secret a second later: both were verified and taken into the inbox, once each.
+                var taken: [String] = []
+                for _ in 0..<100 {
+                    taken = try await components.database.withSession { session in
+                        try await session.raw("SELECT event_type FROM webhook_inbox WHERE provider = 'stripe'").all()
+                            .map { try $0.decode(column: "event_type", as: String.self) }
+                    }
+                    if taken.count >= 2 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(taken == ["payment_intent.succeeded", "payment_intent.succeeded"])
+
+                // Cancelled: refunded at Stripe, less the theatre's fee.
+                let cancelled: BookingSteps.Order = try await client.request(.post, "/api/v1/orders/\(order.id)/cancel", token: token).json()
+                #expect(cancelled.state == "cancelled" && cancelled.cancellation?.refundMinor == 45_000)
+                #expect(try await components.booking.refunds(orderID: order.id).map(\.status) == ["succeeded"])
+            }
+        }
+    }
+}
