@@ -73,10 +73,10 @@ struct Serve: AsyncParsableCommand {
     var stripeBaseURL = environment["STRIPE_BASE_URL"] ?? "https://api.stripe.com"
 
     @Option(help: "File holding Stripe's secret key, sk_… (env STRIPE_SECRET_KEY_FILE).")
-    var stripeSecretKeyFile = environment["STRIPE_SECRET_KEY_FILE"]
+    var stripeSecretKeyFile: String?
 
     @Option(help: "File holding the webhook endpoint's signing secret, whsec_… (env STRIPE_WEBHOOK_SECRET_FILE).")
-    var stripeWebhookSecretFile = environment["STRIPE_WEBHOOK_SECRET_FILE"]
+    var stripeWebhookSecretFile: String?
 
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
@@ -107,7 +107,9 @@ struct Serve: AsyncParsableCommand {
         case "sandbox":
             break
         case "stripe":
-            guard let keyFile = stripeSecretKeyFile, let secretFile = stripeWebhookSecretFile else {
+            guard let keyFile = stripeSecretKeyFile ?? Self.environment["STRIPE_SECRET_KEY_FILE"],
+                  let secretFile = stripeWebhookSecretFile ?? Self.environment["STRIPE_WEBHOOK_SECRET_FILE"]
+            else {
                 throw ValidationError("--payment-provider stripe needs --stripe-secret-key-file and --stripe-webhook-secret-file")
             }
             let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
