@@ -57,8 +57,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Milliseconds between looks for catalog changes made through other instances (env BOXOFFICE_CATALOG_REFRESH_MS).")
     var catalogRefreshMs = Int(environment["BOXOFFICE_CATALOG_REFRESH_MS"] ?? "") ?? 1000
 
-    @Option(help: "Seconds a new order's seats are held, 60 to 600 (env BOXOFFICE_HOLD_SECONDS).")
+    @Option(help: "Seconds a new order's seats are held, 10 to 600 (env BOXOFFICE_HOLD_SECONDS).")
     var holdSeconds = Int(environment["BOXOFFICE_HOLD_SECONDS"] ?? "") ?? 420
+
+    @Option(help: "Seconds the first payment of an order extends its hold to, 10 to 600, within the show's cap (env BOXOFFICE_PAYMENT_WINDOW_SECONDS).")
+    var paymentWindowSeconds = Int(environment["BOXOFFICE_PAYMENT_WINDOW_SECONDS"] ?? "") ?? 300
 
     @Option(help: "Booking fee per seat in hundredths of a percent of its price, 0 to 5000 (env BOXOFFICE_BOOKING_FEE_BASIS_POINTS).")
     var bookingFeeBasisPoints = Int64(environment["BOXOFFICE_BOOKING_FEE_BASIS_POINTS"] ?? "") ?? 0
@@ -97,8 +100,11 @@ struct Serve: AsyncParsableCommand {
         guard catalogRefreshMs > 0 else { throw ValidationError("--catalog-refresh-ms must be positive") }
         configuration.catalogRefreshInterval = .milliseconds(catalogRefreshMs)
         configuration.catalogResponseCache = catalogCache
-        guard (60...600).contains(holdSeconds) else { throw ValidationError("--hold-seconds must be 60 to 600") }
+        guard (10...600).contains(holdSeconds), (10...600).contains(paymentWindowSeconds) else {
+            throw ValidationError("--hold-seconds and --payment-window-seconds must be 10 to 600")
+        }
         configuration.booking.holdDuration = .seconds(holdSeconds)
+        configuration.booking.paymentWindow = .seconds(paymentWindowSeconds)
         guard (0...5_000).contains(bookingFeeBasisPoints), (0...10_000).contains(feeTaxBasisPoints) else {
             throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
         }
