@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Booking", targets: ["Booking"]),
         .library(name: "Reviews", targets: ["Reviews"]),
+        .library(name: "Accounts", targets: ["Accounts"]),
+        .library(name: "BoxOfficeApp", targets: ["BoxOfficeApp"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-load", targets: ["seat-load"]),

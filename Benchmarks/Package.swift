@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -50,6 +51,18 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "SearchPeers"),
+        .executableTarget(
+            name: "FlashSale",
+            dependencies: [
+                .product(name: "Accounts", package: "seat-inventory"),
+                .product(name: "BoxOfficeApp", package: "seat-inventory"),
+                .product(name: "BoxOfficeStorage", package: "seat-inventory"),
+                .product(name: "SeatClient", package: "seat-inventory"),
+                .product(name: "SeatSamples", package: "seat-inventory"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "FlashSale"),
         .executableTarget(
             name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "HelloHummingbird"),

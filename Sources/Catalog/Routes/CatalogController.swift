@@ -4,11 +4,15 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Search
+import SeatProtocol
 
 /// The catalog routes under `/api/v1`: public reads and search, admin management of movies
 /// and theatres, and theatre staff's screens and showtimes.
 public struct CatalogController: Sendable {
     public typealias Context = BoxOfficeRequestContext
+    /// The largest screen a theatre may import (name and layout): as large as the seat server
+    /// takes a layout, enough for a 100,000-seat stadium.
+    public static let screenBytesMax = ProtocolLimits.payloadBytesMax
     /// How long clients and this instance's cache may keep a public catalog answer.
     public static let publicMaxAgeSeconds = 30
 
@@ -177,7 +181,10 @@ public struct CatalogController: Sendable {
     }
 
     @Sendable func createScreen(_ request: Request, context: Context) async throws -> EditedResponse<Screen> {
-        guard let object = try? JSONSerialization.jsonObject(with: try await Self.body(request, context)) as? [String: Any] else {
+        // A screen's layout may be a stadium's: its own limit, the seat server's largest payload.
+        var request = request
+        let body = Data(try await request.collectBody(upTo: Self.screenBytesMax).readableBytesView)
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw Problem.malformedBody("the body is not a JSON object")
         }
         guard let name = object["name"] as? String else { throw Problem.malformedBody("/name must be a string") }
