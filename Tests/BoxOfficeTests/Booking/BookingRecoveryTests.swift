@@ -9,6 +9,7 @@ import Payments
 import SeatClient
 import SeatProtocol
 import SeatTestSupport
+import Synchronization
 import Testing
 
 @Suite("The booking saga after lost answers, silent webhooks and expired holds", .timeLimit(.minutes(3)))
@@ -112,10 +113,13 @@ struct BookingRecoveryTests {
     }
 
     @Test func aPaymentWhoseWebhookNeverComesIsSettledByTheReconciler() async throws {
+        // The clock the sandbox processes by, moved on once the payment is under way.
+        let clockOffset = Mutex<TimeInterval>(0)
         try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
             Self.promptly(&configuration)
+            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
             guard case .sandbox(var sandbox) = configuration.payments else { return }
-            sandbox.processingDelay = .milliseconds(300)
+            sandbox.processingDelay = .seconds(60)
             sandbox.webhookDelay = .seconds(3600)
             configuration.payments = .sandbox(sandbox)
         }) { client, components, _ in
@@ -125,7 +129,7 @@ struct BookingRecoveryTests {
             let order = try await steps.held(showtime, seats: ["B1"], token: token)
             let processing = try await steps.pay(order, card: SandboxCard.processing.rawValue, token: token)
             #expect(processing.status == .accepted, "\(processing.text)")
-            try await Task.sleep(for: .milliseconds(400))
+            clockOffset.withLock { $0 = 61 }
             try await components.booking.reconcile()
             #expect(try await steps.get(order.id, token: token).state == "confirmed")
 
@@ -138,10 +142,12 @@ struct BookingRecoveryTests {
     }
 
     @Test func seatsLostBeforeTheSaleVoidThePaymentAndAnAbandonedOneIsCancelled() async throws {
+        // The box office's clock, moved past the hold's deadline when the test needs it to have run
+        // out (a real one-second hold makes the test depend on how fast a loaded machine pays).
+        let clockOffset = Mutex<TimeInterval>(0)
         try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
             Self.promptly(&configuration)
-            configuration.booking.holdDuration = .seconds(1)
-            configuration.booking.paymentWindow = .seconds(1)
+            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
         }) { client, components, seatd in
             let steps = BookingSteps(client: client, components: components)
             let showtime = try await steps.showtime()
@@ -162,12 +168,12 @@ struct BookingRecoveryTests {
             #expect(try await sandbox.fetchPayment(try #require(failed.paymentReference)).status == .canceled)
             #expect(try await steps.events(for: userID).contains("booking.failed"))
 
-            // 3-D Secure never completed within the hold (1 s, extended by the 1 s payment window): the
-            // payment is cancelled, and approving it afterwards takes nothing.
+            // 3-D Secure never completed within the hold (extended by the payment window, within the
+            // show's 10 minutes): the payment is cancelled, and approving it afterwards takes nothing.
             let abandoned = try await steps.held(showtime, seats: ["F1"], token: token)
             let pending: BookingSteps.Order = try await steps.pay(abandoned, card: SandboxCard.requiresAuthentication.rawValue, token: token).json()
             #expect(pending.state == "paying")
-            try await Task.sleep(for: .milliseconds(1_100))
+            clockOffset.withLock { $0 = 11 * 60 }
             try await components.booking.reconcile()
             let expired = try await components.booking.order(id: abandoned.id, owner: nil)
             #expect(expired.state == .expired)
