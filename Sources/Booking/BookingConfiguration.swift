@@ -1,3 +1,5 @@
+import Catalog
+
 /// How the booking service sells: hold times, prices beyond the seats, the reconciler's pace.
 /// (Cancellation terms are each theatre's own, in the catalog.)
 public struct BookingConfiguration: Sendable {
@@ -17,8 +19,8 @@ public struct BookingConfiguration: Sendable {
     /// Bookings of cancelled showtimes the reconciler starts refunding per pass (the rest follow
     /// on the next passes: a big cancellation does not flood the provider).
     public var refundBatchMax = 50
-    /// The most seats one order takes (the catalog's shows allow 10 per hold).
-    public var seatsPerOrderMax = 10
+    /// The most seats one order takes: as many as one hold of the catalog's shows.
+    public var seatsPerOrderMax = Int(SeatClientCore.seatsPerHoldMax)
 
     public init() {}
 }

@@ -1,6 +1,5 @@
 import BoxOfficeStorage
 import Foundation
-import Hummingbird
 import Payments
 
 extension BookingService {
@@ -62,7 +61,7 @@ extension BookingService {
 }
 
 /// A showtime's orders and refunds at a glance.
-public struct ShowtimeSalesReport: ResponseCodable, Sendable, Equatable {
+public struct ShowtimeSalesReport: Codable, Sendable, Equatable {
     public struct FailedRefund: Sendable, Codable, Equatable {
         public var orderId: String
         public var amountMinor: Int64

@@ -150,13 +150,7 @@ public struct AccountsController: Sendable {
 
     @Sendable func listUsers(_ request: Request, context: Context) async throws -> AccountsAPI.UserPage {
         let query = request.uri.queryParameters
-        var limit = 50
-        if let text = query["limit"] {
-            guard let parsed = Int(text), (1...AccountService.userPageSizeMax).contains(parsed) else {
-                throw Problem.validation(field: "limit", "must be an integer from 1 to \(AccountService.userPageSizeMax)")
-            }
-            limit = parsed
-        }
+        let limit = try QueryParameters.integer(query, "limit", in: 1...AccountService.userPageSizeMax) ?? 50
         let page = try await service.users(after: query["cursor"].map(String.init), limit: limit)
         return .init(users: page.users.map(AccountsAPI.UserResponse.init), nextCursor: page.nextCursor)
     }

@@ -74,7 +74,7 @@ public enum BookingAPI {
             payment = order.paymentAttempt == 0 ? nil : Payment(
                 provider: order.paymentProvider, attempt: order.paymentAttempt,
                 nextActionUrl: order.paymentNextActionURL,
-                clientSecret: [.paying].contains(order.state) ? order.paymentClientSecret : nil, failure: order.paymentFailure)
+                clientSecret: order.state == .paying ? order.paymentClientSecret : nil, failure: order.paymentFailure)
             bookingCode = order.bookingCode
             cancellation = order.refundMinor.map { Cancellation(feeMinor: order.cancellationFeeMinor ?? 0, refundMinor: $0) }
             failureReason = order.failureReason

@@ -69,14 +69,9 @@ public struct BookingController: Sendable {
     }
 
     @Sendable func promotions(_ request: Request, context: Context) async throws -> BookingAPI.PromotionList {
-        let limitText = request.uri.queryParameters.get("limit")
-        let limit = limitText.map { Int(String($0)) ?? 0 } ?? 50
-        guard (1...BookingService.promotionsPageMax).contains(limit) else {
-            throw Problem.validation(field: "limit", "must be 1 to \(BookingService.promotionsPageMax)")
-        }
-        let offsetText = request.uri.queryParameters.get("offset")
-        let offset = offsetText.map { Int(String($0)) ?? -1 } ?? 0
-        guard (0...100_000).contains(offset) else { throw Problem.validation(field: "offset", "must be 0 to 100000") }
+        let parameters = request.uri.queryParameters
+        let limit = try QueryParameters.integer(parameters, "limit", in: 1...BookingService.promotionsPageMax) ?? 50
+        let offset = try QueryParameters.integer(parameters, "offset", in: 0...100_000) ?? 0
         return .init(promotions: try await service.promotions(limit: limit, offset: offset).map { .init($0.promotion, uses: $0.uses) })
     }
 
@@ -119,11 +114,7 @@ public struct BookingController: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> BookingAPI.OrderList {
         let owner = try owner(context)
-        let limitText = request.uri.queryParameters.get("limit")
-        let limit = limitText.map { Int(String($0)) ?? 0 } ?? 20
-        guard (1...Self.pageSizeMax).contains(limit) else {
-            throw Problem.validation(field: "limit", "must be 1 to \(Self.pageSizeMax)")
-        }
+        let limit = try QueryParameters.integer(request.uri.queryParameters, "limit", in: 1...Self.pageSizeMax) ?? 20
         var before: Date?
         if let text = request.uri.queryParameters.get("before") {
             guard let date = ISO8601DateFormatter().date(from: String(text)) else {
@@ -213,3 +204,5 @@ public struct BookingController: Sendable {
         }
     }
 }
+
+extension ShowtimeSalesReport: ResponseEncodable {}

@@ -100,8 +100,8 @@ public struct CatalogController: Sendable {
     @Sendable func listing(_ request: Request, context: Context) async throws -> CatalogAPI.Listing {
         let city = try Self.city(request)
         let parameters = request.uri.queryParameters
-        let offset = try SearchParameters.integer(parameters, "offset", in: 0...SearchParameters.offsetMax) ?? 0
-        let limit = try SearchParameters.integer(parameters, "limit", in: 1...SearchQuery.limitMax) ?? 50
+        let offset = try QueryParameters.integer(parameters, "offset", in: 0...SearchParameters.offsetMax) ?? 0
+        let limit = try QueryParameters.integer(parameters, "limit", in: 1...SearchQuery.limitMax) ?? 50
         let (nowShowing, total, comingSoon) = try await service.listing(city: city, offset: offset, limit: limit)
         return .init(nowShowing: nowShowing.map(MovieSummary.init), nowShowingTotal: total, comingSoon: comingSoon.map(MovieSummary.init))
     }

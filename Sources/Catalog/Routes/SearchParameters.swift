@@ -43,7 +43,7 @@ enum SearchParameters {
             }
             query.localMinutes = minutes
         }
-        query.lowestPriceAtMostMinor = try integer(parameters, "priceMax", in: 0...1_000_000_000).map(Int64.init)
+        query.lowestPriceAtMostMinor = try QueryParameters.integer(parameters, "priceMax", in: 0...1_000_000_000).map(Int64.init)
         let latitude = try number(parameters, "lat", in: -90...90)
         let longitude = try number(parameters, "lon", in: -180...180)
         let radius = try number(parameters, "radiusKm", in: 0.1...500)
@@ -54,8 +54,8 @@ enum SearchParameters {
         default:
             throw Problem.validation(field: "lat", "lat, lon and radiusKm go together")
         }
-        query.offset = try integer(parameters, "offset", in: 0...offsetMax) ?? 0
-        query.limit = try integer(parameters, "limit", in: 1...SearchQuery.limitMax) ?? 20
+        query.offset = try QueryParameters.integer(parameters, "offset", in: 0...offsetMax) ?? 0
+        query.limit = try QueryParameters.integer(parameters, "limit", in: 1...SearchQuery.limitMax) ?? 20
         return query
     }
 
@@ -66,14 +66,6 @@ enum SearchParameters {
             throw Problem.validation(field: name, "must be at most \(listEntriesMax) comma-separated values of at most 100 characters")
         }
         return Set(values)
-    }
-
-    static func integer(_ parameters: Parameters, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = parameters[Substring(name)] else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw Problem.validation(field: name, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
     }
 
     static func number(_ parameters: Parameters, _ name: String, in range: ClosedRange<Double>) throws -> Double? {

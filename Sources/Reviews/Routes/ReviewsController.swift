@@ -106,15 +106,9 @@ public struct ReviewsController: Sendable {
     }
 
     static func page(_ request: Request) throws -> (limit: Int, offset: Int) {
-        let limitText = request.uri.queryParameters.get("limit")
-        let limit = limitText.map { Int(String($0)) ?? 0 } ?? 20
-        guard (1...ReviewService.pageSizeMax).contains(limit) else {
-            throw Problem.validation(field: "limit", "must be 1 to \(ReviewService.pageSizeMax)")
-        }
-        let offsetText = request.uri.queryParameters.get("offset")
-        let offset = offsetText.map { Int(String($0)) ?? -1 } ?? 0
-        guard (0...10_000).contains(offset) else { throw Problem.validation(field: "offset", "must be 0 to 10000") }
-        return (limit, offset)
+        let parameters = request.uri.queryParameters
+        return (try QueryParameters.integer(parameters, "limit", in: 1...ReviewService.pageSizeMax) ?? 20,
+                try QueryParameters.integer(parameters, "offset", in: 0...10_000) ?? 0)
     }
 }
 

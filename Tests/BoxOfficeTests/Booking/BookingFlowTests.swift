@@ -135,6 +135,13 @@ struct BookingFlowTests {
             #expect(tooMany.status == .unprocessableContent)
             let twice = try await steps.order(showtime, seats: ["E1", "e1"], token: second)
             #expect(try twice.status == .unprocessableContent && (twice.problem().detail?.contains("listed twice")) == true)
+            for limit in ["0", "101", "many"] {
+                let page = try await client.request(.get, "/api/v1/orders?limit=\(limit)", token: second)
+                #expect(try page.status == .unprocessableContent && page.problem().errors?.map(\.field) == ["limit"])
+            }
+            let hugeWebhook = try await client.request(.post, "/api/v1/payments/webhooks/sandbox",
+                                                       json: "[" + String(repeating: "0,", count: 40_000) + "0]")
+            #expect(hugeWebhook.status == .contentTooLarge)
             let neither = try await client.request(.post, "/api/v1/showtimes/\(showtime.id)/orders", token: second, json: "{}")
             #expect(neither.status == .unprocessableContent)
             let noShowtime = try await client.request(
