@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Booking", targets: ["Booking"]),
         .library(name: "Reviews", targets: ["Reviews"]),
         .library(name: "Accounts", targets: ["Accounts"]),
+        .library(name: "WebUI", targets: ["WebUI"]),
         .library(name: "BoxOfficeApp", targets: ["BoxOfficeApp"]),
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
@@ -50,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(name: "SeatInventory", swiftSettings: internalChecks),
@@ -205,9 +207,20 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(
+            name: "WebUI",
+            dependencies: [
+                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Search", "SeatInventory", "SeatMaps",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")]),
+        .target(
             name: "BoxOfficeApp",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "SeatClient",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "SeatClient", "WebUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -264,7 +277,7 @@ let package = Package(
             name: "BoxOfficeTests",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
-                "Payments", "Booking", "Reviews",
+                "Payments", "Booking", "Reviews", "WebUI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -22,7 +22,7 @@ public final class BookingService: Sendable {
     /// The seat server, when one is configured.
     let seats: (any SeatRequesting)?
     let provider: any PaymentProvider
-    let configuration: BookingConfiguration
+    public let configuration: BookingConfiguration
     let now: @Sendable () -> Date
     let logger: Logger
     let locks = OrderLocks()

@@ -13,6 +13,7 @@ import Payments
 import Reviews
 import SeatClient
 import ServiceLifecycle
+import WebUI
 
 /// Every component's migrations, in the order they are applied.
 public let boxOfficeMigrations: [MigrationSet] = [
@@ -106,9 +107,9 @@ public func buildApplication(
     let api = router.group("api/v1")
         .add(middleware: AccessTokenAuthenticator(verifier: verifier))
         .add(middleware: PartnerKeyAuthenticator(service: accounts))
-    let credentials = api.group()
-        .add(middleware: RateLimitMiddleware(
-            limits.credentials, keysMax: limits.keysMax, perAddressOnly: true, now: configuration.monotonicNanoseconds))
+    let credentialsLimit = RateLimitMiddleware(
+        limits.credentials, keysMax: limits.keysMax, perAddressOnly: true, now: configuration.monotonicNanoseconds)
+    let credentials = api.group().add(middleware: credentialsLimit)
     let everythingElse = api.group()
         .add(middleware: RateLimitMiddleware(limits.api, keysMax: limits.keysMax, now: configuration.monotonicNanoseconds))
     AccountsController(service: accounts).addRoutes(credentials: credentials, other: everythingElse, idempotency: idempotency)
@@ -118,6 +119,10 @@ public func buildApplication(
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
+    let web = try await WebUI(
+        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, verifier: verifier,
+        accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
+    web.addRoutes(to: router, credentialsLimit: credentialsLimit)
     router.answerUnsupportedMethods()
 
     var server = HTTPServerBuilder.http1()

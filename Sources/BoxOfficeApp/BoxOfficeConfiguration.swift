@@ -23,6 +23,9 @@ public struct BoxOfficeConfiguration: Sendable {
     public var tls: TLSFiles?
     /// Browser origins allowed to call the API from scripts (exact `scheme://host[:port]`).
     public var corsAllowedOrigins: [String] = []
+    /// Mark the web pages' cookies `Secure` although this server speaks plain HTTP: set it when
+    /// a proxy in front terminates TLS (with TLS configured here they always are).
+    public var secureCookies = false
     public var accounts = AccountsConfiguration()
     public var rateLimits = RateLimitPolicy.standard
     /// How often to look for catalog changes made through other instances (they show here

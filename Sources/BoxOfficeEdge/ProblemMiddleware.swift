@@ -25,7 +25,8 @@ public struct ProblemMiddleware: RouterMiddleware {
         return response
     }
 
-    static func problem(for error: any Error, context: Context) -> Problem {
+    /// The problem an error is answered with (also the web pages' error messages).
+    public static func problem(for error: any Error, context: some RequestContext) -> Problem {
         switch error {
         case let problem as Problem:
             return problem

@@ -1,3 +1,4 @@
+import SeatMaps
 import NIOCore
 import SeatInventory
 
@@ -34,6 +35,31 @@ extension CatalogService {
         let layout = try await seatMapLayout(showtimeID)
         return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.seatLayout,
                                cancellationPolicy: layout.cancellationPolicy)
+    }
+
+    /// A showtime's seating with its seats' states as the live feed last heard them (the web
+    /// page draws its map from these).
+    public func liveSeats(showtimeID: String) async throws -> (seating: ShowtimeSeating, seats: LiveAvailability.Reading) {
+        let seating = try await seating(showtimeID: showtimeID)
+        guard seating.showtime.status == .scheduled else { throw CatalogError.showtimeCancelled }
+        return (seating, try await seats.availability(show: seating.seatShowID))
+    }
+
+    /// Runs `body` with a stream that signals whenever the show's seats may have changed (the
+    /// live seat map's feed), and stops listening when it returns.
+    public func withSeatChanges<Result: Sendable>(
+        show: UInt32, _ body: (AsyncStream<Void>, AsyncStream<Void>.Continuation) async throws -> Result
+    ) async throws -> Result {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = try await seats.listen(show: show, continuation)
+        do {
+            let result = try await body(stream, continuation)
+            await seats.stopListening(show: show, id: id)
+            return result
+        } catch {
+            await seats.stopListening(show: show, id: id)
+            throw error
+        }
     }
 
     private func seatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {

@@ -18,7 +18,7 @@ public final class CatalogService: Sendable {
 
     let database: Database
     let seats: any SeatCore
-    let now: @Sendable () -> Date
+    public let now: @Sendable () -> Date
     private let current = Mutex(Current(version: -1, index: SearchIndex(documents: []), movies: [:], builtAt: .distantPast))
     let seatMaps = SeatMapCache()
 

@@ -9,6 +9,10 @@ public protocol SeatCore: Sendable {
     func cancelShow(_ showID: UInt32) async throws(CatalogError)
     /// The show's seats as the live feed last heard, with their version.
     func availability(show: UInt32) async throws(CatalogError) -> LiveAvailability.Reading
+    /// Signals `continuation` when the show's seats may have changed (see
+    /// ``LiveAvailability/listen(show:_:)``); returns the listener's id.
+    func listen(show: UInt32, _ continuation: AsyncStream<Void>.Continuation) async throws(CatalogError) -> UInt64
+    func stopListening(show: UInt32, id: UInt64) async
 }
 
 /// The seat server reached through `SeatClient`, with a key of the admin role.
@@ -60,6 +64,14 @@ public struct SeatClientCore: SeatCore {
         }
     }
 
+    public func listen(show: UInt32, _ continuation: AsyncStream<Void>.Continuation) async throws(CatalogError) -> UInt64 {
+        do { return try await live.listen(show: show, continuation) } catch { throw .seatServerUnavailable }
+    }
+
+    public func stopListening(show: UInt32, id: UInt64) async {
+        await live.stopListening(show: show, id: id)
+    }
+
     static func catalogError(_ error: SeatClientError) -> CatalogError {
         if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
         return .seatServerUnavailable
@@ -78,4 +90,8 @@ public struct NoSeatServer: SeatCore {
     public func availability(show: UInt32) async throws(CatalogError) -> LiveAvailability.Reading {
         throw .seatServerUnavailable
     }
+    public func listen(show: UInt32, _ continuation: AsyncStream<Void>.Continuation) async throws(CatalogError) -> UInt64 {
+        throw .seatServerUnavailable
+    }
+    public func stopListening(show: UInt32, id: UInt64) async {}
 }

@@ -57,14 +57,52 @@ public actor LiveAvailability: Service {
     private var watches: [UInt32: Watch] = [:]
     private var readCount: UInt64 = 0
     private var isShutDown = false
+    /// Who wants to hear when a show's seats change (live pages), by show and listener id.
+    private var listeners: [UInt32: [UInt64: AsyncStream<Void>.Continuation]] = [:]
+    private var listenerCount = 0
+    private var listenersMade: UInt64 = 0
+    /// Listeners at once, over every show: each is an open page.
+    public static let listenersMaxDefault = 10_000
+    private let listenersMax: Int
 
     /// - Parameter connect: opens a dedicated connection (``SeatClient/connect()``).
     public init(
-        showsWatchedMax: Int = showsWatchedMaxDefault,
+        showsWatchedMax: Int = showsWatchedMaxDefault, listenersMax: Int = listenersMaxDefault,
         connect: @escaping @Sendable () async throws(SeatClientError) -> SeatConnection
     ) {
         self.showsWatchedMax = max(1, showsWatchedMax)
+        self.listenersMax = max(1, listenersMax)
         self.connect = connect
+    }
+
+    // MARK: listening for changes
+
+    /// Signals `continuation` whenever the show's seats may have changed (an event arrived, its
+    /// view was rebuilt or dropped): the listener then reads ``availability(show:)`` again. A
+    /// stream that buffers only the newest signal coalesces a burst into one read.
+    ///
+    /// - Returns: the listener's id, for ``stopListening(show:id:)``.
+    /// - Throws: `busy` when ``listenersMax`` listeners are open.
+    public func listen(show: UInt32, _ continuation: AsyncStream<Void>.Continuation) throws(SeatMapError) -> UInt64 {
+        guard listenerCount < listenersMax else { throw .busy }
+        listenersMade += 1
+        listeners[show, default: [:]][listenersMade] = continuation
+        listenerCount += 1
+        return listenersMade
+    }
+
+    public func stopListening(show: UInt32, id: UInt64) {
+        guard listeners[show]?.removeValue(forKey: id) != nil else { return }
+        listenerCount -= 1
+        if listeners[show]?.isEmpty == true { listeners[show] = nil }
+    }
+
+    /// Open listeners (for tests and metrics).
+    public var listening: Int { listenerCount }
+
+    private func notify(_ show: UInt32) {
+        guard let group = listeners[show] else { return }
+        for continuation in group.values { continuation.yield() }
     }
 
     /// Shows watched now (for tests and metrics).
@@ -135,6 +173,7 @@ public actor LiveAvailability: Service {
             if let view = buffer.view(on: snapshot, sequenceBefore: buffer.sequenceBefore ?? 0) {
                 watches[show]?.view = view
                 watches[show]?.buffer = nil
+                notify(show)
                 return view
             }
             watches[show]?.buffer = buffer.restarted()
@@ -156,7 +195,10 @@ public actor LiveAvailability: Service {
     }
 
     private func departed(_ show: UInt32, generation: UInt64) {
-        if watches[show]?.generation == generation, watches[show]?.leaving != nil { watches[show] = nil }
+        if watches[show]?.generation == generation, watches[show]?.leaving != nil {
+            watches[show] = nil
+            notify(show)
+        }
     }
 
     // MARK: events
@@ -167,7 +209,9 @@ public actor LiveAvailability: Service {
             watches[event.show]?.buffer?.add(event)
             return
         }
-        guard case .gap = watches[event.show]?.view?.apply(event) else { return }
+        let step = watches[event.show]?.view?.apply(event)
+        if step == .applied { notify(event.show) }
+        guard case .gap = step else { return }
         // Events were missed: rebuild from a snapshot, serving the last good view meanwhile.
         watches[event.show]?.buffer = ResyncBuffer(startingWith: event)
         Task { await self.resync(event.show, generation: generation) }
@@ -230,6 +274,7 @@ public actor LiveAvailability: Service {
         for (show, watch) in watches where watch.generation != generation {
             watches[show] = nil
             for waiter in watch.waiters { waiter.resume(throwing: SeatMapError.seatServerUnavailable) }
+            notify(show)
         }
     }
 
@@ -243,6 +288,9 @@ public actor LiveAvailability: Service {
     /// Closes the subscription connection; reads are refused from then on.
     public func shutDown() async {
         isShutDown = true
+        for continuation in listeners.values.flatMap(\.values) { continuation.finish() }
+        listeners = [:]
+        listenerCount = 0
         let connection = link?.connection
         link = nil
         dropWatches(except: 0)

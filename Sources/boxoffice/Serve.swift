@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A browser origin allowed to call the API (repeatable; env BOXOFFICE_CORS_ORIGINS, comma-separated).")
     var corsOrigin: [String] = (environment["BOXOFFICE_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
 
+    @Flag(help: "Mark the web pages' cookies Secure: the site is reached over HTTPS through a proxy that terminates TLS (env BOXOFFICE_SECURE_COOKIES=1).")
+    var secureCookies = ProcessInfo.processInfo.environment["BOXOFFICE_SECURE_COOKIES"] == "1"
+
     @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics over HTTP on --metrics-port.")
     var metrics = true
 
@@ -90,6 +93,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.corsAllowedOrigins = corsOrigin
+        configuration.secureCookies = secureCookies
         guard credentialsPerMinute > 0, apiPerSecond > 0 else {
             throw ValidationError("--credentials-per-minute and --api-per-second must be positive")
         }

@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import Hummingbird
 import NIOCore
+import Payments
 
 /// The e-ticket as a page that works on a phone and prints on paper: the film, the time in the
 /// theatre's zone, the theatre, the seats, the booking code and its QR code. Every value from
@@ -15,8 +16,7 @@ enum TicketPage {
         formatter.dateFormat = "EEEE d MMMM yyyy, HH:mm"
         let order = ticket.order
         let seats = order.seats.map(\.label).joined(separator: ", ")
-        // Two decimals, as the currencies sold here (INR, EUR, USD) have; exact, from the integer.
-        let paid = order.price.map { "\($0.currency) \($0.totalMinor / 100).\(String(format: "%02lld", $0.totalMinor % 100))" } ?? ""
+        let paid = order.price.map(\.total.formatted) ?? ""
         let e = HTML.escape
         return """
         <!doctype html>

@@ -5,7 +5,7 @@ import Search
 
 /// `GET /search`'s query string, read into a `SearchQuery`; every parameter is checked and a
 /// bad one named.
-enum SearchParameters {
+public enum SearchParameters {
     static let offsetMax = 10_000
     static let listEntriesMax = 20
 
@@ -14,7 +14,7 @@ enum SearchParameters {
         "morning": 360...719, "afternoon": 720...1019, "evening": 1020...1319, "night": 1320...1439,
     ]
 
-    static func query(from parameters: Parameters) throws -> SearchQuery {
+    public static func query(from parameters: Parameters) throws -> SearchQuery {
         var query = SearchQuery()
         if let text = parameters["q"] {
             guard text.unicodeScalars.count <= SearchQuery.textCharactersMax else {

@@ -1,0 +1,43 @@
+import BoxOfficeEdge
+import Foundation
+import Hummingbird
+
+/// Answers the web pages' errors as pages: a page that needs a person sends them to sign in
+/// (and back), anything else gets its status with the problem's title and detail in words and
+/// the ways on from there. Unexpected errors are logged (by the problem mapping) and shown
+/// with the request id only.
+struct ErrorPages: RouterMiddleware {
+    typealias Context = WebRequestContext
+    let renderer: PageRenderer
+
+    struct Content: Sendable {
+        let status: Int
+        let title: String
+        let detail: String?
+        let messages: [String]
+        let requestID: String
+        let isNotFound: Bool
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch WebError.signInRequired(let returnTo) {
+            let path = returnTo.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "?", "+"])) ?? "/"
+            return PageRenderer.redirect(to: "/signin?next=\(path)")
+        } catch {
+            return Self.page(for: error, context: context, renderer: renderer)
+        }
+    }
+
+    static func page(for error: any Error, context: Context, renderer: PageRenderer) -> Response {
+            let problem = ProblemMiddleware.problem(for: error, context: context)
+            var response = renderer.render(
+                "error", title: problem.title,
+                content: Content(status: Int(problem.status.code), title: problem.title, detail: problem.detail,
+                                 messages: problem.errors.map(\.message), requestID: context.id, isNotFound: problem.status == .notFound),
+                context: context, status: problem.status)
+            for field in problem.headers { response.headers.append(field) }
+            return response
+    }
+}

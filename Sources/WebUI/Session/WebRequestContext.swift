@@ -1,0 +1,25 @@
+import BoxOfficeEdge
+import Hummingbird
+import HummingbirdAuth
+
+/// The context of the web pages' routes: the box office's, plus what a page needs to render a
+/// form (the browser's CSRF token) and the session cookies to set on the way out.
+public struct WebRequestContext: ChildRequestContext, AuthRequestContext {
+    /// A form larger than this is refused with 413 before any handler reads it.
+    static let formBytesMax = 16 * 1024
+
+    public var coreContext: CoreRequestContextStorage
+    public var identity: Identity?
+    /// The address the request came from (without the port), for login records and limits.
+    public let clientAddress: String
+    /// This browser's CSRF token: every form carries it back (see ``CSRFMiddleware``).
+    var csrfToken = ""
+
+    public init(context: BoxOfficeRequestContext) {
+        coreContext = context.coreContext
+        identity = context.identity
+        clientAddress = context.clientAddress
+    }
+
+    public var maxUploadSize: Int { Self.formBytesMax }
+}
