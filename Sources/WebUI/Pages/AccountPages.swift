@@ -12,9 +12,9 @@ struct AccountPages: Sendable {
     let cookies: SessionCookies
 
     func addRoutes(credentials: RouterGroup<Context>, other: RouterGroup<Context>) {
-        credentials.get("signin", use: signInPage)
+        other.get("signin", use: signInPage)
         credentials.post("signin", use: signIn)
-        credentials.get("signup", use: signUpPage)
+        other.get("signup", use: signUpPage)
         credentials.post("signup", use: signUp)
         other.post("signout", use: signOut)
     }

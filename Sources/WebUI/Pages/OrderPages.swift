@@ -75,7 +75,12 @@ struct OrderPages: Sendable {
     }
 
     @Sendable func page(_ request: Request, context: Context) async throws -> Response {
-        let (order, owner) = try await ownOrder(context)
+        var (order, owner) = try await ownOrder(context)
+        if order.state == .paying {
+            // The customer is back from their bank's page (a provider's return URL): ask the
+            // provider now rather than wait for its webhook or the reconciler.
+            order = try await booking.drive(order.id)
+        }
         return try await render(order, owner: owner, context: context, error: nil)
     }
 

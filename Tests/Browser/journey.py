@@ -1,0 +1,337 @@
+"""The web UI in a real browser: headless Chromium driven through chromedriver by Selenium.
+
+Started by scripts/browser-tests, which runs seatd and boxoffice with the sample data on
+loopback and passes BOXOFFICE_URL and ARTIFACTS (a folder for screenshots). Every wait is
+bounded; a failure leaves the screenshot of the step it failed at.
+"""
+
+import json
+import os
+import random
+import statistics
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["BOXOFFICE_URL"].rstrip("/")
+ARTIFACTS = os.environ["ARTIFACTS"]
+SEED = int(os.environ.get("BROWSER_SEED", str(random.randrange(1 << 30))))
+WAIT_SECONDS = 15
+PAGE_BUDGET_BYTES = 150 * 1024
+print(f"browser tests: seed {SEED}, screenshots in {ARTIFACTS}", flush=True)
+rng = random.Random(SEED)
+
+
+def browser(width, height):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    # The chromedriver from Debian, named so Selenium never tries to download one.
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    if width < 500:
+        # Headless windows are at least 500 pixels wide: a phone's viewport is emulated.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    return driver
+
+
+def api(method, path, body=None, token=None):
+    """The JSON API, as another customer's app would call it."""
+    request = urllib.request.Request(BASE + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def api_customer():
+    email = f"rival-{rng.randrange(1 << 40):x}@example.com"
+    status, _ = api("POST", "/api/v1/accounts", {"email": email, "password": "a rival's long passphrase", "name": "Rival"})
+    assert status == 201, status
+    status, tokens = api("POST", "/api/v1/auth/login", {"email": email, "password": "a rival's long passphrase"})
+    assert status == 200, status
+    return tokens["accessToken"]
+
+
+class BrowserSteps(unittest.TestCase):
+    """Steps the tests share: screenshots, bounded waits, signing up, finding a showtime."""
+
+    def setUp(self):
+        self.shots = 0
+
+    def shot(self, driver, name):
+        self.shots += 1
+        driver.save_screenshot(os.path.join(ARTIFACTS, f"{self.id().split('.')[-1]}-{self.shots:02d}-{name}.png"))
+
+    def wait(self, driver, condition, message):
+        try:
+            return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+        except TimeoutException:
+            self.shot(driver, "timeout")
+            self.fail(f"{message} (current page {driver.current_url})")
+
+    def sign_up(self, driver, viewport):
+        driver.get(BASE + "/")
+        self.wait(driver, seen.element_to_be_clickable((By.LINK_TEXT, "Sign in")), "the home page's sign-in link").click()
+        self.wait(driver, seen.element_to_be_clickable((By.LINK_TEXT, "Create an account")), "the sign-up link").click()
+        email = f"{viewport}-{rng.randrange(1 << 40):x}@example.com"
+        driver.find_element(By.ID, "name").send_keys("Asha Rao")
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.ID, "password").send_keys("four words make a password")
+        self.shot(driver, "sign-up")
+        driver.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").submit()
+        self.wait(driver, seen.presence_of_element_located((By.LINK_TEXT, "My bookings")), "signed in after sign-up")
+        cookies = {cookie["name"]: cookie for cookie in driver.get_cookies()}
+        for name in ("bo_access", "bo_refresh", "bo_csrf"):
+            self.assertTrue(cookies[name]["httpOnly"], f"{name} is HttpOnly")
+            self.assertEqual(cookies[name]["sameSite"], "Lax", f"{name} is SameSite=Lax")
+        return email
+
+    def open_showtime_by_search(self, driver):
+        box = driver.find_element(By.ID, "site-search")
+        box.send_keys("Opennheimer")  # one letter too many
+        box.send_keys(Keys.ENTER)
+        # The page searched from may list the film too: wait for the results page itself.
+        self.wait(driver, seen.url_contains("/search?"), "the search results page")
+        link = self.wait(driver, seen.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Oppenheimer")),
+                         "the typo still finds Oppenheimer")
+        self.shot(driver, "search")
+        link.click()
+        self.wait(driver, seen.presence_of_element_located((By.ID, "showtimes")), "the movie page")
+        self.shot(driver, "movie")
+        times = driver.find_elements(By.CSS_SELECTOR, "a.time")
+        self.assertTrue(times, "the movie has showtimes")
+        # A later showtime than the first, so that the phone's and the desktop's runs do not meet.
+        driver.get(times[min(len(times) - 1, rng.randrange(2, 12))].get_attribute("href"))
+        self.wait(driver, seen.presence_of_element_located((By.CSS_SELECTOR, "svg.seatmap")), "the seat map")
+        self.wait(driver, lambda d: not d.find_element(By.ID, "selection-form").get_attribute("hidden"),
+                  "the seat map's script ran")
+
+    def free_seats(self, driver):
+        return driver.find_elements(By.CSS_SELECTOR, "svg.seatmap .seat.free:not(.accessible):not(.companion)")
+
+
+class Journey(BrowserSteps):
+    """Sign up, search with a typo, pick seats by pointer and keyboard, watch a seat go live,
+    pay, see the ticket, cancel and see the refund; at a desktop size and a phone's."""
+
+    viewports = {"desktop": (1280, 900), "phone": (390, 844)}
+
+    def test_journey(self):
+        for viewport, (width, height) in self.viewports.items():
+            with self.subTest(viewport=viewport):
+                driver = browser(width, height)
+                try:
+                    self.journey(driver, viewport)
+                finally:
+                    driver.quit()
+
+    def journey(self, driver, viewport):
+        self.sign_up(driver, viewport)
+        self.open_showtime_by_search(driver)
+        self.shot(driver, "seat-map")
+        showtime_id = driver.current_url.rstrip("/").split("/")[-1]
+
+        # By pointer: a seat in the middle of a row.
+        seats = self.free_seats(driver)
+        first = seats[len(seats) // 2]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", first)
+        first.click()
+        self.assertEqual(first.get_attribute("aria-checked"), "true")
+        # By keyboard: the next seat to the right, with the arrow key and Space.
+        first.send_keys(Keys.ARROW_RIGHT)
+        focused = driver.switch_to.active_element
+        self.assertNotEqual(focused.get_attribute("data-label"), first.get_attribute("data-label"))
+        focused.send_keys(Keys.SPACE)
+        self.assertEqual(focused.get_attribute("aria-checked"), "true")
+        chosen = [first.get_attribute("data-label"), focused.get_attribute("data-label")]
+        summary = driver.find_element(By.ID, "selection-summary").text
+        self.assertIn("2 seats", summary)
+        self.shot(driver, "chosen")
+
+        # Live: another customer holds a seat through the API; the open page shows it taken.
+        # The first seat of another row: holding it alone leaves nobody a single-seat gap.
+        rival_seat = next(s for s in self.free_seats(driver)
+                          if s.get_attribute("data-label")[1:] == "1" and s.get_attribute("data-label")[0] not in {c[0] for c in chosen})
+        label = rival_seat.get_attribute("data-label")
+        status, order = api("POST", f"/api/v1/showtimes/{showtime_id}/orders", {"seats": [label]}, api_customer())
+        self.assertEqual(status, 201, order)
+        self.wait(driver, lambda d: "held" in rival_seat.get_attribute("class").split(),
+                  f"{label} turns held on the open page")
+        self.assertEqual(rival_seat.get_attribute("aria-disabled"), "true")
+        self.shot(driver, "live-change")
+
+        hold = driver.find_element(By.ID, "hold-selected")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", hold)
+        hold.click()
+        self.wait(driver, seen.presence_of_element_located((By.ID, "countdown")), "checkout with the hold's countdown")
+        self.assertEqual(sorted(driver.find_element(By.ID, "order-seats").text.split(", ")), sorted(chosen))
+        self.wait(driver, lambda d: "held for" in d.find_element(By.ID, "countdown").text, "the countdown ticks")
+        self.shot(driver, "checkout")
+
+        driver.find_element(By.ID, "card").send_keys("4242 4242 4242 4242")
+        driver.find_element(By.ID, "pay-button").click()
+        code = self.wait(driver, seen.presence_of_element_located((By.ID, "booking-code")), "the confirmation")
+        self.assertRegex(code.text, r"^[0-9A-Z]{12}$")
+        self.assertTrue(driver.find_elements(By.CSS_SELECTOR, ".ticket svg"), "the ticket's QR code")
+        self.shot(driver, "confirmed")
+
+        driver.find_element(By.LINK_TEXT, "Cancel this booking").click()
+        refund = self.wait(driver, seen.presence_of_element_located((By.ID, "cancel-refund")), "the cancellation terms").text
+        self.assertTrue(refund, "the refund is stated before confirming")
+        self.shot(driver, "cancel-terms")
+        driver.find_element(By.ID, "confirm-cancel").click()
+        status_text = self.wait(driver, seen.presence_of_element_located((By.ID, "refund-status")), "the cancelled booking").text
+        self.assertIn(refund, status_text)
+        self.shot(driver, "cancelled")
+
+        driver.find_element(By.LINK_TEXT, "My bookings").click()
+        self.wait(driver, seen.presence_of_element_located((By.CSS_SELECTOR, ".bookings a")), "my bookings list")
+        self.assertIn("Cancelled", driver.find_element(By.CSS_SELECTOR, ".bookings").text)
+
+
+class PaymentPaths(BrowserSteps):
+    """A declined card keeps the seats held for another try; 3-D Secure goes through the bank's page."""
+
+    def setUp(self):
+        super().setUp()
+        self.driver = browser(1280, 900)
+
+    def tearDown(self):
+        self.driver.quit()
+
+    def hold_best_available(self):
+        driver = self.driver
+        self.sign_up(driver, "payer")
+        self.open_showtime_by_search(driver)
+        driver.find_element(By.ID, "hold-best").click()
+        self.wait(driver, seen.presence_of_element_located((By.ID, "card")), "checkout")
+
+    def test_declined_card_keeps_the_seats_held(self):
+        self.hold_best_available()
+        driver = self.driver
+        driver.find_element(By.ID, "card").send_keys("4000000000000002")
+        driver.find_element(By.ID, "pay-button").click()
+        alert = self.wait(driver, seen.presence_of_element_located((By.ID, "order-error")), "the decline").text
+        self.assertIn("declined", alert)
+        self.assertTrue(driver.find_elements(By.ID, "countdown"), "the seats are still held")
+        self.shot(driver, "declined")
+        driver.find_element(By.ID, "card").send_keys("4242424242424242")
+        driver.find_element(By.ID, "pay-button").click()
+        self.wait(driver, seen.presence_of_element_located((By.ID, "booking-code")), "paid with another card")
+
+    def test_three_d_secure_through_the_bank_page(self):
+        self.hold_best_available()
+        driver = self.driver
+        driver.find_element(By.ID, "card").send_keys("4000002500003155")
+        driver.find_element(By.ID, "pay-button").click()
+        approve = self.wait(driver, seen.element_to_be_clickable((By.ID, "bank-approve")), "the bank's page")
+        self.shot(driver, "bank")
+        approve.click()
+        self.wait(driver, seen.presence_of_element_located((By.ID, "booking-code")), "confirmed after the bank")
+
+
+class Security(unittest.TestCase):
+    def test_a_form_without_this_browsers_token_is_refused(self):
+        driver = browser(1280, 900)
+        try:
+            driver.get(BASE + "/signin")
+            driver.execute_script("document.querySelector('input[name=csrf]').value = 'forged'")
+            driver.find_element(By.ID, "email").send_keys("nobody@example.com")
+            driver.find_element(By.ID, "password").send_keys("whatever it is")
+            driver.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+            heading = WebDriverWait(driver, WAIT_SECONDS).until(seen.presence_of_element_located((By.TAG_NAME, "h1"))).text
+            self.assertEqual(heading, "This form has expired")
+        finally:
+            driver.quit()
+
+    def test_pages_send_a_strict_content_security_policy(self):
+        with urllib.request.urlopen(BASE + "/", timeout=WAIT_SECONDS) as response:
+            policy = response.headers["Content-Security-Policy"]
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("unsafe-inline", policy)
+
+
+class SeatPageFigures(BrowserSteps):
+    """The seat page's weight (checked against its budget: bytes are exact) and, as figures for
+    BENCHMARKS.md (printed, not asserted: this machine is shared), how soon it is interactive and
+    how soon another customer's hold shows on it."""
+
+    def test_weight_and_timings(self):
+        driver = browser(1280, 900)
+        try:
+            status, listing = api("GET", "/api/v1/search?q=Jailer")
+            showtimes = [s for hit in listing["hits"] for s in hit["showtimes"]]
+            url = f"{BASE}/showtimes/{showtimes[len(showtimes) // 2]['id']}"
+            interactive = []
+            for _ in range(7):
+                driver.get(url)
+                WebDriverWait(driver, WAIT_SECONDS).until(
+                    lambda d: not d.find_element(By.ID, "selection-form").get_attribute("hidden"))
+                timing = driver.execute_script(
+                    "const n = performance.getEntriesByType('navigation')[0];"
+                    "return {interactive: n.domInteractive, bytes: n.encodedBodySize +"
+                    " performance.getEntriesByType('resource').filter(r => /\\.(css|js)/.test(r.name))"
+                    ".reduce((s, r) => s + r.encodedBodySize, 0)};")
+                interactive.append(timing["interactive"])
+            # The last load is from the browser's cache for the files: weigh a cold one.
+            driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+            driver.get(url)
+            WebDriverWait(driver, WAIT_SECONDS).until(lambda d: not d.find_element(By.ID, "selection-form").get_attribute("hidden"))
+            weight = driver.execute_script(
+                "const n = performance.getEntriesByType('navigation')[0];"
+                "return n.encodedBodySize + performance.getEntriesByType('resource')"
+                ".filter(r => /\\/static\\/.*\\.(css|js)/.test(r.name)).reduce((s, r) => s + r.encodedBodySize, 0);")
+            print(f"seat page: {weight} bytes of HTML+CSS+JS; domInteractive median "
+                  f"{statistics.median(interactive):.0f} ms of {len(interactive)} loads", flush=True)
+            self.assertLessEqual(weight, PAGE_BUDGET_BYTES)
+
+            # Seat changes: the moment the hold is answered, and the moment the page's class changed.
+            driver.execute_script(
+                "window.changedAt = {};"
+                "new MutationObserver(ms => ms.forEach(m => { const l = m.target.dataset.label;"
+                " if (l && m.target.classList.contains('held') && !(l in window.changedAt))"
+                " window.changedAt[l] = performance.timeOrigin + performance.now(); }))"
+                ".observe(document.querySelector('svg.seatmap'), {attributes: true, subtree: true, attributeFilter: ['class']});")
+            token = api_customer()
+            showtime_id = url.split("/")[-1]
+            delays = []
+            # The first seat of each row: holding one alone never leaves a single-seat gap.
+            firsts = [s.get_attribute("data-label") for s in self.free_seats(driver)]
+            firsts = [label for label in firsts if label[1:] == "1"][:10]
+            self.assertGreaterEqual(len(firsts), 5)
+            for label in firsts:
+                # From sending the hold (the page may show it before this client has read the answer).
+                sent = time.time() * 1000
+                status, order = api("POST", f"/api/v1/showtimes/{showtime_id}/orders", {"seats": [label]}, token)
+                self.assertEqual(status, 201, order)
+                WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script(f"return window.changedAt['{label}']"))
+                delays.append(driver.execute_script(f"return window.changedAt['{label}']") - sent)
+                status, _ = api("POST", f"/api/v1/orders/{order['id']}/release", {}, token)
+                self.assertEqual(status, 200)
+            delays.sort()
+            print(f"seat shown taken on another open page, from sending its hold: median {statistics.median(delays):.0f} ms, "
+                  f"max {delays[-1]:.0f} ms of {len(delays)}", flush=True)
+        finally:
+            driver.quit()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
