@@ -116,4 +116,5 @@ if (frame) {
   });
   live.addEventListener("gone", () => { live.close(); status.textContent = "This showtime is no longer on sale."; });
   render();
+  performance.mark("seat-map-ready");  // when the map answers clicks: the page's measured readiness
 }

@@ -1,0 +1,107 @@
+import Foundation
+import Payments
+import SeatInventory
+import SeatMaps
+import SeatProtocol
+import SeatSamples
+import Testing
+@testable import WebUI
+
+@Suite("The web UI's pure parts: the seat map's drawing, its live events, money and redirects")
+struct WebPartsTests {
+    static let layout = try! SeatLayout(document: SampleVenues.cinema())
+
+    static func availability(seats: Int, held: Set<Int> = [], sold: Set<Int> = [], sequence: UInt64) -> SeatAvailability {
+        func bitmap(_ seats: Set<Int>) -> [UInt64] {
+            var words = [UInt64](repeating: 0, count: 5)
+            for seat in seats { words[seat / 64] |= 1 << (seat % 64) }
+            return words
+        }
+        let reply = AvailabilityReply(
+            show: 1, isCancelled: false, seatCount: UInt32(seats), counts: .init(free: 0, held: 0, sold: 0, blocked: 0),
+            categories: [], taken: bitmap(held.union(sold)), sold: bitmap(sold), blocked: bitmap([]))
+        return SeatAvailability(snapshot: reply, sequence: sequence)
+    }
+
+    @Test func theMapDrawsEverySeatWhereTheLayoutPutsItWithItsStateAndCategory() throws {
+        let availability = Self.availability(seats: 300, held: [10], sold: [11], sequence: 1)
+        let drawing = SeatMapDrawing(
+            layout: Self.layout, state: { availability.state(of: $0) }, prices: ["standard": 25_000], currency: "INR")
+        #expect(drawing.seats.count == 300)
+        let a1 = try #require(drawing.seats.first { $0.label == "A1" })
+        let a2 = try #require(drawing.seats.first { $0.label == "A2" })
+        let b1 = try #require(drawing.seats.first { $0.label == "B1" })
+        #expect(a1.isAccessible && a1.state == .free)
+        #expect(a2.x - a1.x == SeatMapDrawing.pitch && b1.y - a1.y == SeatMapDrawing.pitch && a1.x == b1.x)
+        #expect(a1.description == "A1, Standard, ₹250.00, wheelchair space, free")
+        #expect(drawing.seats.first { $0.index == 10 }?.state == .held)
+        #expect(drawing.seats.first { $0.index == 11 }?.state == .sold)
+        // The house seat, and a category this showtime does not sell, are not for sale.
+        #expect(drawing.seats.first { $0.label == "F13" }?.state == .blocked)
+        #expect(drawing.seats.first { $0.label == "L1" }.map { $0.state == .blocked && $0.description.hasSuffix("not for sale") } == true)
+        // Seats A7 and A8 sit either side of an aisle one seat wide.
+        let a6 = try #require(drawing.seats.first { $0.label == "A6" }), a7 = try #require(drawing.seats.first { $0.label == "A7" })
+        #expect(a7.x - a6.x == 2 * SeatMapDrawing.pitch)
+    }
+
+    @Test func theSVGIsOneTabStopWithALabelledCheckboxPerSeatAndEscapesText() {
+        let availability = Self.availability(seats: 300, held: [0, 1, 2, 3], sequence: 1)
+        let drawing = SeatMapDrawing(
+            layout: Self.layout, state: { availability.state(of: $0) }, prices: ["standard": 25_000, "premium": 40_000], currency: "INR")
+        let svg = drawing.svg(title: "Seats for <Tom & Jerry>")
+        #expect(svg.components(separatedBy: #"role="checkbox""#).count - 1 == 300)
+        #expect(svg.components(separatedBy: #"tabindex="0""#).count - 1 == 1)
+        // The tab stop is the first free seat (A1 to A4 are held).
+        #expect(svg.contains(#"data-label="A5" role="checkbox" aria-checked="false" tabindex="0""#))
+        #expect(svg.contains("<title id=\"seatmap-title\">Seats for &lt;Tom &amp; Jerry&gt;</title>"))
+        #expect(!svg.contains("<Tom"))
+        #expect(svg.components(separatedBy: #"aria-disabled="true""#).count - 1 == 5)  // 4 held and the house seat
+    }
+
+    @Test func liveEventsSendEverySeatFirstThenOnlyChangesAndEverySeatAgainWhenShorter() {
+        var events = LiveSeatEvents()
+        let first = events.event(for: Self.availability(seats: 300, sequence: 7)) ?? ""
+        #expect(first.hasPrefix("retry: 3000\nevent: seats\nid: 7\ndata: {\"availability\":\"fff"))
+        let unchanged = events.event(for: Self.availability(seats: 300, sequence: 7))
+        #expect(unchanged == nil)
+        let change = events.event(for: Self.availability(seats: 300, held: [3], sold: [200], sequence: 9))
+        #expect(change == "event: change\nid: 9\ndata: {\"seats\":[[3,\"h\"],[200,\"s\"]]}\n\n")
+        let many = events.event(for: Self.availability(seats: 300, held: Set(0..<(LiveSeatEvents.changesListedMax + 2)), sequence: 10))
+        #expect(many?.hasPrefix("event: seats\nid: 10\n") == true)
+    }
+
+    @Test(arguments: [
+        (Money(125_050, "INR"), "₹1,250.50"), (Money(950, "EUR"), "€9.50"), (Money(1_200, "JPY"), "¥1,200"),
+        (Money(1_234_567, "KWD"), "KWD 1,234.567"), (Money(-500, "USD"), "−$5.00"), (Money(5, "CHF"), "CHF 0.05"),
+        (Money(0, "GBP"), "£0.00"), (Money(100_000_000, "INR"), "₹1,000,000.00"),
+    ])
+    func moneyReadsAsPeopleWriteIt(money: Money, text: String) {
+        #expect(money.formatted == text)
+    }
+
+    @Test func afterSigningInOnlyAPathOnThisSiteIsFollowed() {
+        #expect(AccountPages.next("/showtimes/abc") == "/showtimes/abc")
+        for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", nil, "", "/a b"] {
+            #expect(AccountPages.next(hostile) == "/")
+        }
+    }
+
+    @Test func formsAreAcceptedFromThisSiteOnly() {
+        #expect(CSRFMiddleware.isSameOrigin("http://127.0.0.1:8080", host: "127.0.0.1:8080"))
+        #expect(CSRFMiddleware.isSameOrigin("https://tickets.example", host: "tickets.example"))
+        #expect(!CSRFMiddleware.isSameOrigin("https://evil.example", host: "tickets.example"))
+        #expect(!CSRFMiddleware.isSameOrigin("null", host: "tickets.example"))
+        #expect(!CSRFMiddleware.isSameOrigin("http://127.0.0.1:8080", host: nil))
+        let token = CSRFMiddleware.generate()
+        #expect(token.utf8.count == CSRFMiddleware.tokenLength && token != CSRFMiddleware.generate())
+        #expect(CSRFMiddleware.constantTimeEqual(token, token) && !CSRFMiddleware.constantTimeEqual(token, CSRFMiddleware.generate()))
+        #expect(!CSRFMiddleware.constantTimeEqual(token, String(token.dropLast())))
+    }
+
+    @Test func percentagesReadWithoutNeedlessDigits() {
+        #expect("\(Percent(1_000))" == "10 %")
+        #expect("\(Percent(1_250))" == "12.5 %")
+        #expect("\(Percent(1_205))" == "12.05 %")
+        #expect("\(Percent(0))" == "0 %")
+    }
+}
