@@ -43,6 +43,19 @@ extension BookingService {
         return started
     }
 
+    /// Confirmed bookings listed for a showtime's sales chart at most (a showtime sells at most
+    /// one per seat; an arena's are grouped by the chart anyway).
+    public static let salesListedMax = 100_000
+
+    /// A showtime's bookings that are sold now: when each was confirmed (a confirmed order
+    /// changes no more until it is cancelled, when it leaves this list) and how many seats.
+    public func sales(showtimeID: String) async throws -> [(at: Date, seats: Int)] {
+        try await database.withReadSession { session in
+            try await OrderRecords.orders(showtimeID: showtimeID, state: .confirmed, limit: Self.salesListedMax, on: session)
+                .map { ($0.updatedAt, $0.seats.count) }
+        }
+    }
+
     /// Where a showtime's sales and refunds stand, for its theatre's staff: orders by state, the
     /// amounts refunded, and every refund that failed (to be followed up).
     public func showtimeReport(showtimeID: String) async throws -> ShowtimeSalesReport {

@@ -92,6 +92,9 @@ public func buildApplication(
         hasSeen: { userID, movieID in try await booking.hasSeen(userID: userID, movieID: movieID) },
         authorName: { userID in try await accounts.user(id: userID).name }, now: configuration.accounts.now)
 
+    let web = try await WebUI(
+        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, verifier: verifier,
+        accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
         AllowedOriginsMiddleware(origins: configuration.corsAllowedOrigins)
@@ -99,6 +102,7 @@ public func buildApplication(
         ProblemMiddleware()
         MetricsMiddleware()
         LogRequestsMiddleware(.info)
+        web.missingPages
     }
     HealthController(database: database, seats: seats, jwks: keys.publicJWKS).addRoutes(to: router)
 
@@ -119,9 +123,6 @@ public func buildApplication(
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
-    let web = try await WebUI(
-        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, verifier: verifier,
-        accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
     web.addRoutes(to: router, credentialsLimit: credentialsLimit)
     router.answerUnsupportedMethods()
 

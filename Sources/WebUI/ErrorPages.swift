@@ -41,3 +41,22 @@ struct ErrorPages: RouterMiddleware {
             return response
     }
 }
+
+/// A browser that asks for a page that does not exist gets a page saying so, with the ways on;
+/// the API's clients (under `/api/`, or not asking for HTML) keep their problem document.
+public struct MissingPages: RouterMiddleware {
+    public typealias Context = BoxOfficeRequestContext
+    let renderer: PageRenderer
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            guard request.method == .get, !request.uri.path.hasPrefix("/api/"),
+                  request.headers[.accept]?.contains("text/html") == true
+            else { throw error }
+            return ErrorPages.page(for: WebError.notFound("There is no page at this address."),
+                                   context: WebRequestContext(context: context), renderer: renderer)
+        }
+    }
+}

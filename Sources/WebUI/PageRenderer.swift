@@ -43,7 +43,7 @@ struct PageRenderer: Sendable {
         let identity = context.identity
         let page = Page(
             title: title, content: content, csrf: context.csrfToken, signedIn: identity != nil,
-            isStaff: identity.map { !$0.theatreIDs.isEmpty && $0.roles.contains(.staff) } ?? false,
+            isStaff: identity.map { $0.isAdmin || (!$0.theatreIDs.isEmpty && $0.roles.contains(.staff)) } ?? false,
             isAdmin: identity?.isAdmin ?? false, stylesheet: assets.url("app.css"), icon: assets.url("icon.svg"),
             scripts: (["app.js"] + scripts).map(assets.url), query: query)
         guard let html = library.render(page, withTemplate: template) else { preconditionFailure("no template \(template)") }

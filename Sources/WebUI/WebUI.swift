@@ -36,6 +36,9 @@ public struct WebUI: Sendable {
                                  refreshLifetime: accountsConfiguration.refreshTokenLifetime)
     }
 
+    /// Answers browsers' requests for pages that do not exist; add it with the router's own middleware.
+    public var missingPages: MissingPages { MissingPages(renderer: renderer) }
+
     /// Adds the pages and their files. `credentialsLimit` is the API's per-address limit on
     /// sign-in attempts, applied to the sign-in and sign-up pages too.
     public func addRoutes(to router: Router<BoxOfficeRequestContext>, credentialsLimit: RateLimitMiddleware) {
@@ -64,9 +67,12 @@ public struct WebUI: Sendable {
         let web = pages(router.group())
         let credentials = pages(router.group().add(middleware: credentialsLimit))
         AccountPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(credentials: credentials, other: web)
+        AccountSettingsPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(to: web)
+        MailLinkPages(renderer: renderer, accounts: accounts).addRoutes(credentials: credentials, other: web)
         BrowsePages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
         SeatSelectionPage(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         OrderPages(renderer: renderer, catalog: catalog, booking: booking, isSandbox: sandbox != nil).addRoutes(to: web)
+        StaffPages(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         if let sandbox { SandboxBankPage(renderer: renderer, sandbox: sandbox).addRoutes(to: web) }
     }
 }

@@ -279,7 +279,7 @@ struct OrderPages: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        guard let identity = context.identity else { throw WebError.signInRequired(returnTo: "/bookings") }
+        let identity = try context.signedIn(returnTo: "/bookings")
         let orders = try await booking.orders(owner: .user(identity.subject), limit: Self.bookingsShown, createdBefore: nil)
             .filter { $0.state != .rejected }
         let titles = catalog.movies(ids: Array(Set(orders.map(\.movieID))))
@@ -299,7 +299,7 @@ struct OrderPages: Sendable {
 
     private func ownOrder(_ context: Context) async throws -> (Order, BookingService.Owner) {
         let id = try context.parameters.require("orderId")
-        guard let identity = context.identity else { throw WebError.signInRequired(returnTo: "/orders/\(id)") }
+        let identity = try context.signedIn(returnTo: "/orders/\(id)")
         guard Identifiers.isGenerated(id) else { throw BookingError.orderNotFound }
         let owner = BookingService.Owner.user(identity.subject)
         return (try await booking.order(id: id, owner: owner), owner)

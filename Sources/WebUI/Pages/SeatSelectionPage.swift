@@ -86,7 +86,7 @@ struct SeatSelectionPage: Sendable {
 
     @Sendable func hold(_ request: Request, context: Context) async throws -> Response {
         let showtimeID = try showtimeID(context)
-        guard let identity = context.identity else { throw WebError.signInRequired(returnTo: "/showtimes/\(showtimeID)") }
+        let identity = try context.signedIn(returnTo: "/showtimes/\(showtimeID)")
         var request = request
         let form = try await request.form(HoldForm.self, context: context)
         do {

@@ -22,4 +22,11 @@ public struct WebRequestContext: ChildRequestContext, AuthRequestContext {
     }
 
     public var maxUploadSize: Int { Self.formBytesMax }
+
+    /// The signed-in person; without one, the page sends the browser to sign in and come back
+    /// to `returnTo`.
+    func signedIn(returnTo: String) throws -> Identity {
+        guard let identity else { throw WebError.signInRequired(returnTo: returnTo) }
+        return identity
+    }
 }

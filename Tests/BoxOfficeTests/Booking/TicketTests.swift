@@ -62,7 +62,7 @@ struct TicketTests {
             #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.headers[.cacheControl] == "private, no-store")
             #expect(page.text.contains("Rex &lt;b&gt;&amp;&lt;/b&gt;") && !page.text.contains("<b>&</b>"))
-            #expect(page.text.contains("F1, F2") && page.text.contains(code) && page.text.contains("INR 500.00"))
+            #expect(page.text.contains("F1, F2") && page.text.contains(code) && page.text.contains("₹500.00"))
             #expect(page.text.contains("<svg"))
 
             let image = try await client.request(.get, "/api/v1/orders/\(order.id)/ticket/code.svg", token: token)

@@ -105,3 +105,37 @@ struct WebPartsTests {
         #expect("\(Percent(0))" == "0 %")
     }
 }
+
+@Suite("The staff pages' pure parts: the sales chart and prices typed in major units")
+struct StaffPartsTests {
+    @Test func theChartStepsUpAtEachSaleInTimeOrderAgainstCapacity() {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let chart = SalesChart(
+            sales: [(start.addingTimeInterval(50), 2), (start, 1), (start.addingTimeInterval(100), 1)], capacity: 4,
+            until: start.addingTimeInterval(100))
+        let bottom = SalesChart.height - SalesChart.margin.bottom
+        let plot = SalesChart.height - SalesChart.margin.top - SalesChart.margin.bottom
+        #expect(chart.sold == 4)
+        // Up one seat at the start, two more half-way, the last at the end: a quarter, three quarters, full.
+        #expect(chart.steps.map(\.y) == [bottom, bottom, bottom - plot / 4, bottom - plot / 4, bottom - 3 * plot / 4,
+                                         bottom - 3 * plot / 4, bottom - plot, bottom - plot])
+        #expect(chart.steps.map(\.x) == chart.steps.map(\.x).sorted())
+        let svg = chart.svg(title: "Seats sold for <Heat>", clock: LocalTime(zoneIdentifier: "UTC"))
+        #expect(svg.contains("Seats sold for &lt;Heat&gt;: 4 of 4 seats sold"))
+    }
+
+    @Test func aChartWithoutSalesIsAFlatLine() {
+        let now = Date()
+        let chart = SalesChart(sales: [], capacity: 300, until: now)
+        #expect(chart.sold == 0 && Set(chart.steps.map(\.y)).count == 1)
+    }
+
+    @Test func pricesAreReadExactlyInTheCurrencysMinorUnits() throws {
+        #expect(try StaffPages.prices("standard=250\npremium = 400.5\n", currency: "INR") == ["standard": 25_000, "premium": 40_050])
+        #expect(try StaffPages.prices("standard=1200", currency: "JPY") == ["standard": 1_200])
+        #expect(try StaffPages.prices("standard=1.234", currency: "KWD") == ["standard": 1_234])
+        for bad in ["standard", "standard=2.505", "standard=-1", "standard=1e3", "=5", "standard=99999999999999999999"] {
+            #expect(throws: WebError.self) { try StaffPages.prices(bad, currency: "INR") }
+        }
+    }
+}
