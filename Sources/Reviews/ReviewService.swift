@@ -97,7 +97,13 @@ public final class ReviewService: MovieRatings {
     }
 
     /// Hides a review (with the reason its author will see) or publishes it again.
+    /// A moderation reason is at most this long.
+    public static let reasonCharactersMax = 300
+
     public func moderate(reviewID: String, status: Review.Status, reason: String?, moderatorID: String) async throws -> Review {
+        if let reason, reason.count > Self.reasonCharactersMax {
+            throw ReviewError.invalidField("/reason", "must be at most \(Self.reasonCharactersMax) characters")
+        }
         let nowMs = now().millisecondsSince1970
         return try await database.transaction { session in
             guard let existing = try await ReviewRecords.find(id: reviewID, on: session) else { throw ReviewError.reviewNotFound }

@@ -73,6 +73,8 @@ public struct WebUI: Sendable {
         SeatSelectionPage(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         OrderPages(renderer: renderer, catalog: catalog, booking: booking, isSandbox: sandbox != nil).addRoutes(to: web)
         StaffPages(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
+        ModerationPages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
+        AdminCatalogPages(renderer: renderer, catalog: catalog).addRoutes(to: web)
         if let sandbox { SandboxBankPage(renderer: renderer, sandbox: sandbox).addRoutes(to: web) }
     }
 }

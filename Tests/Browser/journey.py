@@ -241,6 +241,19 @@ class PaymentPaths(BrowserSteps):
         driver.find_element(By.ID, "pay-button").click()
         self.wait(driver, seen.presence_of_element_located((By.ID, "booking-code")), "paid with another card")
 
+    def test_a_hold_that_runs_out_says_so_and_charges_nothing(self):
+        # scripts/browser-tests holds seats for HOLD_SECONDS (30): the countdown reaches zero,
+        # the page reloads and says what happened.
+        self.hold_best_available()
+        driver = self.driver
+        notice = WebDriverWait(driver, int(os.environ.get("HOLD_SECONDS", "30")) + WAIT_SECONDS).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))[0].text
+        self.shot(driver, "hold-ran-out")
+        self.assertIn("ran out before payment", notice)
+        self.assertIn("not charged", notice)
+        self.assertFalse(driver.find_elements(By.ID, "card"), "no card form for an ended hold")
+        self.assertTrue(driver.find_elements(By.LINK_TEXT, "Choose seats again"))
+
     def test_three_d_secure_through_the_bank_page(self):
         self.hold_best_available()
         driver = self.driver
@@ -265,6 +278,31 @@ class StaffJourney(BrowserSteps):
             driver.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
             self.wait(driver, seen.element_to_be_clickable((By.CSS_SELECTOR, ".bookings a")), "the admin's theatres").click()
             self.wait(driver, seen.presence_of_element_located((By.ID, "schedule")), "the theatre's page")
+
+            # A new screen from a layout document: previewed as customers will see it, then created.
+            screen_name = f"Studio {rng.randrange(1000, 9999)}"
+            layout = {"id": screen_name.lower().replace(" ", "-"), "name": screen_name,
+                      "categories": [{"id": "standard", "name": "Standard"}, {"id": "premium", "name": "Premium"}],
+                      "sections": [{"id": "stalls", "name": "Stalls", "rows": [
+                          {"label": row, "y": y, "seats": [
+                              {"label": f"{row}{n}", "x": n + (n > 4), "category": "premium" if row == "C" else "standard"}
+                              for n in range(1, 9)]}
+                          for y, row in enumerate("ABC")]}]}
+            driver.find_element(By.LINK_TEXT, "Add a screen from a layout file").click()
+            driver.find_element(By.ID, "screen-name").send_keys(screen_name)
+            broken = dict(layout, sections=[{"id": "stalls", "name": "Stalls", "rows": [{"label": "A", "y": 0}]}])
+            driver.execute_script("document.getElementById('layout-json').value = arguments[0]", json.dumps(broken))
+            driver.find_element(By.ID, "preview-screen").click()
+            problem = self.wait(driver, seen.presence_of_element_located((By.ID, "import-error")), "the layout's fault").text
+            self.assertIn('sections[0].rows[0]: missing "seats"', problem)
+            driver.execute_script("document.getElementById('layout-json').value = arguments[0]", json.dumps(layout))
+            driver.find_element(By.ID, "preview-screen").click()
+            preview = self.wait(driver, seen.presence_of_element_located((By.ID, "layout-preview")), "the layout's preview")
+            self.assertEqual(len(preview.find_elements(By.CSS_SELECTOR, ".seat")), 24)
+            self.shot(driver, "layout-preview")
+            driver.find_element(By.ID, "create-screen").click()
+            self.wait(driver, seen.presence_of_element_located((By.ID, "schedule")), "back on the theatre's page")
+            Select(driver.find_element(By.ID, "st-screen")).select_by_visible_text(f"{screen_name} (24 seats)")
             # Three weeks ahead (after the sample schedule's two), the theatre's time; typing into a
             # datetime-local field depends on the browser's locale, so the value is set.
             Select(driver.find_element(By.ID, "st-movie")).select_by_visible_text("Oppenheimer")  # in English

@@ -8,8 +8,6 @@ import HummingbirdAuth
 /// review of a movie, and staff moderation.
 public struct ReviewsController: Sendable {
     public typealias Context = BoxOfficeRequestContext
-    /// A moderation reason is at most this long.
-    public static let reasonCharactersMax = 300
 
     let service: ReviewService
     let identities: any CurrentIdentities
@@ -85,9 +83,6 @@ public struct ReviewsController: Sendable {
         let reviewID = try context.parameters.require("reviewId")
         guard Identifiers.isGenerated(reviewID) else { throw ReviewError.reviewNotFound }
         let body = try await request.decode(as: Moderation.self, context: context)
-        if let reason = body.reason, reason.count > Self.reasonCharactersMax {
-            throw Problem.validation(field: "/reason", "must be at most \(Self.reasonCharactersMax) characters")
-        }
         return try await service.moderate(reviewID: reviewID, status: body.status, reason: body.reason,
                                           moderatorID: try context.requireIdentity().subject)
     }

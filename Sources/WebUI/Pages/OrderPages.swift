@@ -80,6 +80,9 @@ struct OrderPages: Sendable {
             // The customer is back from their bank's page (a provider's return URL): ask the
             // provider now rather than wait for its webhook or the reconciler.
             order = try await booking.drive(order.id)
+        } else if order.state == .held, let deadline = order.holdDeadline, deadline <= catalog.now() {
+            // The countdown reached zero: end the hold now rather than at the reconciler's next pass.
+            order = try await booking.drive(order.id)
         }
         return try await render(order, owner: owner, context: context, error: nil)
     }
@@ -98,7 +101,8 @@ struct OrderPages: Sendable {
             id: order.id, state: Self.stateName(order.state), summary: summary, isHeld: order.state == .held, isWaiting: isWaiting,
             isConfirmed: order.state == .confirmed, isCancelled: order.state == .cancelled,
             isOver: [.expired, .released, .rejected, .failed].contains(order.state),
-            holdDeadline: order.state == .held ? order.holdDeadline.map { $0.formatted(.iso8601) } : nil,
+            holdDeadline: order.state == .held
+                ? order.holdDeadline.map { $0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) } : nil,
             holdDeadlineText: order.state == .held ? order.holdDeadline.map { LocalTime(zoneIdentifier: "UTC").time($0) + " UTC" } : nil,
             nextActionURL: order.state == .paying ? order.paymentNextActionURL : nil,
             overReason: Self.overReason(order), paymentFailure: order.state == .held ? order.paymentFailure : nil,
@@ -204,6 +208,9 @@ struct OrderPages: Sendable {
             if paid.state == .paying, let next = paid.paymentNextActionURL, next.hasPrefix("/") {
                 return PageRenderer.redirect(to: next)
             }
+            return PageRenderer.redirect(to: "/orders/\(order.id)")
+        } catch BookingError.orderNotPayable {
+            // It ended meanwhile (the hold ran out, or another tab paid): the page says how.
             return PageRenderer.redirect(to: "/orders/\(order.id)")
         } catch let error where ErrorView.isShownOnPage(error) {
             return try await render(try await booking.order(id: order.id, owner: owner), owner: owner, context: context,

@@ -151,7 +151,7 @@ extension Request {
     /// The posted form (`application/x-www-form-urlencoded`), decoded; a malformed one is a 400
     /// naming nothing internal. (The CSRF middleware has already collected the body.)
     mutating func form<Form: Decodable>(_ type: Form.Type, context: WebRequestContext) async throws -> Form {
-        let body = try await collectBody(upTo: context.maxUploadSize)
+        let body = try await collectBody(upTo: WebRequestContext.formBytesMax(forPath: uri.path))
         do {
             return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
         } catch {

@@ -54,10 +54,11 @@ struct SeatMapDrawing: Sendable {
 
     /// - Parameters:
     ///   - state: each seat's state by index (seats past the reading's end are not for sale).
-    ///   - prices: the showtime's price of each category id, in minor units of `currency`.
-    init(layout: SeatLayout, state: (Int) -> SeatAvailability.SeatState, prices: [String: Int64], currency: String) {
+    ///   - prices: the showtime's price of each category id, in minor units of `currency`; a
+    ///     category without one is not for sale. Nil for a layout's preview: every seat by category.
+    init(layout: SeatLayout, state: (Int) -> SeatAvailability.SeatState, prices: [String: Int64]?, currency: String) {
         categories = layout.categories.map { category in
-            Category(id: category.id, name: category.name, price: prices[category.id].map { Money($0, currency) })
+            Category(id: category.id, name: category.name, price: prices?[category.id].map { Money($0, currency) })
         }
         var minX = Int.max, maxX = Int.min, minY = Int.max, maxY = Int.min
         for row in layout.rows {
@@ -83,16 +84,17 @@ struct SeatMapDrawing: Sendable {
             for index in row.seats {
                 let seat = SeatIndex(index)
                 let category = categories[layout.category(of: seat)]
-                let seatState = layout.isBlocked(seat) ? .blocked : state(index)
+                let isForSale = prices == nil || category.price != nil
+                let seatState = layout.isBlocked(seat) || !isForSale ? .blocked : state(index)
                 var facts = [layout.label(of: seat), category.name]
                 if let price = category.price { facts.append(price.formatted) }
                 if layout.isAccessible(seat) { facts.append("wheelchair space") }
                 if layout.isCompanion(seat) { facts.append("companion seat") }
-                facts.append(Self.stateName(category.price == nil ? .blocked : seatState))
+                facts.append(Self.stateName(seatState))
                 seats.append(Seat(
                     index: index, label: layout.label(of: seat),
                     x: left + (layout.position(of: seat).x - minX) * Self.pitch, y: top + (row.y - minY) * Self.pitch,
-                    category: layout.category(of: seat), state: category.price == nil ? .blocked : seatState,
+                    category: layout.category(of: seat), state: seatState,
                     isAccessible: layout.isAccessible(seat), isCompanion: layout.isCompanion(seat),
                     description: facts.joined(separator: ", ")))
             }

@@ -41,7 +41,10 @@ struct CSRFMiddleware: RouterMiddleware {
         if let origin = request.headers[.origin], !Self.isSameOrigin(origin, host: request.head.authority) {
             return .forbidden("This form came from another site.")
         }
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let limit = WebRequestContext.formBytesMax(forPath: request.uri.path)
+        // Large forms are for staff only: nobody else gets to make the server read megabytes.
+        if limit > WebRequestContext.formBytesMax, context.identity == nil { return .forbidden("Sign in to send this form.") }
+        let body = try await request.collectBody(upTo: limit)
         let field = try? URLEncodedFormDecoder().decode(Field.self, from: String(buffer: body))
         guard let presented, let sent = field?.csrf, Self.constantTimeEqual(sent, presented) else { return .staleForm }
         return nil

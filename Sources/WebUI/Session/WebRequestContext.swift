@@ -1,4 +1,5 @@
 import BoxOfficeEdge
+import Catalog
 import Hummingbird
 import HummingbirdAuth
 
@@ -7,6 +8,14 @@ import HummingbirdAuth
 public struct WebRequestContext: ChildRequestContext, AuthRequestContext {
     /// A form larger than this is refused with 413 before any handler reads it.
     static let formBytesMax = 16 * 1024
+    /// A screen's layout document, URL-encoded (JSON's punctuation triples in size), may be an
+    /// arena's: the screen forms take as much as the API's screen import, three times over.
+    static let layoutFormBytesMax = 3 * CatalogController.screenBytesMax
+
+    /// The largest form the page at `path` takes.
+    static func formBytesMax(forPath path: String) -> Int {
+        path.hasPrefix("/staff/") && (path.hasSuffix("/screens") || path.hasSuffix("/screens/preview")) ? layoutFormBytesMax : formBytesMax
+    }
 
     public var coreContext: CoreRequestContextStorage
     public var identity: Identity?

@@ -4,12 +4,14 @@ const countdown = document.getElementById("countdown");
 if (countdown) {
   const deadline = Date.parse(countdown.dataset.deadline);
   const tick = () => {
-    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    const remaining = deadline - Date.now();
+    // Whole seconds left, rounded up: it never shows 0:00 while the hold still stands.
+    const left = Math.max(0, Math.ceil(remaining / 1000));
     const minutes = Math.floor(left / 60);
     const seconds = String(left % 60).padStart(2, "0");
-    countdown.textContent = left > 0 ? `Your seats are held for ${minutes}:${seconds} more.` : "The hold has run out.";
+    countdown.textContent = remaining > 0 ? `Your seats are held for ${minutes}:${seconds} more.` : "The hold has run out.";
     countdown.classList.toggle("urgent", left < 60);
-    if (left === 0) { clearInterval(timer); setTimeout(() => location.reload(), 1500); }
+    if (remaining <= 0) { clearInterval(timer); setTimeout(() => location.reload(), 1000); }
   };
   const timer = setInterval(tick, 1000);
   tick();

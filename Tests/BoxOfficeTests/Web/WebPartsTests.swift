@@ -139,3 +139,41 @@ struct StaffPartsTests {
         }
     }
 }
+
+@Suite("A layout read for a screen's preview: faults said at their place in the document")
+struct LayoutImportTests {
+    static func layout(rows: String) -> String {
+        #"{"id":"s","name":"S","categories":[{"id":"standard","name":"Standard"}],"sections":[{"id":"a","name":"A","rows":[\#(rows)]}]}"#
+    }
+
+    @Test func aValidLayoutIsDrawnWithEverySeatFreeByCategory() throws {
+        let json = Self.layout(rows: #"{"label":"A","y":0,"seats":[{"label":"A1","x":0,"category":"standard"},{"label":"A2","x":1,"category":"standard","flags":["blocked"]}]}"#)
+        let layout = try LayoutImport.read(json).get()
+        let drawing = SeatMapDrawing(layout: layout, state: { _ in .free }, prices: nil, currency: "")
+        #expect(drawing.seats.map(\.state) == [.free, .blocked])
+        #expect(drawing.seats[0].description == "A1, Standard, free")
+    }
+
+    @Test(arguments: [
+        (#"{"label":"A","y":0}"#, #"sections[0].rows[0]: missing "seats""#),
+        (#"{"label":"A","y":"zero","seats":[]}"#, "sections[0].rows[0].y: expected a whole number"),
+        (#"{"label":"A","y":0,"seats":[{"label":"A1","x":0,"category":"gold"}]}"#, "unknown category"),
+        (#"{"label":"A","y":0,"seats":[{"label":"A1","x":0,"category":"standard"},{"label":"A1","x":1,"category":"standard"}]}"#,
+         #""A1" is used twice"#),
+    ])
+    func faultsAreNamedWhereTheyAre(rows: String, expected: String) {
+        guard case .failure(let fault) = LayoutImport.read(Self.layout(rows: rows)) else {
+            Issue.record("accepted a faulty layout")
+            return
+        }
+        #expect(fault.message.contains(expected), "\(fault.message)")
+    }
+
+    @Test func somethingThatIsNotJSONSaysSo() {
+        guard case .failure(let fault) = LayoutImport.read("{not json") else {
+            Issue.record("accepted something that is not JSON")
+            return
+        }
+        #expect(fault.message == "This is not valid JSON.")
+    }
+}

@@ -20,6 +20,9 @@ struct StaffPages: Sendable {
         group.post("staff/theatres/{theatreId}/showtimes", use: createShowtime)
         group.get("staff/theatres/{theatreId}/showtimes/{showtimeId}", use: showtime)
         group.post("staff/theatres/{theatreId}/showtimes/{showtimeId}/cancel", use: cancelShowtime)
+        group.get("staff/theatres/{theatreId}/screens/new", use: newScreen)
+        group.post("staff/theatres/{theatreId}/screens/preview", use: previewScreen)
+        group.post("staff/theatres/{theatreId}/screens", use: createScreen)
     }
 
     // MARK: the theatres a person staffs
@@ -37,7 +40,7 @@ struct StaffPages: Sendable {
     @Sendable func theatres(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.signedIn(returnTo: "/staff")
         let theatres = try await catalog.theatres(in: nil).filter { identity.isStaff(of: $0.id) }
-        guard !theatres.isEmpty else { throw WebError.forbidden("These pages are for theatre staff.") }
+        guard !theatres.isEmpty || identity.isAdmin else { throw WebError.forbidden("These pages are for theatre staff.") }
         let content = TheatreList(theatres: theatres.map { TheatreLink(id: $0.id, name: $0.name, city: $0.city) })
         return renderer.render("staff-theatres", title: "Your theatres", content: content, context: context)
     }
@@ -251,6 +254,79 @@ struct StaffPages: Sendable {
         guard form.confirm == "on" else { throw WebError.invalidForm("Tick the box to confirm cancelling the showtime.") }
         _ = try await catalog.cancelShowtime(showtimeID, theatreID: theatreID)
         return PageRenderer.redirect(to: "/staff/theatres/\(theatreID)/showtimes/\(showtimeID)")
+    }
+
+    // MARK: a new screen from a layout document
+
+    struct ScreenImport: Sendable {
+        let theatreID: String
+        let theatreName: String
+        let name: String
+        let layout: String
+        /// The drawn map, when the layout is valid and small enough to draw.
+        let preview: String?
+        let facts: [String]
+        let isValid: Bool
+        let error: ErrorView?
+    }
+
+    @Sendable func newScreen(_ request: Request, context: Context) async throws -> Response {
+        let id = try theatreID(context)
+        let theatre = try await catalog.theatre(id: id)
+        let content = ScreenImport(theatreID: id, theatreName: theatre.name, name: "", layout: "", preview: nil, facts: [],
+                                   isValid: false, error: nil)
+        return renderer.render("staff-screen", title: "New screen · \(theatre.name)", content: content, context: context,
+                               scripts: ["layout-file.js"])
+    }
+
+    struct ScreenForm: Decodable {
+        var name: String
+        var layout: String
+    }
+
+    /// Draws the layout as customers will see it (every seat free), with what it holds, before
+    /// anything is created.
+    @Sendable func previewScreen(_ request: Request, context: Context) async throws -> Response {
+        let id = try theatreID(context)
+        var request = request
+        let form = try await request.form(ScreenForm.self, context: context)
+        return try await renderImport(id, form: form, context: context, error: nil)
+    }
+
+    func renderImport(_ id: String, form: ScreenForm, context: Context, error: ErrorView?) async throws -> Response {
+        let theatre = try await catalog.theatre(id: id)
+        var preview: String?
+        var facts: [String] = []
+        var problem = error
+        switch LayoutImport.read(form.layout) {
+        case .success(let layout):
+            let drawing = SeatMapDrawing(layout: layout, state: { _ in .free }, prices: nil, currency: "")
+            if layout.seatCount <= SeatMapDrawing.seatsDrawnMax { preview = drawing.svg(title: "Preview of \(form.name)") }
+            let blocked = drawing.seats.count { $0.state == .blocked }
+            facts = ["\(layout.seatCount) seats in \(layout.sections.count) section\(layout.sections.count == 1 ? "" : "s") and \(layout.rows.count) rows"]
+                + layout.categories.enumerated().map { index, category in
+                    "\(category.name) (\(category.id)): \(drawing.seats.count { $0.category == index }) seats"
+                }
+                + ["\(drawing.seats.count(where: \.isAccessible)) wheelchair spaces, \(drawing.seats.count(where: \.isCompanion)) companion seats, \(blocked) not for sale"]
+        case .failure(let fault):
+            problem = problem ?? ErrorView(WebError.invalidForm(fault.message), context: context)
+        }
+        let content = ScreenImport(theatreID: id, theatreName: theatre.name, name: form.name, layout: form.layout, preview: preview,
+                                   facts: facts, isValid: !facts.isEmpty, error: problem)
+        return renderer.render("staff-screen", title: "New screen · \(theatre.name)", content: content, context: context,
+                               status: problem?.status ?? .ok, scripts: ["layout-file.js"])
+    }
+
+    @Sendable func createScreen(_ request: Request, context: Context) async throws -> Response {
+        let id = try theatreID(context)
+        var request = request
+        let form = try await request.form(ScreenForm.self, context: context)
+        do {
+            _ = try await catalog.createScreen(theatreID: id, name: form.name, layoutJSON: Array(form.layout.utf8))
+            return PageRenderer.redirect(to: "/staff/theatres/\(id)")
+        } catch let error as CatalogError {
+            return try await renderImport(id, form: form, context: context, error: ErrorView(error, context: context))
+        }
     }
 
     /// The theatre of the page, if this person may act for it.
