@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Booking", targets: ["Booking"]),
         .library(name: "Reviews", targets: ["Reviews"]),
         .library(name: "Accounts", targets: ["Accounts"]),
+        .library(name: "Notifications", targets: ["Notifications"]),
         .library(name: "WebUI", targets: ["WebUI"]),
         .library(name: "BoxOfficeApp", targets: ["BoxOfficeApp"]),
         .executable(name: "seatd", targets: ["seatd"]),
@@ -207,9 +208,21 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(
+            name: "Notifications",
+            dependencies: [
+                "BoxOfficeStorage", "Payments",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")]),
+        .target(
             name: "WebUI",
             dependencies: [
-                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Search", "SeatInventory", "SeatMaps",
+                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Search", "SeatInventory", "SeatMaps", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -221,6 +234,7 @@ let package = Package(
             name: "BoxOfficeApp",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "SeatClient", "WebUI",
+                "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -277,7 +291,7 @@ let package = Package(
             name: "BoxOfficeTests",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
-                "Payments", "Booking", "Reviews", "WebUI",
+                "Payments", "Booking", "Reviews", "WebUI", "Notifications",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SeatClient", "SeatProtocol", "SeatInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -16,7 +16,3 @@ public struct AccountsConfiguration: Sendable {
 
     public init() {}
 }
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

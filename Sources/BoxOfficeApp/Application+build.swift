@@ -9,6 +9,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import Notifications
 import Payments
 import Reviews
 import SeatClient
@@ -18,7 +19,7 @@ import WebUI
 /// Every component's migrations, in the order they are applied.
 public let boxOfficeMigrations: [MigrationSet] = [
     Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set, CatalogMigrations.set,
-    SandboxMigrations.set, BookingMigrations.set, ReviewsMigrations.set,
+    SandboxMigrations.set, BookingMigrations.set, ReviewsMigrations.set, NotificationsMigrations.set,
 ]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
@@ -29,6 +30,7 @@ public struct BoxOfficeComponents: Sendable {
     public let booking: BookingService
     /// The sandbox payment provider, when it is the one configured.
     public let sandbox: SandboxProvider?
+    public let notifications: NotificationService
     public let accessTokenKeys: AccessTokenKeys
 }
 
@@ -92,8 +94,16 @@ public func buildApplication(
         hasSeen: { userID, movieID in try await booking.hasSeen(userID: userID, movieID: movieID) },
         authorName: { userID in try await accounts.user(id: userID).name }, now: configuration.accounts.now)
 
+    var notificationsConfiguration = NotificationsConfiguration(siteURL: configuration.resolvedPublicURL)
+    notificationsConfiguration.pollInterval = configuration.notificationsPollInterval
+    notificationsConfiguration.retry = configuration.notificationsRetry
+    let notifications = try await NotificationService.make(
+        database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog),
+        mail: MailFolder(path: configuration.resolvedMailFolder), configuration: notificationsConfiguration,
+        now: configuration.accounts.now, logger: logger)
     let web = try await WebUI(
-        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, verifier: verifier,
+        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, notifications: notifications,
+        verifier: verifier,
         accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {
@@ -140,15 +150,24 @@ public func buildApplication(
         services: [
             database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
             CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
-            OrderReconciler(booking: booking),
+            OrderReconciler(booking: booking), OutboxWorker(notifications: notifications),
         ] + (sandbox.map { [SandboxWebhookDelivery(sandbox: $0, booking: booking, logger: logger)] } ?? [])
             + (seatCore.map { [$0.live] } ?? []),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            if configuration.publicURL == nil, configuration.port == 0 {
+                var listening = configuration
+                listening.port = port
+                notifications.useSiteURL(listening.resolvedPublicURL)
+            }
+            await onServerRunning(port)
+        },
         logger: logger)
     application.beforeServerStarts {
         try await database.migrate(boxOfficeMigrations, logger: logger)
         try await catalog.rebuildSearchIndex()
     }
     return (application, BoxOfficeComponents(
-        database: database, accounts: accounts, catalog: catalog, booking: booking, sandbox: sandbox, accessTokenKeys: keys))
+        database: database, accounts: accounts, catalog: catalog, booking: booking, sandbox: sandbox, notifications: notifications,
+        accessTokenKeys: keys))
 }

@@ -2,6 +2,7 @@ import Accounts
 import Booking
 import BoxOfficeEdge
 import Foundation
+import Notifications
 import Payments
 
 /// Everything `buildApplication` needs to know, read by the executable from flags and the
@@ -37,6 +38,14 @@ public struct BoxOfficeConfiguration: Sendable {
     public var booking = BookingConfiguration()
     /// The payment provider orders are paid through.
     public var payments = Payments.sandbox(SandboxProvider.Configuration(webhookSecret: Payments.randomSecret()))
+    /// The address people reach the site at, for links in messages; default `http://host:port`.
+    public var publicURL: String?
+    /// Where mail is written as `.eml` files (no SMTP server is configured yet); default
+    /// `<data directory>/mail`.
+    public var mailFolder: String?
+    /// The outbox worker's pace and patience.
+    public var notificationsPollInterval: Duration = .seconds(1)
+    public var notificationsRetry = RetryPolicy()
     /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
     public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }
 
@@ -80,6 +89,14 @@ public struct BoxOfficeConfiguration: Sendable {
 
     var resolvedAccessTokenKeyFile: String {
         accessTokenKeyFile ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("access-token-keys.json").path
+    }
+
+    public var resolvedMailFolder: String {
+        mailFolder ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("mail").path
+    }
+
+    var resolvedPublicURL: String {
+        publicURL ?? "\(tls == nil ? "http" : "https")://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(port)"
     }
 
     var sqlitePath: String {

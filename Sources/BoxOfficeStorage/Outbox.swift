@@ -65,3 +65,8 @@ extension Date {
         self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
     }
 }
+
+extension Duration {
+    /// Whole milliseconds (rounded down), the unit of every box-office table's times.
+    public var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -77,7 +77,7 @@ public final class SandboxProvider: PaymentProvider {
             throw .refused("the sandbox takes only its test cards (see the README); \(paymentMethod.count)-character method given")
         }
         let nowMs = now().millisecondsSince1970
-        let processingMs = Self.milliseconds(configuration.processingDelay)
+        let processingMs = configuration.processingDelay.milliseconds
         let (payment, changed) = try await transition(reference) { row in
             guard row.status == PaymentRow.awaitingMethod || row.status == PaymentRow.failed else { return false }
             row.card = card.rawValue
@@ -153,7 +153,7 @@ public final class SandboxProvider: PaymentProvider {
 
     public func refund(_ reference: String, amount: Money, idempotencyKey: String) async throws(PaymentError) -> ProviderRefund {
         let nowMs = now().millisecondsSince1970
-        let processingMs = Self.milliseconds(configuration.processingDelay)
+        let processingMs = configuration.processingDelay.milliseconds
         let refund = try await storage { session in
             if let existing = try await session.select().column("*").from("sandbox_refunds")
                 .where("idempotency_key", .equal, idempotencyKey).first(decoding: RefundRow.self) {
@@ -299,11 +299,6 @@ public final class SandboxProvider: PaymentProvider {
 
     static func randomSuffix() -> String {
         UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(24).description
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -3,6 +3,7 @@ import Booking
 import BoxOfficeEdge
 import Catalog
 import Hummingbird
+import Notifications
 import Payments
 import Reviews
 
@@ -16,6 +17,7 @@ public struct WebUI: Sendable {
     let booking: BookingService
     let reviews: ReviewService
     let sandbox: SandboxProvider?
+    let notifications: NotificationService
     let verifier: AccessTokenVerifier
     let cookies: SessionCookies
 
@@ -23,7 +25,7 @@ public struct WebUI: Sendable {
     ///   over HTTPS, directly or through a proxy that terminates TLS).
     public init(
         accounts: AccountService, catalog: CatalogService, booking: BookingService, reviews: ReviewService, sandbox: SandboxProvider?,
-        verifier: AccessTokenVerifier, accountsConfiguration: AccountsConfiguration, secureCookies: Bool
+        notifications: NotificationService, verifier: AccessTokenVerifier, accountsConfiguration: AccountsConfiguration, secureCookies: Bool
     ) async throws {
         renderer = try await PageRenderer.load()
         self.accounts = accounts
@@ -31,6 +33,7 @@ public struct WebUI: Sendable {
         self.booking = booking
         self.reviews = reviews
         self.sandbox = sandbox
+        self.notifications = notifications
         self.verifier = verifier
         cookies = SessionCookies(isSecure: secureCookies, accessLifetime: accountsConfiguration.accessTokenLifetime,
                                  refreshLifetime: accountsConfiguration.refreshTokenLifetime)
@@ -75,6 +78,7 @@ public struct WebUI: Sendable {
         StaffPages(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         ModerationPages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
         AdminCatalogPages(renderer: renderer, catalog: catalog).addRoutes(to: web)
+        NotificationAdminPages(renderer: renderer, notifications: notifications).addRoutes(to: web)
         if let sandbox { SandboxBankPage(renderer: renderer, sandbox: sandbox).addRoutes(to: web) }
     }
 }

@@ -87,6 +87,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
 
+    @Option(help: "The address people reach the site at, for links in messages (env BOXOFFICE_PUBLIC_URL; default http://HOST:PORT).")
+    var publicURL: String?
+
+    @Option(help: "Folder mail is written to as .eml files (env BOXOFFICE_MAIL_DIR; default DATA_DIR/mail).")
+    var mailDir: String?
+
     func run() async throws {
         let logger = try storage.bootstrapLogging()
         var configuration = try storage.configuration()
@@ -94,6 +100,14 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.corsAllowedOrigins = corsOrigin
         configuration.secureCookies = secureCookies
+        if let publicURL = publicURL ?? Self.environment["BOXOFFICE_PUBLIC_URL"] {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--public-url must be an http or https address, such as https://tickets.example")
+            }
+            configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
+        configuration.mailFolder = mailDir ?? Self.environment["BOXOFFICE_MAIL_DIR"]
+        let mailFolder = configuration.resolvedMailFolder
         guard credentialsPerMinute > 0, apiPerSecond > 0 else {
             throw ValidationError("--credentials-per-minute and --api-per-second must be positive")
         }
@@ -151,6 +165,7 @@ struct Serve: AsyncParsableCommand {
         let scheme = configuration.tls == nil ? "http" : "https"
         let (application, _) = try await buildApplication(configuration, logger: logger) { [portFile, host] port in
             logger.notice("boxoffice is serving", metadata: ["url": "\(scheme)://\(host):\(port)/"])
+            logger.notice("mail is written as .eml files (no SMTP server is configured)", metadata: ["folder": "\(mailFolder)"])
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
         var services: [any Service] = [application]

@@ -5,8 +5,12 @@ loopback and passes BOXOFFICE_URL and ARTIFACTS (a folder for screenshots). Ever
 bounded; a failure leaves the screenshot of the step it failed at.
 """
 
+import email
+import email.policy
+import glob
 import json
 import os
+import re
 import random
 import statistics
 import time
@@ -263,6 +267,83 @@ class PaymentPaths(BrowserSteps):
         self.shot(driver, "bank")
         approve.click()
         self.wait(driver, seen.presence_of_element_located((By.ID, "booking-code")), "confirmed after the bank")
+
+
+def mail_to(address, subject, after=0.0):
+    """The text of the newest mail to `address` with `subject`, from the box office's mail folder
+    (it writes each message there as an .eml file), waiting for the outbox worker."""
+    deadline = time.time() + WAIT_SECONDS
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(os.environ["MAIL_DIR"], "*.eml")), key=os.path.getmtime, reverse=True):
+            if os.path.getmtime(path) < after:
+                continue
+            with open(path, "rb") as file:
+                message = email.message_from_binary_file(file, policy=email.policy.default)
+            if address in str(message["To"]) and str(message["Subject"]) == subject:
+                return message.get_body(preferencelist=("plain",)).get_content()
+        time.sleep(0.2)
+    raise AssertionError(f"no mail “{subject}” to {address} within {WAIT_SECONDS} s")
+
+
+class AccountJourney(BrowserSteps):
+    """The account through the mails it sends: confirm the address from the verification mail,
+    edit the profile, download the data, forget the password and set a new one from the reset
+    mail, then delete the account."""
+
+    def test_verify_edit_export_reset_and_delete(self):
+        driver = browser(390, 844)
+        try:
+            address = self.sign_up(driver, "account")
+            text = mail_to(address, "Confirm your email address")
+            link = re.search(r"https?://\S+/verify-email\?token=\S+", text).group(0)
+            driver.get(BASE + link[link.index("/verify-email"):])
+            driver.find_element(By.ID, "verify").click()
+            self.wait(driver, seen.title_contains("Email address confirmed"), "the address confirmed")
+            self.shot(driver, "verified")
+
+            driver.find_element(By.LINK_TEXT, "Account").click()
+            self.assertEqual(driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=profile-title] .badge.ok").text, "verified")
+            city = driver.find_element(By.ID, "profile-city")
+            city.clear()
+            city.send_keys("Pune")
+            driver.find_element(By.ID, "genres").send_keys("Drama, Comedy")
+            driver.find_element(By.CSS_SELECTOR, "form[action='/account/profile'] button").click()
+            self.wait(driver, seen.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "saved"), "the profile saved")
+            self.assertEqual(driver.find_element(By.ID, "profile-city").get_attribute("value"), "Pune")
+            exported = driver.execute_script("return fetch('/account/export').then(r => r.json())")
+            self.assertEqual(exported["user"]["email"], address)
+            self.assertEqual(exported["user"]["city"], "Pune")
+            self.assertIn("account.email_verification", [m["topic"] for m in exported["messages"]])
+            self.shot(driver, "account")
+
+            driver.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
+            driver.get(BASE + "/signin")
+            driver.find_element(By.LINK_TEXT, "Forgot your password?").click()
+            driver.find_element(By.ID, "email").send_keys(address)
+            asked = time.time() - 1
+            driver.find_element(By.CSS_SELECTOR, "form.stacked button").click()
+            self.wait(driver, seen.title_contains("Check your email"), "the reset asked for")
+            text = mail_to(address, "Set a new password", after=asked)
+            link = re.search(r"https?://\S+/reset-password\?token=\S+", text).group(0)
+            driver.get(BASE + link[link.index("/reset-password"):])
+            driver.find_element(By.ID, "new-password").send_keys("a brand new pass phrase")
+            driver.find_element(By.CSS_SELECTOR, "form.stacked button").click()
+            self.wait(driver, seen.title_contains("Password changed"), "the new password set")
+            driver.get(BASE + "/signin")
+            driver.find_element(By.ID, "email").send_keys(address)
+            driver.find_element(By.ID, "password").send_keys("a brand new pass phrase")
+            driver.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+            self.wait(driver, seen.presence_of_element_located((By.LINK_TEXT, "My bookings")), "signed in with the new password")
+
+            driver.get(BASE + "/account")
+            driver.find_element(By.CSS_SELECTOR, "details summary").click()
+            driver.find_element(By.ID, "delete-password").send_keys("a brand new pass phrase")
+            driver.find_element(By.ID, "delete-account").click()
+            self.wait(driver, seen.presence_of_element_located((By.LINK_TEXT, "Sign in")), "signed out by the deletion")
+            status, _ = api("POST", "/api/v1/auth/login", {"email": address, "password": "a brand new pass phrase"})
+            self.assertEqual(status, 401)
+        finally:
+            driver.quit()
 
 
 class StaffJourney(BrowserSteps):

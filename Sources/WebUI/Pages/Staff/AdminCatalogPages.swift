@@ -101,8 +101,8 @@ struct AdminCatalogPages: Sendable {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func requireAdmin(_ context: Context) throws {
-        let identity = try context.signedIn(returnTo: "/admin/catalog")
+    static func requireAdmin(_ context: Context, returnTo: String = "/admin/catalog") throws {
+        let identity = try context.signedIn(returnTo: returnTo)
         guard identity.isAdmin else { throw WebError.forbidden("The catalog is edited by admins.") }
     }
 }

@@ -1,0 +1,33 @@
+import Accounts
+import Catalog
+import Foundation
+import Notifications
+
+/// Answers the notifier from accounts (who a person is) and the catalog (what a showtime is).
+struct BoxOfficeDirectory: NotificationDirectory {
+    let accounts: AccountService
+    let catalog: CatalogService
+
+    func person(_ userID: String) async throws -> Person? {
+        do {
+            let user = try await accounts.user(id: userID)
+            return Person(name: user.name, email: user.email.value)
+        } catch AccountError.userNotFound {
+            // Erased since the message was written: there is no one to tell.
+            return nil
+        }
+    }
+
+    func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {
+        guard let seating = try? await catalog.seating(showtimeID: showtimeID) else { return nil }
+        let showtime = seating.showtime
+        let theatre = try await catalog.theatre(id: showtime.theatreId)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: theatre.timeZone) ?? .gmt
+        formatter.dateFormat = "EEEE d MMMM yyyy, HH:mm"
+        return ShowtimeSummary(
+            movieTitle: catalog.movies(ids: [showtime.movieId])[showtime.movieId]?.title ?? "your film",
+            theatreName: "\(theatre.name), \(theatre.address)", startsAt: formatter.string(from: showtime.startsAt))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Mustache
+import Payments
+
+/// Who a message goes to, and the showtime an order is for, as the rest of the box office
+/// knows them (the application answers from accounts and the catalog).
+public protocol NotificationDirectory: Sendable {
+    func person(_ userID: String) async throws -> Person?
+    func showtime(_ showtimeID: String) async throws -> ShowtimeSummary?
+}
+
+public struct Person: Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+}
+
+public struct ShowtimeSummary: Sendable, Equatable {
+    public var movieTitle: String
+    public var theatreName: String
+    /// In the theatre's time: `Friday 4 December 2026, 19:30`.
+    public var startsAt: String
+    public init(movieTitle: String, theatreName: String, startsAt: String) {
+        self.movieTitle = movieTitle
+        self.theatreName = theatreName
+        self.startsAt = startsAt
+    }
+}
+
+/// Turns an outbox message into the email it stands for, from the topic's templates
+/// (`Templates/<topic>.text.mustache` and `.html.mustache`), or says why nothing is sent.
+struct MailComposer: Sendable {
+    let library: MustacheLibrary
+    let directory: any NotificationDirectory
+    let from: MailMessage.Address
+    /// The domain of `Message-ID`s.
+    let domain: String
+
+    static let subjects = [
+        "account.email_verification": "Confirm your email address",
+        "account.password_reset": "Set a new password",
+        "account.password_changed": "Your password was changed",
+        "booking.confirmed": "Your tickets for {movie}",
+        "booking.cancelled": "Booking cancelled: {movie}",
+        "refund.completed": "Your refund for {movie}",
+        "payment.failed": "Your payment did not go through",
+    ]
+
+    /// What an outbox payload may hold (account mails and order events).
+    struct Payload: Decodable {
+        var email: String?
+        var name: String?
+        var token: String?
+        var expiresAtMs: Int64?
+        var orderId: String?
+        var showtimeId: String?
+        var bookingCode: String?
+        var seats: [String]?
+        var totalMinor: Int64?
+        var currency: String?
+        var refundMinor: Int64?
+        var reason: String?
+    }
+
+    enum Outcome: Equatable {
+        case mail(MailMessage)
+        case skip(String)
+    }
+
+    static func load() async throws -> MustacheLibrary {
+        guard let resources = Bundle.module.resourceURL else { preconditionFailure("the notifications module's resources are missing") }
+        return try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path)
+    }
+
+    func compose(id: String, topic: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String) async throws -> Outcome {
+        guard let subjectPattern = Self.subjects[topic] else { return .skip("nothing is sent for \(topic)") }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
+        var person: Person?
+        if let email = payload.email, let name = payload.name {
+            person = Person(name: name, email: email)
+        } else if let recipientUserID {
+            person = try await directory.person(recipientUserID)
+        }
+        guard let person else { return .skip("no one to send it to") }
+        var values: [String: String] = ["name": person.name, "site": siteURL]
+        if let token = payload.token { values["token"] = token }
+        if let expires = payload.expiresAtMs { values["expires"] = MailMessage.rfc5322Date(Date(millisecondsSince1970: expires)).replacingOccurrences(of: " +0000", with: " UTC") }
+        if let orderID = payload.orderId { values["orderId"] = orderID }
+        if let code = payload.bookingCode { values["bookingCode"] = code }
+        if let seats = payload.seats { values["seats"] = seats.joined(separator: ", ") }
+        if let currency = payload.currency {
+            if let total = payload.totalMinor { values["total"] = Money(total, currency).formatted }
+            if let refund = payload.refundMinor, refund > 0 { values["refund"] = Money(refund, currency).formatted }
+        }
+        if let reason = payload.reason { values["reason"] = reason }
+        if let showtimeID = payload.showtimeId {
+            let showtime = try await directory.showtime(showtimeID)
+            values["movie"] = showtime?.movieTitle ?? "your film"
+            values["theatre"] = showtime?.theatreName ?? ""
+            values["when"] = showtime?.startsAt ?? ""
+        }
+        var subject = subjectPattern
+        for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
+        values["subject"] = subject
+        guard let text = library.render(values, withTemplate: "\(topic).text"),
+              let html = library.render(values, withTemplate: "\(topic).html")
+        else { preconditionFailure("templates for \(topic) are missing") }
+        return .mail(MailMessage(
+            from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
+            messageID: "<\(id)@\(domain)>", date: createdAt))
+    }
+}

@@ -1,0 +1,190 @@
+import BoxOfficeStorage
+import CoreMetrics
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// How notifications are sent: where mail goes, from whom, the site its links lead to, and
+/// the worker's pace and patience.
+public struct NotificationsConfiguration: Sendable {
+    /// The address links in messages lead to (`http://127.0.0.1:8080`).
+    public var siteURL: String
+    public var from = MailMessage.Address(name: "Box Office", email: "tickets@boxoffice.local")
+    public var pollInterval: Duration = .seconds(1)
+    /// Messages claimed at once by one worker.
+    public var batchMax = 50
+    /// How long a claimed message is this worker's; a worker that dies holding it loses it then.
+    public var lease: Duration = .seconds(120)
+    public var retry = RetryPolicy()
+
+    public init(siteURL: String) {
+        self.siteURL = siteURL
+    }
+}
+
+/// Delivers the outbox: at least once, each message under a `Message-ID` of its own (so a
+/// repeat after a crash is the same message to its receiver), retried with backoff, and
+/// dead-lettered for an admin after the attempts allowed.
+public final class NotificationService: Sendable {
+    let database: Database
+    let composer: MailComposer
+    let mail: any MailTransport
+    let configuration: NotificationsConfiguration
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let random: @Sendable () -> Double
+    /// The site's address for links: configured, or learnt when the server picked its port.
+    let siteURL: Mutex<String>
+
+    let sentCounter = Counter(label: "notifications_sent_total")
+    let failedCounter = Counter(label: "notifications_failed_total")
+    let retriedCounter = Counter(label: "notifications_retried_total")
+    let deadCounter = Counter(label: "notifications_dead_lettered_total")
+    let lagGauge = Gauge(label: "notifications_lag_seconds")
+
+    public static func make(
+        database: Database, directory: any NotificationDirectory, mail: any MailTransport, configuration: NotificationsConfiguration,
+        now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        logger: Logger
+    ) async throws -> NotificationService {
+        let host = URL(string: configuration.siteURL)?.host ?? "boxoffice.local"
+        let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host)
+        return NotificationService(database: database, composer: composer, mail: mail, configuration: configuration, now: now,
+                                   random: random, logger: logger)
+    }
+
+    init(database: Database, composer: MailComposer, mail: any MailTransport, configuration: NotificationsConfiguration,
+         now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double, logger: Logger) {
+        self.database = database
+        self.composer = composer
+        self.mail = mail
+        self.configuration = configuration
+        self.now = now
+        self.random = random
+        self.logger = logger
+        siteURL = Mutex(configuration.siteURL)
+    }
+
+    /// Links lead here from now on (when the listening port is known only once listening).
+    public func useSiteURL(_ url: String) {
+        siteURL.withLock { $0 = url }
+    }
+
+    /// Claims one batch of due messages and delivers each. Returns how many were claimed.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let nowMs = now().millisecondsSince1970
+        let engine = database.engine
+        let claimed = try await database.transaction { session in
+            try await OutboxRecords.claim(limit: self.configuration.batchMax, nowMs: nowMs,
+                                          leaseMs: self.configuration.lease.milliseconds, engine: engine, on: session)
+        }
+        for row in claimed { await deliver(row) }
+        let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
+        lagGauge.record(Double(backlog.oldestPendingMs ?? 0) / 1000)
+        return claimed.count
+    }
+
+    private func deliver(_ row: OutboxRecords.Row) async {
+        let failure: (message: String, isTransient: Bool)
+        do {
+            switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, payload: row.payload,
+                                              createdAt: Date(millisecondsSince1970: row.createdAtMs),
+                                              siteURL: siteURL.withLock { $0 }) {
+            case .skip(let reason):
+                try await database.withSession { try await OutboxRecords.recordSkipped(id: row.id, reason: reason, nowMs: self.now().millisecondsSince1970, on: $0) }
+                return
+            case .mail(let message):
+                try await mail.send(message)
+                try await database.withSession { try await OutboxRecords.recordSent(id: row.id, nowMs: self.now().millisecondsSince1970, on: $0) }
+                sentCounter.increment()
+                return
+            }
+        } catch let error as MailError {
+            failure = (error.message, error.isTransient)
+        } catch is DecodingError {
+            failure = ("the message's payload is not one this version reads", false)
+        } catch {
+            failure = ("\(error)", true)
+        }
+        failedCounter.increment()
+        let attempts = row.attempts + 1
+        let delay = failure.isTransient ? configuration.retry.delay(afterFailedAttempts: attempts, random: random()) : nil
+        let retryAtMs = delay.map { now().millisecondsSince1970 + $0.milliseconds }
+        if retryAtMs == nil { deadCounter.increment() } else { retriedCounter.increment() }
+        logger.warning(retryAtMs == nil ? "notification dead-lettered" : "notification failed; will retry", metadata: [
+            "message": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(attempts)", "error": "\(failure.message)",
+        ])
+        do {
+            try await database.withSession { try await OutboxRecords.recordFailure(id: row.id, error: failure.message, retryAtMs: retryAtMs, on: $0) }
+        } catch {
+            // The lease runs out and the message comes due again.
+            logger.error("could not record a notification's failure", metadata: ["message": "\(row.id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: dead letters, for admins
+
+    public struct DeadLetter: Sendable, Equatable {
+        public var id: String
+        public var topic: String
+        public var recipientUserID: String?
+        public var attempts: Int
+        public var lastError: String?
+        public var createdAt: Date
+    }
+
+    public static let deadLettersListedMax = 200
+
+    /// Messages waiting, dead-lettered, and how long the oldest waiting one has waited.
+    public func backlog() async throws -> (pending: Int, dead: Int, oldestPending: Duration?) {
+        let nowMs = now().millisecondsSince1970
+        let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
+        return (backlog.pending, backlog.dead, backlog.oldestPendingMs.map { .milliseconds($0) })
+    }
+
+    public func deadLetters() async throws -> [DeadLetter] {
+        try await database.withReadSession { session in
+            try await OutboxRecords.deadLetters(limit: Self.deadLettersListedMax, on: session).map {
+                DeadLetter(id: $0.id, topic: $0.topic, recipientUserID: $0.recipientUserId, attempts: $0.attempts, lastError: $0.lastError,
+                           createdAt: Date(millisecondsSince1970: $0.createdAtMs))
+            }
+        }
+    }
+
+    /// Sends a dead letter again, from the first attempt. Whether there was such a dead letter.
+    public func retry(id: String) async throws -> Bool {
+        let nowMs = now().millisecondsSince1970
+        return try await database.withSession { try await OutboxRecords.retry(id: id, nowMs: nowMs, on: $0) }
+    }
+
+    public var mailDescription: String { mail.description }
+}
+
+/// Runs the outbox worker: a batch whenever one is due, at most every poll interval.
+public struct OutboxWorker: Service {
+    let notifications: NotificationService
+
+    public init(notifications: NotificationService) {
+        self.notifications = notifications
+    }
+
+    public func run() async throws {
+        let interval = notifications.configuration.pollInterval
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    // A full batch means more are waiting: go again at once.
+                    let claimed = try await notifications.deliverDue()
+                    if claimed >= notifications.configuration.batchMax { continue }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    notifications.logger.warning("outbox worker pass failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

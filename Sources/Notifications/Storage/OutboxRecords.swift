@@ -1,0 +1,100 @@
+import BoxOfficeStorage
+import Foundation
+import SQLKit
+
+/// The outbox as the worker sees it: claiming due messages, and recording each attempt.
+enum OutboxRecords {
+    struct Row: Codable, Sendable, Equatable {
+        var id: String
+        var topic: String
+        var recipientUserId: String?
+        var payload: String
+        var createdAtMs: Int64
+        var status: String
+        var attempts: Int
+        var nextAttemptAtMs: Int64
+        var lastError: String?
+        var sentAtMs: Int64?
+    }
+
+    static let pending = "pending"
+    static let sent = "sent"
+    /// Nothing to send for this topic, or to this person (no channel, no consent).
+    static let skipped = "skipped"
+    /// Given up after the attempts allowed; an admin may send it again.
+    static let dead = "dead"
+
+    private static let columns = "id, topic, recipient_user_id, payload, created_at_ms, status, attempts, next_attempt_at_ms, last_error, sent_at_ms"
+
+    /// Claims up to `limit` due messages for `lease`: another worker skips them meanwhile
+    /// (PostgreSQL's `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time anyway), and they
+    /// come due again if this worker dies holding them.
+    static func claim(limit: Int, nowMs: Int64, leaseMs: Int64, engine: Database.Engine, on session: any SQLDatabase) async throws -> [Row] {
+        let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let query: SQLQueryString = """
+            UPDATE outbox SET claimed_until_ms = \(bind: nowMs + leaseMs)
+            WHERE id IN (SELECT id FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)
+                AND claimed_until_ms <= \(bind: nowMs) ORDER BY next_attempt_at_ms, created_at_ms LIMIT \(bind: limit)\(unsafeRaw: lock))
+            RETURNING \(unsafeRaw: columns)
+            """
+        return try await session.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .sorted { ($0.nextAttemptAtMs, $0.createdAtMs) < ($1.nextAttemptAtMs, $1.createdAtMs) }
+    }
+
+    static func recordSent(id: String, nowMs: Int64, on session: any SQLDatabase) async throws {
+        try await session.update("outbox")
+            .set("status", to: sent).set("sent_at_ms", to: nowMs).set("delivered_at_ms", to: nowMs).set("claimed_until_ms", to: 0)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .where("id", .equal, id).run()
+    }
+
+    static func recordSkipped(id: String, reason: String, nowMs: Int64, on session: any SQLDatabase) async throws {
+        try await session.update("outbox")
+            .set("status", to: skipped).set("last_error", to: reason).set("delivered_at_ms", to: nowMs).set("claimed_until_ms", to: 0)
+            .where("id", .equal, id).run()
+    }
+
+    /// A failed attempt: tried again at `retryAtMs`, or dead-lettered when that is nil.
+    static func recordFailure(id: String, error: String, retryAtMs: Int64?, on session: any SQLDatabase) async throws {
+        try await session.update("outbox")
+            .set("status", to: retryAtMs == nil ? dead : pending).set("last_error", to: String(error.prefix(500)))
+            .set("next_attempt_at_ms", to: retryAtMs ?? 0).set("claimed_until_ms", to: 0)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .where("id", .equal, id).run()
+    }
+
+    static func deadLetters(limit: Int, on session: any SQLDatabase) async throws -> [Row] {
+        try await session.raw("SELECT \(unsafeRaw: columns) FROM outbox WHERE status = \(bind: dead) ORDER BY created_at_ms DESC LIMIT \(bind: limit)")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Puts a dead letter back in line, with its attempts counted afresh. Whether it was one.
+    static func retry(id: String, nowMs: Int64, on session: any SQLDatabase) async throws -> Bool {
+        let rows = try await session.raw("""
+            UPDATE outbox SET status = \(bind: pending), attempts = 0, next_attempt_at_ms = \(bind: nowMs), claimed_until_ms = 0
+            WHERE id = \(bind: id) AND status = \(bind: dead) RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    /// Counts by status, and the age of the oldest message still waiting (the worker's lag).
+    static func backlog(nowMs: Int64, on session: any SQLDatabase) async throws -> (pending: Int, dead: Int, oldestPendingMs: Int64?) {
+        let rows = try await session.raw("""
+            SELECT status, COUNT(*) AS count, MIN(created_at_ms) AS oldest FROM outbox
+            WHERE status IN (\(bind: pending), \(bind: dead)) GROUP BY status
+            """).all()
+        var pendingCount = 0, deadCount = 0
+        var oldest: Int64?
+        for row in rows {
+            let status = try row.decode(column: "status", as: String.self)
+            let count = try row.decode(column: "count", as: Int.self)
+            if status == pending {
+                pendingCount = count
+                oldest = try row.decode(column: "oldest", as: Int64?.self)
+            } else {
+                deadCount = count
+            }
+        }
+        return (pendingCount, deadCount, oldest.map { nowMs - $0 })
+    }
+}

@@ -1,0 +1,219 @@
+import BoxOfficeApp
+import BoxOfficeStorage
+import Foundation
+import Logging
+@testable import Notifications
+import SeatTestSupport
+import Synchronization
+import Testing
+
+@Suite("Mail as it leaves: MIME, encoded headers, backoff")
+struct MailFormatTests {
+    static let message = MailMessage(
+        from: .init(name: "Box Office", email: "tickets@boxoffice.local"), to: .init(name: "Zoë Ångström", email: "zoe@example.com"),
+        subject: "Your tickets for Amélie — Saturday", text: "Hello Zoë,\nseats A1 & A2.\n.\n", html: "<p>Hello Zoë</p>",
+        messageID: "<m1@boxoffice.local>", date: Date(timeIntervalSince1970: 1_764_500_000))
+
+    @Test func aMessageIsMIMEWithEncodedHeadersCRLFAndShortLines() throws {
+        let wire = String(decoding: Self.message.rendered(), as: UTF8.self)
+        let lines = wire.components(separatedBy: "\r\n")
+        #expect(!wire.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "no bare line feed")
+        #expect(lines.allSatisfy { $0.utf8.count <= 78 }, "no line over 78 characters")
+        #expect(lines.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }, "7-bit on the wire")
+        #expect(wire.contains("Subject: =?utf-8?B?"))
+        #expect(wire.contains("Message-ID: <m1@boxoffice.local>"))
+        #expect(wire.contains("Date: Sun, 30 Nov 2025 10:53:20 +0000"))
+        #expect(wire.contains("To: =?utf-8?B?") && wire.contains("<zoe@example.com>"))
+        // The parts decode back to the words, the text's dot line included.
+        let boundary = try #require(wire.firstMatch(of: #/boundary="([^"]+)"/#)?.output.1)
+        let parts = wire.components(separatedBy: "--\(boundary)").dropFirst().dropLast()
+        let bodies = parts.map { part in
+            let encoded = part.components(separatedBy: "\r\n\r\n").dropFirst().joined().replacingOccurrences(of: "\r\n", with: "")
+            return String(decoding: Data(base64Encoded: encoded) ?? Data(), as: UTF8.self)
+        }
+        #expect(bodies == [Self.message.text, Self.message.html])
+    }
+
+    @Test func encodedWordsDecodeToTheTextAndLineBreaksCannotGetIn() throws {
+        let subject = String(repeating: "Überraschung ", count: 8) + "\r\nBcc: victim@example.com"
+        let encoded = MailMessage.encodedWord(subject)
+        let words = encoded.components(separatedBy: "\r\n ")
+        #expect(words.allSatisfy { $0.count <= 75 && $0.hasPrefix("=?utf-8?B?") && $0.hasSuffix("?=") })
+        let decoded = words.map { String(decoding: Data(base64Encoded: String($0.dropFirst(10).dropLast(2)))!, as: UTF8.self) }.joined()
+        #expect(decoded == subject.replacingOccurrences(of: "\r\n", with: ""))
+        #expect(MailMessage.encodedWord("Plain subject") == "Plain subject")
+        #expect(MailMessage.header(.init(name: "Eve <x>", email: "eve@example.com\r\nBcc: a@b")) .hasSuffix("<eve@example.comBcc: a@b>"))
+    }
+
+    @Test func retriesBackOffExponentiallyWithJitterUpToTheCapThenStop() {
+        var policy = RetryPolicy()
+        policy.base = .seconds(10)
+        policy.cap = .seconds(60)
+        policy.attemptsMax = 5
+        #expect(policy.delay(afterFailedAttempts: 1, random: 0) == .seconds(5))
+        #expect(policy.delay(afterFailedAttempts: 1, random: 1) == .seconds(10))
+        #expect(policy.delay(afterFailedAttempts: 2, random: 1) == .seconds(20))
+        #expect(policy.delay(afterFailedAttempts: 3, random: 0.5) == .seconds(30))
+        #expect(policy.delay(afterFailedAttempts: 4, random: 1) == .seconds(60))
+        #expect(policy.delay(afterFailedAttempts: 5, random: 1) == nil)
+    }
+}
+
+/// A transport that records what it was given and fails as told: the only stand-in here, for
+/// what a folder or a real server will not do on demand (fail the first attempts, then work).
+final class ScriptedMail: MailTransport {
+    let sent = Mutex<[MailMessage]>([])
+    let failures = Mutex<[MailError]>([])
+    var description: String { "scripted mail" }
+
+    func send(_ message: MailMessage) async throws(MailError) {
+        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        sent.withLock { $0.append(message) }
+    }
+}
+
+struct FixedDirectory: NotificationDirectory {
+    func person(_ userID: String) async throws -> Person? {
+        userID == "erased" ? nil : Person(name: "Asha Rao", email: "\(userID)@example.com")
+    }
+    func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {
+        ShowtimeSummary(movieTitle: "Amélie", theatreName: "Regal, Mumbai", startsAt: "Friday 4 December 2026, 19:30")
+    }
+}
+
+@Suite("The outbox worker: delivered once, retried with backoff, dead-lettered, shared between workers", .timeLimit(.minutes(2)))
+struct OutboxWorkerTests {
+    static let logger = Logger(label: "notifications-tests")
+
+    final class Clock: Sendable {
+        let milliseconds = Mutex<Int64>(1_764_500_000_000)
+        var now: @Sendable () -> Date { { Date(millisecondsSince1970: self.milliseconds.withLock { $0 }) } }
+        func advance(_ duration: Duration) { milliseconds.withLock { $0 += duration.milliseconds } }
+    }
+
+    static func service(_ database: Database, mail: any MailTransport, clock: Clock, batchMax: Int = 50) async throws -> NotificationService {
+        var configuration = NotificationsConfiguration(siteURL: "https://tickets.example")
+        configuration.batchMax = batchMax
+        configuration.retry.base = .seconds(10)
+        configuration.retry.attemptsMax = 3
+        return try await NotificationService.make(database: database, directory: FixedDirectory(), mail: mail, configuration: configuration,
+                                                  now: clock.now, random: { 1 }, logger: logger)
+    }
+
+    static func enqueue(_ database: Database, topic: String, to userID: String?, payload: [String: String], at date: Date) async throws {
+        try await database.transaction { session in
+            try await Outbox.enqueue(topic: topic, recipientUserID: userID, payload: payload, at: date, on: session)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func everyTopicIsRenderedOnceAndOthersAreSkipped(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), mail = ScriptedMail()
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            for topic in MailComposer.subjects.keys.sorted() {
+                try await Self.enqueue(database, topic: topic, to: "u1", payload: [
+                    "orderId": "o1", "showtimeId": "s1", "bookingCode": "K7Q2", "currency": "INR", "token": "tok&<1>",
+                ], at: clock.now())
+            }
+            try await Self.enqueue(database, topic: "booking.expired", to: "u1", payload: ["orderId": "o2"], at: clock.now())
+            try await Self.enqueue(database, topic: "booking.confirmed", to: "erased", payload: ["orderId": "o3"], at: clock.now())
+            #expect(try await service.deliverDue() == MailComposer.subjects.count + 2)
+            #expect(try await service.deliverDue() == 0)
+            let sent = mail.sent.withLock { $0 }
+            #expect(sent.count == MailComposer.subjects.count)
+            #expect(Set(sent.map(\.messageID)).count == sent.count)
+            let verification = try #require(sent.first { $0.subject == "Confirm your email address" })
+            // The text part is text (no HTML escaping); the HTML part escapes.
+            #expect(verification.text.contains("https://tickets.example/verify-email?token=tok&<1>"))
+            #expect(verification.html.contains("token=tok&amp;&lt;1&gt;"))
+            #expect(sent.contains { $0.subject == "Your tickets for Amélie" && $0.text.contains("K7Q2") })
+            let statuses = try await database.withSession { session in
+                try await session.raw("SELECT topic, recipient_user_id, status FROM outbox").all().map {
+                    (try $0.decode(column: "topic", as: String.self), try $0.decode(column: "status", as: String.self))
+                }
+            }
+            #expect(statuses.filter { $0.1 == "sent" }.count == MailComposer.subjects.count)
+            #expect(statuses.filter { $0.1 == "skipped" }.count == 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func aFailingMessageIsRetriedWithBackoffThenDeadLetteredAndRetriedByHand(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), mail = ScriptedMail()
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            mail.failures.withLock { $0 = [MailError("421 try later", isTransient: true)] }
+            try await Self.enqueue(database, topic: "account.password_changed", to: "u1", payload: [:], at: clock.now())
+            #expect(try await service.deliverDue() == 1)
+            #expect(mail.sent.withLock { $0.isEmpty })
+            // Not due again before its backoff (10 s after one failure, with jitter at its top).
+            clock.advance(.seconds(9))
+            #expect(try await service.deliverDue() == 0)
+            clock.advance(.seconds(1))
+            #expect(try await service.deliverDue() == 1)
+            #expect(mail.sent.withLock { $0.count } == 1)
+
+            // A permanent refusal is dead at once; transient ones after the attempts allowed.
+            mail.failures.withLock { $0 = [MailError("550 no such user", isTransient: false)] + Array(repeating: MailError("451", isTransient: true), count: 3) }
+            try await Self.enqueue(database, topic: "account.password_changed", to: "gone", payload: [:], at: clock.now())
+            clock.advance(.milliseconds(1))
+            try await Self.enqueue(database, topic: "account.password_changed", to: "u2", payload: [:], at: clock.now())
+            for _ in 0..<6 {
+                try await service.deliverDue()
+                clock.advance(.seconds(3_600))
+            }
+            let dead = try await service.deadLetters()
+            #expect(dead.count == 2)
+            #expect(dead.contains { $0.recipientUserID == "gone" && $0.attempts == 1 && $0.lastError == "550 no such user" })
+            #expect(dead.contains { $0.recipientUserID == "u2" && $0.attempts == 3 })
+            #expect(try await service.retry(id: dead[0].id))
+            #expect(try await !service.retry(id: dead[0].id))
+            #expect(try await service.deliverDue() == 1)
+            #expect(try await service.deadLetters().count == 1)
+            #expect(mail.sent.withLock { $0.count } == 2)
+        }
+    }
+
+    /// Workers on several instances share the outbox: every message is sent exactly once here
+    /// (no worker died), whichever worker claimed it.
+    @Test func concurrentWorkersOnPostgreSQLSendEachMessageOnce() async throws {
+        try await Harness.withDatabase(.postgres) { database in
+            let clock = Clock(), mail = ScriptedMail()
+            let messages = 300
+            for index in 0..<messages {
+                try await Self.enqueue(database, topic: "account.password_changed", to: "u\(index)", payload: [:], at: clock.now())
+            }
+            let workers = try await (0..<4).asyncMap { _ in try await Self.service(database, mail: mail, clock: clock, batchMax: 20) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers {
+                    group.addTask { for _ in 0..<messages where try await worker.deliverDue() > 0 {} }
+                }
+                try await group.waitForAll()
+            }
+            let recipients = mail.sent.withLock { $0.map(\.to.email) }
+            #expect(recipients.count == messages)
+            #expect(Set(recipients).count == messages)
+        }
+    }
+
+    @Test func mailWrittenToAFolderIsOneFilePerMessageAndARepeatRewritesIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = MailFolder(path: directory.path + "/mail")
+        try await folder.send(MailFormatTests.message)
+        try await folder.send(MailFormatTests.message)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/mail")
+        #expect(files == ["m1_boxoffice.local.eml"])
+        let contents = try #require(FileManager.default.contents(atPath: directory.path + "/mail/" + files[0]))
+        #expect(Array(contents) == MailFormatTests.message.rendered())
+    }
+}
+
+extension Sequence where Element: Sendable {
+    func asyncMap<T: Sendable>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
