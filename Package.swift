@@ -213,7 +213,9 @@ let package = Package(
                 "BoxOfficeStorage", "Payments",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -248,6 +250,7 @@ let package = Package(
             name: "boxoffice",
             dependencies: [
                 "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts", "Catalog", "BoxOfficeSamples", "SeatClient", "Booking",
+                "Notifications", .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -300,7 +303,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
-            exclude: ["Support/localstripe-loopback.py"]),
+            exclude: ["Support/localstripe-loopback.py", "Support/smtp-server.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -97,9 +97,11 @@ public func buildApplication(
     var notificationsConfiguration = NotificationsConfiguration(siteURL: configuration.resolvedPublicURL)
     notificationsConfiguration.pollInterval = configuration.notificationsPollInterval
     notificationsConfiguration.retry = configuration.notificationsRetry
+    notificationsConfiguration.from = configuration.mailFrom
+    let mail: any MailTransport = configuration.smtp.map { SMTPMailer(settings: $0) } ?? MailFolder(path: configuration.resolvedMailFolder)
     let notifications = try await NotificationService.make(
         database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog),
-        mail: MailFolder(path: configuration.resolvedMailFolder), configuration: notificationsConfiguration,
+        mail: mail, configuration: notificationsConfiguration,
         now: configuration.accounts.now, logger: logger)
     let web = try await WebUI(
         accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, notifications: notifications,

@@ -40,9 +40,13 @@ public struct BoxOfficeConfiguration: Sendable {
     public var payments = Payments.sandbox(SandboxProvider.Configuration(webhookSecret: Payments.randomSecret()))
     /// The address people reach the site at, for links in messages; default `http://host:port`.
     public var publicURL: String?
-    /// Where mail is written as `.eml` files (no SMTP server is configured yet); default
+    /// Where mail is written as `.eml` files when no SMTP server is configured; default
     /// `<data directory>/mail`.
     public var mailFolder: String?
+    /// The SMTP server mail goes through; none writes it to ``mailFolder``.
+    public var smtp: SMTPSettings?
+    /// Who mail comes from.
+    public var mailFrom = MailMessage.Address(name: "Box Office", email: "tickets@boxoffice.local")
     /// The outbox worker's pace and patience.
     public var notificationsPollInterval: Duration = .seconds(1)
     public var notificationsRetry = RetryPolicy()

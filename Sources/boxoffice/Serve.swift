@@ -6,6 +6,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOSSL
+import Notifications
 import Prometheus
 import ServiceLifecycle
 
@@ -90,8 +92,49 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address people reach the site at, for links in messages (env BOXOFFICE_PUBLIC_URL; default http://HOST:PORT).")
     var publicURL: String?
 
-    @Option(help: "Folder mail is written to as .eml files (env BOXOFFICE_MAIL_DIR; default DATA_DIR/mail).")
+    @Option(help: "Folder mail is written to as .eml files when no SMTP server is given (env BOXOFFICE_MAIL_DIR; default DATA_DIR/mail).")
     var mailDir: String?
+
+    @Option(help: "SMTP server to send mail through, host or host:port (env BOXOFFICE_SMTP; port 587 unless given).")
+    var smtp: String?
+
+    @Option(help: "starttls (upgrade before sending; the default), tls (from the first byte, port 465) or none (env BOXOFFICE_SMTP_SECURITY).")
+    var smtpSecurity: String?
+
+    @Option(help: "User name for the SMTP server's AUTH (env BOXOFFICE_SMTP_USERNAME).")
+    var smtpUsername: String?
+
+    @Option(help: "File holding the SMTP password (env BOXOFFICE_SMTP_PASSWORD_FILE).")
+    var smtpPasswordFile: String?
+
+    @Option(help: "PEM file of the certificates to trust for the SMTP server, instead of the system's (env BOXOFFICE_SMTP_CA_FILE).")
+    var smtpCAFile: String?
+
+    @Option(help: "The address mail comes from, such as tickets@example.com (env BOXOFFICE_MAIL_FROM).")
+    var mailFrom: String?
+
+    /// The SMTP server from the options, or nil to write mail to files.
+    func smtpSettings() throws -> SMTPSettings? {
+        guard let address = smtp ?? Self.environment["BOXOFFICE_SMTP"] else { return nil }
+        let parts = address.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let host = parts.first, !host.isEmpty, let port = parts.count == 2 ? Int(parts[1]) : 587, (1...65_535).contains(port) else {
+            throw ValidationError("--smtp must be host or host:port")
+        }
+        let securityName = smtpSecurity ?? Self.environment["BOXOFFICE_SMTP_SECURITY"] ?? "starttls"
+        guard let security = SMTPSettings.Security(rawValue: securityName) else {
+            throw ValidationError("--smtp-security must be starttls, tls or none")
+        }
+        var settings = SMTPSettings(host: host, port: port, security: security,
+                                    username: smtpUsername ?? Self.environment["BOXOFFICE_SMTP_USERNAME"])
+        if let passwordFile = smtpPasswordFile ?? Self.environment["BOXOFFICE_SMTP_PASSWORD_FILE"] {
+            settings.password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .newlines)
+        }
+        if settings.username != nil, settings.password == nil { throw ValidationError("--smtp-username needs --smtp-password-file") }
+        if let caFile = smtpCAFile ?? Self.environment["BOXOFFICE_SMTP_CA_FILE"] {
+            settings.tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        }
+        return settings
+    }
 
     func run() async throws {
         let logger = try storage.bootstrapLogging()
@@ -107,7 +150,11 @@ struct Serve: AsyncParsableCommand {
             configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }
         configuration.mailFolder = mailDir ?? Self.environment["BOXOFFICE_MAIL_DIR"]
-        let mailFolder = configuration.resolvedMailFolder
+        configuration.smtp = try smtpSettings()
+        if let from = mailFrom ?? Self.environment["BOXOFFICE_MAIL_FROM"] {
+            guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ValidationError("--mail-from must be an email address") }
+            configuration.mailFrom.email = from
+        }
         guard credentialsPerMinute > 0, apiPerSecond > 0 else {
             throw ValidationError("--credentials-per-minute and --api-per-second must be positive")
         }
@@ -163,11 +210,11 @@ struct Serve: AsyncParsableCommand {
         if metrics { MetricsSystem.bootstrap(prometheus) }
 
         let scheme = configuration.tls == nil ? "http" : "https"
-        let (application, _) = try await buildApplication(configuration, logger: logger) { [portFile, host] port in
+        let (application, components) = try await buildApplication(configuration, logger: logger) { [portFile, host] port in
             logger.notice("boxoffice is serving", metadata: ["url": "\(scheme)://\(host):\(port)/"])
-            logger.notice("mail is written as .eml files (no SMTP server is configured)", metadata: ["folder": "\(mailFolder)"])
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
+        logger.notice("\(components.notifications.mailDescription)")
         var services: [any Service] = [application]
         if metrics {
             services.append(metricsApplication(prometheus: prometheus, logger: logger))

@@ -69,7 +69,8 @@ struct SeatSelectionPage: Sendable {
                 }
             },
             seatMap: seating.layout.seatCount <= SeatMapDrawing.seatsDrawnMax
-                ? drawing.svg(title: "Seats for \(title), \(clock.full(showtime.startsAt))") : nil,
+                ? drawing.svg(title: "Seats for \(title), \(clock.full(showtime.startsAt))", refused: Set(error?.refusedSeats ?? []))
+                : nil,
             seatsMax: seatsMax, counts: Array(1...seatsMax), currency: showtime.currency, freeSeats: free, isSoldOut: free == 0,
             error: error)
         return renderer.render("showtime", title: "\(title) · choose seats", content: content, context: context,
@@ -125,6 +126,8 @@ struct ErrorView: Sendable {
     let title: String
     let detail: String?
     let messages: [String]
+    /// The seats the seat server refused, marked on the map beside the message.
+    let refusedSeats: [String]
 
     init(_ error: any Error, context: some RequestContext) {
         let problem = ProblemMiddleware.problem(for: error, context: context)
@@ -132,6 +135,7 @@ struct ErrorView: Sendable {
         title = problem.title
         detail = problem.detail
         messages = problem.errors.map(\.message)
+        if case BookingError.seatsRefused(_, _, let seats) = error { refusedSeats = seats } else { refusedSeats = [] }
     }
 
     /// Errors a person can act on where they are (choose other seats, another card); others

@@ -122,7 +122,10 @@ struct SeatMapDrawing: Sendable {
 
     /// The map as an `<svg>` element. The first free seat takes the tab stop; the script moves
     /// it as focus moves (a roving tab index), so the map is one stop in the page's tab order.
-    func svg(title: String) -> String {
+    ///
+    /// - Parameter refused: seats the seat server just refused, outlined and described by the
+    ///   page's error message (`#hold-error`).
+    func svg(title: String, refused: Set<String> = []) -> String {
         let escape = HTML.escape
         var out = ""
         out.reserveCapacity(200 + seats.count * 190)
@@ -142,9 +145,12 @@ struct SeatMapDrawing: Sendable {
             var classes = "seat \(state) c\(seat.category)"
             if seat.isAccessible { classes += " accessible" }
             if seat.isCompanion { classes += " companion" }
+            let isRefused = refused.contains(seat.label)
+            if isRefused { classes += " refused" }
             out += #"<rect class="\#(classes)" x="\#(seat.x)" y="\#(seat.y)" width="\#(Self.seatSize)" height="\#(Self.seatSize)" rx="5""#
             out += #" data-i="\#(seat.index)" data-label="\#(escape(seat.label))" role="checkbox" aria-checked="false""#
             if seat.state != .free { out += #" aria-disabled="true""# }
+            if isRefused { out += #" aria-describedby="hold-error""# }
             out += #" tabindex="\#(position == tabStop ? 0 : -1)" aria-label="\#(escape(seat.description))"/>"#
             if seat.isAccessible || seat.isCompanion {
                 // A letter over the seat, for those who cannot tell the outline's shape apart.

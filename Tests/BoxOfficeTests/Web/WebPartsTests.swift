@@ -177,3 +177,14 @@ struct LayoutImportTests {
         #expect(fault.message == "This is not valid JSON.")
     }
 }
+
+@Suite("Refused seats marked on the map")
+struct RefusedSeatTests {
+    @Test func refusedSeatsAreOutlinedAndDescribedByTheMessage() {
+        let layout = WebPartsTests.layout
+        let drawing = SeatMapDrawing(layout: layout, state: { _ in .free }, prices: ["standard": 100], currency: "INR")
+        let svg = drawing.svg(title: "t", refused: ["D2", "D3"])
+        #expect(svg.components(separatedBy: #"aria-describedby="hold-error""#).count - 1 == 2)
+        #expect(svg.contains(#"class="seat free c0 refused" x="#))
+    }
+}
