@@ -18,6 +18,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -128,6 +129,19 @@ class BrowserSteps(unittest.TestCase):
         self.wait(driver, lambda d: not d.find_element(By.ID, "selection-form").get_attribute("hidden"),
                   "the seat map's script ran")
 
+    def assert_accessible(self, driver):
+        """The page passes our own checks (ACCESSIBILITY_CHECKS) and axe-core's (the copy PyPI's
+        axe-selenium-python bundles) without a serious or critical finding; lesser ones are printed."""
+        page = driver.current_url.replace(BASE, "")
+        problems = driver.execute_script(ACCESSIBILITY_CHECKS)
+        self.assertEqual(problems, [], f"{page}: {problems}")
+        axe = Axe(driver)
+        axe.inject()
+        findings = axe.run()["violations"]
+        for finding in findings:
+            print(f"axe on {page}: {finding['impact']} {finding['id']}: {finding['help']} ({len(finding['nodes'])} elements)", flush=True)
+        self.assertEqual([f"{f['id']} ({f['impact']})" for f in findings if f["impact"] in ("serious", "critical")], [], page)
+
     def free_seats(self, driver):
         return driver.find_elements(By.CSS_SELECTOR, "svg.seatmap .seat.free:not(.accessible):not(.companion)")
 
@@ -189,6 +203,7 @@ class Journey(BrowserSteps):
         self.assertEqual(sorted(driver.find_element(By.ID, "order-seats").text.split(", ")), sorted(chosen))
         self.wait(driver, lambda d: "held for" in d.find_element(By.ID, "countdown").text, "the countdown ticks")
         self.shot(driver, "checkout")
+        self.assert_accessible(driver)
 
         driver.find_element(By.ID, "card").send_keys("4242 4242 4242 4242")
         driver.find_element(By.ID, "pay-button").click()
@@ -196,6 +211,7 @@ class Journey(BrowserSteps):
         self.assertRegex(code.text, r"^[0-9A-Z]{12}$")
         self.assertTrue(driver.find_elements(By.CSS_SELECTOR, ".ticket svg"), "the ticket's QR code")
         self.shot(driver, "confirmed")
+        self.assert_accessible(driver)
 
         driver.find_element(By.LINK_TEXT, "Cancel this booking").click()
         refund = self.wait(driver, seen.presence_of_element_located((By.ID, "cancel-refund")), "the cancellation terms").text
@@ -315,6 +331,7 @@ class AccountJourney(BrowserSteps):
             self.assertEqual(exported["user"]["city"], "Pune")
             self.assertIn("account.email_verification", [m["topic"] for m in exported["messages"]])
             self.shot(driver, "account")
+            self.assert_accessible(driver)
 
             driver.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
             driver.get(BASE + "/signin")
@@ -381,6 +398,7 @@ class StaffJourney(BrowserSteps):
             preview = self.wait(driver, seen.presence_of_element_located((By.ID, "layout-preview")), "the layout's preview")
             self.assertEqual(len(preview.find_elements(By.CSS_SELECTOR, ".seat")), 24)
             self.shot(driver, "layout-preview")
+            self.assert_accessible(driver)
             driver.find_element(By.ID, "create-screen").click()
             self.wait(driver, seen.presence_of_element_located((By.ID, "schedule")), "back on the theatre's page")
             Select(driver.find_element(By.ID, "st-screen")).select_by_visible_text(f"{screen_name} (24 seats)")
@@ -404,6 +422,7 @@ class StaffJourney(BrowserSteps):
             self.assertIn("Confirmed", driver.find_element(By.CSS_SELECTOR, "table.listing").text)
             self.assertIn("2 of ", driver.find_element(By.CSS_SELECTOR, "svg.sales-chart title").get_attribute("textContent"))
             self.shot(driver, "sales")
+            self.assert_accessible(driver)
 
             driver.find_element(By.NAME, "confirm").click()
             driver.find_element(By.ID, "cancel-showtime").click()
@@ -482,8 +501,7 @@ class Accessibility(BrowserSteps):
             pages.append("/no-such-page")
             for page in pages:
                 driver.get(BASE + page)
-                problems = driver.execute_script(ACCESSIBILITY_CHECKS)
-                self.assertEqual(problems, [], f"{page}: {problems}")
+                self.assert_accessible(driver)
         finally:
             driver.quit()
 
