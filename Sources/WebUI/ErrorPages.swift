@@ -60,3 +60,18 @@ public struct MissingPages: RouterMiddleware {
         }
     }
 }
+
+/// The sign-in and sign-up pages' rate limit, answered as a page (with its `Retry-After`) rather
+/// than the API's problem document: the limit runs before the pages' own context exists.
+struct LimitedPages: RouterMiddleware {
+    typealias Context = BoxOfficeRequestContext
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem where problem.status == .tooManyRequests {
+            return ErrorPages.page(for: problem, context: WebRequestContext(context: context), renderer: renderer)
+        }
+    }
+}

@@ -68,7 +68,7 @@ public struct WebUI: Sendable {
                 .add(middleware: ErrorPages(renderer: renderer))
         }
         let web = pages(router.group())
-        let credentials = pages(router.group().add(middleware: credentialsLimit))
+        let credentials = pages(router.group().add(middleware: LimitedPages(renderer: renderer)).add(middleware: credentialsLimit))
         AccountPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(credentials: credentials, other: web)
         AccountSettingsPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(to: web)
         MailLinkPages(renderer: renderer, accounts: accounts).addRoutes(credentials: credentials, other: web)

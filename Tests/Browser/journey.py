@@ -334,6 +334,8 @@ class AccountJourney(BrowserSteps):
             self.assert_accessible(driver)
 
             driver.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
+            # Signed out once the page after it shows "Sign in" (navigating sooner could abort the post).
+            self.wait(driver, seen.presence_of_element_located((By.LINK_TEXT, "Sign in")), "signed out")
             driver.get(BASE + "/signin")
             driver.find_element(By.LINK_TEXT, "Forgot your password?").click()
             driver.find_element(By.ID, "email").send_keys(address)

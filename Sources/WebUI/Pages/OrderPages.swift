@@ -126,9 +126,14 @@ struct OrderPages: Sendable {
         let theatre = try await catalog.theatre(id: order.theatreID)
         let clock = LocalTime(zoneIdentifier: theatre.timeZone)
         var lines: [PriceLine] = []
+        // Categories by name, as the seat map shows them (a showtime gone from the catalog keeps its ids).
+        let categoryNames = Dictionary(
+            ((try? await catalog.seating(showtimeID: order.showtimeID))?.layout.categories ?? []).map { ($0.id, $0.name) },
+            uniquingKeysWith: { first, _ in first })
         if let price = order.price {
             for line in price.lines {
-                lines.append(PriceLine(label: "\(line.seats) × \(line.category) at \(Money(line.unitPriceMinor, price.currency).formatted)",
+                let category = categoryNames[line.category] ?? line.category
+                lines.append(PriceLine(label: "\(line.seats) × \(category) at \(Money(line.unitPriceMinor, price.currency).formatted)",
                                        amount: Money(line.amountMinor, price.currency).formatted))
             }
             if price.discountMinor > 0 {
