@@ -227,9 +227,9 @@ struct BrowsePages: Sendable {
         guard Identifiers.isTheatreID(id) else { throw CatalogError.theatreNotFound }
         let (theatre, _, showtimes) = try await catalog.theatreSchedule(id: id)
         let movies = catalog.movies(ids: Array(Set(showtimes.map(\.movieId))))
+        let showtimesByID = Dictionary(uniqueKeysWithValues: showtimes.map { ($0.id, $0) })
         let days = Self.days(of: showtimes, theatres: [id: theatre]).map { day in
             let all = day.theatres.flatMap(\.showtimes)
-            let showtimesByID = Dictionary(uniqueKeysWithValues: showtimes.map { ($0.id, $0) })
             let movieIDs = all.compactMap { showtimesByID[$0.id]?.movieId }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             return MovieDay(label: day.label, movies: movieIDs.map { movieID in
                 MovieShowtimes(id: movieID, title: movies[movieID]?.title ?? "", showtimes: all.filter { showtimesByID[$0.id]?.movieId == movieID })
