@@ -22,12 +22,8 @@ struct BoxOfficeDirectory: NotificationDirectory {
         guard let seating = try? await catalog.seating(showtimeID: showtimeID) else { return nil }
         let showtime = seating.showtime
         let theatre = try await catalog.theatre(id: showtime.theatreId)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: theatre.timeZone) ?? .gmt
-        formatter.dateFormat = "EEEE d MMMM yyyy, HH:mm"
         return ShowtimeSummary(
             movieTitle: catalog.movies(ids: [showtime.movieId])[showtime.movieId]?.title ?? "your film",
-            theatreName: "\(theatre.name), \(theatre.address)", startsAt: formatter.string(from: showtime.startsAt))
+            theatreName: "\(theatre.name), \(theatre.address)", startsAt: LocalTime(zoneIdentifier: theatre.timeZone).full(showtime.startsAt))
     }
 }

@@ -9,11 +9,7 @@ import Payments
 /// the catalog or the order is escaped.
 enum TicketPage {
     static func html(_ ticket: Ticket) -> String {
-        let zone = TimeZone(identifier: ticket.theatre.timeZone) ?? .gmt
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEEE d MMMM yyyy, HH:mm"
+        let clock = LocalTime(zoneIdentifier: ticket.theatre.timeZone)
         let order = ticket.order
         let seats = order.seats.map(\.label).joined(separator: ", ")
         let paid = order.price.map(\.total.formatted) ?? ""
@@ -40,7 +36,7 @@ enum TicketPage {
         <main>
         <h1>\(e(ticket.movieTitle))</h1>
         <dl>
-        <dt>When</dt><dd><time datetime="\(e(order.showtimeStartsAt.formatted(.iso8601)))">\(e(formatter.string(from: order.showtimeStartsAt)))</time></dd>
+        <dt>When</dt><dd><time datetime="\(e(order.showtimeStartsAt.formatted(.iso8601)))">\(e(clock.full(order.showtimeStartsAt)))</time></dd>
         <dt>Where</dt><dd>\(e(ticket.theatre.name)), \(e(ticket.theatre.address)), \(e(ticket.theatre.city))</dd>
         <dt>Seats</dt><dd>\(e(seats))</dd>
         <dt>Paid</dt><dd>\(e(paid))</dd>

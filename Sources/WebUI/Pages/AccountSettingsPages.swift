@@ -1,5 +1,6 @@
 import Accounts
 import BoxOfficeEdge
+import Catalog
 import Foundation
 import Hummingbird
 

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Payments
 import SeatInventory
@@ -60,14 +61,38 @@ struct WebPartsTests {
 
     @Test func liveEventsSendEverySeatFirstThenOnlyChangesAndEverySeatAgainWhenShorter() {
         var events = LiveSeatEvents()
-        let first = events.event(for: Self.availability(seats: 300, sequence: 7)) ?? ""
-        #expect(first.hasPrefix("retry: 3000\nevent: seats\nid: 7\ndata: {\"availability\":\"fff"))
-        let unchanged = events.event(for: Self.availability(seats: 300, sequence: 7))
+        let first = events.event(for: Self.availability(seats: 300, sequence: 7), id: "v7") ?? ""
+        #expect(first.hasPrefix("retry: 3000\nevent: seats\nid: v7\ndata: {\"availability\":\"fff"))
+        let unchanged = events.event(for: Self.availability(seats: 300, sequence: 7), id: "v7")
         #expect(unchanged == nil)
-        let change = events.event(for: Self.availability(seats: 300, held: [3], sold: [200], sequence: 9))
-        #expect(change == "event: change\nid: 9\ndata: {\"seats\":[[3,\"h\"],[200,\"s\"]]}\n\n")
-        let many = events.event(for: Self.availability(seats: 300, held: Set(0..<(LiveSeatEvents.changesListedMax + 2)), sequence: 10))
-        #expect(many?.hasPrefix("event: seats\nid: 10\n") == true)
+        let change = events.event(for: Self.availability(seats: 300, held: [3], sold: [200], sequence: 9), id: "v9")
+        #expect(change == "event: change\nid: v9\ndata: {\"seats\":[[3,\"h\"],[200,\"s\"]]}\n\n")
+        let many = events.event(
+            for: Self.availability(seats: 300, held: Set(0..<(LiveSeatEvents.changesListedMax + 2)), sequence: 10), id: "v10")
+        #expect(many?.hasPrefix("event: seats\nid: v10\n") == true)
+    }
+
+    @Test func aResumedStreamStartsFromTheSeatsThePageHas() {
+        var before = LiveSeatEvents()
+        _ = before.event(for: Self.availability(seats: 300, held: [3], sequence: 4), id: "v4")
+        var resumed = LiveSeatEvents(resumingFrom: before.sent)
+        #expect(resumed.event(for: Self.availability(seats: 300, held: [3], sequence: 4), id: "v4") == nil)
+        #expect(resumed.event(for: Self.availability(seats: 300, held: [3, 4], sequence: 5), id: "v5")
+            == "event: change\nid: v5\ndata: {\"seats\":[[4,\"h\"]]}\n\n")
+        // Seats of another size (a different layout) are not a base to resume from.
+        var mismatched = LiveSeatEvents(resumingFrom: [UInt8](repeating: UInt8(ascii: "f"), count: 10))
+        #expect(mismatched.event(for: Self.availability(seats: 300, sequence: 5), id: "v5")?.contains("event: seats") == true)
+    }
+
+    @Test func recentSeatMapsKeepTheNewestUpToTheirLimit() {
+        let recent = RecentSeatMaps()
+        for version in 0..<(RecentSeatMaps.entriesMax + 10) { recent.keep([UInt8(version % 256)], id: "v\(version)") }
+        #expect(recent.count == RecentSeatMaps.entriesMax)
+        #expect(recent.codes(id: "v0") == nil && recent.codes(id: "v9") == nil)
+        #expect(recent.codes(id: "v10") == [10] && recent.codes(id: "v\(RecentSeatMaps.entriesMax + 9)") != nil)
+        // The same id kept twice is one entry, the first one.
+        recent.keep([99], id: "v10")
+        #expect(recent.codes(id: "v10") == [10] && recent.count == RecentSeatMaps.entriesMax)
     }
 
     @Test(arguments: [
@@ -96,6 +121,20 @@ struct WebPartsTests {
         #expect(token.utf8.count == CSRFMiddleware.tokenLength && token != CSRFMiddleware.generate())
         #expect(CSRFMiddleware.constantTimeEqual(token, token) && !CSRFMiddleware.constantTimeEqual(token, CSRFMiddleware.generate()))
         #expect(!CSRFMiddleware.constantTimeEqual(token, String(token.dropLast())))
+    }
+
+    @Test func timesReadAsTheTheatresClockShowsThem() {
+        // 2026-12-04 14:00 UTC is 19:30 in Kolkata and 06:00 in Los Angeles; six hours later it is the 5th in Kolkata.
+        let date = Date(timeIntervalSince1970: 1_796_392_800)
+        let kolkata = LocalTime(zoneIdentifier: "Asia/Kolkata")
+        #expect(kolkata.time(date) == "19:30" && kolkata.day(date) == "Fri 4 Dec" && kolkata.dayKey(date) == "2026-12-04")
+        #expect(kolkata.full(date) == "Friday 4 December 2026, 19:30")
+        let losAngeles = LocalTime(zoneIdentifier: "America/Los_Angeles")
+        #expect(losAngeles.full(date) == "Friday 4 December 2026, 06:00")
+        let later = date.addingTimeInterval(6 * 3600)
+        #expect(kolkata.dayKey(later) == "2026-12-05" && kolkata.day(later) == "Sat 5 Dec" && losAngeles.dayKey(later) == "2026-12-04")
+        #expect(LocalTime(zoneIdentifier: "Not/A_Zone").time(date) == "14:00")
+        #expect(LocalTime(zoneIdentifier: "UTC").time(Date(timeIntervalSince1970: 1_796_392_800 - 14 * 3600)) == "00:00")
     }
 
     @Test func percentagesReadWithoutNeedlessDigits() {

@@ -1,4 +1,5 @@
 import BoxOfficeEdge
+import Catalog
 import Foundation
 import Hummingbird
 import Notifications

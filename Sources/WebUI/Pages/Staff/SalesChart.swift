@@ -1,4 +1,5 @@
 import Booking
+import Catalog
 import Foundation
 
 /// Seats sold over time as an SVG step chart: from the first sale to now, how many seats were
