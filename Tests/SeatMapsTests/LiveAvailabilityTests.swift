@@ -69,4 +69,25 @@ struct LiveAvailabilityTests {
             await admin.close()
         }
     }
+
+    @Test func listenersAreCountedOverEveryShowAndRefusedBeyondTheLimit() async throws {
+        let live = LiveAvailability(listenersMax: 2) { () async throws(SeatClientError) -> SeatConnection in
+            throw .connectionClosed
+        }
+        let (_, first) = AsyncStream<Void>.makeStream()
+        let (_, second) = AsyncStream<Void>.makeStream()
+        let (_, third) = AsyncStream<Void>.makeStream()
+        let a = try await live.listen(show: 1, first)
+        let b = try await live.listen(show: 2, second)
+        let listening = await live.listening
+        #expect(a != b && listening == 2)
+        await #expect(throws: SeatMapError.busy) { try await live.listen(show: 1, third) }
+        // Stopping twice, or a listener that is not there, frees nothing more.
+        await live.stopListening(show: 1, id: a)
+        await live.stopListening(show: 1, id: a)
+        await live.stopListening(show: 2, id: a)
+        #expect(await live.listening == 1)
+        _ = try await live.listen(show: 1, third)
+        #expect(await live.listening == 2)
+    }
 }
