@@ -23,11 +23,7 @@ extension AccountService {
     }
 
     public func updateProfile(of userID: String, _ change: ProfileChange) async throws -> User {
-        let now = self.now
-        let updated = try await database.transaction { session in
-            guard var user = try await UserRecords.find(id: userID, on: session)?.user(), user.status != .erased else {
-                throw AccountError.userNotFound
-            }
+        try await update(userID) { user in
             if let name = change.name { user.name = try ProfileRules.name(name) }
             if let phone = change.phone { user.phone = try ProfileRules.phone(phone) }
             if let city = change.city { user.city = try ProfileRules.city(city) }
@@ -38,6 +34,22 @@ extension AccountService {
                 user.preferredGenres = genres
             }
             if let consents = change.consents { user.consents = consents }
+        }
+    }
+
+    /// Changes some of a person's consents and leaves the others as they are at that moment
+    /// (an unsubscribe link turns one kind of message off).
+    public func changeConsents(of userID: String, _ change: @escaping @Sendable (inout Consents) -> Void) async throws -> User {
+        try await update(userID) { change(&$0.consents) }
+    }
+
+    private func update(_ userID: String, _ change: @escaping @Sendable (inout User) throws -> Void) async throws -> User {
+        let now = self.now
+        let updated = try await database.transaction { session in
+            guard var user = try await UserRecords.find(id: userID, on: session)?.user(), user.status != .erased else {
+                throw AccountError.userNotFound
+            }
+            try change(&user)
             user.updatedAt = now
             try await UserRecords.update(user, on: session)
             return user

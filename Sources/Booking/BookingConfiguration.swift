@@ -21,6 +21,10 @@ public struct BookingConfiguration: Sendable {
     public var refundBatchMax = 50
     /// The most seats one order takes: as many as one hold of the catalog's shows.
     public var seatsPerOrderMax = Int(SeatClientCore.seatsPerHoldMax)
+    /// How long before a showtime its bookers are reminded (`booking.reminder`, scheduled in the
+    /// outbox when the booking is confirmed, so it survives restarts); nil sends no reminders.
+    /// A booking made closer to the showtime than this gets none.
+    public var reminderLead: Duration? = .seconds(3 * 3600)
 
     public init() {}
 }

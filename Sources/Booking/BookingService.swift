@@ -187,10 +187,18 @@ public final class BookingService: Sendable {
                 default: break
                 }
             }
+            let recipient = owner.hasPrefix("partner:") ? nil : owner
             for topic in events {
-                try await Outbox.enqueue(
-                    topic: topic, recipientUserID: owner.hasPrefix("partner:") ? nil : owner,
-                    payload: OrderEvent(stored, topic: topic), at: stored.updatedAt, on: session)
+                try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: OrderEvent(stored, topic: topic),
+                                         at: stored.updatedAt, on: session)
+            }
+            if events.contains("booking.confirmed"), let recipient, let lead = self.configuration.reminderLead {
+                let remindAt = stored.showtimeStartsAt.addingTimeInterval(-TimeInterval(lead.milliseconds) / 1000)
+                if remindAt > stored.updatedAt {
+                    try await Outbox.enqueue(topic: "booking.reminder", recipientUserID: recipient,
+                                             payload: OrderEvent(stored, topic: "booking.reminder"), at: stored.updatedAt,
+                                             deliverAt: remindAt, on: session)
+                }
             }
             return true
         }

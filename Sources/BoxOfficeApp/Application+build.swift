@@ -99,13 +99,14 @@ public func buildApplication(
     notificationsConfiguration.retry = configuration.notificationsRetry
     notificationsConfiguration.from = configuration.mailFrom
     let mail: any MailTransport = configuration.smtp.map { SMTPMailer(settings: $0) } ?? MailFolder(path: configuration.resolvedMailFolder)
+    let unsubscribeLinks = keys.unsubscribeLinks
     let notifications = try await NotificationService.make(
-        database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog),
-        mail: mail, configuration: notificationsConfiguration,
+        database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog, booking: booking),
+        mail: mail, configuration: notificationsConfiguration, unsubscribeLinks: unsubscribeLinks,
         now: configuration.accounts.now, logger: logger)
     let web = try await WebUI(
         accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, notifications: notifications,
-        verifier: verifier,
+        unsubscribeLinks: unsubscribeLinks, verifier: verifier,
         accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {

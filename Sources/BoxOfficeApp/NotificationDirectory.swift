@@ -1,17 +1,20 @@
 import Accounts
+import Booking
 import Catalog
 import Foundation
 import Notifications
 
-/// Answers the notifier from accounts (who a person is) and the catalog (what a showtime is).
+/// Answers the notifier from accounts (who a person is), the catalog (what a showtime is) and
+/// bookings (whether one still stands).
 struct BoxOfficeDirectory: NotificationDirectory {
     let accounts: AccountService
     let catalog: CatalogService
+    let booking: BookingService
 
     func person(_ userID: String) async throws -> Person? {
         do {
             let user = try await accounts.user(id: userID)
-            return Person(name: user.name, email: user.email.value)
+            return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail)
         } catch AccountError.userNotFound {
             // Erased since the message was written: there is no one to tell.
             return nil
@@ -24,6 +27,15 @@ struct BoxOfficeDirectory: NotificationDirectory {
         let theatre = try await catalog.theatre(id: showtime.theatreId)
         return ShowtimeSummary(
             movieTitle: catalog.movies(ids: [showtime.movieId])[showtime.movieId]?.title ?? "your film",
-            theatreName: "\(theatre.name), \(theatre.address)", startsAt: LocalTime(zoneIdentifier: theatre.timeZone).full(showtime.startsAt))
+            theatreName: "\(theatre.name), \(theatre.address)", startsAt: LocalTime(zoneIdentifier: theatre.timeZone).full(showtime.startsAt),
+            start: showtime.startsAt, isCancelled: showtime.status != .scheduled)
+    }
+
+    func isConfirmed(orderID: String) async throws -> Bool {
+        do {
+            return try await booking.order(id: orderID, owner: nil).state == .confirmed
+        } catch BookingError.orderNotFound {
+            return false
+        }
     }
 }

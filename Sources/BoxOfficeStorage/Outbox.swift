@@ -31,8 +31,12 @@ public enum Outbox {
     }
 
     /// Adds a message in the caller's transaction; `payload` is encoded as JSON text.
+    ///
+    /// - Parameter deliverAt: when the message is due (a reminder), rather than at once. It is
+    ///   kept in `next_attempt_at_ms`, the column the notifications component's first migration
+    ///   adds to this table (the application always runs both).
     public static func enqueue(
-        topic: String, recipientUserID: String?, payload: some Encodable, at now: Date, on session: any SQLDatabase
+        topic: String, recipientUserID: String?, payload: some Encodable, at now: Date, deliverAt: Date? = nil, on session: any SQLDatabase
     ) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -40,7 +44,15 @@ public enum Outbox {
             id: UUID().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
             payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
             createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
-        try await session.insert(into: "outbox").model(message, keyEncodingStrategy: .convertToSnakeCase).run()
+        guard let deliverAt else {
+            try await session.insert(into: "outbox").model(message, keyEncodingStrategy: .convertToSnakeCase).run()
+            return
+        }
+        try await session.insert(into: "outbox")
+            .columns("id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms")
+            .values(SQLBind(message.id), SQLBind(message.topic), SQLBind(message.recipientUserId), SQLBind(message.payload),
+                    SQLBind(message.createdAtMs), SQLBind(deliverAt.millisecondsSince1970))
+            .run()
     }
 
     /// Messages for one user, oldest first (for tests and for a user's data export).

@@ -7,14 +7,19 @@ import Payments
 public protocol NotificationDirectory: Sendable {
     func person(_ userID: String) async throws -> Person?
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary?
+    /// Whether the order is a booking that still stands (not cancelled or refunded).
+    func isConfirmed(orderID: String) async throws -> Bool
 }
 
 public struct Person: Sendable, Equatable {
     public var name: String
     public var email: String
-    public init(name: String, email: String) {
+    /// They have not turned off reminders of their bookings.
+    public var wantsReminders: Bool
+    public init(name: String, email: String, wantsReminders: Bool = true) {
         self.name = name
         self.email = email
+        self.wantsReminders = wantsReminders
     }
 }
 
@@ -23,10 +28,14 @@ public struct ShowtimeSummary: Sendable, Equatable {
     public var theatreName: String
     /// In the theatre's time: `Friday 4 December 2026, 19:30`.
     public var startsAt: String
-    public init(movieTitle: String, theatreName: String, startsAt: String) {
+    public var start: Date
+    public var isCancelled: Bool
+    public init(movieTitle: String, theatreName: String, startsAt: String, start: Date, isCancelled: Bool) {
         self.movieTitle = movieTitle
         self.theatreName = theatreName
         self.startsAt = startsAt
+        self.start = start
+        self.isCancelled = isCancelled
     }
 }
 
@@ -38,6 +47,7 @@ struct MailComposer: Sendable {
     let from: MailMessage.Address
     /// The domain of `Message-ID`s.
     let domain: String
+    let unsubscribeLinks: UnsubscribeLinks
 
     static let subjects = [
         "account.email_verification": "Confirm your email address",
@@ -47,6 +57,7 @@ struct MailComposer: Sendable {
         "booking.cancelled": "Booking cancelled: {movie}",
         "refund.completed": "Your refund for {movie}",
         "payment.failed": "Your payment did not go through",
+        "booking.reminder": "Reminder: {movie}, {when}",
     ]
 
     /// What an outbox payload may hold (account mails and order events).
@@ -75,7 +86,9 @@ struct MailComposer: Sendable {
         return try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path)
     }
 
-    func compose(id: String, topic: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String) async throws -> Outcome {
+    func compose(
+        id: String, topic: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String, now: Date
+    ) async throws -> Outcome {
         guard let subjectPattern = Self.subjects[topic] else { return .skip("nothing is sent for \(topic)") }
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
         var person: Person?
@@ -96,11 +109,24 @@ struct MailComposer: Sendable {
             if let refund = payload.refundMinor, refund > 0 { values["refund"] = Money(refund, currency).formatted }
         }
         if let reason = payload.reason { values["reason"] = reason }
+        var showtime: ShowtimeSummary?
         if let showtimeID = payload.showtimeId {
-            let showtime = try await directory.showtime(showtimeID)
+            showtime = try await directory.showtime(showtimeID)
             values["movie"] = showtime?.movieTitle ?? "your film"
             values["theatre"] = showtime?.theatreName ?? ""
             values["when"] = showtime?.startsAt ?? ""
+        }
+        var unsubscribeURL: String?
+        if topic == "booking.reminder" {
+            // Decided when it is due, not when it was scheduled: the booking, the showtime and
+            // the person's wishes may all have changed since.
+            guard let recipientUserID, person.wantsReminders else { return .skip("reminders are turned off") }
+            guard let orderID = payload.orderId, try await directory.isConfirmed(orderID: orderID) else {
+                return .skip("the booking no longer stands")
+            }
+            guard let showtime, !showtime.isCancelled, showtime.start > now else { return .skip("the showtime is not ahead") }
+            unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .reminders))"
+            values["unsubscribe"] = unsubscribeURL
         }
         var subject = subjectPattern
         for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
@@ -110,6 +136,6 @@ struct MailComposer: Sendable {
         else { preconditionFailure("templates for \(topic) are missing") }
         return .mail(MailMessage(
             from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
-            messageID: "<\(id)@\(domain)>", date: createdAt))
+            messageID: "<\(id)@\(domain)>", date: createdAt, unsubscribeURL: unsubscribeURL))
     }
 }

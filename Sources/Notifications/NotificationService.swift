@@ -45,11 +45,13 @@ public final class NotificationService: Sendable {
 
     public static func make(
         database: Database, directory: any NotificationDirectory, mail: any MailTransport, configuration: NotificationsConfiguration,
+        unsubscribeLinks: UnsubscribeLinks,
         now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger
     ) async throws -> NotificationService {
         let host = URL(string: configuration.siteURL)?.host ?? "boxoffice.local"
-        let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host)
+        let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host,
+                                    unsubscribeLinks: unsubscribeLinks)
         return NotificationService(database: database, composer: composer, mail: mail, configuration: configuration, now: now,
                                    random: random, logger: logger)
     }
@@ -91,7 +93,7 @@ public final class NotificationService: Sendable {
         do {
             switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, payload: row.payload,
                                               createdAt: Date(millisecondsSince1970: row.createdAtMs),
-                                              siteURL: siteURL.withLock { $0 }) {
+                                              siteURL: siteURL.withLock { $0 }, now: now()) {
             case .skip(let reason):
                 try await database.withSession { try await OutboxRecords.recordSkipped(id: row.id, reason: reason, nowMs: self.now().millisecondsSince1970, on: $0) }
                 return

@@ -18,6 +18,7 @@ public struct WebUI: Sendable {
     let reviews: ReviewService
     let sandbox: SandboxProvider?
     let notifications: NotificationService
+    let unsubscribeLinks: UnsubscribeLinks
     let verifier: AccessTokenVerifier
     let cookies: SessionCookies
 
@@ -25,7 +26,7 @@ public struct WebUI: Sendable {
     ///   over HTTPS, directly or through a proxy that terminates TLS).
     public init(
         accounts: AccountService, catalog: CatalogService, booking: BookingService, reviews: ReviewService, sandbox: SandboxProvider?,
-        notifications: NotificationService, verifier: AccessTokenVerifier, accountsConfiguration: AccountsConfiguration, secureCookies: Bool
+        notifications: NotificationService, unsubscribeLinks: UnsubscribeLinks, verifier: AccessTokenVerifier, accountsConfiguration: AccountsConfiguration, secureCookies: Bool
     ) async throws {
         renderer = try await PageRenderer.load()
         self.accounts = accounts
@@ -34,6 +35,7 @@ public struct WebUI: Sendable {
         self.reviews = reviews
         self.sandbox = sandbox
         self.notifications = notifications
+        self.unsubscribeLinks = unsubscribeLinks
         self.verifier = verifier
         cookies = SessionCookies(isSecure: secureCookies, accessLifetime: accountsConfiguration.accessTokenLifetime,
                                  refreshLifetime: accountsConfiguration.refreshTokenLifetime)
@@ -71,7 +73,7 @@ public struct WebUI: Sendable {
         let credentials = pages(router.group().add(middleware: LimitedPages(renderer: renderer)).add(middleware: credentialsLimit))
         AccountPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(credentials: credentials, other: web)
         AccountSettingsPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(to: web)
-        MailLinkPages(renderer: renderer, accounts: accounts).addRoutes(credentials: credentials, other: web)
+        MailLinkPages(renderer: renderer, accounts: accounts, unsubscribeLinks: unsubscribeLinks).addRoutes(credentials: credentials, other: web)
         BrowsePages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
         SeatSelectionPage(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         OrderPages(renderer: renderer, catalog: catalog, booking: booking, isSandbox: sandbox != nil).addRoutes(to: web)

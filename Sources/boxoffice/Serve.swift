@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds the first payment of an order extends its hold to, 10 to 600, within the show's cap (env BOXOFFICE_PAYMENT_WINDOW_SECONDS).")
     var paymentWindowSeconds = Int(environment["BOXOFFICE_PAYMENT_WINDOW_SECONDS"] ?? "") ?? 300
 
+    @Option(help: "Minutes before a showtime its bookers are reminded by email, 0 for no reminders, at most 10080 (env BOXOFFICE_REMINDER_MINUTES).")
+    var reminderMinutes = Int(environment["BOXOFFICE_REMINDER_MINUTES"] ?? "") ?? 180
+
     @Option(help: "Booking fee per seat in hundredths of a percent of its price, 0 to 5000 (env BOXOFFICE_BOOKING_FEE_BASIS_POINTS).")
     var bookingFeeBasisPoints = Int64(environment["BOXOFFICE_BOOKING_FEE_BASIS_POINTS"] ?? "") ?? 0
 
@@ -170,6 +173,8 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.booking.holdDuration = .seconds(holdSeconds)
         configuration.booking.paymentWindow = .seconds(paymentWindowSeconds)
+        guard (0...10_080).contains(reminderMinutes) else { throw ValidationError("--reminder-minutes must be 0 (none) to 10080 (a week)") }
+        configuration.booking.reminderLead = reminderMinutes == 0 ? nil : .seconds(reminderMinutes * 60)
         guard (0...5_000).contains(bookingFeeBasisPoints), (0...10_000).contains(feeTaxBasisPoints) else {
             throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
         }

@@ -27,18 +27,32 @@ public struct User: Sendable, Equatable {
     public var updatedAt: Date
 }
 
-/// What a person agreed to be contacted about (all off until they say so).
+/// What a person agreed to be contacted about. Offers and texts are off until they say so;
+/// reminders of their own bookings are on until they turn them off (in their settings or by a
+/// reminder's unsubscribe link). Tickets, refunds and account security are always sent.
 public struct Consents: Sendable, Equatable, Codable {
     public var marketingEmail: Bool
     public var sms: Bool
     public var push: Bool
+    public var reminderEmail: Bool
 
     public static let none = Consents(marketingEmail: false, sms: false, push: false)
 
-    public init(marketingEmail: Bool, sms: Bool, push: Bool) {
+    public init(marketingEmail: Bool, sms: Bool, push: Bool, reminderEmail: Bool = true) {
         self.marketingEmail = marketingEmail
         self.sms = sms
         self.push = push
+        self.reminderEmail = reminderEmail
+    }
+
+    /// Accounts stored before reminders existed, and clients that do not know of them, leave them on.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        marketingEmail = try container.decode(Bool.self, forKey: .marketingEmail)
+        sms = try container.decode(Bool.self, forKey: .sms)
+        push = try container.decode(Bool.self, forKey: .push)
+        // Absent means on; present must be a boolean (null is refused like any other wrong type).
+        reminderEmail = container.contains(.reminderEmail) ? try container.decode(Bool.self, forKey: .reminderEmail) : true
     }
 }
 

@@ -30,6 +30,7 @@ struct AccountSettingsPages: Sendable {
         let languages: String
         let genres: String
         let marketingEmail: Bool
+        let reminderEmail: Bool
         let sms: Bool
         let push: Bool
         let sessions: [SessionRow]
@@ -66,7 +67,7 @@ struct AccountSettingsPages: Sendable {
             name: user.name, email: user.email.description, isEmailVerified: user.emailVerifiedAt != nil, phone: user.phone ?? "",
             city: user.city ?? "", languages: user.preferredLanguages.joined(separator: ", "),
             genres: user.preferredGenres.joined(separator: ", "), marketingEmail: user.consents.marketingEmail,
-            sms: user.consents.sms, push: user.consents.push, sessions: sessions, notice: notice, error: error)
+            reminderEmail: user.consents.reminderEmail, sms: user.consents.sms, push: user.consents.push, sessions: sessions, notice: notice, error: error)
         return renderer.render("account", title: "Your account", content: content, context: context, status: error?.status ?? .ok)
     }
 
@@ -77,6 +78,7 @@ struct AccountSettingsPages: Sendable {
         var languages: String?
         var genres: String?
         var marketingEmail: String?
+        var reminderEmail: String?
         var sms: String?
         var push: String?
     }
@@ -95,7 +97,8 @@ struct AccountSettingsPages: Sendable {
         let change = AccountService.ProfileChange(
             name: form.name, phone: .some(optional(form.phone)), city: .some(optional(form.city)),
             preferredLanguages: list(form.languages), preferredGenres: list(form.genres),
-            consents: Consents(marketingEmail: form.marketingEmail == "on", sms: form.sms == "on", push: form.push == "on"))
+            consents: Consents(marketingEmail: form.marketingEmail == "on", sms: form.sms == "on", push: form.push == "on",
+                               reminderEmail: form.reminderEmail == "on"))
         do {
             _ = try await accounts.updateProfile(of: identity.subject, change)
             return PageRenderer.redirect(to: "/account?done=profile")

@@ -1,13 +1,16 @@
 import Accounts
 import BoxOfficeEdge
 import Hummingbird
+import Notifications
 
-/// Where the links in our emails land: confirming an address, and setting a new password.
-/// Opening a link changes nothing (mail scanners open links too); the person's button does.
+/// Where the links in our emails land: confirming an address, setting a new password, and
+/// stopping a kind of message. Opening a link changes nothing (mail scanners open links too);
+/// the person's button does, or a mail client's one-click unsubscribe post (RFC 8058).
 struct MailLinkPages: Sendable {
     typealias Context = WebRequestContext
     let renderer: PageRenderer
     let accounts: AccountService
+    let unsubscribeLinks: UnsubscribeLinks
 
     func addRoutes(credentials: RouterGroup<Context>, other: RouterGroup<Context>) {
         other.get("verify-email", use: verifyPage)
@@ -15,6 +18,8 @@ struct MailLinkPages: Sendable {
         other.get("reset-password", use: resetPage)
         credentials.post("reset-password/request", use: requestReset)
         credentials.post("reset-password", use: reset)
+        other.get("unsubscribe/{token}", use: unsubscribePage)
+        other.post("unsubscribe/{token}", use: unsubscribe)
     }
 
     struct Content: Sendable {
@@ -26,6 +31,8 @@ struct MailLinkPages: Sendable {
         var isResetRequest = false
         var isReset = false
         var isDone = false
+        var isUnsubscribe = false
+        var showsSettings = false
     }
 
     struct TokenForm: Decodable {
@@ -99,5 +106,45 @@ struct MailLinkPages: Sendable {
             content.error = ErrorView(error, context: context)
         }
         return renderer.render("mail-link", title: content.heading, content: content, context: context, status: content.error?.status ?? .ok)
+    }
+
+    // MARK: unsubscribing
+
+    static func describe(_ kind: UnsubscribeLinks.Kind) -> String {
+        switch kind {
+        case .reminders: "reminders of your bookings before the showtime"
+        case .offers: "offers and new releases"
+        }
+    }
+
+    static let invalidLink = WebError.notFound(
+        "This link is not one of ours, or no longer works. Choose what we send you in your account's settings.")
+
+    @Sendable func unsubscribePage(_ request: Request, context: Context) async throws -> Response {
+        let token = try context.parameters.require("token")
+        guard let (_, kind) = unsubscribeLinks.verify(token) else { throw Self.invalidLink }
+        var content = Content(heading: "Stop these emails?", token: token, isUnsubscribe: true)
+        content.notice = "You will no longer get \(Self.describe(kind)). Tickets and messages about your bookings still come."
+        return renderer.render("mail-link", title: content.heading, content: content, context: context)
+    }
+
+    /// From our page's button, or a mail client's one-click post (`List-Unsubscribe=One-Click`,
+    /// without cookies: the signed link is the authority, so this path is exempt from CSRF).
+    @Sendable func unsubscribe(_ request: Request, context: Context) async throws -> Response {
+        let token = try context.parameters.require("token")
+        guard let (userID, kind) = unsubscribeLinks.verify(token) else { throw Self.invalidLink }
+        do {
+            _ = try await accounts.changeConsents(of: userID) { consents in
+                switch kind {
+                case .reminders: consents.reminderEmail = false
+                case .offers: consents.marketingEmail = false
+                }
+            }
+        } catch AccountError.userNotFound {
+            // An erased account gets nothing anyway.
+        }
+        var content = Content(heading: "Done", showsSettings: true)
+        content.notice = "You will get no more \(Self.describe(kind)). You can turn them back on in your account's settings."
+        return renderer.render("mail-link", title: "Unsubscribed", content: content, context: context)
     }
 }

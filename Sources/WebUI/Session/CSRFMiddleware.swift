@@ -38,6 +38,9 @@ struct CSRFMiddleware: RouterMiddleware {
     /// Why a post is refused, or nil when it is a form of ours (or not a post).
     private func refusal(of request: inout Request, context: Context, presented: String?) async throws -> WebError? {
         guard request.method != .get, request.method != .head else { return nil }
+        // A signed unsubscribe link is its own authority, and mail clients post to it without
+        // cookies or a token (RFC 8058); all it can do is stop messages to its owner.
+        if request.uri.path.hasPrefix(Self.unsubscribePathPrefix) { return nil }
         if let origin = request.headers[.origin], !Self.isSameOrigin(origin, host: request.head.authority) {
             return .forbidden("This form came from another site.")
         }
@@ -51,6 +54,7 @@ struct CSRFMiddleware: RouterMiddleware {
     }
 
     static let tokenLength = 43
+    static let unsubscribePathPrefix = "/unsubscribe/"
 
     /// 32 random bytes, base64url without padding (43 characters).
     static func generate() -> String {

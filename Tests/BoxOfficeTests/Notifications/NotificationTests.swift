@@ -1,5 +1,6 @@
 import BoxOfficeApp
 import BoxOfficeStorage
+import Crypto
 import Foundation
 import Logging
 @testable import Notifications
@@ -72,12 +73,21 @@ final class ScriptedMail: MailTransport {
     }
 }
 
+/// People, showtimes and bookings as fixed answers: `erased` is no one, `quiet` turned reminders
+/// off; showtime `s-cancelled` is cancelled; order `o-cancelled` no longer stands.
 struct FixedDirectory: NotificationDirectory {
+    /// When every showtime but `s-cancelled` starts (a day after the tests' clock starts).
+    static let start = Date(millisecondsSince1970: 1_764_500_000_000 + 86_400_000)
+
     func person(_ userID: String) async throws -> Person? {
-        userID == "erased" ? nil : Person(name: "Asha Rao", email: "\(userID)@example.com")
+        userID == "erased" ? nil : Person(name: "Asha Rao", email: "\(userID)@example.com", wantsReminders: userID != "quiet")
     }
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {
-        ShowtimeSummary(movieTitle: "Amélie", theatreName: "Regal, Mumbai", startsAt: "Friday 4 December 2026, 19:30")
+        ShowtimeSummary(movieTitle: "Amélie", theatreName: "Regal, Mumbai", startsAt: "Friday 4 December 2026, 19:30", start: Self.start,
+                        isCancelled: showtimeID == "s-cancelled")
+    }
+    func isConfirmed(orderID: String) async throws -> Bool {
+        orderID != "o-cancelled"
     }
 }
 
@@ -97,12 +107,16 @@ struct OutboxWorkerTests {
         configuration.retry.base = .seconds(10)
         configuration.retry.attemptsMax = 3
         return try await NotificationService.make(database: database, directory: FixedDirectory(), mail: mail, configuration: configuration,
-                                                  now: clock.now, random: { 1 }, logger: logger)
+                                                  unsubscribeLinks: links, now: clock.now, random: { 1 }, logger: logger)
     }
 
-    static func enqueue(_ database: Database, topic: String, to userID: String?, payload: [String: String], at date: Date) async throws {
+    static let links = UnsubscribeLinks(secrets: [SymmetricKey(size: .bits256)])
+
+    static func enqueue(
+        _ database: Database, topic: String, to userID: String?, payload: [String: String], at date: Date, deliverAt: Date? = nil
+    ) async throws {
         try await database.transaction { session in
-            try await Outbox.enqueue(topic: topic, recipientUserID: userID, payload: payload, at: date, on: session)
+            try await Outbox.enqueue(topic: topic, recipientUserID: userID, payload: payload, at: date, deliverAt: deliverAt, on: session)
         }
     }
 
@@ -177,6 +191,72 @@ struct OutboxWorkerTests {
 
     /// Workers on several instances share the outbox: every message is sent exactly once here
     /// (no worker died), whichever worker claimed it.
+    @Test(arguments: TestEngine.allCases)
+    func aReminderWaitsForItsTimeAndGoesOnlyIfTheBookingTheShowAndTheWishStillStand(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), mail = ScriptedMail()
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            let remindAt = FixedDirectory.start.addingTimeInterval(-3 * 3600)
+            let reminders: [(user: String, order: String, showtime: String)] = [
+                ("u1", "o1", "s1"), ("quiet", "o2", "s1"), ("u3", "o-cancelled", "s1"), ("u4", "o4", "s-cancelled"),
+            ]
+            for reminder in reminders {
+                try await Self.enqueue(database, topic: "booking.reminder", to: reminder.user,
+                                       payload: ["orderId": reminder.order, "showtimeId": reminder.showtime, "bookingCode": "K7Q2"],
+                                       at: clock.now(), deliverAt: remindAt)
+            }
+            // Not before its time, however often the worker looks.
+            #expect(try await service.deliverDue() == 0)
+            clock.advance(.seconds(20 * 3600))
+            #expect(try await service.deliverDue() == 0)
+            clock.advance(.seconds(2 * 3600))
+            #expect(try await service.deliverDue() == reminders.count)
+            let sent = mail.sent.withLock { $0 }
+            #expect(sent.map(\.to.email) == ["u1@example.com"])
+            let reminder = try #require(sent.first)
+            #expect(reminder.subject == "Reminder: Amélie, Friday 4 December 2026, 19:30")
+            // One click stops them: a link signed for this person and this kind only.
+            let link = try #require(reminder.unsubscribeURL)
+            #expect(link.hasPrefix("https://tickets.example/unsubscribe/"))
+            let token = String(link.dropFirst("https://tickets.example/unsubscribe/".count))
+            #expect(Self.links.verify(token)?.userID == "u1" && Self.links.verify(token)?.kind == .reminders)
+            #expect(reminder.text.contains(link) && reminder.html.contains(link))
+            #expect(String(decoding: reminder.rendered(), as: UTF8.self).contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+            let skipped = try await database.withSession { session in
+                try await session.raw("SELECT recipient_user_id, last_error FROM outbox WHERE status = 'skipped' ORDER BY recipient_user_id").all()
+                    .map { try $0.decode(column: "last_error", as: String.self) }
+            }
+            #expect(skipped == ["reminders are turned off", "the booking no longer stands", "the showtime is not ahead"])
+
+            // A reminder whose showtime began while no worker ran is not sent late.
+            try await Self.enqueue(database, topic: "booking.reminder", to: "u5", payload: ["orderId": "o5", "showtimeId": "s1"],
+                                   at: clock.now(), deliverAt: remindAt)
+            clock.advance(.seconds(2 * 3600))
+            #expect(try await service.deliverDue() == 1)
+            #expect(mail.sent.withLock { $0.count } == 1)
+        }
+    }
+
+    @Test func unsubscribeTokensAreBoundToTheirPersonKindAndSecret() {
+        let old = SymmetricKey(size: .bits256), new = SymmetricKey(size: .bits256)
+        let before = UnsubscribeLinks(secrets: [old]), after = UnsubscribeLinks(secrets: [old, new])
+        let token = before.token(userID: "u1", kind: .reminders)
+        // Still good after a rotation adds a secret; gone once the old secret is dropped.
+        #expect(after.verify(token)?.userID == "u1")
+        #expect(UnsubscribeLinks(secrets: [new]).verify(token) == nil)
+        let newer = after.token(userID: "u1", kind: .reminders)
+        #expect(newer != token && UnsubscribeLinks(secrets: [new]).verify(newer)?.kind == .reminders)
+        // Changing the person or the kind breaks the code.
+        let parts = token.split(separator: ".").map(String.init)
+        #expect(before.verify("offers.\(parts[1]).\(parts[2])") == nil)
+        #expect(before.verify("reminders.u2.\(parts[2])") == nil)
+        for hostile in ["", "reminders", "reminders.u1", "reminders..\(parts[2])", "reminders.u1.\(parts[2]).x", "spam.u1.\(parts[2])",
+                        "reminders.u1.\(String(repeating: "A", count: 43))", "reminders.u1.\(parts[2].dropLast())",
+                        String(repeating: "reminders.", count: 40)] {
+            #expect(before.verify(hostile) == nil, "\(hostile)")
+        }
+    }
+
     @Test func concurrentWorkersOnPostgreSQLSendEachMessageOnce() async throws {
         try await Harness.withDatabase(.postgres) { database in
             let clock = Clock(), mail = ScriptedMail()
