@@ -97,6 +97,7 @@ public func buildApplication(
     var notificationsConfiguration = NotificationsConfiguration(siteURL: configuration.resolvedPublicURL)
     notificationsConfiguration.pollInterval = configuration.notificationsPollInterval
     notificationsConfiguration.retry = configuration.notificationsRetry
+    notificationsConfiguration.lease = configuration.notificationsLease
     notificationsConfiguration.from = configuration.mailFrom
     let mail: any MailTransport = configuration.smtp.map { SMTPMailer(settings: $0) } ?? MailFolder(path: configuration.resolvedMailFolder)
     let unsubscribeLinks = keys.unsubscribeLinks

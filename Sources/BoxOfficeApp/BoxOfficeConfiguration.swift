@@ -49,6 +49,7 @@ public struct BoxOfficeConfiguration: Sendable {
     public var mailFrom = MailMessage.Address(name: "Box Office", email: "tickets@boxoffice.local")
     /// The outbox worker's pace and patience.
     public var notificationsPollInterval: Duration = .seconds(1)
+    public var notificationsLease: Duration = .seconds(120)
     public var notificationsRetry = RetryPolicy()
     /// The monotonic clock of the rate limiters, in nanoseconds (tests hold it still).
     public var monotonicNanoseconds: @Sendable () -> Int64 = { Int64(DispatchTime.now().uptimeNanoseconds) }

@@ -82,7 +82,10 @@ public final class NotificationService: Sendable {
             try await OutboxRecords.claim(limit: self.configuration.batchMax, nowMs: nowMs,
                                           leaseMs: self.configuration.lease.milliseconds, engine: engine, on: session)
         }
-        for row in claimed { await deliver(row) }
+        // Past three quarters of the lease, the rest of the batch is left to run out and be
+        // claimed again: a message sent after its lease ended could be sent by another worker too.
+        let sendUntilMs = nowMs + configuration.lease.milliseconds * 3 / 4
+        for row in claimed where now().millisecondsSince1970 < sendUntilMs { await deliver(row) }
         let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
         lagGauge.record(Double(backlog.oldestPendingMs ?? 0) / 1000)
         return claimed.count

@@ -116,6 +116,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address mail comes from, such as tickets@example.com (env BOXOFFICE_MAIL_FROM).")
     var mailFrom: String?
 
+    @Option(help: "Seconds a batch of messages claimed by one instance stays its own, 5 to 3600; those of an instance that died are sent by another after this (env BOXOFFICE_NOTIFICATIONS_LEASE_SECONDS).")
+    var notificationsLeaseSeconds = Int(environment["BOXOFFICE_NOTIFICATIONS_LEASE_SECONDS"] ?? "") ?? 120
+
     /// The SMTP server from the options, or nil to write mail to files.
     func smtpSettings() throws -> SMTPSettings? {
         guard let address = smtp ?? Self.environment["BOXOFFICE_SMTP"] else { return nil }
@@ -153,6 +156,8 @@ struct Serve: AsyncParsableCommand {
             configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }
         configuration.mailFolder = mailDir ?? Self.environment["BOXOFFICE_MAIL_DIR"]
+        guard (5...3600).contains(notificationsLeaseSeconds) else { throw ValidationError("--notifications-lease-seconds must be 5 to 3600") }
+        configuration.notificationsLease = .seconds(notificationsLeaseSeconds)
         configuration.smtp = try smtpSettings()
         if let from = mailFrom ?? Self.environment["BOXOFFICE_MAIL_FROM"] {
             guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ValidationError("--mail-from must be an email address") }

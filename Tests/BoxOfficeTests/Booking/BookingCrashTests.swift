@@ -17,35 +17,11 @@ import Testing
 /// audited: the saga's promise is that whatever the crash interrupted, every order ends whole.
 @Suite("Crash safety: boxoffice killed with SIGKILL amid booking flows", .timeLimit(.minutes(10)))
 struct BookingCrashTests {
-    /// One run of `boxoffice serve` on the test's data directory.
-    struct BoxOfficeProcess {
-        let process: ChildProcess
-        let base: String
-
-        static func start(dataDirectory: String, seatdPort: Int, keyFile: String) async throws -> BoxOfficeProcess {
-            let portFile = dataDirectory + "/port"
-            try? FileManager.default.removeItem(atPath: portFile)
-            let process = try ChildProcess(
-                [
-                    try SeatdProcess.builtExecutable("boxoffice"), "serve", "--data-dir", dataDirectory, "--port", "0",
-                    "--port-file", portFile, "--no-metrics", "--seatd", "127.0.0.1:\(seatdPort)", "--seatd-key-file", keyFile,
-                    "--hold-seconds", "10", "--payment-window-seconds", "10", "--api-per-second", "100000",
-                    "--credentials-per-minute", "100000", "--bcrypt-cost", "10", "--log-level", "warning",
-                ], output: dataDirectory + "/boxoffice.log", appending: true)
-            for _ in 0..<600 {
-                if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
-                   let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    return BoxOfficeProcess(process: process, base: "http://127.0.0.1:\(port)")
-                }
-                if let status = process.exitStatusIfEnded() { throw ProcessError(description: "boxoffice exited with \(status)") }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            _ = try await process.stopped(signal: SIGKILL)
-            throw ProcessError(description: "boxoffice did not listen within 30 s; see \(dataDirectory)/boxoffice.log")
-        }
+    static func startBoxOffice(dataDirectory: String, seatdPort: Int, keyFile: String) async throws -> BoxOfficeProcess {
+        try await BoxOfficeProcess.start(dataDirectory: dataDirectory, arguments: [
+            "--seatd", "127.0.0.1:\(seatdPort)", "--seatd-key-file", keyFile, "--hold-seconds", "10", "--payment-window-seconds", "10",
+        ])
     }
-
-    struct ProcessError: Error, CustomStringConvertible { let description: String }
 
     /// A JSON request; its status and body, or nil when nothing answered (the process is dead).
     static func call(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async -> (Int, String)? {
@@ -114,7 +90,7 @@ struct BookingCrashTests {
         #expect(try await createUser.exitStatus(within: .seconds(60)) == 0)
 
         var seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
-        var server = try await BoxOfficeProcess.start(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+        var server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
         let current = Mutex(server.base)
         let base: @Sendable () -> String = { current.withLock { $0 } }
 
@@ -148,7 +124,7 @@ struct BookingCrashTests {
                     seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
                     seatdRestarts += 1
                 }
-                server = try await BoxOfficeProcess.start(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+                server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
                 current.withLock { $0 = server.base }
             }
             let customers = tokens
@@ -175,7 +151,7 @@ struct BookingCrashTests {
             }
         }
         // Brought back once more, the reconciler settles whatever the crashes left (holds last 10 s).
-        server = try await BoxOfficeProcess.start(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+        server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
         let auditedSeatd = seatd
         let audit = try await Self.withDatabase(data + "/boxoffice.sqlite") { try await Self.audit($0, seatd: auditedSeatd) }
         print("booking crash test: seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")

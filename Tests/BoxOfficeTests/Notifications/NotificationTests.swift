@@ -237,6 +237,42 @@ struct OutboxWorkerTests {
         }
     }
 
+    /// Sends as told, taking `took` of the test clock per message (a slow server).
+    final class SlowMail: MailTransport {
+        let clock: Clock
+        let took: Duration
+        let sent = Mutex<[String]>([])
+        var description: String { "slow mail" }
+        init(clock: Clock, took: Duration) {
+            self.clock = clock
+            self.took = took
+        }
+        func send(_ message: MailMessage) async throws(MailError) {
+            clock.advance(took)
+            sent.withLock { $0.append(message.messageID) }
+        }
+    }
+
+    @Test func aWorkerStopsSendingItsBatchBeforeItsLeaseRunsOut() async throws {
+        try await Harness.withDatabase(.sqlite) { database in
+            let clock = Clock()
+            let lease = NotificationsConfiguration(siteURL: "https://tickets.example").lease
+            let mail = SlowMail(clock: clock, took: lease / 2)
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            for index in 0..<5 {
+                try await Self.enqueue(database, topic: "account.password_changed", to: nil,
+                                       payload: ["email": "p\(index)@example.com", "name": "P"], at: clock.now())
+            }
+            // Two sends take the lease to its end: the third would start past three quarters of it.
+            #expect(try await service.deliverDue() == 5)
+            #expect(mail.sent.withLock { $0.count } == 2)
+            // The rest come due again when the lease ends (now), and none is sent twice.
+            while try await service.deliverDue() > 0 {}
+            let sent = mail.sent.withLock { $0 }
+            #expect(sent.count == 5 && Set(sent).count == 5)
+        }
+    }
+
     @Test func unsubscribeTokensAreBoundToTheirPersonKindAndSecret() {
         let old = SymmetricKey(size: .bits256), new = SymmetricKey(size: .bits256)
         let before = UnsubscribeLinks(secrets: [old]), after = UnsubscribeLinks(secrets: [old, new])

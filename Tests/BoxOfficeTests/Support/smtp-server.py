@@ -36,11 +36,15 @@ class Keeper:
             return f"{arguments.refuse} {'4.3.0 try again later' if arguments.refuse < 500 else '5.1.1 no such mailbox'}"
         Keeper.count += 1
         path = os.path.join(arguments.mail_dir, str(Keeper.count))
-        with open(path + ".eml", "wb") as file:
-            file.write(envelope.original_content)
-        with open(path + ".json", "w") as file:
+        # Each file written aside and renamed into place, the envelope first: a reader that
+        # sees <n>.eml sees the whole message and its envelope.
+        with open(path + ".json.part", "w") as file:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos, "tls": session.ssl is not None,
                        "authenticated": bool(session.authenticated)}, file)
+        os.rename(path + ".json.part", path + ".json")
+        with open(path + ".eml.part", "wb") as file:
+            file.write(envelope.original_content)
+        os.rename(path + ".eml.part", path + ".eml")
         return "250 OK"
 
 
