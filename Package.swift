@@ -210,7 +210,9 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: [
-                "BoxOfficeStorage", "Payments",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Payments",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "SQLKit", package: "sql-kit"),

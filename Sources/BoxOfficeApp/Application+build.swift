@@ -136,6 +136,7 @@ public func buildApplication(
         .addRoutes(to: everythingElse, idempotency: idempotency)
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
+    CampaignController(service: notifications.campaigns, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
     web.addRoutes(to: router, credentialsLimit: credentialsLimit)
     router.answerUnsupportedMethods()

@@ -14,7 +14,8 @@ struct BoxOfficeDirectory: NotificationDirectory {
     func person(_ userID: String) async throws -> Person? {
         do {
             let user = try await accounts.user(id: userID)
-            return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail)
+            return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail,
+                          wantsOffers: Self.consentsToOffers(user))
         } catch AccountError.userNotFound {
             // Erased since the message was written: there is no one to tell.
             return nil
@@ -37,5 +38,19 @@ struct BoxOfficeDirectory: NotificationDirectory {
         } catch BookingError.orderNotFound {
             return false
         }
+    }
+
+    func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?) {
+        let (users, next) = try await accounts.users(after: cursor, limit: limit)
+        let members = users.map { user in
+            AudienceMember(userID: user.id, city: user.city, languages: user.preferredLanguages, genres: user.preferredGenres,
+                           consentsToOffers: Self.consentsToOffers(user))
+        }
+        return (members, next)
+    }
+
+    /// Offers go only to active accounts whose owner asked for them at a confirmed address.
+    static func consentsToOffers(_ user: User) -> Bool {
+        user.status == .active && user.consents.marketingEmail && user.emailVerifiedAt != nil
     }
 }

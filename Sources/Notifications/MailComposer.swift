@@ -9,6 +9,9 @@ public protocol NotificationDirectory: Sendable {
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary?
     /// Whether the order is a booking that still stands (not cancelled or refunded).
     func isConfirmed(orderID: String) async throws -> Bool
+    /// A page of the people a campaign may reach, in a stable order, and the cursor of the next
+    /// page (nil after the last).
+    func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?)
 }
 
 public struct Person: Sendable, Equatable {
@@ -16,10 +19,13 @@ public struct Person: Sendable, Equatable {
     public var email: String
     /// They have not turned off reminders of their bookings.
     public var wantsReminders: Bool
-    public init(name: String, email: String, wantsReminders: Bool = true) {
+    /// They agreed to offers and releases by email (and their address is confirmed).
+    public var wantsOffers: Bool
+    public init(name: String, email: String, wantsReminders: Bool = true, wantsOffers: Bool = false) {
         self.name = name
         self.email = email
         self.wantsReminders = wantsReminders
+        self.wantsOffers = wantsOffers
     }
 }
 
@@ -48,6 +54,8 @@ struct MailComposer: Sendable {
     /// The domain of `Message-ID`s.
     let domain: String
     let unsubscribeLinks: UnsubscribeLinks
+    /// The campaign a campaign message belongs to, as it stands now.
+    let campaign: @Sendable (String) async throws -> Campaign?
 
     static let subjects = [
         "account.email_verification": "Confirm your email address",
@@ -74,6 +82,7 @@ struct MailComposer: Sendable {
         var currency: String?
         var refundMinor: Int64?
         var reason: String?
+        var campaignId: String?
     }
 
     enum Outcome: Equatable {
@@ -89,6 +98,9 @@ struct MailComposer: Sendable {
     func compose(
         id: String, topic: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String, now: Date
     ) async throws -> Outcome {
+        if Campaign.Kind.allCases.contains(where: { $0.topic == topic }) {
+            return try await composeCampaign(id: id, recipientUserID: recipientUserID, payload: json, createdAt: createdAt, siteURL: siteURL)
+        }
         guard let subjectPattern = Self.subjects[topic] else { return .skip("nothing is sent for \(topic)") }
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
         var person: Person?
@@ -136,6 +148,29 @@ struct MailComposer: Sendable {
         else { preconditionFailure("templates for \(topic) are missing") }
         return .mail(MailMessage(
             from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
+            messageID: "<\(id)@\(domain)>", date: createdAt, unsubscribeURL: unsubscribeURL))
+    }
+
+    /// A campaign's message to one person, decided when it is due: not for someone who has
+    /// withdrawn their consent since, nor for a cancelled campaign.
+    private func composeCampaign(id: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String) async throws -> Outcome {
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
+        guard let campaignID = payload.campaignId, let campaign = try await campaign(campaignID) else { return .skip("no such campaign") }
+        guard campaign.status != .cancelled else { return .skip("the campaign was cancelled") }
+        guard let recipientUserID, let person = try await directory.person(recipientUserID) else { return .skip("no one to send it to") }
+        guard person.wantsOffers else { return .skip("offers are turned off") }
+        let unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .offers))"
+        var values: [String: Any] = [
+            "name": person.name, "site": siteURL, "subject": campaign.subject, "unsubscribe": unsubscribeURL,
+            // Paragraphs as written (a blank line between them); the templates escape them.
+            "paragraphs": campaign.body.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty },
+        ]
+        if let path = campaign.linkPath { values["link"] = siteURL + path }
+        guard let text = library.render(values, withTemplate: "campaign.text"), let html = library.render(values, withTemplate: "campaign.html")
+        else { preconditionFailure("the campaign templates are missing") }
+        return .mail(MailMessage(
+            from: from, to: .init(name: person.name, email: person.email), subject: campaign.subject, text: text, html: html,
             messageID: "<\(id)@\(domain)>", date: createdAt, unsubscribeURL: unsubscribeURL))
     }
 }

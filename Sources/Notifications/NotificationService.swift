@@ -28,6 +28,7 @@ public struct NotificationsConfiguration: Sendable {
 /// dead-lettered for an admin after the attempts allowed.
 public final class NotificationService: Sendable {
     let database: Database
+    public let campaigns: CampaignService
     let composer: MailComposer
     let mail: any MailTransport
     let configuration: NotificationsConfiguration
@@ -50,15 +51,18 @@ public final class NotificationService: Sendable {
         logger: Logger
     ) async throws -> NotificationService {
         let host = URL(string: configuration.siteURL)?.host ?? "boxoffice.local"
+        let campaigns = CampaignService(database: database, directory: directory, now: now)
         let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host,
-                                    unsubscribeLinks: unsubscribeLinks)
-        return NotificationService(database: database, composer: composer, mail: mail, configuration: configuration, now: now,
-                                   random: random, logger: logger)
+                                    unsubscribeLinks: unsubscribeLinks, campaign: { try await campaigns.campaignForSending(id: $0) })
+        return NotificationService(database: database, campaigns: campaigns, composer: composer, mail: mail, configuration: configuration,
+                                   now: now, random: random, logger: logger)
     }
 
-    init(database: Database, composer: MailComposer, mail: any MailTransport, configuration: NotificationsConfiguration,
-         now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double, logger: Logger) {
+    init(database: Database, campaigns: CampaignService, composer: MailComposer, mail: any MailTransport,
+         configuration: NotificationsConfiguration, now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double,
+         logger: Logger) {
         self.database = database
+        self.campaigns = campaigns
         self.composer = composer
         self.mail = mail
         self.configuration = configuration
@@ -167,7 +171,8 @@ public final class NotificationService: Sendable {
     public var mailDescription: String { mail.description }
 }
 
-/// Runs the outbox worker: a batch whenever one is due, at most every poll interval.
+/// Runs the outbox worker: campaigns' next recipients added, then a batch whenever one is due,
+/// at most every poll interval.
 public struct OutboxWorker: Service {
     let notifications: NotificationService
 
@@ -180,6 +185,7 @@ public struct OutboxWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    try await notifications.campaigns.fanOutPass()
                     // A full batch means more are waiting: go again at once.
                     let claimed = try await notifications.deliverDue()
                     if claimed >= notifications.configuration.batchMax { continue }

@@ -18,5 +18,29 @@ public enum NotificationsMigrations {
             try await database.alter(table: "outbox").column("sent_at_ms", type: .bigint).run()
             try await database.create(index: "outbox_due").on("outbox").column("status").column("next_attempt_at_ms").run()
         },
+        Migration(2, "campaigns, and their messages marked in the outbox") { database, _ in
+            try await database.create(table: "campaigns")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("kind", type: .text, .notNull)
+                .column("subject", type: .text, .notNull)
+                .column("body", type: .text, .notNull)
+                .column("link_path", type: .text)
+                .column("audience", type: .text, .notNull)
+                .column("messages_per_second", type: .int, .notNull)
+                .column("status", type: .text, .notNull)
+                .column("recipients", type: .int, .notNull)
+                // Where the fan-out is in the list of people (the accounts' page cursor), and
+                // when the next message it adds is due.
+                .column("audience_cursor", type: .text, .notNull)
+                .column("next_slot_ms", type: .bigint, .notNull)
+                .column("created_by", type: .text, .notNull)
+                .column("created_at_ms", type: .bigint, .notNull)
+                .column("started_at_ms", type: .bigint)
+                .column("queued_at_ms", type: .bigint)
+                .run()
+            try await database.create(index: "campaigns_status").on("campaigns").column("status").run()
+            try await database.alter(table: "outbox").column("campaign_id", type: .text).run()
+            try await database.create(index: "outbox_campaign").on("outbox").column("campaign_id").column("status").run()
+        },
     ])
 }

@@ -89,6 +89,9 @@ struct FixedDirectory: NotificationDirectory {
     func isConfirmed(orderID: String) async throws -> Bool {
         orderID != "o-cancelled"
     }
+    func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?) {
+        ([], nil)
+    }
 }
 
 @Suite("The outbox worker: delivered once, retried with backoff, dead-lettered, shared between workers", .timeLimit(.minutes(2)))
