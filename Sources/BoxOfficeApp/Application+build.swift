@@ -99,7 +99,7 @@ public func buildApplication(
     notificationsConfiguration.retry = configuration.notificationsRetry
     notificationsConfiguration.lease = configuration.notificationsLease
     notificationsConfiguration.from = configuration.mailFrom
-    let mail: any MailTransport = configuration.smtp.map { SMTPMailer(settings: $0) } ?? MailFolder(path: configuration.resolvedMailFolder)
+    let mail: any MailTransport = try configuration.smtp.map { try SMTPMailer(settings: $0) } ?? MailFolder(path: configuration.resolvedMailFolder)
     let unsubscribeLinks = keys.unsubscribeLinks
     let notifications = try await NotificationService.make(
         database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog, booking: booking),

@@ -45,6 +45,11 @@ extension CatalogService {
         return (seating, try await seats.availability(show: seating.seatShowID))
     }
 
+    /// Whether another live seat map can be opened on this instance now.
+    public func hasRoomForLiveSeats() async -> Bool {
+        await seats.hasRoomForListener()
+    }
+
     /// Runs `body` with a stream that signals whenever the show's seats may have changed (the
     /// live seat map's feed), and stops listening when it returns.
     public func withSeatChanges<Result: Sendable>(

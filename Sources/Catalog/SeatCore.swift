@@ -13,6 +13,8 @@ public protocol SeatCore: Sendable {
     /// ``LiveAvailability/listen(show:_:)``); returns the listener's id.
     func listen(show: UInt32, _ continuation: AsyncStream<Void>.Continuation) async throws(CatalogError) -> UInt64
     func stopListening(show: UInt32, id: UInt64) async
+    /// Whether ``listen(show:_:)`` would take another listener now.
+    func hasRoomForListener() async -> Bool
 }
 
 /// The seat server reached through `SeatClient`, with a key of the admin role.
@@ -72,6 +74,10 @@ public struct SeatClientCore: SeatCore {
         await live.stopListening(show: show, id: id)
     }
 
+    public func hasRoomForListener() async -> Bool {
+        await live.hasRoomForListener
+    }
+
     static func catalogError(_ error: SeatClientError) -> CatalogError {
         if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
         return .seatServerUnavailable
@@ -94,4 +100,5 @@ public struct NoSeatServer: SeatCore {
         throw .seatServerUnavailable
     }
     public func stopListening(show: UInt32, id: UInt64) async {}
+    public func hasRoomForListener() async -> Bool { false }
 }

@@ -14,6 +14,8 @@ public struct NotificationsConfiguration: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// Messages claimed at once by one worker.
     public var batchMax = 50
+    /// Messages of a batch being sent at the same time (each its own connection to the mail server).
+    public var sendsAtOnceMax = 8
     /// How long a claimed message is this worker's; a worker that dies holding it loses it then.
     public var lease: Duration = .seconds(120)
     public var retry = RetryPolicy()
@@ -89,26 +91,47 @@ public final class NotificationService: Sendable {
         // Past three quarters of the lease, the rest of the batch is left to run out and be
         // claimed again: a message sent after its lease ended could be sent by another worker too.
         let sendUntilMs = nowMs + configuration.lease.milliseconds * 3 / 4
-        for row in claimed where now().millisecondsSince1970 < sendUntilMs { await deliver(row) }
+        let deliveries = await withTaskGroup(of: (String, Delivery).self, returning: [(String, Delivery)].self) { group in
+            var deliveries: [(String, Delivery)] = []
+            var sending = 0
+            for row in claimed {
+                if sending >= configuration.sendsAtOnceMax, let done = await group.next() {
+                    deliveries.append(done)
+                    sending -= 1
+                }
+                guard now().millisecondsSince1970 < sendUntilMs else { break }
+                group.addTask { (row.id, await self.deliver(row)) }
+                sending += 1
+            }
+            for await done in group { deliveries.append(done) }
+            return deliveries
+        }
+        await record(deliveries)
         let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
         lagGauge.record(Double(backlog.oldestPendingMs ?? 0) / 1000)
         return claimed.count
     }
 
-    private func deliver(_ row: OutboxRecords.Row) async {
+    /// What became of one message.
+    enum Delivery {
+        case sent
+        case skipped(reason: String)
+        /// Tried again at `retryAtMs`, or dead-lettered when nil.
+        case failed(error: String, retryAtMs: Int64?)
+    }
+
+    private func deliver(_ row: OutboxRecords.Row) async -> Delivery {
         let failure: (message: String, isTransient: Bool)
         do {
             switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, payload: row.payload,
                                               createdAt: Date(millisecondsSince1970: row.createdAtMs),
                                               siteURL: siteURL.withLock { $0 }, now: now()) {
             case .skip(let reason):
-                try await database.withSession { try await OutboxRecords.recordSkipped(id: row.id, reason: reason, nowMs: self.now().millisecondsSince1970, on: $0) }
-                return
+                return .skipped(reason: reason)
             case .mail(let message):
                 try await mail.send(message)
-                try await database.withSession { try await OutboxRecords.recordSent(id: row.id, nowMs: self.now().millisecondsSince1970, on: $0) }
                 sentCounter.increment()
-                return
+                return .sent
             }
         } catch let error as MailError {
             failure = (error.message, error.isTransient)
@@ -125,11 +148,30 @@ public final class NotificationService: Sendable {
         logger.warning(retryAtMs == nil ? "notification dead-lettered" : "notification failed; will retry", metadata: [
             "message": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(attempts)", "error": "\(failure.message)",
         ])
+        return .failed(error: failure.message, retryAtMs: retryAtMs)
+    }
+
+    /// Records a batch's outcomes in one transaction (one commit for the batch, not one per
+    /// message). If that fails, the batch's lease runs out and its messages come due again:
+    /// those sent are sent again, under the same `Message-ID`.
+    private func record(_ deliveries: [(String, Delivery)]) async {
+        guard !deliveries.isEmpty else { return }
+        let nowMs = now().millisecondsSince1970
         do {
-            try await database.withSession { try await OutboxRecords.recordFailure(id: row.id, error: failure.message, retryAtMs: retryAtMs, on: $0) }
+            try await database.transaction { session in
+                for (id, delivery) in deliveries {
+                    switch delivery {
+                    case .sent: try await OutboxRecords.recordSent(id: id, nowMs: nowMs, on: session)
+                    case .skipped(let reason): try await OutboxRecords.recordSkipped(id: id, reason: reason, nowMs: nowMs, on: session)
+                    case .failed(let error, let retryAtMs):
+                        try await OutboxRecords.recordFailure(id: id, error: error, retryAtMs: retryAtMs, on: session)
+                    }
+                }
+            }
         } catch {
-            // The lease runs out and the message comes due again.
-            logger.error("could not record a notification's failure", metadata: ["message": "\(row.id)", "error": "\(error)"])
+            logger.error("could not record a batch of notifications; they come due again when their lease ends", metadata: [
+                "messages": "\(deliveries.count)", "error": "\(error)",
+            ])
         }
     }
 

@@ -100,6 +100,9 @@ public actor LiveAvailability: Service {
     /// Open listeners (for tests and metrics).
     public var listening: Int { listenerCount }
 
+    /// Whether another listener would be taken now (a page can be refused before its stream starts).
+    public var hasRoomForListener: Bool { listenerCount < listenersMax }
+
     private func notify(_ show: UInt32) {
         guard let group = listeners[show] else { return }
         for continuation in group.values { continuation.yield() }

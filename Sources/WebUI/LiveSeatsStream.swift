@@ -20,6 +20,10 @@ struct LiveSeatsStream: Sendable {
     let catalog: CatalogService
     let recent = RecentSeatMaps()
 
+    static let full = Problem(
+        .serviceUnavailable, code: "live_seats_full", title: "Too many seat maps are open",
+        detail: "The map still works: reload it in a moment for live updates.", headers: [.retryAfter: "15"])
+
     func addRoutes(to router: Router<BoxOfficeRequestContext>) {
         router.get("showtimes/{showtimeId}/live") { request, context -> Response in
             let id = try context.parameters.require("showtimeId")
@@ -28,6 +32,8 @@ struct LiveSeatsStream: Sendable {
             guard seating.layout.seatCount <= SeatMapDrawing.seatsDrawnMax else {
                 throw WebError.notFound("This showtime's seats are not drawn as a map, so they are not streamed")
             }
+            // Refused before the stream starts, so the browser sees why (and when to come back).
+            guard await catalog.hasRoomForLiveSeats() else { throw Self.full }
             let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
             return Response(
                 status: .ok,

@@ -81,12 +81,14 @@ struct LiveAvailabilityTests {
         let b = try await live.listen(show: 2, second)
         let listening = await live.listening
         #expect(a != b && listening == 2)
+        #expect(await !live.hasRoomForListener)
         await #expect(throws: SeatMapError.busy) { try await live.listen(show: 1, third) }
         // Stopping twice, or a listener that is not there, frees nothing more.
         await live.stopListening(show: 1, id: a)
         await live.stopListening(show: 1, id: a)
         await live.stopListening(show: 2, id: a)
         #expect(await live.listening == 1)
+        #expect(await live.hasRoomForListener)
         _ = try await live.listen(show: 1, third)
         #expect(await live.listening == 2)
     }

@@ -41,9 +41,13 @@ public struct SMTPSettings: Sendable {
 /// is transient (the worker tries again); a 5xx reply is not.
 public struct SMTPMailer: MailTransport {
     public let settings: SMTPSettings
+    /// Made once: building a TLS context (loading the trust roots) costs more than sending a message.
+    let sslContext: NIOSSLContext?
 
-    public init(settings: SMTPSettings) {
+    /// - Throws: when the TLS settings cannot be used (an unreadable certificate authority file).
+    public init(settings: SMTPSettings) throws {
         self.settings = settings
+        sslContext = settings.security == .none ? nil : try NIOSSLContext(configuration: settings.tls)
     }
 
     public var description: String {
@@ -53,7 +57,7 @@ public struct SMTPMailer: MailTransport {
     public func send(_ message: MailMessage) async throws(MailError) {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await SMTPConversation.deliver(message, settings: settings) }
+                group.addTask { try await SMTPConversation.deliver(message, settings: settings, sslContext: sslContext) }
                 group.addTask {
                     try await Task.sleep(for: settings.timeout)
                     throw MailError("no answer from \(settings.host):\(settings.port) within \(settings.timeout)", isTransient: true)
@@ -114,13 +118,12 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
 
 /// One message's conversation with the server.
 enum SMTPConversation {
-    static func deliver(_ message: MailMessage, settings: SMTPSettings) async throws {
-        let sslContext = try NIOSSLContext(configuration: settings.tls)
+    static func deliver(_ message: MailMessage, settings: SMTPSettings, sslContext: NIOSSLContext?) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: settings.host, port: settings.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if settings.security == .tls {
+                    if settings.security == .tls, let sslContext {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: sslContext, serverHostname: serverName(settings.host)))
                     }
@@ -144,7 +147,7 @@ enum SMTPConversation {
             _ = try await reply(to: "connecting", expecting: 220...220)
             try await send("EHLO \(settings.heloName)")
             var extensions = Extensions(try await reply(to: "EHLO", expecting: 250...250))
-            if settings.security == .startTLS {
+            if settings.security == .startTLS, let sslContext {
                 guard extensions.offers("STARTTLS") else {
                     throw MailError("\(settings.host) does not offer STARTTLS, and this client will not send in the clear", isTransient: true)
                 }

@@ -21,21 +21,29 @@ struct OutboxCrashTests {
         let ids = try await Self.fillOutbox(path: data + "/boxoffice.sqlite")
 
         try await MailServer.with { smtp in
-            let arguments = ["--smtp", "127.0.0.1:\(smtp.port)", "--smtp-security", "none", "--notifications-lease-seconds", "5"]
+            // A public address as production has one (with none, links name the port, which differs after a restart).
+            let arguments = ["--smtp", "127.0.0.1:\(smtp.port)", "--smtp-security", "none", "--notifications-lease-seconds", "5",
+                             "--public-url", "https://tickets.example"]
             let first = try await BoxOfficeProcess.start(dataDirectory: data, arguments: arguments)
             // Killed once a fifth has arrived: mid-batch (a batch is 50), with a lease held.
-            try await Self.waitUntil(seconds: 60) { try smtp.received().count >= Self.messages / 5 }
+            do {
+                try await Self.waitUntil(seconds: 60) { try smtp.received().count >= Self.messages / 5 }
+            } catch {
+                _ = try? await first.process.stopped(signal: SIGKILL)
+                throw error
+            }
             _ = try await first.process.stopped(signal: SIGKILL)
             let beforeRestart = try smtp.received().count
             #expect(beforeRestart < Self.messages, "the kill came after every message was sent: nothing was tested")
 
             let second = try await BoxOfficeProcess.start(dataDirectory: data, arguments: arguments)
-            try await Self.waitUntil(seconds: 90) { Set(try smtp.received().map { try Self.messageID(of: $0.message) }).count >= Self.messages }
-            _ = try await second.process.stopped()
+            try await ChildProcess.stopping([second.process]) {
+                try await Self.waitUntil(seconds: 90) { Set(try smtp.received().map { try Self.messageID(of: $0.message) }).count >= Self.messages }
+            }
 
             let received = try smtp.received().map { (id: try Self.messageID(of: $0.message), bytes: $0.message) }
             let byID = Dictionary(grouping: received, by: \.id)
-            #expect(Set(byID.keys) == Set(ids.map { "<\($0)@127.0.0.1>" }))
+            #expect(Set(byID.keys) == Set(ids.map { "<\($0)@tickets.example>" }))
             for (id, copies) in byID where copies.count > 1 {
                 #expect(Set(copies.map(\.bytes)).count == 1, "\(id) was sent twice with different contents")
             }

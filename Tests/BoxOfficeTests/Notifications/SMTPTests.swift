@@ -41,7 +41,7 @@ struct SMTPTests {
             #expect(envelope.tls && envelope.authenticated)
 
             // Wrong credentials: a 5xx refusal, not worth retrying.
-            let wrong = SMTPMailer(settings: try Self.settings(server, .startTLS, user: "mailer", password: "wrong"))
+            let wrong = try SMTPMailer(settings: try Self.settings(server, .startTLS, user: "mailer", password: "wrong"))
             do {
                 try await wrong.send(Self.message(2))
                 Issue.record("sent with wrong credentials")
@@ -49,7 +49,7 @@ struct SMTPTests {
                 #expect(!error.isTransient && error.message.contains("AUTH"), "\(error)")
             }
             // Without STARTTLS the server refuses to go on (530), which is said, not hidden.
-            let clear = SMTPMailer(settings: try Self.settings(server, .none))
+            let clear = try SMTPMailer(settings: try Self.settings(server, .none))
             do {
                 try await clear.send(Self.message(3))
                 Issue.record("sent in the clear to a server that requires TLS")
@@ -64,7 +64,7 @@ struct SMTPTests {
         try await MailServer.with(tls: true) { server in
             var settings = try Self.settings(server, .startTLS)
             settings.tls.trustRoots = .certificates([])
-            let mailer = SMTPMailer(settings: settings)
+            let mailer = try SMTPMailer(settings: settings)
             do {
                 try await mailer.send(Self.message())
                 Issue.record("trusted an unknown certificate")
@@ -78,7 +78,7 @@ struct SMTPTests {
     @Test(arguments: [(451, true), (550, false)])
     func refusalsSayWhetherToTryAgain(code: Int, isTransient: Bool) async throws {
         try await MailServer.with(refusing: code) { server in
-            let mailer = SMTPMailer(settings: try Self.settings(server, .none))
+            let mailer = try SMTPMailer(settings: try Self.settings(server, .none))
             do {
                 try await mailer.send(Self.message())
                 Issue.record("a refused message was taken as sent")
@@ -91,7 +91,7 @@ struct SMTPTests {
     @Test func noServerIsATransientFailure() async throws {
         var settings = SMTPSettings(host: "127.0.0.1", port: try LoopbackPort.free(), security: .none)
         settings.timeout = .seconds(5)
-        let mailer = SMTPMailer(settings: settings)
+        let mailer = try SMTPMailer(settings: settings)
         do {
             try await mailer.send(Self.message())
             Issue.record("sent to nobody")
