@@ -31,6 +31,8 @@ async def sse_subscriber(ready, trigger, arrivals):
         if not chunk:
             raise RuntimeError(f"the stream ended: {buffer[:400]!r}")
         buffer += chunk
+        if b"event: unavailable" in buffer:
+            raise RuntimeError("the server ended the stream: unavailable (too many pages open?)")
         if first and b"event: seats" in buffer:
             first = False
             buffer = b""
@@ -98,10 +100,13 @@ async def main():
     for start in range(0, count, CONNECT_AT_ONCE):
         batch = [asyncio.create_task(subscriber(ready, trigger, arrivals)) for _ in range(start, min(count, start + CONNECT_AT_ONCE))]
         tasks += batch
+        deadline = time.monotonic() + TIMEOUT_S
         while connected < min(count, start + CONNECT_AT_ONCE):
             failed = [task for task in batch if task.done() and task.exception()]
             if failed:
                 raise failed[0].exception()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {connected} of {min(count, start + CONNECT_AT_ONCE)} subscribers got their first message")
             await asyncio.sleep(0.01)
     await asyncio.wait_for(all_ready, TIMEOUT_S)
     await asyncio.sleep(1)

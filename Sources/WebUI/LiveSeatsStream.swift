@@ -39,7 +39,14 @@ struct LiveSeatsStream: Sendable {
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
                 body: ResponseBody { writer in
-                    try await stream(showtimeID: id, show: seating.seatShowID, resumingFrom: lastEventID, to: &writer)
+                    do {
+                        try await stream(showtimeID: id, show: seating.seatShowID, resumingFrom: lastEventID, to: &writer)
+                    } catch is CatalogError {
+                        // Too many pages open since the check above, or the seat server gone: the
+                        // stream says so and ends (a body that throws would leave the page waiting);
+                        // the browser comes back after the retry time.
+                        try await writer.write(ByteBuffer(string: LiveSeatEvents.unavailable))
+                    }
                     try await writer.finish(nil)
                 })
         }

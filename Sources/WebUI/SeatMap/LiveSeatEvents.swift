@@ -43,6 +43,11 @@ struct LiveSeatEvents: Sendable {
 
     /// Ends the stream for a showtime no longer on sale.
     static let gone = "event: gone\ndata: {}\n\n"
+
+    /// Ends a stream that cannot go on now (too many pages open, the seat server away): the
+    /// page reconnects after ``retryMilliseconds``.
+    static let unavailable = "retry: \(retryMilliseconds)\nevent: unavailable\ndata: {}\n\n"
+
     /// A comment line: keeps proxies from closing an idle stream, and finds closed connections.
     static let keepAlive = ": keep-alive\n\n"
 }

@@ -115,6 +115,11 @@ if (frame) {
     for (const [index, code] of JSON.parse(event.data).seats) apply(index, code);
   });
   live.addEventListener("gone", () => { live.close(); status.textContent = "This showtime is no longer on sale."; });
+  // The server ends the stream for a moment; the browser reconnects by itself and the next
+  // event brings the map up to date.
+  const paused = "Live updates paused: reconnecting…";
+  live.addEventListener("unavailable", () => { status.textContent = paused; });
+  live.addEventListener("seats", () => { if (status.textContent === paused) status.textContent = ""; });
   render();
   performance.mark("seat-map-ready");  // when the map answers clicks: the page's measured readiness
 }
