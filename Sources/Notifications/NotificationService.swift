@@ -133,7 +133,7 @@ public final class NotificationService: Sendable {
                 sentCounter.increment()
                 return .sent
             }
-        } catch let error as MailError {
+        } catch let error as DeliveryError {
             failure = (error.message, error.isTransient)
         } catch is DecodingError {
             failure = ("the message's payload is not one this version reads", false)

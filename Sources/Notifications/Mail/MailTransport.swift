@@ -3,24 +3,10 @@ import NIOPosix
 
 /// Where mail goes: an SMTP server, or a folder of `.eml` files.
 public protocol MailTransport: Sendable {
-    /// Hands the message on. Throws ``MailError`` saying whether trying again may help.
-    func send(_ message: MailMessage) async throws(MailError)
+    /// Hands the message on. Throws ``DeliveryError`` saying whether trying again may help.
+    func send(_ message: MailMessage) async throws(DeliveryError)
     /// Said at start, so the operator knows where mail goes.
     var description: String { get }
-}
-
-public struct MailError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    /// Whether a later attempt may succeed (a 4xx reply, a timeout, a full disk) or not (a 5xx
-    /// reply: the address does not exist).
-    public var isTransient: Bool
-
-    public init(_ message: String, isTransient: Bool) {
-        self.message = message
-        self.isTransient = isTransient
-    }
-
-    public var description: String { message }
 }
 
 /// Mail written to a folder as `.eml` files, one per message, named by its `Message-ID`: what
@@ -36,7 +22,7 @@ public struct MailFolder: MailTransport {
 
     public var description: String { "mail is written as .eml files to \(path)" }
 
-    public func send(_ message: MailMessage) async throws(MailError) {
+    public func send(_ message: MailMessage) async throws(DeliveryError) {
         let name = Self.fileName(for: message.messageID)
         let folder = path
         let bytes = message.rendered()
@@ -45,7 +31,7 @@ public struct MailFolder: MailTransport {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 let temporary = "\(folder)/.\(name).tmp"
                 guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-                    throw MailError("cannot create a file in \(folder)", isTransient: true)
+                    throw DeliveryError("cannot create a file in \(folder)", isTransient: true)
                 }
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
                 try handle.write(contentsOf: bytes)
@@ -56,10 +42,10 @@ public struct MailFolder: MailTransport {
                 }
                 try FileManager.default.moveItem(atPath: temporary, toPath: "\(folder)/\(name)")
             }
-        } catch let error as MailError {
+        } catch let error as DeliveryError {
             throw error
         } catch {
-            throw MailError("writing the mail to \(folder) failed: \(error.localizedDescription)", isTransient: true)
+            throw DeliveryError("writing the mail to \(folder) failed: \(error.localizedDescription)", isTransient: true)
         }
     }
 

@@ -54,23 +54,23 @@ public struct SMTPMailer: MailTransport {
         "mail is sent through \(settings.host):\(settings.port) (\(settings.security.rawValue))"
     }
 
-    public func send(_ message: MailMessage) async throws(MailError) {
+    public func send(_ message: MailMessage) async throws(DeliveryError) {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await SMTPConversation.deliver(message, settings: settings, sslContext: sslContext) }
                 group.addTask {
                     try await Task.sleep(for: settings.timeout)
-                    throw MailError("no answer from \(settings.host):\(settings.port) within \(settings.timeout)", isTransient: true)
+                    throw DeliveryError("no answer from \(settings.host):\(settings.port) within \(settings.timeout)", isTransient: true)
                 }
                 try await group.next()
                 group.cancelAll()
             }
-        } catch let error as MailError {
+        } catch let error as DeliveryError {
             throw error
         } catch let error as SMTPReply.Refusal {
-            throw MailError(error.description, isTransient: error.reply.code < 500)
+            throw DeliveryError(error.description, isTransient: error.reply.code < 500)
         } catch {
-            throw MailError("talking to \(settings.host):\(settings.port) failed: \(error)", isTransient: true)
+            throw DeliveryError("talking to \(settings.host):\(settings.port) failed: \(error)", isTransient: true)
         }
     }
 }
@@ -97,7 +97,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > Self.replyBytesMax { throw MailError("the server's reply is too long", isTransient: true) }
+            if buffer.readableBytes > Self.replyBytesMax { throw DeliveryError("the server's reply is too long", isTransient: true) }
             return .needMoreData
         }
         let length = newline - buffer.readerIndex + 1
@@ -105,7 +105,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         // "\r\n" is one `Character`: `isNewline` takes it off whole.
         while line.last?.isNewline == true { line.removeLast() }
         guard line.utf8.count >= 3, let code = Int(line.prefix(3)) else {
-            throw MailError("the server answered something that is not SMTP: \(line.prefix(80))", isTransient: true)
+            throw DeliveryError("the server answered something that is not SMTP: \(line.prefix(80))", isTransient: true)
         }
         let separator = line.dropFirst(3).first
         pending.append(String(line.dropFirst(4)))
@@ -135,7 +135,7 @@ enum SMTPConversation {
             var replies = inbound.makeAsyncIterator()
             func reply(to command: String, expecting codes: ClosedRange<Int>) async throws -> SMTPReply {
                 guard let reply = try await replies.next() else {
-                    throw MailError("the server closed the connection after \(command)", isTransient: true)
+                    throw DeliveryError("the server closed the connection after \(command)", isTransient: true)
                 }
                 guard codes.contains(reply.code) else { throw SMTPReply.Refusal(command: command, reply: reply) }
                 return reply
@@ -149,7 +149,7 @@ enum SMTPConversation {
             var extensions = Extensions(try await reply(to: "EHLO", expecting: 250...250))
             if settings.security == .startTLS, let sslContext {
                 guard extensions.offers("STARTTLS") else {
-                    throw MailError("\(settings.host) does not offer STARTTLS, and this client will not send in the clear", isTransient: true)
+                    throw DeliveryError("\(settings.host) does not offer STARTTLS, and this client will not send in the clear", isTransient: true)
                 }
                 try await send("STARTTLS")
                 _ = try await reply(to: "STARTTLS", expecting: 220...220)
@@ -174,7 +174,7 @@ enum SMTPConversation {
                     try await send(Data(password.utf8).base64EncodedString())
                     _ = try await reply(to: "AUTH LOGIN password", expecting: 235...235)
                 } else {
-                    throw MailError("\(settings.host) offers neither AUTH PLAIN nor AUTH LOGIN", isTransient: true)
+                    throw DeliveryError("\(settings.host) offers neither AUTH PLAIN nor AUTH LOGIN", isTransient: true)
                 }
             }
             let envelope = ["MAIL FROM:<\(Envelope.address(message.from.email))>", "RCPT TO:<\(Envelope.address(message.to.email))>", "DATA"]

@@ -64,10 +64,10 @@ struct MailFormatTests {
 /// what a folder or a real server will not do on demand (fail the first attempts, then work).
 final class ScriptedMail: MailTransport {
     let sent = Mutex<[MailMessage]>([])
-    let failures = Mutex<[MailError]>([])
+    let failures = Mutex<[DeliveryError]>([])
     var description: String { "scripted mail" }
 
-    func send(_ message: MailMessage) async throws(MailError) {
+    func send(_ message: MailMessage) async throws(DeliveryError) {
         if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
         sent.withLock { $0.append(message) }
     }
@@ -163,7 +163,7 @@ struct OutboxWorkerTests {
         try await Harness.withDatabase(engine) { database in
             let clock = Clock(), mail = ScriptedMail()
             let service = try await Self.service(database, mail: mail, clock: clock)
-            mail.failures.withLock { $0 = [MailError("421 try later", isTransient: true)] }
+            mail.failures.withLock { $0 = [DeliveryError("421 try later", isTransient: true)] }
             try await Self.enqueue(database, topic: "account.password_changed", to: "u1", payload: [:], at: clock.now())
             #expect(try await service.deliverDue() == 1)
             #expect(mail.sent.withLock { $0.isEmpty })
@@ -175,7 +175,7 @@ struct OutboxWorkerTests {
             #expect(mail.sent.withLock { $0.count } == 1)
 
             // A permanent refusal is dead at once; transient ones after the attempts allowed.
-            mail.failures.withLock { $0 = [MailError("550 no such user", isTransient: false)] + Array(repeating: MailError("451", isTransient: true), count: 3) }
+            mail.failures.withLock { $0 = [DeliveryError("550 no such user", isTransient: false)] + Array(repeating: DeliveryError("451", isTransient: true), count: 3) }
             try await Self.enqueue(database, topic: "account.password_changed", to: "gone", payload: [:], at: clock.now())
             clock.advance(.milliseconds(1))
             try await Self.enqueue(database, topic: "account.password_changed", to: "u2", payload: [:], at: clock.now())
@@ -253,7 +253,7 @@ struct OutboxWorkerTests {
             self.clock = clock
             self.took = took
         }
-        func send(_ message: MailMessage) async throws(MailError) {
+        func send(_ message: MailMessage) async throws(DeliveryError) {
             clock.advance(took)
             sent.withLock { $0.append(message.messageID) }
         }

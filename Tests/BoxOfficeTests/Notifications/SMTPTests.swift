@@ -45,7 +45,7 @@ struct SMTPTests {
             do {
                 try await wrong.send(Self.message(2))
                 Issue.record("sent with wrong credentials")
-            } catch let error as MailError {
+            } catch let error as DeliveryError {
                 #expect(!error.isTransient && error.message.contains("AUTH"), "\(error)")
             }
             // Without STARTTLS the server refuses to go on (530), which is said, not hidden.
@@ -53,7 +53,7 @@ struct SMTPTests {
             do {
                 try await clear.send(Self.message(3))
                 Issue.record("sent in the clear to a server that requires TLS")
-            } catch let error as MailError {
+            } catch let error as DeliveryError {
                 #expect(error.message.contains("530") || error.message.contains("STARTTLS"), "\(error)")
             }
             #expect(try server.received().count == 1)
@@ -68,7 +68,7 @@ struct SMTPTests {
             do {
                 try await mailer.send(Self.message())
                 Issue.record("trusted an unknown certificate")
-            } catch let error as MailError {
+            } catch let error as DeliveryError {
                 #expect(error.isTransient)
             }
             #expect(try server.received().isEmpty)
@@ -82,7 +82,7 @@ struct SMTPTests {
             do {
                 try await mailer.send(Self.message())
                 Issue.record("a refused message was taken as sent")
-            } catch let error as MailError {
+            } catch let error as DeliveryError {
                 #expect(error.isTransient == isTransient && error.message.contains("\(code)"), "\(error)")
             }
         }
