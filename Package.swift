@@ -211,6 +211,7 @@ let package = Package(
             name: "Notifications",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Payments",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -308,7 +309,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
-            exclude: ["Support/localstripe-loopback.py", "Support/smtp-server.py"]),
+            exclude: ["Support/localstripe-loopback.py", "Support/smtp-server.py", "Support/sms-server.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

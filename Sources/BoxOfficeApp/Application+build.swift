@@ -103,7 +103,8 @@ public func buildApplication(
     let unsubscribeLinks = keys.unsubscribeLinks
     let notifications = try await NotificationService.make(
         database: database, directory: BoxOfficeDirectory(accounts: accounts, catalog: catalog, booking: booking),
-        mail: mail, configuration: notificationsConfiguration, unsubscribeLinks: unsubscribeLinks,
+        mail: mail, sms: configuration.sms.map { TwilioSMS(configuration: $0) }, configuration: notificationsConfiguration,
+        unsubscribeLinks: unsubscribeLinks,
         now: configuration.accounts.now, logger: logger)
     let web = try await WebUI(
         accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, notifications: notifications,
@@ -138,6 +139,7 @@ public func buildApplication(
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     CampaignController(service: notifications.campaigns, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
+    TextStatusController(notifications: notifications).addRoutes(to: router)
     web.addRoutes(to: router, credentialsLimit: credentialsLimit)
     router.answerUnsupportedMethods()
 

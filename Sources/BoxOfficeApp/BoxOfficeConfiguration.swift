@@ -45,6 +45,8 @@ public struct BoxOfficeConfiguration: Sendable {
     public var mailFolder: String?
     /// The SMTP server mail goes through; none writes it to ``mailFolder``.
     public var smtp: SMTPSettings?
+    /// The SMS provider text messages go through; none sends none.
+    public var sms: TwilioSMS.Configuration?
     /// Who mail comes from.
     public var mailFrom = MailMessage.Address(name: "Box Office", email: "tickets@boxoffice.local")
     /// The outbox worker's pace and patience.

@@ -15,7 +15,7 @@ struct BoxOfficeDirectory: NotificationDirectory {
         do {
             let user = try await accounts.user(id: userID)
             return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail,
-                          wantsOffers: Self.consentsToOffers(user))
+                          wantsOffers: Self.consentsToOffers(user), phone: user.phone, wantsTexts: user.consents.sms)
         } catch AccountError.userNotFound {
             // Erased since the message was written: there is no one to tell.
             return nil

@@ -21,11 +21,18 @@ public struct Person: Sendable, Equatable {
     public var wantsReminders: Bool
     /// They agreed to offers and releases by email (and their address is confirmed).
     public var wantsOffers: Bool
-    public init(name: String, email: String, wantsReminders: Bool = true, wantsOffers: Bool = false) {
+    /// E.164, when they gave one.
+    public var phone: String?
+    /// They asked for booking messages by text.
+    public var wantsTexts: Bool
+    public init(name: String, email: String, wantsReminders: Bool = true, wantsOffers: Bool = false, phone: String? = nil,
+                wantsTexts: Bool = false) {
         self.name = name
         self.email = email
         self.wantsReminders = wantsReminders
         self.wantsOffers = wantsOffers
+        self.phone = phone
+        self.wantsTexts = wantsTexts
     }
 }
 
@@ -87,6 +94,7 @@ struct MailComposer: Sendable {
 
     enum Outcome: Equatable {
         case mail(MailMessage)
+        case text(SMSMessage)
         case skip(String)
     }
 
@@ -101,6 +109,10 @@ struct MailComposer: Sendable {
         if Campaign.Kind.allCases.contains(where: { $0.topic == topic }) {
             return try await composeCampaign(id: id, recipientUserID: recipientUserID, payload: json, createdAt: createdAt, siteURL: siteURL)
         }
+        if topic.hasPrefix(Self.textPrefix) {
+            return try await composeText(topic: String(topic.dropFirst(Self.textPrefix.count)), recipientUserID: recipientUserID,
+                                         payload: json, siteURL: siteURL, now: now)
+        }
         guard let subjectPattern = Self.subjects[topic] else { return .skip("nothing is sent for \(topic)") }
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
         var person: Person?
@@ -110,9 +122,32 @@ struct MailComposer: Sendable {
             person = try await directory.person(recipientUserID)
         }
         guard let person else { return .skip("no one to send it to") }
-        var values: [String: String] = ["name": person.name, "site": siteURL]
+        var (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
+        var unsubscribeURL: String?
+        if topic == "booking.reminder" {
+            guard let recipientUserID, person.wantsReminders else { return .skip("reminders are turned off") }
+            if let refusal = try await reminderRefusal(payload, showtime: showtime, now: now) { return .skip(refusal) }
+            unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .reminders))"
+            values["unsubscribe"] = unsubscribeURL
+        }
+        var subject = subjectPattern
+        for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
+        values["subject"] = subject
+        guard let text = library.render(values, withTemplate: "\(topic).text"),
+              let html = library.render(values, withTemplate: "\(topic).html")
+        else { preconditionFailure("templates for \(topic) are missing") }
+        return .mail(MailMessage(
+            from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
+            messageID: "<\(id)@\(domain)>", date: createdAt, unsubscribeURL: unsubscribeURL))
+    }
+
+    /// The words an order's or an account's message is made of.
+    private func details(_ payload: Payload, name: String, siteURL: String) async throws -> (values: [String: String], showtime: ShowtimeSummary?) {
+        var values: [String: String] = ["name": name, "site": siteURL]
         if let token = payload.token { values["token"] = token }
-        if let expires = payload.expiresAtMs { values["expires"] = MailMessage.rfc5322Date(Date(millisecondsSince1970: expires)).replacingOccurrences(of: " +0000", with: " UTC") }
+        if let expires = payload.expiresAtMs {
+            values["expires"] = MailMessage.rfc5322Date(Date(millisecondsSince1970: expires)).replacingOccurrences(of: " +0000", with: " UTC")
+        }
         if let orderID = payload.orderId { values["orderId"] = orderID }
         if let code = payload.bookingCode { values["bookingCode"] = code }
         if let seats = payload.seats { values["seats"] = seats.joined(separator: ", ") }
@@ -128,27 +163,42 @@ struct MailComposer: Sendable {
             values["theatre"] = showtime?.theatreName ?? ""
             values["when"] = showtime?.startsAt ?? ""
         }
-        var unsubscribeURL: String?
-        if topic == "booking.reminder" {
-            // Decided when it is due, not when it was scheduled: the booking, the showtime and
-            // the person's wishes may all have changed since.
-            guard let recipientUserID, person.wantsReminders else { return .skip("reminders are turned off") }
-            guard let orderID = payload.orderId, try await directory.isConfirmed(orderID: orderID) else {
-                return .skip("the booking no longer stands")
-            }
-            guard let showtime, !showtime.isCancelled, showtime.start > now else { return .skip("the showtime is not ahead") }
-            unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .reminders))"
-            values["unsubscribe"] = unsubscribeURL
-        }
-        var subject = subjectPattern
-        for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
-        values["subject"] = subject
-        guard let text = library.render(values, withTemplate: "\(topic).text"),
-              let html = library.render(values, withTemplate: "\(topic).html")
-        else { preconditionFailure("templates for \(topic) are missing") }
-        return .mail(MailMessage(
-            from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
-            messageID: "<\(id)@\(domain)>", date: createdAt, unsubscribeURL: unsubscribeURL))
+        return (values, showtime)
+    }
+
+    /// Why a reminder is no longer due, or nil. Decided when it is due, not when it was
+    /// scheduled: the booking and the showtime may have changed since.
+    private func reminderRefusal(_ payload: Payload, showtime: ShowtimeSummary?, now: Date) async throws -> String? {
+        guard let orderID = payload.orderId, try await directory.isConfirmed(orderID: orderID) else { return "the booking no longer stands" }
+        guard let showtime, !showtime.isCancelled, showtime.start > now else { return "the showtime is not ahead" }
+        return nil
+    }
+
+    // MARK: text messages
+
+    /// An outbox topic `sms.<topic>` is the text message of `<topic>`'s event.
+    static let textPrefix = "sms."
+    /// The events also sent by text, to people who gave a number and asked for texts.
+    static let textTopics: Set<String> = ["booking.confirmed", "booking.cancelled", "booking.reminder"]
+    /// Where the SMS provider reports what became of a message.
+    public static let textStatusPath = "/api/v1/notifications/sms/status"
+
+    /// Whether `topic`'s event also goes to its recipient by text.
+    func sendsText(topic: String, recipientUserID: String?) async throws -> Bool {
+        guard Self.textTopics.contains(topic), let recipientUserID, let person = try await directory.person(recipientUserID) else { return false }
+        return person.phone != nil && person.wantsTexts
+    }
+
+    private func composeText(topic: String, recipientUserID: String?, payload json: String, siteURL: String, now: Date) async throws -> Outcome {
+        guard Self.textTopics.contains(topic) else { return .skip("nothing is sent by text for \(topic)") }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
+        guard let recipientUserID, let person = try await directory.person(recipientUserID), let phone = person.phone, person.wantsTexts
+        else { return .skip("no number to text, or texts are turned off") }
+        let (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
+        if topic == "booking.reminder", let refusal = try await reminderRefusal(payload, showtime: showtime, now: now) { return .skip(refusal) }
+        guard let body = library.render(values, withTemplate: "sms.\(topic)") else { preconditionFailure("the text for \(topic) is missing") }
+        return .text(SMSMessage(to: phone, body: body.trimmingCharacters(in: .whitespacesAndNewlines),
+                                statusCallbackURL: siteURL + Self.textStatusPath))
     }
 
     /// A campaign's message to one person, decided when it is due: not for someone who has

@@ -33,6 +33,8 @@ public final class NotificationService: Sendable {
     public let campaigns: CampaignService
     let composer: MailComposer
     let mail: any MailTransport
+    /// Where text messages go; none sends none.
+    let sms: (any SMSTransport)?
     let configuration: NotificationsConfiguration
     let now: @Sendable () -> Date
     let logger: Logger
@@ -47,8 +49,8 @@ public final class NotificationService: Sendable {
     let lagGauge = Gauge(label: "notifications_lag_seconds")
 
     public static func make(
-        database: Database, directory: any NotificationDirectory, mail: any MailTransport, configuration: NotificationsConfiguration,
-        unsubscribeLinks: UnsubscribeLinks,
+        database: Database, directory: any NotificationDirectory, mail: any MailTransport, sms: (any SMSTransport)? = nil,
+        configuration: NotificationsConfiguration, unsubscribeLinks: UnsubscribeLinks,
         now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger
     ) async throws -> NotificationService {
@@ -56,15 +58,16 @@ public final class NotificationService: Sendable {
         let campaigns = CampaignService(database: database, directory: directory, now: now)
         let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host,
                                     unsubscribeLinks: unsubscribeLinks, campaign: { try await campaigns.campaignForSending(id: $0) })
-        return NotificationService(database: database, campaigns: campaigns, composer: composer, mail: mail, configuration: configuration,
-                                   now: now, random: random, logger: logger)
+        return NotificationService(database: database, campaigns: campaigns, composer: composer, mail: mail, sms: sms,
+                                   configuration: configuration, now: now, random: random, logger: logger)
     }
 
-    init(database: Database, campaigns: CampaignService, composer: MailComposer, mail: any MailTransport,
+    init(database: Database, campaigns: CampaignService, composer: MailComposer, mail: any MailTransport, sms: (any SMSTransport)?,
          configuration: NotificationsConfiguration, now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double,
          logger: Logger) {
         self.database = database
         self.campaigns = campaigns
+        self.sms = sms
         self.composer = composer
         self.mail = mail
         self.configuration = configuration
@@ -91,8 +94,8 @@ public final class NotificationService: Sendable {
         // Past three quarters of the lease, the rest of the batch is left to run out and be
         // claimed again: a message sent after its lease ended could be sent by another worker too.
         let sendUntilMs = nowMs + configuration.lease.milliseconds * 3 / 4
-        let deliveries = await withTaskGroup(of: (String, Delivery).self, returning: [(String, Delivery)].self) { group in
-            var deliveries: [(String, Delivery)] = []
+        let deliveries = await withTaskGroup(of: (OutboxRecords.Row, Delivery).self, returning: [(OutboxRecords.Row, Delivery)].self) { group in
+            var deliveries: [(OutboxRecords.Row, Delivery)] = []
             var sending = 0
             for row in claimed {
                 if sending >= configuration.sendsAtOnceMax, let done = await group.next() {
@@ -100,7 +103,7 @@ public final class NotificationService: Sendable {
                     sending -= 1
                 }
                 guard now().millisecondsSince1970 < sendUntilMs else { break }
-                group.addTask { (row.id, await self.deliver(row)) }
+                group.addTask { (row, await self.deliver(row)) }
                 sending += 1
             }
             for await done in group { deliveries.append(done) }
@@ -113,25 +116,38 @@ public final class NotificationService: Sendable {
     }
 
     /// What became of one message.
-    enum Delivery {
-        case sent
-        case skipped(reason: String)
-        /// Tried again at `retryAtMs`, or dead-lettered when nil.
-        case failed(error: String, retryAtMs: Int64?)
+    struct Delivery {
+        enum Outcome {
+            /// With the provider's id for it, when it gives one (text messages).
+            case sent(providerReference: String?)
+            case skipped(reason: String)
+            /// Tried again at `retryAtMs`, or dead-lettered when nil.
+            case failed(error: String, retryAtMs: Int64?)
+        }
+        var outcome: Outcome
+        /// The event goes to its recipient by text too: its text message is added to the outbox.
+        var alsoByText = false
     }
 
     private func deliver(_ row: OutboxRecords.Row) async -> Delivery {
         let failure: (message: String, isTransient: Bool)
         do {
+            var alsoByText = false
+            if sms != nil { alsoByText = try await composer.sendsText(topic: row.topic, recipientUserID: row.recipientUserId) }
             switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, payload: row.payload,
                                               createdAt: Date(millisecondsSince1970: row.createdAtMs),
                                               siteURL: siteURL.withLock { $0 }, now: now()) {
             case .skip(let reason):
-                return .skipped(reason: reason)
+                return Delivery(outcome: .skipped(reason: reason), alsoByText: alsoByText)
             case .mail(let message):
                 try await mail.send(message)
                 sentCounter.increment()
-                return .sent
+                return Delivery(outcome: .sent(providerReference: nil), alsoByText: alsoByText)
+            case .text(let message):
+                guard let sms else { return Delivery(outcome: .skipped(reason: "no SMS provider is configured")) }
+                let reference = try await sms.send(message)
+                sentCounter.increment()
+                return Delivery(outcome: .sent(providerReference: reference))
             }
         } catch let error as DeliveryError {
             failure = (error.message, error.isTransient)
@@ -148,24 +164,26 @@ public final class NotificationService: Sendable {
         logger.warning(retryAtMs == nil ? "notification dead-lettered" : "notification failed; will retry", metadata: [
             "message": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(attempts)", "error": "\(failure.message)",
         ])
-        return .failed(error: failure.message, retryAtMs: retryAtMs)
+        return Delivery(outcome: .failed(error: failure.message, retryAtMs: retryAtMs))
     }
 
     /// Records a batch's outcomes in one transaction (one commit for the batch, not one per
     /// message). If that fails, the batch's lease runs out and its messages come due again:
     /// those sent are sent again, under the same `Message-ID`.
-    private func record(_ deliveries: [(String, Delivery)]) async {
+    private func record(_ deliveries: [(OutboxRecords.Row, Delivery)]) async {
         guard !deliveries.isEmpty else { return }
         let nowMs = now().millisecondsSince1970
         do {
             try await database.transaction { session in
-                for (id, delivery) in deliveries {
-                    switch delivery {
-                    case .sent: try await OutboxRecords.recordSent(id: id, nowMs: nowMs, on: session)
-                    case .skipped(let reason): try await OutboxRecords.recordSkipped(id: id, reason: reason, nowMs: nowMs, on: session)
+                for (row, delivery) in deliveries {
+                    switch delivery.outcome {
+                    case .sent(let reference):
+                        try await OutboxRecords.recordSent(id: row.id, providerReference: reference, nowMs: nowMs, on: session)
+                    case .skipped(let reason): try await OutboxRecords.recordSkipped(id: row.id, reason: reason, nowMs: nowMs, on: session)
                     case .failed(let error, let retryAtMs):
-                        try await OutboxRecords.recordFailure(id: id, error: error, retryAtMs: retryAtMs, on: session)
+                        try await OutboxRecords.recordFailure(id: row.id, error: error, retryAtMs: retryAtMs, on: session)
                     }
+                    if delivery.alsoByText { try await OutboxRecords.addText(of: row, nowMs: nowMs, on: session) }
                 }
             }
         } catch {
@@ -174,6 +192,34 @@ public final class NotificationService: Sendable {
             ])
         }
     }
+
+    // MARK: text messages' status reports
+
+    /// The SMS provider's report on a message, if it is the provider's (its signature over `url`
+    /// and the form). Whether it was taken.
+    public func textStatusReport(url: String, form: [(String, String)], signature: String?) async throws -> TextStatusReport {
+        guard let sms, sms.verifyStatusReport(url: url, form: form, signature: signature) else { return .forged }
+        let fields = Dictionary(form, uniquingKeysWith: { first, _ in first })
+        guard let reference = fields["MessageSid"], let status = fields["MessageStatus"], Self.textStatuses.contains(status) else {
+            return .malformed
+        }
+        let known = try await database.withSession {
+            try await OutboxRecords.recordDeliveryStatus(status, providerReference: reference, on: $0)
+        }
+        return known ? .recorded : .unknownMessage
+    }
+
+    public enum TextStatusReport: Sendable, Equatable {
+        case recorded
+        case unknownMessage
+        case forged
+        case malformed
+    }
+
+    /// The statuses a Twilio-compatible provider reports for a message.
+    static let textStatuses: Set<String> = [
+        "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "canceled",
+    ]
 
     // MARK: dead letters, for admins
 
@@ -211,6 +257,7 @@ public final class NotificationService: Sendable {
     }
 
     public var mailDescription: String { mail.description }
+    public var textDescription: String { sms?.description ?? "no text messages are sent (no SMS provider)" }
 }
 
 /// Runs the outbox worker: campaigns' next recipients added, then a batch whenever one is due,

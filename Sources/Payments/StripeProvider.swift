@@ -207,7 +207,7 @@ public final class StripeProvider: PaymentProvider {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Idempotency-Key", value: key)
-        request.body = .bytes(ByteBuffer(string: Self.formEncoded(form)))
+        request.body = .bytes(ByteBuffer(string: FormEncoding.encoded(form)))
         return try await send(request, unknown: .refused("not found: \(path)"))
     }
 
@@ -241,14 +241,6 @@ public final class StripeProvider: PaymentProvider {
             let detail = (try? JSONDecoder().decode(ErrorJSON.self, from: body))?.error
             throw .refused(detail?.message ?? detail?.code ?? "Stripe answered \(response.status.code)")
         }
-    }
-
-    /// `application/x-www-form-urlencoded`, Stripe's request format.
-    static func formEncoded(_ form: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
-        return form.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
 
     /// A provider id as one path segment: letters, digits and underscores only, so nothing a

@@ -116,8 +116,44 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address mail comes from, such as tickets@example.com (env BOXOFFICE_MAIL_FROM).")
     var mailFrom: String?
 
+    @Option(help: "Twilio (or compatible) account SID, AC…; with the two below, booking messages are also sent by text to people who ask (env TWILIO_ACCOUNT_SID).")
+    var twilioAccountSid: String?
+
+    @Option(help: "File holding the Twilio auth token (env TWILIO_AUTH_TOKEN_FILE).")
+    var twilioAuthTokenFile: String?
+
+    @Option(help: "The number texts come from (E.164) or a messaging service SID, MG… (env TWILIO_FROM).")
+    var twilioFrom: String?
+
+    @Option(help: "The SMS API's address (env TWILIO_BASE_URL; default https://api.twilio.com).")
+    var twilioBaseUrl: String?
+
     @Option(help: "Seconds a batch of messages claimed by one instance stays its own, 5 to 3600; those of an instance that died are sent by another after this (env BOXOFFICE_NOTIFICATIONS_LEASE_SECONDS).")
     var notificationsLeaseSeconds = Int(environment["BOXOFFICE_NOTIFICATIONS_LEASE_SECONDS"] ?? "") ?? 120
+
+    /// The SMS provider from the options, or nil to send no texts.
+    func twilioSettings() throws -> TwilioSMS.Configuration? {
+        let sid = twilioAccountSid ?? Self.environment["TWILIO_ACCOUNT_SID"]
+        let tokenFile = twilioAuthTokenFile ?? Self.environment["TWILIO_AUTH_TOKEN_FILE"]
+        let from = twilioFrom ?? Self.environment["TWILIO_FROM"]
+        guard sid != nil || tokenFile != nil || from != nil else { return nil }
+        guard let sid, let tokenFile, let from else {
+            throw ValidationError("--twilio-account-sid, --twilio-auth-token-file and --twilio-from go together")
+        }
+        guard sid.hasPrefix("AC"), sid.count <= 64, sid.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw ValidationError("--twilio-account-sid must be an account SID, AC…")
+        }
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ValidationError("\(tokenFile) is empty") }
+        var settings = TwilioSMS.Configuration(accountSID: sid, authToken: token, from: from)
+        if let base = twilioBaseUrl ?? Self.environment["TWILIO_BASE_URL"] {
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--twilio-base-url must be an http or https address")
+            }
+            settings.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        }
+        return settings
+    }
 
     /// The SMTP server from the options, or nil to write mail to files.
     func smtpSettings() throws -> SMTPSettings? {
@@ -156,6 +192,7 @@ struct Serve: AsyncParsableCommand {
             configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }
         configuration.mailFolder = mailDir ?? Self.environment["BOXOFFICE_MAIL_DIR"]
+        configuration.sms = try twilioSettings()
         guard (5...3600).contains(notificationsLeaseSeconds) else { throw ValidationError("--notifications-lease-seconds must be 5 to 3600") }
         configuration.notificationsLease = .seconds(notificationsLeaseSeconds)
         configuration.smtp = try smtpSettings()
@@ -225,6 +262,7 @@ struct Serve: AsyncParsableCommand {
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         }
         logger.notice("\(components.notifications.mailDescription)")
+        logger.notice("\(components.notifications.textDescription)")
         var services: [any Service] = [application]
         if metrics {
             services.append(metricsApplication(prometheus: prometheus, logger: logger))

@@ -48,6 +48,12 @@ struct AccountsRouteTests {
             let afterClear: AccountsAPI.UserResponse = try cleared.json()
             #expect(afterClear.city == nil)
             #expect(afterClear.phone == "+919876543210")
+
+            // Only E.164 numbers, which text messages go to: a plus, no leading zero, 8 to 15 digits.
+            for phone in ["+0919876543210", "919876543210", "+1234567", "+1234567890123456", "+91 98765 4321x"] {
+                let refused = try await client.request(.patch, "/api/v1/me", token: tokens.accessToken, json: #"{"phone":"\#(phone)"}"#)
+                #expect(refused.status == .unprocessableContent, "\(phone)")
+            }
         }
     }
 

@@ -38,7 +38,8 @@ enum ProfileRules {
         guard let raw else { return nil }
         let compact = raw.filter { $0 != " " && $0 != "-" }
         if raw.unicodeScalars.count <= phoneScalarsMax, compact.isEmpty { return nil }
-        guard raw.unicodeScalars.count <= phoneScalarsMax, compact.first == "+",
+        // E.164: a plus, then a country code (never starting with 0) and the number, 8 to 15 digits in all.
+        guard raw.unicodeScalars.count <= phoneScalarsMax, compact.first == "+", compact.dropFirst().first != "0",
               (8...15).contains(compact.count - 1), compact.dropFirst().allSatisfy(\.isASCIIDigitCharacter)
         else { throw .invalidField(field: "phone", message: "must be an international number such as +919876543210") }
         return compact

@@ -42,5 +42,10 @@ public enum NotificationsMigrations {
             try await database.alter(table: "outbox").column("campaign_id", type: .text).run()
             try await database.create(index: "outbox_campaign").on("outbox").column("campaign_id").column("status").run()
         },
+        Migration(3, "the provider's id and delivery status of a message (text messages)") { database, _ in
+            try await database.alter(table: "outbox").column("provider_reference", type: .text).run()
+            try await database.alter(table: "outbox").column("delivery_status", type: .text).run()
+            try await database.create(index: "outbox_provider_reference").on("outbox").column("provider_reference").run()
+        },
     ])
 }

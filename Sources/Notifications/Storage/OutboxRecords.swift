@@ -41,11 +41,30 @@ enum OutboxRecords {
             .sorted { ($0.nextAttemptAtMs, $0.createdAtMs) < ($1.nextAttemptAtMs, $1.createdAtMs) }
     }
 
-    static func recordSent(id: String, nowMs: Int64, on session: any SQLDatabase) async throws {
+    /// - Parameter providerReference: the provider's id for it (a text message's), for its status reports.
+    static func recordSent(id: String, providerReference: String?, nowMs: Int64, on session: any SQLDatabase) async throws {
         try await session.update("outbox")
             .set("status", to: sent).set("sent_at_ms", to: nowMs).set("delivered_at_ms", to: nowMs).set("claimed_until_ms", to: 0)
             .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .set("provider_reference", to: providerReference)
             .where("id", .equal, id).run()
+    }
+
+    /// The text message of an event, as a message of its own (its own attempts, retries and
+    /// delivery status); added once however often the event is processed.
+    static func addText(of row: Row, nowMs: Int64, on session: any SQLDatabase) async throws {
+        try await session.insert(into: "outbox")
+            .columns("id", "topic", "recipient_user_id", "payload", "created_at_ms")
+            .values(SQLBind(row.id + ".sms"), SQLBind(MailComposer.textPrefix + row.topic), SQLBind(row.recipientUserId),
+                    SQLBind(row.payload), SQLBind(nowMs))
+            .ignoringConflicts(with: "id")
+            .run()
+    }
+
+    /// What the provider reported of the message it knows as `providerReference`; whether there is one.
+    static func recordDeliveryStatus(_ status: String, providerReference: String, on session: any SQLDatabase) async throws -> Bool {
+        try await session.update("outbox").set("delivery_status", to: status)
+            .where("provider_reference", .equal, providerReference).returning("id").first() != nil
     }
 
     static func recordSkipped(id: String, reason: String, nowMs: Int64, on session: any SQLDatabase) async throws {
