@@ -197,6 +197,31 @@ struct OutboxWorkerTests {
 
     /// Workers on several instances share the outbox: every message is sent exactly once here
     /// (no worker died), whichever worker claimed it.
+    @Test func everyKindOfMailArrivesThroughARealSMTPServerOnceWithItsHeaders() async throws {
+        try await MailServer.with(tls: true) { server in
+            try await Harness.withDatabase(.sqlite) { database in
+                let clock = Clock()
+                let mailer = try SMTPMailer(settings: try SMTPTests.settings(server, .startTLS))
+                let service = try await Self.service(database, mail: mailer, clock: clock)
+                let topics = MailComposer.subjects.keys.sorted()
+                for topic in topics {
+                    try await Self.enqueue(database, topic: topic, to: "u1", payload: [
+                        "orderId": "o1", "showtimeId": "s1", "bookingCode": "K7Q2", "currency": "INR", "token": "t1",
+                    ], at: clock.now())
+                }
+                while try await service.deliverDue() > 0 {}
+                let received = try server.received()
+                #expect(received.count == topics.count && received.allSatisfy { $0.envelope.tls && $0.envelope.to == ["u1@example.com"] })
+                let texts = received.map { String(decoding: $0.message, as: UTF8.self) }
+                let ids = texts.compactMap { $0.firstMatch(of: #/\r\nMessage-ID: (<[^>]+>)\r\n/#)?.output.1 }
+                #expect(Set(ids).count == topics.count)
+                // Only the reminder carries a one-click unsubscribe: the others cannot be turned off.
+                #expect(texts.filter { $0.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n") }.count == 1)
+                #expect(texts.allSatisfy { $0.contains("Content-Type: multipart/alternative;") })
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func aReminderWaitsForItsTimeAndGoesOnlyIfTheBookingTheShowAndTheWishStillStand(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine) { database in
