@@ -230,6 +230,7 @@ extension BookingService {
             let recipient = topic == "refund.completed" && !order.ownerID.hasPrefix("partner:") ? order.ownerID : nil
             try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: event, at: nowDate, on: session)
         }
+        changes.changed(order.id)
     }
 
     /// Asks the provider about refunds it has not settled (or that a crash left unasked), oldest

@@ -26,6 +26,8 @@ public final class BookingService: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let locks = OrderLocks()
+    /// Open order pages waiting to hear of their order's next step.
+    public let changes = OrderChanges()
     /// The catalog version up to which cancelled showtimes' bookings were all refunded.
     let refundScan = Mutex<Int64>(-1)
 
@@ -204,6 +206,7 @@ public final class BookingService: Sendable {
         }
         guard written else { return try await load(order.id) }
         order.version += 1
+        changes.changed(order.id)
         return order
     }
 }

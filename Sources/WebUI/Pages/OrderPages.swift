@@ -2,7 +2,9 @@ import Booking
 import BoxOfficeEdge
 import Catalog
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import Payments
 
 /// A person's orders: checkout while the seats are held (price, countdown, promo code, card),
@@ -21,6 +23,7 @@ struct OrderPages: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("bookings", use: list)
         group.get("orders/{orderId}", use: page)
+        group.get("orders/{orderId}/events", use: events)
         group.post("orders/{orderId}/pay", use: pay)
         group.post("orders/{orderId}/promotion", use: applyPromotion)
         group.post("orders/{orderId}/release", use: release)
@@ -50,6 +53,9 @@ struct OrderPages: Sendable {
         let refund: String?
         let testCards: [TestCard]
         let error: ErrorView?
+        /// The page follows its order live (``OrderPages/events``) while it waits for a payment
+        /// or a refund; this is where it stands now, to reload when that changes.
+        let followKey: String?
     }
 
     struct Summary: Sendable {
@@ -97,6 +103,7 @@ struct OrderPages: Sendable {
         let terms = order.state == .confirmed ? try await booking.cancellationTerms(orderID: order.id, owner: owner) : nil
         let refunds = order.state == .cancelled ? try await booking.refunds(orderID: order.id) : []
         let currency = order.price?.currency ?? ""
+        let refundPending = refunds.contains { $0.status != "succeeded" }
         let content = Content(
             id: order.id, state: Self.stateName(order.state), summary: summary, isHeld: order.state == .held, isWaiting: isWaiting,
             isConfirmed: order.state == .confirmed, isCancelled: order.state == .cancelled,
@@ -108,10 +115,10 @@ struct OrderPages: Sendable {
             overReason: Self.overReason(order), paymentFailure: order.state == .held ? order.paymentFailure : nil,
             bookingCode: order.bookingCode, ticketCode: ticketCode, mayCancel: terms != nil,
             refund: order.state == .cancelled
-                ? Self.refundText(refunds.reduce(Int64(0)) { $0 + $1.amount.amountMinor }, currency: currency,
-                                  pending: refunds.contains { $0.status != "succeeded" })
+                ? Self.refundText(refunds.reduce(Int64(0)) { $0 + $1.amount.amountMinor }, currency: currency, pending: refundPending)
                 : nil,
-            testCards: isSandbox && order.state == .held ? Self.testCards : [], error: error)
+            testCards: isSandbox && order.state == .held ? Self.testCards : [], error: error,
+            followKey: isWaiting || refundPending ? Self.followKey(order.state, refundPending: refundPending) : nil)
         let title = switch order.state {
         case .held: "Checkout"
         case .confirmed: "Booking confirmed"
@@ -119,7 +126,59 @@ struct OrderPages: Sendable {
         default: "Your order"
         }
         return renderer.render("order", title: "\(title) · \(summary.movieTitle)", content: content, context: context,
-                               status: error?.status ?? .ok, scripts: order.state == .held || isWaiting ? ["order.js"] : [])
+                               status: error?.status ?? .ok, scripts: order.state == .held || content.followKey != nil ? ["order.js"] : [])
+    }
+
+    /// What the page shows of its order: the steps between paying and the outcome are one wait
+    /// to the customer, so the page reloads once, for the outcome.
+    static func followKey(_ state: OrderState, refundPending: Bool) -> String {
+        (state.isSettled ? state.rawValue : "waiting") + (refundPending ? "/refund-pending" : "")
+    }
+
+    // MARK: following the order live
+
+    static let eventsLifetime: Duration = .seconds(600)
+    /// How often a stream looks at its order itself (a step taken by another instance) and keeps the connection alive.
+    static let eventsLookInterval: Duration = .seconds(5)
+
+    /// `GET /orders/{id}/events`: the order's state as server-sent events (`event: order`, its
+    /// data `{"key": …}` as ``followKey(_:refundPending:)``), sent at once and whenever it
+    /// changes, until it is settled with no refund pending or ten minutes pass. The owner only.
+    @Sendable func events(_ request: Request, context: Context) async throws -> Response {
+        let (order, owner) = try await ownOrder(context)
+        let booking = self.booking
+        let (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        guard let listener = booking.changes.listen(orderID: order.id, continuation) else {
+            throw Problem(.serviceUnavailable, code: "order_events_full", title: "Too many order pages are open",
+                          detail: "Reload the page in a moment.", headers: [.retryAfter: "15"])
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: ResponseBody { writer in
+                defer { booking.changes.stopListening(orderID: order.id, id: listener) }
+                let ticker = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.eventsLookInterval)
+                        continuation.yield()
+                    }
+                }
+                defer { ticker.cancel() }
+                let deadline = ContinuousClock.now + Self.eventsLifetime
+                var sent: String?
+                continuation.yield()
+                for await _ in signal where ContinuousClock.now < deadline {
+                    let current = try await booking.order(id: order.id, owner: owner)
+                    var refundPending = false
+                    if current.state == .cancelled {
+                        refundPending = try await booking.refunds(orderID: current.id).contains { $0.status != "succeeded" }
+                    }
+                    let key = Self.followKey(current.state, refundPending: refundPending)
+                    try await writer.write(ByteBuffer(string: key == sent ? ": keep-alive\n\n" : "event: order\ndata: {\"key\":\"\(key)\"}\n\n"))
+                    sent = key
+                    if current.state.isSettled, !refundPending { break }
+                }
+                try await writer.finish(nil)
+            })
     }
 
     func summary(of order: Order) async throws -> Summary {

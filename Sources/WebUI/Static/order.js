@@ -1,5 +1,4 @@
-// Checkout: the hold's countdown (the page reloads when it runs out, to show what happened);
-// while a payment completes, the page looks again every two seconds, for two minutes at most.
+// Checkout: the hold's countdown (the page reloads when it runs out, to show what happened).
 const countdown = document.getElementById("countdown");
 if (countdown) {
   const deadline = Date.parse(countdown.dataset.deadline);
@@ -17,9 +16,17 @@ if (countdown) {
   tick();
 }
 
-const waiting = document.getElementById("waiting");
-if (waiting && !waiting.querySelector("a.button")) {
-  const started = Number(sessionStorage.getItem(`waiting-${waiting.dataset.order}`) || Date.now());
-  sessionStorage.setItem(`waiting-${waiting.dataset.order}`, String(started));
+// While a payment or a refund completes, the page follows its order live (server-sent
+// events) and reloads when it moves on; a browser without EventSource looks again every two
+// seconds, for two minutes at most.
+const follow = document.getElementById("follow");
+if (follow && "EventSource" in window) {
+  const events = new EventSource(`/orders/${follow.dataset.order}/events`);
+  events.addEventListener("order", (event) => {
+    if (JSON.parse(event.data).key !== follow.dataset.follow) { events.close(); location.reload(); }
+  });
+} else if (follow) {
+  const started = Number(sessionStorage.getItem(`waiting-${follow.dataset.order}`) || Date.now());
+  sessionStorage.setItem(`waiting-${follow.dataset.order}`, String(started));
   if (Date.now() - started < 120000) setTimeout(() => location.reload(), 2000);
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HummingbirdTesting
 import NIOCore
+import Payments
 import Testing
 
 @Suite("The live seat map's event stream on a real socket", .timeLimit(.minutes(2)))
@@ -17,8 +18,14 @@ struct LiveSeatsStreamTests {
     static func events(
         port: Int, showtimeID: String, lastEventID: String? = nil, count: Int
     ) async throws -> (status: Int, events: [Event]) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/showtimes/\(showtimeID)/live")
-        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+        try await events(port: port, path: "/showtimes/\(showtimeID)/live",
+                         headers: lastEventID.map { ["Last-Event-ID": $0] } ?? [:], count: count)
+    }
+
+    /// Opens any event stream of the site and reads its first `count` events (or all, if it ends sooner).
+    static func events(port: Int, path: String, headers: [String: String], count: Int) async throws -> (status: Int, events: [Event]) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         guard response.status == .ok else { return (Int(response.status.code), []) }
         #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
@@ -87,6 +94,41 @@ struct LiveSeatsStreamTests {
             let port = try #require(client.port)
             #expect(try await Self.events(port: port, showtimeID: "0123456789abcdef0123456789abcdef", count: 1).status == 404)
             #expect(try await Self.events(port: port, showtimeID: "not-an-id", count: 1).status == 404)
+        }
+    }
+}
+
+@Suite("An order page following its order live", .timeLimit(.minutes(2)))
+struct OrderEventsTests {
+    @Test func theOwnersPageHearsItsPaymentGoThroughAndNobodyElseHearsAnything() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, mode: .live) { client, components, _ in
+            let port = try #require(client.port)
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, _) = try await steps.customer("asha@example.com")
+            let held = try await steps.held(showtime, seats: ["C1"], token: token)
+            let paying: BookingSteps.Order = try await steps.pay(held, card: SandboxCard.requiresAuthentication.rawValue, token: token).json()
+            let action = try #require(paying.payment?.nextActionUrl)
+            #expect(paying.state == "paying")
+
+            // The bank approves while the page listens: it hears it is waiting, then "confirmed", and the stream ends.
+            let cookie = ["Cookie": "bo_access=\(token)"]
+            let listening = Task {
+                try await LiveSeatsStreamTests.events(port: port, path: "/orders/\(held.id)/events", headers: cookie, count: 5)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.request(.post, action, json: #"{"approved":true}"#).status == .ok)
+            let (status, events) = try await listening.value
+            #expect(status == 200)
+            #expect(events.map(\.data) == [#"{"key":"waiting"}"#, #"{"key":"confirmed"}"#])
+            #expect(events.allSatisfy { $0.name == "order" })
+            #expect(components.booking.changes.listening == 0)
+
+            // Another customer's page is not told the order exists.
+            let (other, _) = try await steps.customer("ravi@example.com")
+            let refused = try await LiveSeatsStreamTests.events(port: port, path: "/orders/\(held.id)/events",
+                                                                headers: ["Cookie": "bo_access=\(other)"], count: 1)
+            #expect(refused.status == 404)
         }
     }
 }
