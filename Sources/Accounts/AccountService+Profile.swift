@@ -10,15 +10,17 @@ extension AccountService {
         public var preferredLanguages: [String]?
         public var preferredGenres: [String]?
         public var consents: Consents?
+        public var messageLanguage: String??
 
         public init(name: String? = nil, phone: String?? = nil, city: String?? = nil, preferredLanguages: [String]? = nil,
-                    preferredGenres: [String]? = nil, consents: Consents? = nil) {
+                    preferredGenres: [String]? = nil, consents: Consents? = nil, messageLanguage: String?? = nil) {
             self.name = name
             self.phone = phone
             self.city = city
             self.preferredLanguages = preferredLanguages
             self.preferredGenres = preferredGenres
             self.consents = consents
+            self.messageLanguage = messageLanguage
         }
     }
 
@@ -34,6 +36,7 @@ extension AccountService {
                 user.preferredGenres = genres
             }
             if let consents = change.consents { user.consents = consents }
+            if let language = change.messageLanguage { user.messageLanguage = try ProfileRules.messageLanguage(language) }
         }
     }
 

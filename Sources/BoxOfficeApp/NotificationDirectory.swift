@@ -15,7 +15,8 @@ struct BoxOfficeDirectory: NotificationDirectory {
         do {
             let user = try await accounts.user(id: userID)
             return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail,
-                          wantsOffers: Self.consentsToOffers(user), phone: user.phone, wantsTexts: user.consents.sms)
+                          wantsOffers: Self.consentsToOffers(user), phone: user.phone, wantsTexts: user.consents.sms,
+                          language: user.messageLanguage)
         } catch AccountError.userNotFound {
             // Erased since the message was written: there is no one to tell.
             return nil

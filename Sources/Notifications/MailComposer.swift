@@ -25,14 +25,17 @@ public struct Person: Sendable, Equatable {
     public var phone: String?
     /// They asked for booking messages by text.
     public var wantsTexts: Bool
+    /// The language their messages are written in, when not English (`hi`).
+    public var language: String?
     public init(name: String, email: String, wantsReminders: Bool = true, wantsOffers: Bool = false, phone: String? = nil,
-                wantsTexts: Bool = false) {
+                wantsTexts: Bool = false, language: String? = nil) {
         self.name = name
         self.email = email
         self.wantsReminders = wantsReminders
         self.wantsOffers = wantsOffers
         self.phone = phone
         self.wantsTexts = wantsTexts
+        self.language = language
     }
 }
 
@@ -74,6 +77,26 @@ struct MailComposer: Sendable {
         "payment.failed": "Your payment did not go through",
         "booking.reminder": "Reminder: {movie}, {when}",
     ]
+
+    /// Subjects in the other languages messages are written in, by language and topic. A topic
+    /// is written in a person's language when its templates are (`<topic>.text.<language>`);
+    /// otherwise it is sent in English.
+    static let translatedSubjects: [String: [String: String]] = [
+        "hi": [
+            "booking.confirmed": "{movie} के आपके टिकट",
+            "booking.reminder": "याद रहे: {movie}, {when}",
+        ],
+    ]
+
+    /// The language `template` is written in for `person`: theirs when it has that template, else English (nil).
+    func language(of template: String, for person: Person) -> String? {
+        guard let language = person.language, library.getTemplate(named: "\(template).\(language)") != nil else { return nil }
+        return language
+    }
+
+    private func render(_ values: [String: Any], template: String, language: String?) -> String? {
+        library.render(values, withTemplate: language.map { "\(template).\($0)" } ?? template)
+    }
 
     /// What an outbox payload may hold (account mails and order events).
     struct Payload: Decodable {
@@ -123,6 +146,8 @@ struct MailComposer: Sendable {
         }
         guard let person else { return .skip("no one to send it to") }
         var (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
+        let language = language(of: "\(topic).text", for: person)
+        values["lang"] = language ?? "en"
         var unsubscribeURL: String?
         if topic == "booking.reminder" {
             guard let recipientUserID, person.wantsReminders else { return .skip("reminders are turned off") }
@@ -130,11 +155,11 @@ struct MailComposer: Sendable {
             unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .reminders))"
             values["unsubscribe"] = unsubscribeURL
         }
-        var subject = subjectPattern
+        var subject = language.flatMap { Self.translatedSubjects[$0]?[topic] } ?? subjectPattern
         for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
         values["subject"] = subject
-        guard let text = library.render(values, withTemplate: "\(topic).text"),
-              let html = library.render(values, withTemplate: "\(topic).html")
+        guard let text = render(values, template: "\(topic).text", language: language),
+              let html = render(values, template: "\(topic).html", language: language)
         else { preconditionFailure("templates for \(topic) are missing") }
         return .mail(MailMessage(
             from: from, to: .init(name: person.name, email: person.email), subject: subject, text: text, html: html,
@@ -196,7 +221,9 @@ struct MailComposer: Sendable {
         else { return .skip("no number to text, or texts are turned off") }
         let (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
         if topic == "booking.reminder", let refusal = try await reminderRefusal(payload, showtime: showtime, now: now) { return .skip(refusal) }
-        guard let body = library.render(values, withTemplate: "sms.\(topic)") else { preconditionFailure("the text for \(topic) is missing") }
+        guard let body = render(values, template: "sms.\(topic)", language: language(of: "sms.\(topic)", for: person)) else {
+            preconditionFailure("the text for \(topic) is missing")
+        }
         return .text(SMSMessage(to: phone, body: body.trimmingCharacters(in: .whitespacesAndNewlines),
                                 statusCallbackURL: siteURL + Self.textStatusPath))
     }

@@ -49,6 +49,16 @@ struct AccountsRouteTests {
             #expect(afterClear.city == nil)
             #expect(afterClear.phone == "+919876543210")
 
+            // Messages in Hindi, then back to English; a language messages are not written in is refused.
+            let hindi: AccountsAPI.UserResponse = try await client.request(
+                .patch, "/api/v1/me", token: tokens.accessToken, json: #"{"messageLanguage":"hi"}"#).json()
+            #expect(hindi.messageLanguage == "hi")
+            #expect(try await client.request(.patch, "/api/v1/me", token: tokens.accessToken, json: #"{"messageLanguage":"fr"}"#).status
+                == .unprocessableContent)
+            let english: AccountsAPI.UserResponse = try await client.request(
+                .patch, "/api/v1/me", token: tokens.accessToken, json: #"{"messageLanguage":null}"#).json()
+            #expect(english.messageLanguage == "en")
+
             // Only E.164 numbers, which text messages go to: a plus, no leading zero, 8 to 15 digits.
             for phone in ["+0919876543210", "919876543210", "+1234567", "+1234567890123456", "+91 98765 4321x"] {
                 let refused = try await client.request(.patch, "/api/v1/me", token: tokens.accessToken, json: #"{"phone":"\#(phone)"}"#)

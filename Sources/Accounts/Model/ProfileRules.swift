@@ -5,7 +5,7 @@ import Foundation
 /// Lengths are counted in Unicode scalars of the input as sent, before trimming, as JSON
 /// Schema's `maxLength` counts them: the contract in `Protocol/openapi.yaml` and this code agree
 /// on what is too long.
-enum ProfileRules {
+public enum ProfileRules {
     static let nameScalarsMax = 100
     static let cityScalarsMax = 100
     static let phoneScalarsMax = 32
@@ -43,6 +43,18 @@ enum ProfileRules {
               (8...15).contains(compact.count - 1), compact.dropFirst().allSatisfy(\.isASCIIDigitCharacter)
         else { throw .invalidField(field: "phone", message: "must be an international number such as +919876543210") }
         return compact
+    }
+
+    /// The languages messages are written in, by code, with each one's own name for itself.
+    public static let messageLanguages: KeyValuePairs<String, String> = ["en": "English", "hi": "हिन्दी"]
+
+    /// A supported language code; nil or empty for the default (English).
+    static func messageLanguage(_ raw: String?) throws(AccountError) -> String? {
+        guard let raw, !raw.isEmpty, raw != "en" else { return nil }
+        guard messageLanguages.contains(where: { $0.key == raw }) else {
+            throw .invalidField(field: "messageLanguage", message: "must be one of \(messageLanguages.map(\.key).joined(separator: ", "))")
+        }
+        return raw
     }
 
     static func preferences(_ raw: [String]?, field: String) throws(AccountError) -> [String]? {

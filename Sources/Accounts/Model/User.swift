@@ -25,6 +25,8 @@ public struct User: Sendable, Equatable {
     public var emailVerifiedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The language their mail and texts are written in (one of ``ProfileRules/messageLanguages``); nil is English.
+    public var messageLanguage: String? = nil
 }
 
 /// What a person agreed to be contacted about. Offers and texts are off until they say so;

@@ -41,12 +41,12 @@ public enum AccountsAPI {
         public var password: String
     }
 
-    /// A partial profile: absent fields stay as they are; `null` clears phone and city.
+    /// A partial profile: absent fields stay as they are; `null` clears phone, city and message language.
     public struct ProfilePatch: Decodable, Sendable {
         public var change: AccountService.ProfileChange
 
         enum Keys: String, CodingKey {
-            case name, phone, city, preferredLanguages, preferredGenres, consents
+            case name, phone, city, preferredLanguages, preferredGenres, consents, messageLanguage
         }
 
         public init(from decoder: any Decoder) throws {
@@ -60,7 +60,8 @@ public enum AccountsAPI {
                 phone: try clearable(.phone), city: try clearable(.city),
                 preferredLanguages: try container.decodeUnlessAbsent([String].self, forKey: .preferredLanguages),
                 preferredGenres: try container.decodeUnlessAbsent([String].self, forKey: .preferredGenres),
-                consents: try container.decodeUnlessAbsent(Consents.self, forKey: .consents))
+                consents: try container.decodeUnlessAbsent(Consents.self, forKey: .consents),
+                messageLanguage: try clearable(.messageLanguage))
         }
     }
 
@@ -107,6 +108,7 @@ public enum AccountsAPI {
         public var preferredLanguages: [String]
         public var preferredGenres: [String]
         public var consents: Consents
+        public var messageLanguage: String
         public var roles: [String]
         public var theatreIds: [String]
         public var status: User.Status
@@ -122,6 +124,7 @@ public enum AccountsAPI {
             preferredLanguages = user.preferredLanguages
             preferredGenres = user.preferredGenres
             consents = user.consents
+            messageLanguage = user.messageLanguage ?? "en"
             roles = user.roles.names
             theatreIds = user.theatreIDs.sorted()
             status = user.status

@@ -80,5 +80,8 @@ public enum AccountsMigrations {
                 .column("revoked_at_ms", type: .bigint)
                 .run()
         },
+        Migration(2, "the language a person's messages are written in") { database, _ in
+            try await database.alter(table: "users").column("message_language", type: .text).run()
+        },
     ])
 }

@@ -23,6 +23,7 @@ struct UserRow: Codable, Sendable {
     var lockedUntilMs: Int64
     var createdAtMs: Int64
     var updatedAtMs: Int64
+    var messageLanguage: String?
 
     init(user: User, passwordHash: String) {
         id = user.id
@@ -42,6 +43,7 @@ struct UserRow: Codable, Sendable {
         lockedUntilMs = 0
         createdAtMs = user.createdAt.millisecondsSince1970
         updatedAtMs = user.updatedAt.millisecondsSince1970
+        messageLanguage = user.messageLanguage
     }
 
     func user() throws -> User {
@@ -54,7 +56,8 @@ struct UserRow: Codable, Sendable {
             theatreIDs: Set(try JSONColumn.value([String].self, from: theatreIds)),
             status: User.Status(rawValue: status) ?? .disabled,
             emailVerifiedAt: emailVerifiedAtMs.map(Date.init(millisecondsSince1970:)),
-            createdAt: Date(millisecondsSince1970: createdAtMs), updatedAt: Date(millisecondsSince1970: updatedAtMs))
+            createdAt: Date(millisecondsSince1970: createdAtMs), updatedAt: Date(millisecondsSince1970: updatedAtMs),
+            messageLanguage: messageLanguage)
     }
 }
 
@@ -107,6 +110,7 @@ enum UserRecords {
             .set("preferred_languages", to: row.preferredLanguages)
             .set("preferred_genres", to: row.preferredGenres)
             .set("consents", to: row.consents)
+            .set("message_language", to: row.messageLanguage)
             .set("roles", to: row.roles)
             .set("theatre_ids", to: row.theatreIds)
             .set("status", to: row.status)

@@ -29,6 +29,7 @@ struct AccountSettingsPages: Sendable {
         let city: String
         let languages: String
         let genres: String
+        let messageLanguages: [Language]
         let marketingEmail: Bool
         let reminderEmail: Bool
         let sms: Bool
@@ -36,6 +37,12 @@ struct AccountSettingsPages: Sendable {
         let sessions: [SessionRow]
         let notice: String?
         let error: ErrorView?
+    }
+
+    struct Language: Sendable {
+        let code: String
+        let name: String
+        let isChosen: Bool
     }
 
     struct SessionRow: Sendable {
@@ -66,7 +73,9 @@ struct AccountSettingsPages: Sendable {
         let content = Content(
             name: user.name, email: user.email.description, isEmailVerified: user.emailVerifiedAt != nil, phone: user.phone ?? "",
             city: user.city ?? "", languages: user.preferredLanguages.joined(separator: ", "),
-            genres: user.preferredGenres.joined(separator: ", "), marketingEmail: user.consents.marketingEmail,
+            genres: user.preferredGenres.joined(separator: ", "),
+            messageLanguages: ProfileRules.messageLanguages.map { Language(code: $0.key, name: $0.value, isChosen: $0.key == (user.messageLanguage ?? "en")) },
+            marketingEmail: user.consents.marketingEmail,
             reminderEmail: user.consents.reminderEmail, sms: user.consents.sms, push: user.consents.push, sessions: sessions, notice: notice, error: error)
         return renderer.render("account", title: "Your account", content: content, context: context, status: error?.status ?? .ok)
     }
@@ -77,6 +86,7 @@ struct AccountSettingsPages: Sendable {
         var city: String?
         var languages: String?
         var genres: String?
+        var messageLanguage: String?
         var marketingEmail: String?
         var reminderEmail: String?
         var sms: String?
@@ -98,7 +108,8 @@ struct AccountSettingsPages: Sendable {
             name: form.name, phone: .some(optional(form.phone)), city: .some(optional(form.city)),
             preferredLanguages: list(form.languages), preferredGenres: list(form.genres),
             consents: Consents(marketingEmail: form.marketingEmail == "on", sms: form.sms == "on", push: form.push == "on",
-                               reminderEmail: form.reminderEmail == "on"))
+                               reminderEmail: form.reminderEmail == "on"),
+            messageLanguage: .some(form.messageLanguage))
         do {
             _ = try await accounts.updateProfile(of: identity.subject, change)
             return PageRenderer.redirect(to: "/account?done=profile")

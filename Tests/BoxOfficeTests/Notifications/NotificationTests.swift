@@ -74,13 +74,14 @@ final class ScriptedMail: MailTransport {
 }
 
 /// People, showtimes and bookings as fixed answers: `erased` is no one, `quiet` turned reminders
-/// off; showtime `s-cancelled` is cancelled; order `o-cancelled` no longer stands.
+/// off, `hindi` reads Hindi; showtime `s-cancelled` is cancelled; order `o-cancelled` no longer stands.
 struct FixedDirectory: NotificationDirectory {
     /// When every showtime but `s-cancelled` starts (a day after the tests' clock starts).
     static let start = Date(millisecondsSince1970: 1_764_500_000_000 + 86_400_000)
 
     func person(_ userID: String) async throws -> Person? {
-        userID == "erased" ? nil : Person(name: "Asha Rao", email: "\(userID)@example.com", wantsReminders: userID != "quiet")
+        userID == "erased" ? nil : Person(name: "Asha Rao", email: "\(userID)@example.com", wantsReminders: userID != "quiet",
+                                          language: userID == "hindi" ? "hi" : nil)
     }
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {
         ShowtimeSummary(movieTitle: "Amélie", theatreName: "Regal, Mumbai", startsAt: "Friday 4 December 2026, 19:30", start: Self.start,
@@ -197,6 +198,31 @@ struct OutboxWorkerTests {
 
     /// Workers on several instances share the outbox: every message is sent exactly once here
     /// (no worker died), whichever worker claimed it.
+    @Test func aPersonGetsTheTopicsWrittenInTheirLanguageInItAndTheRestInEnglish() async throws {
+        try await Harness.withDatabase(.sqlite) { database in
+            let clock = Clock(), mail = ScriptedMail()
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            for topic in ["booking.confirmed", "payment.failed"] {
+                try await Self.enqueue(database, topic: topic, to: "hindi", payload: ["orderId": "o1", "showtimeId": "s1", "bookingCode": "K7Q2"],
+                                       at: clock.now())
+            }
+            while try await service.deliverDue() > 0 {}
+            let sent = mail.sent.withLock { $0 }
+            let confirmed = try #require(sent.first { $0.text.contains("K7Q2") && $0.subject.contains("Amélie") })
+            #expect(confirmed.subject == "Amélie के आपके टिकट")
+            #expect(confirmed.text.contains("आपकी बुकिंग पक्की हो गई है।") && confirmed.html.contains(#"<html lang="hi">"#))
+            let failed = try #require(sent.first { $0 != confirmed })
+            #expect(failed.subject == "Your payment did not go through" && failed.html.contains(#"<html lang="en">"#))
+            // Every translated subject has its templates, and every translation a subject.
+            for (language, subjects) in MailComposer.translatedSubjects {
+                for topic in subjects.keys {
+                    #expect(service.composer.library.getTemplate(named: "\(topic).text.\(language)") != nil, "\(topic) \(language)")
+                    #expect(service.composer.library.getTemplate(named: "\(topic).html.\(language)") != nil, "\(topic) \(language)")
+                }
+            }
+        }
+    }
+
     @Test func everyKindOfMailArrivesThroughARealSMTPServerOnceWithItsHeaders() async throws {
         try await MailServer.with(tls: true) { server in
             try await Harness.withDatabase(.sqlite) { database in

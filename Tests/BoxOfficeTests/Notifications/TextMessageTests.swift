@@ -86,7 +86,13 @@ struct TextMessageTests {
                 #expect(fields["To"] == Self.phone && fields["From"] == "+15005550006")
                 #expect(fields["Body"]?.contains(order.bookingCode ?? "-") == true && fields["Body"]?.hasPrefix("Booked: ") == true)
                 #expect(fields["StatusCallback"]?.hasSuffix("/api/v1/notifications/sms/status") == true)
-                #expect(try sms.entries().contains { $0.report == request.sid && $0.answered == 204 })
+                // The server logs its report once our answer is back: a moment after the status was recorded.
+                var answered: Int?
+                for _ in 0..<100 where answered == nil {
+                    answered = try sms.entries().first { $0.report == request.sid }?.answered
+                    if answered == nil { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(answered == 204)
                 let row = try #require(try await Self.textRow(components.database))
                 #expect(row.status == "sent" && row.attempts == 1)
 
