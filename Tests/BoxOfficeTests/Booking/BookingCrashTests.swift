@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import BoxOfficeStorage
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
 import Payments
@@ -143,7 +142,7 @@ struct BookingCrashTests {
         }
 
         // What the last crash left half-done, read while nothing runs.
-        let leftMidway = try await Self.withDatabase(data + "/boxoffice.sqlite") { database in
+        let leftMidway = try await Harness.withSQLiteFile(data + "/boxoffice.sqlite") { database in
             try await database.withReadSession { session in
                 try await session.raw("SELECT state FROM orders").all().map { try $0.decode(column: "state", as: String.self) }
                     .filter { !Self.settledStates.contains($0) }
@@ -153,7 +152,7 @@ struct BookingCrashTests {
         // Brought back once more, the reconciler settles whatever the crashes left (holds last 10 s).
         server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
         let auditedSeatd = seatd
-        let audit = try await Self.withDatabase(data + "/boxoffice.sqlite") { try await Self.audit($0, seatd: auditedSeatd) }
+        let audit = try await Harness.withSQLiteFile(data + "/boxoffice.sqlite") { try await Self.audit($0, seatd: auditedSeatd) }
         print("booking crash test: seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")
         _ = try await server.process.stopped()
         _ = try await seatd.process.stopped()
@@ -165,22 +164,6 @@ struct BookingCrashTests {
     }
 
     static let settledStates: Set<String> = ["confirmed", "cancelled", "expired", "released", "rejected", "failed"]
-
-    /// Runs `body` with the box office's SQLite file open (beside a running boxoffice: WAL lets
-    /// readers in).
-    static func withDatabase<Result: Sendable>(_ path: String, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
-        var logger = Logger(label: "crash-audit")
-        logger.logLevel = .error
-        let database = try await Database.sqlite(path: path, logger: logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await database.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(database)
-        }
-    }
 
     /// Waits (at most two minutes) for every order to settle, then checks each against the
     /// provider's payments and seatd's seats.

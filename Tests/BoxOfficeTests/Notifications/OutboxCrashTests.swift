@@ -70,7 +70,7 @@ struct OutboxCrashTests {
 
     /// Writes the messages into a fresh database of the application's, as its services would.
     static func fillOutbox(path: String) async throws -> [String] {
-        try await withDatabase(path: path) { database in
+        try await Harness.withSQLiteFile(path) { database in
             try await database.migrate(boxOfficeMigrations, logger: Harness.logger)
             for batch in 0..<(messages / 50) {
                 try await database.transaction { session in
@@ -89,25 +89,13 @@ struct OutboxCrashTests {
     }
 
     static func statuses(path: String) async throws -> [String: Int] {
-        try await withDatabase(path: path) { database in
+        try await Harness.withSQLiteFile(path) { database in
             try await database.withSession { session in
                 let rows = try await session.raw("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all()
                 return Dictionary(uniqueKeysWithValues: try rows.map {
                     (try $0.decode(column: "status", as: String.self), try $0.decode(column: "n", as: Int.self))
                 })
             }
-        }
-    }
-
-    static func withDatabase<Result: Sendable>(path: String, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
-        let database = try await Database.sqlite(path: path, logger: Harness.logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await database.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(database)
         }
     }
 }

@@ -57,13 +57,25 @@ enum Harness {
     private static func running<Result: Sendable>(
         _ database: Database, migrations: [MigrationSet], _ body: @Sendable (Database) async throws -> Result
     ) async throws -> Result {
+        try await withOpen(database) { database in
+            try await database.migrate(migrations, logger: logger)
+            return try await body(database)
+        }
+    }
+
+    /// Runs `body` with the SQLite file at `path` open as it is, unmigrated: a file a boxoffice
+    /// process made or is using (WAL lets readers in beside it).
+    static func withSQLiteFile<Result: Sendable>(_ path: String, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
+        try await withOpen(try await Database.sqlite(path: path, logger: logger), body)
+    }
+
+    private static func withOpen<Result: Sendable>(_ database: Database, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await database.run()
                 return nil
             }
             defer { group.cancelAll() }
-            try await database.migrate(migrations, logger: logger)
             return try await body(database)
         }
     }
