@@ -45,6 +45,11 @@ extension CatalogService {
         return (seating, try await seats.availability(show: seating.seatShowID))
     }
 
+    /// Live seat maps open on this instance now.
+    public func liveSeatMapsOpen() async -> Int {
+        await seats.listeners()
+    }
+
     /// Whether another live seat map can be opened on this instance now.
     public func hasRoomForLiveSeats() async -> Bool {
         await seats.hasRoomForListener()

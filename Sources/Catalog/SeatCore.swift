@@ -15,6 +15,8 @@ public protocol SeatCore: Sendable {
     func stopListening(show: UInt32, id: UInt64) async
     /// Whether ``listen(show:_:)`` would take another listener now.
     func hasRoomForListener() async -> Bool
+    /// Listeners open now, over every show.
+    func listeners() async -> Int
 }
 
 /// The seat server reached through `SeatClient`, with a key of the admin role.
@@ -78,6 +80,10 @@ public struct SeatClientCore: SeatCore {
         await live.hasRoomForListener
     }
 
+    public func listeners() async -> Int {
+        await live.listening
+    }
+
     static func catalogError(_ error: SeatClientError) -> CatalogError {
         if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
         return .seatServerUnavailable
@@ -101,4 +107,5 @@ public struct NoSeatServer: SeatCore {
     }
     public func stopListening(show: UInt32, id: UInt64) async {}
     public func hasRoomForListener() async -> Bool { false }
+    public func listeners() async -> Int { 0 }
 }

@@ -22,11 +22,14 @@ struct LiveSeatsStreamTests {
                          headers: lastEventID.map { ["Last-Event-ID": $0] } ?? [:], count: count)
     }
 
-    /// Opens any event stream of the site and reads its first `count` events (or all, if it ends sooner).
-    static func events(port: Int, path: String, headers: [String: String], count: Int) async throws -> (status: Int, events: [Event]) {
+    /// Opens any event stream of the site and reads its first `count` events (or all, if it ends
+    /// sooner), through `client` (the shared one opens 8 connections to a host at once).
+    static func events(
+        port: Int, path: String, headers: [String: String], count: Int, client: HTTPClient = .shared
+    ) async throws -> (status: Int, events: [Event]) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(10))
         guard response.status == .ok else { return (Int(response.status.code), []) }
         #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
         var text = "", events: [Event] = []
@@ -87,6 +90,37 @@ struct LiveSeatsStreamTests {
             let next = try await quiet.value.events.first
             #expect(next?.name == "change" && next?.data == #"{"seats":[[\#(index("C1")),"h"]]}"#)
         }
+    }
+
+    @Test func twoHundredOpenPagesOfOneShowEachGetTheChangeOnce() async throws {
+        let pages = 200
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = pages
+        // Each page its own connection (the shared client opens 8 to a host at once).
+        let browsers = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            try await Harness.withAppAndSeatd(.sqlite, mode: .live) { client, components, _ in
+                let port = try #require(client.port)
+                let steps = BookingSteps(client: client, components: components)
+                let showtime = try await steps.showtime()
+                let (token, _) = try await steps.customer("crowd@example.com")
+                let streams = (0..<pages).map { _ in
+                    Task { try await Self.events(port: port, path: "/showtimes/\(showtime.id)/live", headers: [:], count: 2, client: browsers) }
+                }
+                // Every page listens before the seat is held.
+                for _ in 0..<200 where await components.catalog.liveSeatMapsOpen() < pages { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(await components.catalog.liveSeatMapsOpen() == pages)
+                try await Task.sleep(for: .milliseconds(200))
+                _ = try await steps.held(showtime, seats: ["C1"], token: token)
+                var changes: [String] = []
+                for stream in streams { changes.append(try await stream.value.events.last?.data ?? "") }
+                #expect(Set(changes).count == 1 && changes.first?.contains(#""h"]"#) == true, "\(Set(changes))")
+            }
+        } catch {
+            try? await browsers.shutdown()
+            throw error
+        }
+        try await browsers.shutdown()
     }
 
     @Test func aShowtimeThatIsNotThereIsNotStreamed() async throws {
