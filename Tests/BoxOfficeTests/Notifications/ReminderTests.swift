@@ -1,3 +1,4 @@
+import BoxOfficeApp
 import BoxOfficeStorage
 import Foundation
 import HTTPTypes
@@ -25,7 +26,7 @@ struct ReminderTests {
             try await components.database.withSession { session in
                 try await session.raw("UPDATE outbox SET next_attempt_at_ms = 0 WHERE topic = 'booking.reminder'").run()
             }
-            while try await components.notifications.deliverDue() > 0 {}
+            try await Self.deliverReminders(components)
             let reminder = try #require(try Self.mails(in: mail.path).first { $0.contains("List-Unsubscribe-Post") })
             let link = try #require(reminder.firstMatch(of: #/List-Unsubscribe: <https?://[^/]+(/unsubscribe/[^>]+)>/#)?.output.1)
 
@@ -48,12 +49,26 @@ struct ReminderTests {
             try await components.database.withSession { session in
                 try await session.raw("UPDATE outbox SET next_attempt_at_ms = 0 WHERE topic = 'booking.reminder'").run()
             }
+            try await Self.deliverReminders(components)
+            #expect(try await Self.reminderStatuses(components.database) == ["sent", "skipped"])
+        }
+    }
+
+    /// Runs the outbox until no reminder is waiting: the application's own worker runs beside
+    /// this one and may be the one holding a reminder. 10 s at most.
+    static func deliverReminders(_ components: BoxOfficeComponents) async throws {
+        for _ in 0..<200 {
             while try await components.notifications.deliverDue() > 0 {}
-            let statuses = try await components.database.withSession { session in
-                try await session.raw("SELECT status FROM outbox WHERE topic = 'booking.reminder' ORDER BY created_at_ms").all()
-                    .map { try $0.decode(column: "status", as: String.self) }
-            }
-            #expect(statuses == ["sent", "skipped"])
+            if try await !reminderStatuses(components.database).contains("pending") { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("a reminder was still waiting after 10 s")
+    }
+
+    static func reminderStatuses(_ database: Database) async throws -> [String] {
+        try await database.withSession { session in
+            try await session.raw("SELECT status FROM outbox WHERE topic = 'booking.reminder' ORDER BY created_at_ms").all()
+                .map { try $0.decode(column: "status", as: String.self) }
         }
     }
 
