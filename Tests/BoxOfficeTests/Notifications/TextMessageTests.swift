@@ -2,7 +2,9 @@ import BoxOfficeApp
 import BoxOfficeStorage
 import Crypto
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 @testable import Notifications
 import SQLKit
 import Testing
@@ -100,6 +102,22 @@ struct TextMessageTests {
                 let path = "/api/v1/notifications/sms/status"
                 let forged = try await client.request(.post, path, body: "MessageSid=\(request.sid ?? "")&MessageStatus=failed")
                 #expect(forged.status == .forbidden)
+                #expect(try await Self.textRow(components.database)?.deliveryStatus == "delivered")
+
+                // A signed report without a known status is refused; one on a message this instance
+                // never sent is answered alike and changes nothing.
+                let url = components.notifications.siteURL.withLock { $0 } + path
+                func signed(_ form: [(String, String)]) -> HTTPFields {
+                    let code = HMAC<Insecure.SHA1>.authenticationCode(for: TwilioSMS.signedText(url: url, form: form),
+                                                                     using: SymmetricKey(data: Data(SMSServer.authToken.utf8)))
+                    return [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: Data(code).base64EncodedString()]
+                }
+                let noStatus = [("MessageSid", request.sid ?? "")]
+                #expect(try await client.execute(uri: path, method: .post, headers: signed(noStatus),
+                                                 body: ByteBuffer(string: "MessageSid=\(request.sid ?? "")")).status == .badRequest)
+                let stranger = [("MessageSid", "SMunknown"), ("MessageStatus", "failed")]
+                #expect(try await client.execute(uri: path, method: .post, headers: signed(stranger),
+                                                 body: ByteBuffer(string: "MessageSid=SMunknown&MessageStatus=failed")).status == .noContent)
                 #expect(try await Self.textRow(components.database)?.deliveryStatus == "delivered")
             }
         }
