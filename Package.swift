@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "SeatSamples", targets: ["SeatSamples"]),
         .library(name: "SeatProtocolFuzzing", targets: ["SeatProtocolFuzzing"]),
         .library(name: "Search", targets: ["Search"]),
+        .library(name: "Recommender", targets: ["Recommender"]),
+        .library(name: "RecommenderEvaluation", targets: ["RecommenderEvaluation"]),
         .library(name: "BoxOfficeStorage", targets: ["BoxOfficeStorage"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "BoxOfficeSamples", targets: ["BoxOfficeSamples"]),
@@ -164,6 +166,8 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(name: "Search"),
+        .target(name: "Recommender", dependencies: ["Search"]),
+        .target(name: "RecommenderEvaluation", dependencies: ["Recommender"]),
         .target(
             name: "SeatMaps",
             dependencies: [
@@ -294,6 +298,7 @@ let package = Package(
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "SeatTestSupport"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "RecommenderEvaluation", "SeatTestSupport"]),
         .testTarget(name: "SeatMapsTests", dependencies: ["SeatMaps", "SeatClient", "SeatProtocol", "SeatSamples", "SeatTestSupport"]),
         .testTarget(
             name: "BoxOfficeTests",

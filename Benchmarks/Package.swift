@@ -64,6 +64,13 @@ let package = Package(
             ],
             path: "FlashSale"),
         .executableTarget(
+            name: "Recommendations",
+            dependencies: [
+                .product(name: "Recommender", package: "seat-inventory"),
+                .product(name: "RecommenderEvaluation", package: "seat-inventory"),
+            ],
+            path: "Recommendations"),
+        .executableTarget(
             name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "HelloHummingbird"),
     ],

@@ -1,0 +1,35 @@
+import Foundation
+import Recommender
+import RecommenderEvaluation
+
+/// The recommenders' offline evaluation: on generated signals with planted tastes, and on
+/// MovieLens ml-100k when given the directory of its RecBole atomic files.
+///
+///     Recommendations [--movielens DIR]
+var arguments = Array(CommandLine.arguments.dropFirst())
+var movieLensDirectory: String?
+while !arguments.isEmpty {
+    let argument = arguments.removeFirst()
+    switch argument {
+    case "--movielens" where !arguments.isEmpty: movieLensDirectory = arguments.removeFirst()
+    default:
+        FileHandle.standardError.write(Data("usage: Recommendations [--movielens DIR]\n".utf8))
+        exit(2)
+    }
+}
+
+func log(_ line: String) { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+
+let generated = PlantedTasteGenerator().make(seed: 42)
+print("## Generated signals (seed 42)\n")
+print(OfflineEvaluation().run(generated.evaluationData, log: log).markdown)
+if let movieLensDirectory {
+    do {
+        let data = try MovieLens.load(directory: movieLensDirectory)
+        print("\n## MovieLens ml-100k\n")
+        print(OfflineEvaluation().run(data, log: log).markdown)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
+}

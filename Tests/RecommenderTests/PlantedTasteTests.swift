@@ -1,0 +1,94 @@
+import Foundation
+import Recommender
+import RecommenderEvaluation
+import SeatTestSupport
+import Testing
+
+/// The models against signals generated with known tastes: they must find what was planted.
+@Suite("Recommenders recover planted tastes", .timeLimit(.minutes(3)))
+struct PlantedTasteTests {
+    static func generator() -> PlantedTasteGenerator {
+        var generator = PlantedTasteGenerator()
+        generator.people = 800
+        generator.movies = 300
+        generator.meanMoviesPerPerson = 20
+        return generator
+    }
+
+    static func train(_ dataset: PlantedTasteGenerator.Dataset) -> RecommenderModel {
+        var training = RecommenderTraining()
+        training.validationPeopleMax = 300
+        return training.train(interactions: dataset.interactions, userCount: dataset.userCount, items: dataset.descriptions,
+                              regionCount: 1, now: dataset.end)
+    }
+
+    /// The mean share of each person's ten recommendations in `genre(person)`.
+    static func share(_ dataset: PlantedTasteGenerator.Dataset, people: [Int], ranker: Ranker,
+                      genre: (Int) -> Int) -> Double {
+        let histories = Dictionary(grouping: dataset.interactions, by: \.user)
+        let total = people.reduce(0.0) { sum, person in
+            let history = (histories[Int32(person)] ?? []).sorted { $0.time < $1.time }.map { WeightedItem(item: $0.item, weight: $0.weight) }
+            let ranked = ranker.rank(user: Int32(person), history: history, excluded: Set(history.map(\.item)), count: 10)
+            return sum + Double(ranked.count { dataset.movieGenre[Int($0)] == genre(person) }) / 10
+        }
+        return total / Double(people.count)
+    }
+
+    @Test(arguments: randomizedSeeds(fixed: 1))
+    func theHybridRecommendsEachPersonsFavouriteGenre(seed: UInt64) {
+        let dataset = Self.generator().make(seed: seed)
+        let model = Self.train(dataset)
+        let steady = (0..<dataset.userCount).filter { dataset.earlyTaste[$0] == dataset.lateTaste[$0] }
+        let hybrid = Self.share(dataset, people: steady, ranker: HybridRanker(model: model), genre: dataset.favouriteGenre)
+        let matrix = InteractionMatrix(userCount: dataset.userCount, itemCount: dataset.descriptions.count,
+                                       interactions: dataset.interactions)
+        let popular = Self.share(dataset, people: steady, ranker: MostPopularRanker(matrix: matrix), genre: dataset.favouriteGenre)
+        // The planted taste puts 70 % of a person's choices in one genre of twelve.
+        #expect(hybrid > 0.6, "seed \(seed): favourite genre share \(hybrid)")
+        #expect(popular < 0.25, "seed \(seed): most popular's share \(popular) (the check must be able to fail)")
+    }
+
+    @Test(arguments: randomizedSeeds(fixed: 1))
+    func theHybridFollowsTastesThatDrifted(seed: UInt64) {
+        let dataset = Self.generator().make(seed: seed)
+        let model = Self.train(dataset)
+        let drifted = (0..<dataset.userCount).filter { dataset.earlyTaste[$0] != dataset.lateTaste[$0] }
+        let early = { (person: Int) in dataset.earlyTaste[person].indices.max { dataset.earlyTaste[person][$0] < dataset.earlyTaste[person][$1] }! }
+        let towardsLate = Self.share(dataset, people: drifted, ranker: HybridRanker(model: model), genre: dataset.favouriteGenre)
+        let towardsEarly = Self.share(dataset, people: drifted, ranker: HybridRanker(model: model), genre: early)
+        #expect(towardsLate > towardsEarly, "seed \(seed): late \(towardsLate), early \(towardsEarly), half-life \(String(describing: model.historyHalfLife))")
+    }
+
+    @Test func itemNeighboursMostlyShareTheirMoviesGenre() {
+        let dataset = Self.generator().make(seed: 11)
+        let matrix = InteractionMatrix(userCount: dataset.userCount, itemCount: dataset.descriptions.count,
+                                       interactions: dataset.interactions)
+        let neighbours = ItemNeighbours(matrix: matrix, parameters: .init(neighboursMax: 10, shrinkage: 10))
+        var same = 0, total = 0
+        for movie in 0..<dataset.descriptions.count {
+            let nearest = topItems(of: neighbours.neighbours(of: movie).map { $0.0 },
+                                   scoredBy: { other in neighbours.neighbours(of: movie).first { $0.0 == other }!.1 }, count: 5)
+            same += nearest.count { dataset.movieGenre[Int($0)] == dataset.movieGenre[movie] }
+            total += nearest.count
+        }
+        #expect(Double(same) / Double(total) > 0.5, "\(same) of \(total) nearest neighbours share the genre (chance: 1 in 12)")
+    }
+
+    @Test func theEvaluationRanksTheModelsAsExpected() {
+        var generator = Self.generator()
+        generator.people = 500
+        let dataset = generator.make(seed: 5)
+        var evaluation = OfflineEvaluation()
+        evaluation.itemKNNGrid = [.init(neighboursMax: 50, shrinkage: 10), .init(neighboursMax: 200, shrinkage: 10)]
+        evaluation.userKNNGrid = [50]
+        evaluation.easeGrid = [250]
+        let report = evaluation.run(dataset.evaluationData)
+        let ndcg = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.name, $0.ndcg.mean) })
+        #expect(ndcg["random"]! < ndcg["most popular"]!)
+        #expect(ndcg["hybrid"]! >= 1.5 * ndcg["most popular"]!, "\(ndcg)")
+        #expect(ndcg["hybrid"]! >= 0.95 * ndcg[report.bestBaseline]!, "\(ndcg)")
+        #expect(report.rows.allSatisfy { $0.ndcg.low <= $0.ndcg.mean && $0.ndcg.mean <= $0.ndcg.high })
+        #expect(report.rows.first { $0.name == "random" }!.coverage > report.rows.first { $0.name == "most popular" }!.coverage)
+        #expect(report.markdown.contains("| hybrid |"))
+    }
+}
