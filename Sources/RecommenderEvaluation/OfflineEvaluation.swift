@@ -213,7 +213,7 @@ public struct OfflineEvaluation: Sendable {
         return percentile
     }
 
-    static func describe(_ weights: BlendWeights) -> String {
+    public static func describe(_ weights: BlendWeights) -> String {
         String(format: "item %.1f / user %.1f / content %.1f / popularity %.1f", weights.collaborative, weights.people,
                weights.content, weights.popularity)
     }

@@ -13,6 +13,10 @@ public struct PlantedTasteGenerator: Sendable {
     public var languages = 4
     public var meanMoviesPerPerson = 25.0
     public var moviesPerPersonMax = 300
+    /// The first this many people want `heavyPersonMovies` movies each (the heaviest users, whose
+    /// requests cost most to serve).
+    public var heavyPeople = 0
+    public var heavyPersonMovies = 200
     /// The Zipf exponent of popularity within a genre.
     public var popularityExponent = 1.0
     /// The share of people whose taste moves from their first to their second favourite genre.
@@ -33,6 +37,22 @@ public struct PlantedTasteGenerator: Sendable {
         public var userCount: Int
         /// The end of the period, in seconds since 1970.
         public var end: Int64
+        var genrePools: [Pool]
+        var everyMoviePool: Pool
+        var tasteShare: Double
+
+        /// A movie a person with `taste` (genre shares) picks by themselves, not in `seen`, or nil
+        /// when twenty draws only found movies they had seen.
+        public func choice(taste: [Double], seen: Set<Int>, random: inout SeededPicks) -> Int? {
+            let genrePool = genrePools[PlantedTasteGenerator.draw(taste, &random)]
+            let pool = Double.random(in: 0..<1, using: &random) < tasteShare && !genrePool.movies.isEmpty
+                ? genrePool : everyMoviePool
+            for _ in 0..<20 {
+                let movie = pool.draw(&random)
+                if !seen.contains(movie) { return movie }
+            }
+            return nil
+        }
 
         /// The genre a person likes most at the end of the period.
         public func favouriteGenre(of person: Int) -> Int {
@@ -67,9 +87,10 @@ public struct PlantedTasteGenerator: Sendable {
         let popularity = rank.map { 1 / pow(Double($0 + 1), popularityExponent) }
         let moviesOfGenre = (0..<genres).map { genre in (0..<movies).filter { movieGenre[$0] == genre } }
         let everyMovie = Array(0..<movies)
-
-        var interactions: [Interaction] = []
-        var earlyTaste: [[Double]] = [], lateTaste: [[Double]] = []
+        var dataset = Dataset(
+            interactions: [], descriptions: descriptions, movieGenre: movieGenre, earlyTaste: [], lateTaste: [],
+            userCount: people, end: end, genrePools: moviesOfGenre.map { Pool(movies: $0, popularity: popularity) },
+            everyMoviePool: Pool(movies: everyMovie, popularity: popularity), tasteShare: tasteShare)
         for person in 0..<people {
             let first = Int.random(in: 0..<genres, using: &random)
             var second = Int.random(in: 0..<genres - 1, using: &random)
@@ -77,27 +98,47 @@ public struct PlantedTasteGenerator: Sendable {
             let early = (0..<genres).map { $0 == first ? 0.7 : $0 == second ? 0.2 : 0.1 / Double(genres - 2) }
             let drifts = Double.random(in: 0..<1, using: &random) < driftShare
             let late = drifts ? (0..<genres).map { $0 == second ? 0.7 : $0 == first ? 0.2 : 0.1 / Double(genres - 2) } : early
-            earlyTaste.append(early)
-            lateTaste.append(late)
-            let count = min(moviesPerPersonMax, max(2, Int(-meanMoviesPerPerson * log(1 - Double.random(in: 0..<1, using: &random)))))
+            dataset.earlyTaste.append(early)
+            dataset.lateTaste.append(late)
+            let drawn = min(moviesPerPersonMax, max(2, Int(-meanMoviesPerPerson * log(1 - Double.random(in: 0..<1, using: &random)))))
+            let count = person < heavyPeople ? heavyPersonMovies : drawn
             let times = (0..<count).map { _ in Int64.random(in: start..<end, using: &random) }.sorted()
             var seen = Set<Int>()
             for time in times {
                 let progress = Double(time - start) / Double(end - start)
                 let taste = zip(early, late).map { (1 - progress) * $0 + progress * $1 }
-                let pool = Double.random(in: 0..<1, using: &random) < tasteShare
-                    ? moviesOfGenre[Self.draw(taste, &random)] : everyMovie
-                for _ in 0..<10 {
-                    let movie = pool[Self.draw(pool.map { popularity[$0] }, &random)]
-                    if seen.insert(movie).inserted {
-                        interactions.append(Interaction(user: Int32(person), item: Int32(movie), weight: 1, time: time))
-                        break
-                    }
+                if let movie = dataset.choice(taste: taste, seen: seen, random: &random) {
+                    seen.insert(movie)
+                    dataset.interactions.append(Interaction(user: Int32(person), item: Int32(movie), weight: 1, time: time))
                 }
             }
         }
-        return Dataset(interactions: interactions, descriptions: descriptions, movieGenre: movieGenre,
-                       earlyTaste: earlyTaste, lateTaste: lateTaste, userCount: people, end: end)
+        return dataset
+    }
+
+    /// Movies to draw from by popularity: cumulative weights, searched in O(log n) per draw.
+    struct Pool: Sendable {
+        var movies: [Int]
+        var cumulative: [Double]
+
+        init(movies: [Int], popularity: [Double]) {
+            self.movies = movies
+            var total = 0.0
+            cumulative = movies.map { movie in
+                total += popularity[movie]
+                return total
+            }
+        }
+
+        func draw(_ random: inout SeededPicks) -> Int {
+            let target = Double.random(in: 0..<cumulative.last!, using: &random)
+            var (low, high) = (0, cumulative.count - 1)
+            while low < high {
+                let middle = (low + high) / 2
+                if cumulative[middle] <= target { low = middle + 1 } else { high = middle }
+            }
+            return movies[low]
+        }
     }
 
     /// An index drawn with probability proportional to its weight.
