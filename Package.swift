@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Booking", targets: ["Booking"]),
         .library(name: "Reviews", targets: ["Reviews"]),
+        .library(name: "Recommendations", targets: ["Recommendations"]),
         .library(name: "Accounts", targets: ["Accounts"]),
         .library(name: "Notifications", targets: ["Notifications"]),
         .library(name: "WebUI", targets: ["WebUI"]),
@@ -212,6 +213,17 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(
+            name: "Recommendations",
+            dependencies: [
+                "BoxOfficeStorage", "BoxOfficeEdge", "Catalog", "Recommender", "Search",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
             name: "Notifications",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Payments",
@@ -232,7 +244,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Search", "SeatInventory", "SeatMaps", "Notifications",
+                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Recommendations", "Search", "SeatInventory", "SeatMaps", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -243,7 +255,7 @@ let package = Package(
         .target(
             name: "BoxOfficeApp",
             dependencies: [
-                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "SeatClient", "WebUI",
+                "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Recommendations", "SeatClient", "WebUI",
                 "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -304,7 +316,7 @@ let package = Package(
             name: "BoxOfficeTests",
             dependencies: [
                 "BoxOfficeStorage", "BoxOfficeEdge", "Accounts", "Catalog", "Search", "BoxOfficeApp", "BoxOfficeSamples", "SeatTestSupport", "SeatSamples",
-                "Payments", "Booking", "Reviews", "WebUI", "Notifications",
+                "Payments", "Booking", "Reviews", "Recommendations", "Recommender", "WebUI", "Notifications",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "SeatClient", "SeatProtocol", "SeatInventory",

@@ -11,6 +11,8 @@ extension AccountService {
         public var user: UserExport
         public var sessions: [SessionExport]
         public var messages: [MessageExport]
+        /// Other services' records about the person, by section (such as `recommendationSignals`).
+        public var otherRecords: [String: JSONValue]
 
         public struct UserExport: Sendable, Codable {
             public var id: String
@@ -57,6 +59,10 @@ extension AccountService {
             let user = try row.user()
             let sessions = try await SessionRecords.all(userID: userID, on: session)
             let messages = try await Outbox.messages(for: userID, on: session)
+            var otherRecords: [String: JSONValue] = [:]
+            for holder in personalData {
+                otherRecords[holder.exportSection] = try await holder.exportPersonalData(userID: userID, on: session)
+            }
             return AccountExport(
                 exportedAtMs: nowMs,
                 user: .init(
@@ -70,7 +76,8 @@ extension AccountService {
                           revokedAtMs: $0.revokedAtMs, revokedReason: $0.revokedReason, userAgent: $0.userAgent,
                           clientAddress: $0.clientAddress)
                 },
-                messages: messages.map { .init(topic: $0.topic, createdAtMs: $0.createdAtMs, deliveredAtMs: $0.deliveredAtMs) })
+                messages: messages.map { .init(topic: $0.topic, createdAtMs: $0.createdAtMs, deliveredAtMs: $0.deliveredAtMs) },
+                otherRecords: otherRecords)
         }
     }
 
@@ -109,6 +116,7 @@ extension AccountService {
             try await SessionRecords.deleteAll(userID: userID, on: session)
             try await AccountTokenRecords.deleteAll(userID: userID, on: session)
             try await Outbox.removeMessages(for: userID, on: session)
+            for holder in personalData { try await holder.erasePersonalData(userID: userID, on: session) }
             try await session.insert(into: "erasures")
                 .columns("user_id", "erased_at_ms", "requested_by")
                 .values(SQLBind(userID), SQLBind(now.millisecondsSince1970), SQLBind(requestedBy))
@@ -116,6 +124,7 @@ extension AccountService {
             return user
         }
         profiles.remember(erased, at: now.millisecondsSince1970)
+        for holder in personalData { await holder.personalDataErased(userID: userID) }
     }
 
     /// When the account was erased, if it was.

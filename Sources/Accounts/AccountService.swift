@@ -17,15 +17,18 @@ public struct AccountService: Sendable {
     /// Verified against when a login names no account, so both cases take as long.
     let decoyPasswordHash: String
     let profiles: ProfileCache
+    /// Other services' data about a person, exported and erased with the account.
+    let personalData: [any PersonalDataHolder]
 
-    public static func make(database: Database, keys: AccessTokenKeys, configuration: AccountsConfiguration) async throws -> AccountService {
+    public static func make(database: Database, keys: AccessTokenKeys, configuration: AccountsConfiguration,
+                            personalData: [any PersonalDataHolder] = []) async throws -> AccountService {
         let signer = JWTKeyCollection()
         let kid = JWKIdentifier(string: keys.signingKey.kid)
         await signer.add(eddsa: EdDSA.PrivateKey(backing: keys.signingKey.privateKey), kid: kid)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         return AccountService(database: database, hasher: hasher, signer: signer, signingKID: kid,
                               configuration: configuration, decoyPasswordHash: try await hasher.decoyHash(),
-                              profiles: ProfileCache(lifetime: configuration.profileCacheLifetime))
+                              profiles: ProfileCache(lifetime: configuration.profileCacheLifetime), personalData: personalData)
     }
 
     var now: Date { configuration.now() }

@@ -30,11 +30,15 @@ public final class BookingService: Sendable {
     public let changes = OrderChanges()
     /// The catalog version up to which cancelled showtimes' bookings were all refunded.
     let refundScan = Mutex<Int64>(-1)
+    /// Where people's holds and bookings are noted (for recommendations).
+    let activity: (any ActivityLog)?
 
     public init(
         database: Database, catalog: CatalogService, seats: (any SeatRequesting)?, provider: any PaymentProvider,
-        configuration: BookingConfiguration, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        configuration: BookingConfiguration, activity: (any ActivityLog)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger
     ) {
+        self.activity = activity
         self.database = database
         self.catalog = catalog
         self.seats = seats
@@ -97,12 +101,25 @@ public final class BookingService: Sendable {
         // Stored before the seat server is asked: a hold placed for an order nobody recorded could
         // not be found again.
         try await database.transaction { session in try await OrderRecords.insert(order, on: session) }
-        return try await locks.withLock(order.id) {
+        let held = try await locks.withLock(order.id) {
             let current = try await self.runStep(.placeHold, of: order, seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
             if current.order.state == .holding { throw BookingError.seatServerUnavailable }
             return current.order
         }
+        if let activity, let userID = owner.userID {
+            // A hold says less than a booking and is noted on its own: losing one to a crash costs little.
+            do {
+                let city = await city(ofTheatre: showtime.theatreId)
+                try await database.transaction { session in
+                    try await activity.record(PersonActivity(userID: userID, kind: .hold, movieID: showtime.movieId,
+                                                             city: city, at: nowDate), on: session)
+                }
+            } catch {
+                logger.warning("could not note a hold for recommendations", metadata: ["error": "\(error)"])
+            }
+        }
+        return held
     }
 
     /// The order, if `owner` may see it.
@@ -169,6 +186,11 @@ public final class BookingService: Sendable {
         return order
     }
 
+    /// The theatre's city, for noting where people book (nil if it cannot be read now).
+    func city(ofTheatre theatreID: String) async -> String? {
+        try? await catalog.theatre(id: theatreID).city
+    }
+
     /// Stores the saga's order and its events in one transaction, if nobody changed the order
     /// meanwhile; returns it as stored. When someone did, returns theirs (the caller's outcome
     /// was for a state that is gone, and its step will be decided again).
@@ -179,6 +201,7 @@ public final class BookingService: Sendable {
         let stored = order
         let owner = order.ownerID
         let events = saga.events
+        let bookingCity = events.contains("booking.confirmed") && activity != nil ? await city(ofTheatre: order.theatreID) : nil
         let written = try await database.transaction { session in
             guard try await OrderRecords.update(stored, on: session) else { return false }
             if stored.promotionID != nil {
@@ -193,6 +216,10 @@ public final class BookingService: Sendable {
             for topic in events {
                 try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: OrderEvent(stored, topic: topic),
                                          at: stored.updatedAt, on: session)
+            }
+            if events.contains("booking.confirmed"), let recipient, let activity = self.activity {
+                try await activity.record(PersonActivity(userID: recipient, kind: .booking, movieID: stored.movieID,
+                                                         city: bookingCity, at: stored.updatedAt), on: session)
             }
             if events.contains("booking.confirmed"), let recipient, let lead = self.configuration.reminderLead {
                 let remindAt = stored.showtimeStartsAt.addingTimeInterval(-TimeInterval(lead.milliseconds) / 1000)

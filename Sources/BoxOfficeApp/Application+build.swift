@@ -11,6 +11,7 @@ import Logging
 import NIOSSL
 import Notifications
 import Payments
+import Recommendations
 import Reviews
 import SeatClient
 import ServiceLifecycle
@@ -20,6 +21,7 @@ import WebUI
 public let boxOfficeMigrations: [MigrationSet] = [
     Outbox.migrations, IdempotencyRecords.migrations, AccountsMigrations.set, CatalogMigrations.set,
     SandboxMigrations.set, BookingMigrations.set, ReviewsMigrations.set, NotificationsMigrations.set,
+    RecommendationsMigrations.set,
 ]
 
 /// The running parts `buildApplication` wires together, for tests that reach past HTTP.
@@ -31,6 +33,7 @@ public struct BoxOfficeComponents: Sendable {
     /// The sandbox payment provider, when it is the one configured.
     public let sandbox: SandboxProvider?
     public let notifications: NotificationService
+    public let recommendations: RecommendationService
     public let accessTokenKeys: AccessTokenKeys
 }
 
@@ -66,8 +69,6 @@ public func buildApplication(
 ) async throws -> (application: some ApplicationProtocol, components: BoxOfficeComponents) {
     let database = try await openDatabase(configuration, logger: logger)
     let keys = try loadOrCreateAccessTokenKeys(configuration, logger: logger)
-    let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts)
-    let verifier = await AccessTokenVerifier(keys: keys)
     let seats = configuration.seatd.map { endpoint in
         var seatConfiguration = SeatClient.Configuration(host: endpoint.host, port: endpoint.port, apiKey: endpoint.apiKey)
         seatConfiguration.clientName = "boxoffice"
@@ -76,6 +77,17 @@ public func buildApplication(
     }
     let seatCore = seats.map { SeatClientCore(client: $0) }
     let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
+    let signalArchive = RecommendationSignalsArchive()
+    let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts,
+                                                 personalData: [signalArchive])
+    let recommendations = RecommendationService(
+        database: database, catalog: catalog, archive: signalArchive,
+        tastes: { userID in
+            let user = try await accounts.user(id: userID)
+            return DeclaredTastes(city: user.city, genres: user.preferredGenres, languages: user.preferredLanguages)
+        },
+        configuration: configuration.recommendations, now: configuration.accounts.now, logger: logger)
+    let verifier = await AccessTokenVerifier(keys: keys)
     let sandbox: SandboxProvider?
     let provider: any PaymentProvider
     switch configuration.payments {
@@ -88,11 +100,12 @@ public func buildApplication(
     }
     let booking = BookingService(
         database: database, catalog: catalog, seats: seats, provider: provider, configuration: configuration.booking,
-        now: configuration.accounts.now, logger: logger)
+        activity: recommendations, now: configuration.accounts.now, logger: logger)
     let reviews = ReviewService(
         database: database, catalog: catalog,
         hasSeen: { userID, movieID in try await booking.hasSeen(userID: userID, movieID: movieID) },
-        authorName: { userID in try await accounts.user(id: userID).name }, now: configuration.accounts.now)
+        authorName: { userID in try await accounts.user(id: userID).name }, activity: recommendations,
+        now: configuration.accounts.now)
 
     var notificationsConfiguration = NotificationsConfiguration(siteURL: configuration.resolvedPublicURL)
     notificationsConfiguration.pollInterval = configuration.notificationsPollInterval
@@ -137,6 +150,10 @@ public func buildApplication(
         .addRoutes(to: everythingElse, idempotency: idempotency)
     BookingController(service: booking, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     ReviewsController(service: reviews, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
+    RecommendationsController(service: recommendations, identities: accounts, bookedShow: { orderID, userID in
+        guard let order = try? await booking.order(id: orderID, owner: .user(userID)) else { return nil }
+        return BookedShow(movieID: order.movieID, theatreID: order.theatreID, showtimeID: order.showtimeID)
+    }).addRoutes(to: everythingElse, idempotency: idempotency)
     CampaignController(service: notifications.campaigns, identities: accounts).addRoutes(to: everythingElse, idempotency: idempotency)
     if let sandbox { SandboxController(sandbox: sandbox).addRoutes(to: router.group("sandbox")) }
     TextStatusController(notifications: notifications).addRoutes(to: router)
@@ -158,6 +175,7 @@ public func buildApplication(
             database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
             CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
             OrderReconciler(booking: booking), OutboxWorker(notifications: notifications),
+            RecommendationRebuilder(service: recommendations),
         ] + (sandbox.map { [SandboxWebhookDelivery(sandbox: $0, booking: booking, logger: logger)] } ?? [])
             + (seatCore.map { [$0.live] } ?? []),
         onServerRunning: { channel in
@@ -176,5 +194,5 @@ public func buildApplication(
     }
     return (application, BoxOfficeComponents(
         database: database, accounts: accounts, catalog: catalog, booking: booking, sandbox: sandbox, notifications: notifications,
-        accessTokenKeys: keys))
+        recommendations: recommendations, accessTokenKeys: keys))
 }

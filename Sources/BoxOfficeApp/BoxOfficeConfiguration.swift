@@ -4,6 +4,7 @@ import BoxOfficeEdge
 import Foundation
 import Notifications
 import Payments
+import Recommendations
 
 /// Everything `buildApplication` needs to know, read by the executable from flags and the
 /// environment, and built directly by tests.
@@ -36,6 +37,7 @@ public struct BoxOfficeConfiguration: Sendable {
     public var catalogResponseCache = true
     /// Hold times, prices beyond the seats, cancellation terms, the reconciler's pace.
     public var booking = BookingConfiguration()
+    public var recommendations = RecommendationsConfiguration()
     /// The payment provider orders are paid through.
     public var payments = Payments.sandbox(SandboxProvider.Configuration(webhookSecret: Payments.randomSecret()))
     /// The address people reach the site at, for links in messages; default `http://host:port`.

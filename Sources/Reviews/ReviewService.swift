@@ -17,13 +17,16 @@ public final class ReviewService: MovieRatings {
     /// The person's name as reviews show it (the accounts service answers).
     let authorName: @Sendable (_ userID: String) async throws -> String
     let now: @Sendable () -> Date
+    /// Where people's ratings are noted (for recommendations).
+    let activity: (any ActivityLog)?
 
     public init(
         database: Database, catalog: CatalogService,
         hasSeen: @escaping @Sendable (_ userID: String, _ movieID: String) async throws -> Bool,
         authorName: @escaping @Sendable (_ userID: String) async throws -> String,
-        now: @escaping @Sendable () -> Date = Date.init
+        activity: (any ActivityLog)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.activity = activity
         self.database = database
         self.catalog = catalog
         self.hasSeen = hasSeen
@@ -58,6 +61,9 @@ public final class ReviewService: MovieRatings {
                 try await ReviewRecords.update(row, on: session)
             }
             try await ReviewRecords.adjustRating(movieID: movieID, from: existing, to: row, on: session)
+            try await self.activity?.record(
+                PersonActivity(userID: userID, kind: .rating, movieID: movieID, rating: review.rating,
+                               at: Date(millisecondsSince1970: nowMs)), on: session)
             return (row.review(), existing == nil)
         }
     }

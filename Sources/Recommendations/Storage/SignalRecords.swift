@@ -1,0 +1,107 @@
+import BoxOfficeStorage
+import Foundation
+import Recommender
+import SQLKit
+
+/// The recommendations service's table. Released migrations are never edited: add a new one.
+public enum RecommendationsMigrations {
+    public static let set = MigrationSet(component: "recommendations", migrations: [
+        Migration(1, "signals: what people did, one row each, details as JSON") { database, _ in
+            try await database.create(table: "recommendation_signals")
+                .column("id", type: .text, .primaryKey(autoIncrement: false))
+                .column("user_id", type: .text, .notNull)
+                .column("kind", type: .text, .notNull)
+                .column("movie_id", type: .text)
+                .column("city", type: .text)
+                .column("occurred_at_ms", type: .bigint, .notNull)
+                .column("payload", type: .text, .notNull)
+                .run()
+            // A person's latest signals (every answer reads them) and their erasure.
+            try await database.create(index: "recommendation_signals_user").on("recommendation_signals")
+                .column("user_id").column("occurred_at_ms").run()
+            // The rebuild's scan in time order, and the retention sweep.
+            try await database.create(index: "recommendation_signals_time").on("recommendation_signals")
+                .column("occurred_at_ms").column("id").run()
+        },
+    ])
+}
+
+/// One stored signal. What differs by kind (a rating's stars, a search's words, the movies an
+/// impression showed) is in `payload`, JSON text, so a new kind of signal needs no migration.
+struct SignalRow: Codable, Sendable, Equatable {
+    var id: String
+    var userId: String
+    var kind: String
+    var movieId: String?
+    var city: String?
+    var occurredAtMs: Int64
+    var payload: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, city, payload
+        case userId = "user_id", movieId = "movie_id", occurredAtMs = "occurred_at_ms"
+    }
+
+    var details: SignalDetails { (try? JSONColumn.value(SignalDetails.self, from: payload)) ?? SignalDetails() }
+}
+
+/// The kind-specific part of a signal.
+struct SignalDetails: Codable, Sendable, Equatable {
+    var rating: Int?
+    /// A search's words, as typed.
+    var query: String?
+    /// The movies an impression showed, in order.
+    var movieIds: [String]?
+    /// Where it was shown ("home", "movie", "order").
+    var surface: String?
+}
+
+enum SignalRecords {
+    static let table = "recommendation_signals"
+
+    static func insert(_ rows: [SignalRow], on session: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
+        try await session.insert(into: table).models(rows).run()
+    }
+
+    /// A person's latest `limit` signals, newest first.
+    static func latest(userID: String, limit: Int, on session: any SQLDatabase) async throws -> [SignalRow] {
+        try await session.select().column("*").from(table).where("user_id", .equal, userID)
+            .orderBy("occurred_at_ms", .descending).orderBy("id", .descending).limit(limit).all(decoding: SignalRow.self)
+    }
+
+    /// One page of the signals after (`afterMs`, `afterID`) in time order, of the kinds the models learn from.
+    static func page(afterMs: Int64, afterID: String, kinds: [String], limit: Int, on session: any SQLDatabase) async throws -> [SignalRow] {
+        try await session.select().column("*").from(table)
+            .where("kind", .in, kinds)
+            .where { group in
+                group.where("occurred_at_ms", .greaterThan, afterMs)
+                    .orWhere { $0.where("occurred_at_ms", .equal, afterMs).where("id", .greaterThan, afterID) }
+            }
+            .orderBy("occurred_at_ms").orderBy("id").limit(limit).all(decoding: SignalRow.self)
+    }
+
+    static func count(since ms: Int64, on session: any SQLDatabase) async throws -> Int {
+        let row = try await session.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+            .where("occurred_at_ms", .greaterThanOrEqual, ms).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    static func deleteOlder(thanMs ms: Int64, on session: any SQLDatabase) async throws {
+        try await session.delete(from: table).where("occurred_at_ms", .lessThan, ms).run()
+    }
+
+    static func deleteDismissals(userID: String, movieID: String, on session: any SQLDatabase) async throws {
+        try await session.delete(from: table).where("user_id", .equal, userID).where("movie_id", .equal, movieID)
+            .where("kind", .equal, SignalKind.dismissal.rawValue).run()
+    }
+
+    static func all(userID: String, on session: any SQLDatabase) async throws -> [SignalRow] {
+        try await session.select().column("*").from(table).where("user_id", .equal, userID)
+            .orderBy("occurred_at_ms").orderBy("id").all(decoding: SignalRow.self)
+    }
+
+    static func deleteAll(userID: String, on session: any SQLDatabase) async throws {
+        try await session.delete(from: table).where("user_id", .equal, userID).run()
+    }
+}
