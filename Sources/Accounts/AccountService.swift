@@ -223,6 +223,15 @@ public struct AccountService: Sendable {
 
     // MARK: the person's own account
 
+    /// The user `id`, or nil when there is none or it was erased.
+    public func userIfPresent(id: String) async throws -> User? {
+        do {
+            return try await user(id: id)
+        } catch AccountError.userNotFound {
+            return nil
+        }
+    }
+
     /// The user `id` (for the person themselves and admins; never an erased account).
     public func user(id: String) async throws -> User {
         let nowMs = now.millisecondsSince1970

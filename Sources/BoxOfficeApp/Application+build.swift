@@ -83,7 +83,8 @@ public func buildApplication(
     let recommendations = RecommendationService(
         database: database, catalog: catalog, archive: signalArchive,
         tastes: { userID in
-            let user = try await accounts.user(id: userID)
+            // A token outlives an erased account: its holder is answered as anyone would be.
+            guard let user = try await accounts.userIfPresent(id: userID) else { return DeclaredTastes() }
             return DeclaredTastes(city: user.city, genres: user.preferredGenres, languages: user.preferredLanguages)
         },
         configuration: configuration.recommendations, now: configuration.accounts.now, logger: logger)

@@ -20,6 +20,7 @@ extension RecommendationService {
 
     /// "Not interested": the movie is not recommended to the person again.
     public func dismiss(userID: String, movieID: String) async throws {
+        guard isKnownMovie(movieID) else { throw RecommendationError.movieNotFound }
         try await record(userID: userID, [SignalInput(kind: SignalKind.dismissal.rawValue, movieId: movieID)])
     }
 

@@ -111,7 +111,7 @@ struct RecommendationRouteTests {
             #expect(try await client.request(.get, "/api/v1/recommendations?limit=0").status == .unprocessableContent)
             #expect(try await client.request(.get, "/api/v1/movies/not-a-movie/also-booked").status == .notFound)
             #expect(try await client.request(.put, "/api/v1/recommendations/dismissals/00000000-0000-4000-8000-000000000000",
-                                             token: asha).status == .unprocessableContent)
+                                             token: asha).status == .notFound)
             #expect(try await Self.signalCount(of: ashaID, components.database) == signalsBefore)
 
             // Her signals are in her export, and go with her account.
