@@ -244,7 +244,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Recommendations", "Search", "SeatInventory", "SeatMaps", "Notifications",
+                "BoxOfficeEdge", "Accounts", "Catalog", "Payments", "Booking", "Reviews", "Recommendations", "Recommender", "Search", "SeatInventory", "SeatMaps", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -271,7 +271,7 @@ let package = Package(
             name: "boxoffice",
             dependencies: [
                 "BoxOfficeApp", "BoxOfficeEdge", "BoxOfficeStorage", "Accounts", "Catalog", "BoxOfficeSamples", "SeatClient", "Booking",
-                "Notifications", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Notifications", "Recommendations", .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -64,12 +64,12 @@ let package = Package(
             ],
             path: "FlashSale"),
         .executableTarget(
-            name: "Recommendations",
+            name: "RecommenderReport",
             dependencies: [
                 .product(name: "Recommender", package: "seat-inventory"),
                 .product(name: "RecommenderEvaluation", package: "seat-inventory"),
             ],
-            path: "Recommendations"),
+            path: "RecommenderReport"),
         .executableTarget(
             name: "HelloHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "HelloHummingbird"),

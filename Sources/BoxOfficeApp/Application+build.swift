@@ -121,8 +121,8 @@ public func buildApplication(
         unsubscribeLinks: unsubscribeLinks,
         now: configuration.accounts.now, logger: logger)
     let web = try await WebUI(
-        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, sandbox: sandbox, notifications: notifications,
-        unsubscribeLinks: unsubscribeLinks, verifier: verifier,
+        accounts: accounts, catalog: catalog, booking: booking, reviews: reviews, recommendations: recommendations, sandbox: sandbox,
+        notifications: notifications, unsubscribeLinks: unsubscribeLinks, verifier: verifier,
         accountsConfiguration: configuration.accounts, secureCookies: configuration.tls != nil || configuration.secureCookies)
     let router = Router(context: BoxOfficeRequestContext.self)
     router.addMiddleware {

@@ -24,6 +24,8 @@ public struct AfterBooking: Sendable, Codable, Equatable {
         public var theatreId: String
         public var theatreName: String
         public var startsAt: Date
+        /// The theatre's time zone, to show `startsAt` in.
+        public var timeZone: String
         public var format: String
         public var language: String
         public var reason: RecommendationReason
@@ -83,7 +85,7 @@ extension RecommendationService {
         let candidates = showing.keys.compactMap { served.movieIndex[$0] }.sorted()
         return served.model.alsoWanted(with: item, candidates: candidates, count: limit).compactMap { recommendation in
             describe(recommendation.item, in: served, showing: showing, reason: RecommendationReason(
-                code: .alsoBooked, text: "People who booked \(movie.title) also booked it", movieId: movieID))
+                code: .alsoBooked, text: "Often chosen with \(movie.title)", movieId: movieID))
         }
     }
 
@@ -123,7 +125,7 @@ extension RecommendationService {
         }.sorted { $0.startsAt < $1.startsAt }.prefix(limit).map { showtime in
             AfterBooking.OtherShowing(
                 showtimeId: showtime.id, theatreId: showtime.theatreId, theatreName: theatreByID[showtime.theatreId]?.name ?? "",
-                startsAt: showtime.startsAt, format: showtime.format, language: showtime.language,
+                startsAt: showtime.startsAt, timeZone: theatreByID[showtime.theatreId]?.timeZone ?? "UTC", format: showtime.format, language: showtime.language,
                 reason: RecommendationReason(code: .otherFormat, text: "\(movie.title) in \(showtime.format), \(showtime.language)",
                                              movieId: movie.id))
         }

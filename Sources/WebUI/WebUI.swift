@@ -5,6 +5,7 @@ import Catalog
 import Hummingbird
 import Notifications
 import Payments
+import Recommendations
 import Reviews
 
 /// The box office in a browser: server-rendered pages that work before any script loads, with
@@ -16,6 +17,7 @@ public struct WebUI: Sendable {
     let catalog: CatalogService
     let booking: BookingService
     let reviews: ReviewService
+    let recommendations: RecommendationService
     let sandbox: SandboxProvider?
     let notifications: NotificationService
     let unsubscribeLinks: UnsubscribeLinks
@@ -25,7 +27,8 @@ public struct WebUI: Sendable {
     /// - Parameter secureCookies: mark the cookies `Secure` (whenever browsers reach the site
     ///   over HTTPS, directly or through a proxy that terminates TLS).
     public init(
-        accounts: AccountService, catalog: CatalogService, booking: BookingService, reviews: ReviewService, sandbox: SandboxProvider?,
+        accounts: AccountService, catalog: CatalogService, booking: BookingService, reviews: ReviewService,
+        recommendations: RecommendationService, sandbox: SandboxProvider?,
         notifications: NotificationService, unsubscribeLinks: UnsubscribeLinks, verifier: AccessTokenVerifier, accountsConfiguration: AccountsConfiguration, secureCookies: Bool
     ) async throws {
         renderer = try await PageRenderer.load()
@@ -33,6 +36,7 @@ public struct WebUI: Sendable {
         self.catalog = catalog
         self.booking = booking
         self.reviews = reviews
+        self.recommendations = recommendations
         self.sandbox = sandbox
         self.notifications = notifications
         self.unsubscribeLinks = unsubscribeLinks
@@ -74,9 +78,10 @@ public struct WebUI: Sendable {
         AccountPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(credentials: credentials, other: web)
         AccountSettingsPages(renderer: renderer, accounts: accounts, cookies: cookies).addRoutes(to: web)
         MailLinkPages(renderer: renderer, accounts: accounts, unsubscribeLinks: unsubscribeLinks).addRoutes(credentials: credentials, other: web)
-        BrowsePages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
+        BrowsePages(renderer: renderer, catalog: catalog, reviews: reviews, recommendations: recommendations).addRoutes(to: web)
         SeatSelectionPage(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
-        OrderPages(renderer: renderer, catalog: catalog, booking: booking, isSandbox: sandbox != nil).addRoutes(to: web)
+        OrderPages(renderer: renderer, catalog: catalog, booking: booking, recommendations: recommendations, isSandbox: sandbox != nil)
+            .addRoutes(to: web)
         StaffPages(renderer: renderer, catalog: catalog, booking: booking).addRoutes(to: web)
         ModerationPages(renderer: renderer, catalog: catalog, reviews: reviews).addRoutes(to: web)
         AdminCatalogPages(renderer: renderer, catalog: catalog).addRoutes(to: web)

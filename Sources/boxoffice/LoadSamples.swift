@@ -4,6 +4,7 @@ import BoxOfficeSamples
 import BoxOfficeStorage
 import Catalog
 import Foundation
+import Recommendations
 import SeatClient
 
 /// Fills an empty catalog with the sample cities, theatres, movies and two weeks of showtimes,
@@ -11,7 +12,7 @@ import SeatClient
 struct LoadSamples: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load-samples",
-        abstract: "Load the sample catalog (theatres, movies, two weeks of showtimes) into an empty catalog.")
+        abstract: "Load the sample catalog (theatres, movies, two weeks of showtimes) and sample viewers' page views into an empty catalog.")
 
     @OptionGroup var storage: StorageOptions
 
@@ -41,7 +42,9 @@ struct LoadSamples: AsyncParsableCommand {
                 return
             }
             let loaded = try await SampleCatalog.load(into: catalog, today: Date())
-            print("loaded \(loaded.movies) movies, \(loaded.theatres) theatres and \(loaded.showtimes) showtimes")
+            let views = try await SampleViewingHistory.load(into: database, catalog: catalog, now: Date())
+            print("loaded \(loaded.movies) movies, \(loaded.theatres) theatres, \(loaded.showtimes) showtimes and "
+                + "\(views) page views of \(SampleViewingHistory.people) sample viewers")
             await client.close()
         }
     }

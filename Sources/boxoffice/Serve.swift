@@ -71,6 +71,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Minutes before a showtime its bookers are reminded by email, 0 for no reminders, at most 10080 (env BOXOFFICE_REMINDER_MINUTES).")
     var reminderMinutes = Int(environment["BOXOFFICE_REMINDER_MINUTES"] ?? "") ?? 180
 
+    @Option(help: "Days recommendation signals are kept and learnt from, 1 to 730 (env BOXOFFICE_SIGNAL_RETENTION_DAYS).")
+    var signalRetentionDays = Int(environment["BOXOFFICE_SIGNAL_RETENTION_DAYS"] ?? "") ?? 180
+
+    @Option(help: "Minutes between rebuilds of the recommendation model, 1 to 1440; it is rebuilt sooner after --recommendation-rebuild-signals new signals (env BOXOFFICE_RECOMMENDATION_REBUILD_MINUTES).")
+    var recommendationRebuildMinutes = Int(environment["BOXOFFICE_RECOMMENDATION_REBUILD_MINUTES"] ?? "") ?? 60
+
+    @Option(help: "New signals after which the recommendation model is rebuilt, 1 to 1000000 (env BOXOFFICE_RECOMMENDATION_REBUILD_SIGNALS).")
+    var recommendationRebuildSignals = Int(environment["BOXOFFICE_RECOMMENDATION_REBUILD_SIGNALS"] ?? "") ?? 1_000
+
     @Option(help: "Booking fee per seat in hundredths of a percent of its price, 0 to 5000 (env BOXOFFICE_BOOKING_FEE_BASIS_POINTS).")
     var bookingFeeBasisPoints = Int64(environment["BOXOFFICE_BOOKING_FEE_BASIS_POINTS"] ?? "") ?? 0
 
@@ -217,6 +226,15 @@ struct Serve: AsyncParsableCommand {
         configuration.booking.paymentWindow = .seconds(paymentWindowSeconds)
         guard (0...10_080).contains(reminderMinutes) else { throw ValidationError("--reminder-minutes must be 0 (none) to 10080 (a week)") }
         configuration.booking.reminderLead = reminderMinutes == 0 ? nil : .seconds(reminderMinutes * 60)
+        guard (1...730).contains(signalRetentionDays), (1...1_440).contains(recommendationRebuildMinutes),
+              (1...1_000_000).contains(recommendationRebuildSignals)
+        else {
+            throw ValidationError(
+                "--signal-retention-days must be 1 to 730, --recommendation-rebuild-minutes 1 to 1440, --recommendation-rebuild-signals 1 to 1000000")
+        }
+        configuration.recommendations.retentionDays = signalRetentionDays
+        configuration.recommendations.rebuildIntervalSeconds = recommendationRebuildMinutes * 60
+        configuration.recommendations.rebuildAfterSignals = recommendationRebuildSignals
         guard (0...5_000).contains(bookingFeeBasisPoints), (0...10_000).contains(feeTaxBasisPoints) else {
             throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
         }

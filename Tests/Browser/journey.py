@@ -231,6 +231,42 @@ class Journey(BrowserSteps):
         self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Not found")
 
 
+class Recommendations(BrowserSteps):
+    """Recommendations on the home, movie and order pages, each explained; "Not interested" takes one away."""
+
+    def test_recommended_for_you_is_explained_and_not_interested_removes_one(self):
+        driver = browser(390, 844)
+        try:
+            self.sign_up(driver, "recommended")
+            driver.get(BASE + "/?city=Pune")
+            heading = self.wait(driver, seen.presence_of_element_located((By.ID, "recommended")), "the recommendations")
+            self.assertEqual(heading.text, "Recommended for you")
+            cards = driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=recommended] .card")
+            self.assertGreaterEqual(len(cards), 4)
+            for card in cards:
+                self.assertTrue(card.find_element(By.CSS_SELECTOR, ".card-reason").text, "every recommendation says why")
+            dismissed = cards[0].find_element(By.CSS_SELECTOR, ".card-title").text
+            self.shot(driver, "recommended")
+            self.assert_accessible(driver)
+
+            button = cards[0].find_element(By.CSS_SELECTOR, ".dismiss button")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+            self.wait(driver, seen.staleness_of(button), "the page after Not interested")
+            self.wait(driver, seen.presence_of_element_located((By.ID, "recommended")), "the recommendations again")
+            titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=recommended] .card-title")]
+            self.assertNotIn(dismissed, titles)
+            self.shot(driver, "after-dismissal")
+
+            # A movie's page lists what is often chosen with it (from the sample viewers' visits).
+            driver.get(driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=recommended] .card a").get_attribute("href"))
+            self.wait(driver, seen.presence_of_element_located((By.ID, "also-chosen")), "often chosen with this movie")
+            self.assertTrue(driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=also-chosen] .card"))
+            self.shot(driver, "often-chosen")
+        finally:
+            driver.quit()
+
+
 class PaymentPaths(BrowserSteps):
     """A declined card keeps the seats held for another try; 3-D Secure goes through the bank's page."""
 

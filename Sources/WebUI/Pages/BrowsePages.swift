@@ -3,6 +3,8 @@ import Catalog
 import Foundation
 import Hummingbird
 import Payments
+import Recommendations
+import Recommender
 import Reviews
 import Search
 
@@ -13,16 +15,19 @@ struct BrowsePages: Sendable {
     let renderer: PageRenderer
     let catalog: CatalogService
     let reviews: ReviewService
+    let recommendations: RecommendationService
 
     /// The city a visitor last chose, remembered for a year (not personal: no consent needed).
     static let cityCookie = "bo_city"
     static let reviewsShown = 5
+    static let recommendationsShown = 8
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("", use: home)
         group.get("search", use: search)
         group.get("movies/{movieId}", use: movie)
         group.get("theatres/{theatreId}", use: theatre)
+        group.post("recommendations/dismiss", use: dismiss)
     }
 
     // MARK: home
@@ -33,6 +38,8 @@ struct BrowsePages: Sendable {
         let nowShowing: [MovieCard]
         let comingSoon: [MovieCard]
         let isEmpty: Bool
+        let recommended: [MovieCard]
+        let recommendedHeading: String
     }
 
     struct CityOption: Sendable {
@@ -47,16 +54,51 @@ struct BrowsePages: Sendable {
         let city = cities.first { $0.compare(asked ?? "", options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
             ?? cities.first ?? ""
         let listing = try await catalog.listing(city: city.isEmpty ? nil : city, limit: 24)
+        let person = context.identity.flatMap { $0.kind == .user ? $0.subject : nil }
+        let recommended = await recommendedCards(for: person, city: city.isEmpty ? nil : city)
         let home = Home(
             city: city, cities: cities.map { CityOption(name: $0, selected: $0 == city) },
             nowShowing: listing.nowShowing.map { MovieCard($0) }, comingSoon: listing.comingSoon.prefix(8).map { MovieCard($0) },
-            isEmpty: listing.nowShowing.isEmpty)
+            isEmpty: listing.nowShowing.isEmpty, recommended: recommended,
+            recommendedHeading: person != nil ? "Recommended for you" : city.isEmpty ? "Popular now" : "Popular in \(city)")
         var response = renderer.render("home", title: city.isEmpty ? "Now showing" : "Now showing in \(city)", content: home,
                                        context: context)
         if request.uri.queryParameters["city"] != nil, !city.isEmpty, city.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3B }) {
             response.setCookie(Cookie(name: Self.cityCookie, value: city, maxAge: 365 * 86_400, path: "/", httpOnly: true, sameSite: .lax))
         }
         return response
+    }
+
+    /// The home page's recommendations; a page without them rather than no page when the model
+    /// cannot be had.
+    func recommendedCards(for person: String?, city: String?) async -> [MovieCard] {
+        do {
+            return try await recommendations.forYou(userID: person, city: city, limit: Self.recommendationsShown)
+                .compactMap { MovieCard($0, catalog: catalog, isDismissible: person != nil) }
+        } catch {
+            return []
+        }
+    }
+
+    struct Dismissal: Decodable {
+        var movieId: String
+    }
+
+    /// "Not interested", from a card on the home page.
+    @Sendable func dismiss(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.signedIn(returnTo: "/")
+        var request = request
+        let form = try await request.form(Dismissal.self, context: context)
+        guard identity.kind == .user, Identifiers.isGenerated(form.movieId) else { throw CatalogError.movieNotFound }
+        try await recommendations.dismiss(userID: identity.subject, movieID: form.movieId)
+        return PageRenderer.redirect(to: "/")
+    }
+
+    /// Notes a signed-in person's page view or search for their recommendations; a page is never
+    /// refused for want of it.
+    func note(_ signal: SignalInput, context: Context) async {
+        guard let identity = context.identity, identity.kind == .user else { return }
+        try? await recommendations.record(userID: identity.subject, [signal])
     }
 
     // MARK: search
@@ -97,6 +139,7 @@ struct BrowsePages: Sendable {
         query.startsFromMs = query.startsFromMs ?? catalog.now().millisecondsSince1970
         query.showtimesPerHit = 6
         let result = catalog.searchIndex.search(query)
+        if !query.text.isEmpty { await note(SignalInput(kind: SignalKind.search.rawValue, query: query.text, surface: "search"), context: context) }
         let movies = catalog.movies(ids: result.hits.map(\.movieID))
         let theatres = Dictionary(uniqueKeysWithValues: try await catalog.theatres(in: nil).map { ($0.id, $0) })
         let hits = result.hits.compactMap { hit -> Hit? in
@@ -136,6 +179,7 @@ struct BrowsePages: Sendable {
         let days: [Day]
         let reviews: [ReviewView]
         let hasShowtimes: Bool
+        let alsoChosen: [MovieCard]
     }
 
     struct Day: Sendable {
@@ -163,6 +207,9 @@ struct BrowsePages: Sendable {
         let (rating, reviewList) = try await reviews.reviews(movieID: id, limit: Self.reviewsShown, offset: 0)
         let theatresByID = Dictionary(uniqueKeysWithValues: theatres.map { ($0.id, $0) })
         let days = Self.days(of: showtimes, theatres: theatresByID)
+        await note(SignalInput(kind: SignalKind.detailView.rawValue, movieId: id, surface: "movie"), context: context)
+        let city = request.cookies[Self.cityCookie]?.value
+        let alsoChosen = (try? await recommendations.alsoBooked(movieID: id, city: city, limit: Self.recommendationsShown)) ?? []
         let page = MoviePage(
             movie: MovieCard(movie, rating: rating), synopsis: movie.synopsis, languages: movie.languages.joined(separator: ", "),
             formats: movie.formats.joined(separator: ", "), releaseDate: movie.releaseDate,
@@ -171,7 +218,8 @@ struct BrowsePages: Sendable {
                 ReviewView(author: $0.authorName, stars: String(repeating: "★", count: $0.rating) + String(repeating: "☆", count: 5 - $0.rating),
                            title: $0.title, body: $0.body)
             },
-            hasShowtimes: !days.isEmpty)
+            hasShowtimes: !days.isEmpty,
+            alsoChosen: alsoChosen.compactMap { MovieCard($0, catalog: catalog, isDismissible: false) })
         return renderer.render("movie", title: movie.title, content: page, context: context)
     }
 

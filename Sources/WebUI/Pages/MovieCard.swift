@@ -1,4 +1,5 @@
 import Catalog
+import Recommendations
 
 /// A movie as the listings show it: poster, title and the facts people choose by.
 struct MovieCard: Sendable {
@@ -7,6 +8,10 @@ struct MovieCard: Sendable {
     let posterURL: String?
     let facts: String
     let rating: String?
+    /// Why it is recommended, on recommendation lists.
+    var reason: String?
+    /// Whether the card offers "Not interested" (recommendations for a signed-in person).
+    var isDismissible = false
 
     init(_ movie: Movie, rating: MovieRating? = nil) {
         id = movie.id
@@ -19,5 +24,15 @@ struct MovieCard: Sendable {
 
     static func stars(_ rating: MovieRating) -> String {
         String(format: "%.1f", rating.average) + " ★ (\(rating.count) review\(rating.count == 1 ? "" : "s"))"
+    }
+}
+
+extension MovieCard {
+    /// A recommended movie's card, with its reason.
+    init?(_ recommended: RecommendedMovie, catalog: CatalogService, isDismissible: Bool) {
+        guard let movie = catalog.movies(ids: [recommended.movie.id])[recommended.movie.id] else { return nil }
+        self.init(movie)
+        reason = recommended.reason.text
+        self.isDismissible = isDismissible
     }
 }

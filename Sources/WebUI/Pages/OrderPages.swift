@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Payments
+import Recommendations
 
 /// A person's orders: checkout while the seats are held (price, countdown, promo code, card),
 /// the wait while a payment completes, the confirmation with the e-ticket, cancelling with the
@@ -15,10 +16,12 @@ struct OrderPages: Sendable {
     let renderer: PageRenderer
     let catalog: CatalogService
     let booking: BookingService
+    let recommendations: RecommendationService
     /// The sandbox's test cards are listed on the checkout page when the sandbox takes payments.
     let isSandbox: Bool
 
     static let bookingsShown = 50
+    static let suggestionsShown = 4
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("bookings", use: list)
@@ -53,6 +56,9 @@ struct OrderPages: Sendable {
         let refund: String?
         let testCards: [TestCard]
         let error: ErrorView?
+        /// After a booking: the movie in another format nearby, other movies at the theatre.
+        let otherShowings: [OtherShowing]
+        let alsoShowingHere: [MovieCard]
         /// The page follows its order live (``OrderPages/events``) while it waits for a payment
         /// or a refund; this is where it stands now, to reload when that changes.
         let followKey: String?
@@ -68,6 +74,11 @@ struct OrderPages: Sendable {
         let lines: [PriceLine]
         let total: String?
         let promotionCode: String?
+    }
+
+    struct OtherShowing: Sendable {
+        let showtimeID: String
+        let text: String
     }
 
     struct PriceLine: Sendable {
@@ -102,6 +113,13 @@ struct OrderPages: Sendable {
         }
         let terms = order.state == .confirmed ? try await booking.cancellationTerms(orderID: order.id, owner: owner) : nil
         let refunds = order.state == .cancelled ? try await booking.refunds(orderID: order.id) : []
+        var after: AfterBooking?
+        if order.state == .confirmed, let userID = owner.userID {
+            // Suggestions are extra: the ticket is shown without them if they cannot be had.
+            after = try? await recommendations.afterBooking(
+                BookedShow(movieID: order.movieID, theatreID: order.theatreID, showtimeID: order.showtimeID), userID: userID,
+                limit: Self.suggestionsShown)
+        }
         let currency = order.price?.currency ?? ""
         let refundPending = refunds.contains { $0.status != "succeeded" }
         let content = Content(
@@ -118,6 +136,13 @@ struct OrderPages: Sendable {
                 ? Self.refundText(refunds.reduce(Int64(0)) { $0 + $1.amount.amountMinor }, currency: currency, pending: refundPending)
                 : nil,
             testCards: isSandbox && order.state == .held ? Self.testCards : [], error: error,
+            otherShowings: (after?.sameMovieOtherwise ?? []).map { showing in
+                OtherShowing(showtimeID: showing.showtimeId,
+                             text: "\(showing.format) · \(showing.language) · \(showing.theatreName) · "
+                                 + LocalTime(zoneIdentifier: showing.timeZone).day(showing.startsAt) + " "
+                                 + LocalTime(zoneIdentifier: showing.timeZone).time(showing.startsAt))
+            },
+            alsoShowingHere: (after?.alsoShowingHere ?? []).compactMap { MovieCard($0, catalog: catalog, isDismissible: false) },
             followKey: isWaiting || refundPending ? Self.followKey(order.state, refundPending: refundPending) : nil)
         let title = switch order.state {
         case .held: "Checkout"

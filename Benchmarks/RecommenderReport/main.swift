@@ -5,7 +5,7 @@ import RecommenderEvaluation
 /// The recommenders' offline evaluation: on generated signals with planted tastes, and on
 /// MovieLens ml-100k when given the directory of its RecBole atomic files.
 ///
-///     Recommendations [--movielens DIR] [--serving SIGNALS]
+///     RecommenderReport [--movielens DIR] [--serving SIGNALS]
 ///
 /// `--serving` also measures a rebuild on that many generated signals and the answers' latency.
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -17,7 +17,7 @@ while !arguments.isEmpty {
     case "--movielens" where !arguments.isEmpty: movieLensDirectory = arguments.removeFirst()
     case "--serving" where Int(arguments.first ?? "") != nil: servingSignals = Int(arguments.removeFirst())
     default:
-        FileHandle.standardError.write(Data("usage: Recommendations [--movielens DIR] [--serving SIGNALS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: RecommenderReport [--movielens DIR] [--serving SIGNALS]\n".utf8))
         exit(2)
     }
 }
