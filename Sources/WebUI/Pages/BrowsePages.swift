@@ -219,7 +219,8 @@ struct BrowsePages: Sendable {
                            title: $0.title, body: $0.body)
             },
             hasShowtimes: !days.isEmpty,
-            alsoChosen: alsoChosen.compactMap { MovieCard($0, catalog: catalog, isDismissible: false) })
+            // The section's heading says why; each card's reason would repeat it.
+            alsoChosen: alsoChosen.compactMap { MovieCard($0, catalog: catalog, isDismissible: false)?.withoutReason })
         return renderer.render("movie", title: movie.title, content: page, context: context)
     }
 

@@ -35,4 +35,10 @@ extension MovieCard {
         reason = recommended.reason.text
         self.isDismissible = isDismissible
     }
+
+    var withoutReason: MovieCard {
+        var card = self
+        card.reason = nil
+        return card
+    }
 }
