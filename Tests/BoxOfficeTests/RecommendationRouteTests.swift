@@ -190,4 +190,54 @@ struct RecommendationRouteTests {
             #expect(try await client.request(.get, "/api/v1/orders/\(order.id)/suggestions", token: stranger).status == .notFound)
         }
     }
+
+    /// Polls `condition` every 100 ms for up to ten seconds.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<100 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    @Test func theModelIsRebuiltOnNewSignalsAndErasuresAndOldSignalsExpire() async throws {
+        try await Harness.withApp(.sqlite, configure: { configuration in
+            configuration.recommendations.checkIntervalSeconds = 1
+            configuration.recommendations.rebuildAfterSignals = 3
+            configuration.recommendations.retentionDays = 30
+        }) { client, components in
+            let accounts = AccountSteps(client: client, components: components)
+            let admin = try await accounts.newAdmin()
+            var movies: [String] = []
+            for _ in 0..<3 {
+                let movie: Movie = try await client.request(.post, "/api/v1/admin/movies", token: admin.accessToken, json: CatalogTests.movie).json()
+                movies.append(movie.id)
+            }
+            let service = components.recommendations
+            #expect(try await Self.eventually { service.status.builtAt != nil }, "the first build")
+            #expect(service.status.signals == 0)
+
+            // Three new signals: the rebuilder's next check rebuilds.
+            let viewer = try await accounts.newCustomer("viewer@example.com")
+            try await Self.view(movies, token: viewer.accessToken, client)
+            #expect(try await Self.eventually { service.status.signals == 3 }, "rebuilt after three signals")
+
+            // An erased person leaves the model at the next check, though no new signal came.
+            #expect(try await client.request(.delete, "/api/v1/me", token: viewer.accessToken,
+                                             json: #"{"password":"\#(AccountSteps.password)"}"#).status == .noContent)
+            #expect(try await Self.eventually { service.status.people == 0 }, "rebuilt after the erasure")
+
+            // A signal older than the retention window is neither learnt from nor kept.
+            let old = Date().addingTimeInterval(-31 * 86_400)
+            let (oldMovie, newMovie) = (movies[0], movies[1])
+            try await components.database.transaction { session in
+                try await service.record(PersonActivity(userID: "someone", kind: .booking, movieID: oldMovie, at: old), on: session)
+                try await service.record(PersonActivity(userID: "someone", kind: .booking, movieID: newMovie, at: Date()), on: session)
+            }
+            try await service.rebuild()
+            #expect(service.status.signals == 1)
+            try await service.sweepExpiredSignals()
+            #expect(try await Self.signalCount(of: "someone", components.database) == 1)
+        }
+    }
 }
