@@ -64,6 +64,18 @@ let package = Package(
             ],
             path: "FlashSale"),
         .executableTarget(
+            name: "RecommendationRebuild",
+            dependencies: [
+                .product(name: "BoxOfficeSamples", package: "seat-inventory"),
+                .product(name: "BoxOfficeStorage", package: "seat-inventory"),
+                .product(name: "Catalog", package: "seat-inventory"),
+                .product(name: "Recommendations", package: "seat-inventory"),
+                .product(name: "Recommender", package: "seat-inventory"),
+                .product(name: "RecommenderEvaluation", package: "seat-inventory"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "RecommendationRebuild"),
+        .executableTarget(
             name: "RecommenderReport",
             dependencies: [
                 .product(name: "Recommender", package: "seat-inventory"),

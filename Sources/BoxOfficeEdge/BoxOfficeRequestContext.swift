@@ -39,3 +39,13 @@ public struct BoxOfficeRequestContext: AuthRequestContext, RemoteAddressRequestC
         remoteAddress?.ipAddress ?? "unknown"
     }
 }
+
+extension BoxOfficeRequestContext {
+    /// The signed-in person's user id, for what people do for themselves alone (reviews, their
+    /// recommendations): 401 without an identity, 403 for a partner's API key.
+    public func requirePerson() throws -> String {
+        let identity = try requireIdentity()
+        guard identity.kind == .user else { throw Problem.forbidden }
+        return identity.subject
+    }
+}

@@ -57,7 +57,7 @@ public struct RecommendationsController: Sendable {
 
     @Sendable func becauseYouBooked(_ request: Request, context: Context) async throws -> BecauseYouBookedList {
         BecauseYouBookedList(lists: try await service.becauseYouBooked(
-            userID: try Self.person(context), city: try Self.city(request), limit: try Self.limit(request)))
+            userID: try context.requirePerson(), city: try Self.city(request), limit: try Self.limit(request)))
     }
 
     @Sendable func alsoBooked(_ request: Request, context: Context) async throws -> RecommendationList {
@@ -66,7 +66,7 @@ public struct RecommendationsController: Sendable {
     }
 
     @Sendable func afterBooking(_ request: Request, context: Context) async throws -> AfterBooking {
-        let userID = try Self.person(context)
+        let userID = try context.requirePerson()
         let orderID = try context.parameters.require("orderId")
         guard Identifiers.isGenerated(orderID), let show = try await bookedShow(orderID, userID) else {
             throw RecommendationError.orderNotFound
@@ -75,19 +75,19 @@ public struct RecommendationsController: Sendable {
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        let userID = try Self.person(context)
+        let userID = try context.requirePerson()
         let batch = try await request.decode(as: SignalBatch.self, context: context)
         try await service.record(userID: userID, batch.signals)
         return .noContent
     }
 
     @Sendable func dismiss(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        try await service.dismiss(userID: try Self.person(context), movieID: try Self.movieID(context))
+        try await service.dismiss(userID: try context.requirePerson(), movieID: try Self.movieID(context))
         return .noContent
     }
 
     @Sendable func undoDismissal(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        try await service.undoDismissal(userID: try Self.person(context), movieID: try Self.movieID(context))
+        try await service.undoDismissal(userID: try context.requirePerson(), movieID: try Self.movieID(context))
         return .noContent
     }
 
@@ -104,13 +104,6 @@ public struct RecommendationsController: Sendable {
         let id = try context.parameters.require("movieId")
         guard Identifiers.isGenerated(id) else { throw RecommendationError.movieNotFound }
         return id
-    }
-
-    /// Recommendations are people's own: partners' keys get the public lists only.
-    static func person(_ context: Context) throws -> String {
-        let identity = try context.requireIdentity()
-        guard identity.kind == .user else { throw Problem.forbidden }
-        return identity.subject
     }
 
     static func limit(_ request: Request) throws -> Int {

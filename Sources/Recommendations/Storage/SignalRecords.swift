@@ -74,10 +74,10 @@ enum SignalRecords {
     static func page(afterMs: Int64, afterID: String, kinds: [String], limit: Int, on session: any SQLDatabase) async throws -> [SignalRow] {
         try await session.select().column("*").from(table)
             .where("kind", .in, kinds)
-            .where { group in
-                group.where("occurred_at_ms", .greaterThan, afterMs)
-                    .orWhere { $0.where("occurred_at_ms", .equal, afterMs).where("id", .greaterThan, afterID) }
-            }
+            // A row-value comparison, which both engines answer from the (time, id) index.
+            .where(SQLBinaryExpression(
+                SQLGroupExpression([SQLColumn("occurred_at_ms"), SQLColumn("id")]), .greaterThan,
+                SQLGroupExpression([SQLBind(afterMs), SQLBind(afterID)])))
             .orderBy("occurred_at_ms").orderBy("id").limit(limit).all(decoding: SignalRow.self)
     }
 

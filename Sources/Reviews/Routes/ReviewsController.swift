@@ -52,18 +52,18 @@ public struct ReviewsController: Sendable {
     }
 
     @Sendable func ownReview(_ request: Request, context: Context) async throws -> Review {
-        try await service.ownReview(userID: try Self.person(context), movieID: try Self.movieID(context))
+        try await service.ownReview(userID: try context.requirePerson(), movieID: try Self.movieID(context))
     }
 
     @Sendable func write(_ request: Request, context: Context) async throws -> EditedResponse<Review> {
-        let userID = try Self.person(context)
+        let userID = try context.requirePerson()
         let input = try await request.decode(as: ReviewInput.self, context: context)
         let (review, isNew) = try await service.write(userID: userID, movieID: try Self.movieID(context), input)
         return EditedResponse(status: isNew ? .created : .ok, response: review)
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
-        try await service.deleteReview(userID: try Self.person(context), movieID: try Self.movieID(context))
+        try await service.deleteReview(userID: try context.requirePerson(), movieID: try Self.movieID(context))
         return .noContent
     }
 
@@ -91,13 +91,6 @@ public struct ReviewsController: Sendable {
         let id = try context.parameters.require("movieId")
         guard Identifiers.isGenerated(id) else { throw ReviewError.movieNotFound }
         return id
-    }
-
-    /// Reviews are people's own: partners' keys do not write them.
-    static func person(_ context: Context) throws -> String {
-        let identity = try context.requireIdentity()
-        guard identity.kind == .user else { throw Problem.forbidden }
-        return identity.subject
     }
 
     static func page(_ request: Request) throws -> (limit: Int, offset: Int) {
