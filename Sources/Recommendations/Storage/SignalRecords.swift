@@ -64,9 +64,11 @@ enum SignalRecords {
         try await session.insert(into: table).models(rows).run()
     }
 
-    /// A person's latest `limit` signals, newest first.
+    /// A person's latest `limit` signals but impressions, newest first (impressions say nothing
+    /// of the person's taste, and would crowd out what does).
     static func latest(userID: String, limit: Int, on session: any SQLDatabase) async throws -> [SignalRow] {
         try await session.select().column("*").from(table).where("user_id", .equal, userID)
+            .where("kind", .notEqual, SignalKind.impression.rawValue)
             .orderBy("occurred_at_ms", .descending).orderBy("id", .descending).limit(limit).all(decoding: SignalRow.self)
     }
 
