@@ -15,6 +15,8 @@ public struct RecommenderTraining: Sendable {
     public var validationHistoryMin = 3
     /// The ranking length the blend is tuned for.
     public var cutoff = 10
+    /// The blend weights are tried in steps of this (0.1: 286 splits of one into four).
+    public var blendGridStep: Float = 0.1
     /// The history half-lives (in movies) tried with the warm blend; nil is no decay.
     public var historyHalfLives: [Double?] = [nil, 40, 20, 10, 5]
     public var seed: UInt64 = 0x5EED
@@ -37,13 +39,13 @@ public struct RecommenderTraining: Sendable {
             var best = (ndcg: -1.0, weights: warm, halfLife: Double?.none)
             for halfLife in historyHalfLives {
                 tuningModel.historyHalfLife = halfLife
-                if let tuned = Self.bestWeights(tuningModel, cases: cases.warm, cutoff: cutoff), tuned.ndcg > best.ndcg {
+                if let tuned = Self.bestWeights(tuningModel, cases: cases.warm, cutoff: cutoff, gridStep: blendGridStep), tuned.ndcg > best.ndcg {
                     best = (tuned.ndcg, tuned.weights, halfLife)
                 }
             }
             (warm, historyHalfLife) = (best.weights, best.halfLife)
             tuningModel.historyHalfLife = historyHalfLife
-            cold = Self.bestWeights(tuningModel, cases: cases.cold, cutoff: cutoff)?.weights ?? cold
+            cold = Self.bestWeights(tuningModel, cases: cases.cold, cutoff: cutoff, gridStep: blendGridStep)?.weights ?? cold
         }
         var model = build(interactions, userCount: userCount, content: content, regionCount: regionCount, now: now,
                           warm: warm, cold: cold)
@@ -100,11 +102,11 @@ public struct RecommenderTraining: Sendable {
     /// The grid point with the best mean NDCG@cutoff over `cases`, or nil without cases. Each
     /// case's candidates are the movies it has not seen; to keep the grid cheap the ranking is
     /// over the union of each model's own top `cutoff × 10`.
-    public static func bestWeights(_ model: RecommenderModel, cases: [ValidationCase], cutoff: Int)
+    public static func bestWeights(_ model: RecommenderModel, cases: [ValidationCase], cutoff: Int, gridStep: Float = 0.1)
         -> (weights: BlendWeights, ndcg: Double)?
     {
         guard !cases.isEmpty else { return nil }
-        let grid = BlendWeights.grid()
+        let grid = BlendWeights.grid(step: gridStep)
         var totals = [Double](repeating: 0, count: grid.count)
         let everyItem = (0..<Int32(model.itemCount))
         for validation in cases {

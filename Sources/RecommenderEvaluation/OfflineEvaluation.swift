@@ -22,6 +22,9 @@ public struct OfflineEvaluation: Sendable {
     /// EASE's λ; empty leaves EASE out (its inverse is O(items³)).
     public var easeGrid: [Double] = [100, 250, 500, 1_000]
     public var explorationShare = 0.1
+    /// How the hybrid is trained (as the box office trains it); its neighbour counts come from
+    /// the baselines' tuning.
+    public var training = RecommenderTraining()
     public var seed: UInt64 = 0xE7A1
 
     public init() {}
@@ -75,7 +78,7 @@ public struct OfflineEvaluation: Sendable {
         let tuned = tune(learning: learning, data: data, log: log)
         let matrix = InteractionMatrix(userCount: data.userCount, itemCount: data.itemCount, interactions: learning)
         let content = ContentSimilarity(items: data.descriptions)
-        var training = RecommenderTraining()
+        var training = self.training
         training.neighbourParameters = tuned.itemKNN
         training.similarPeopleMax = tuned.userKNN
         let model = training.train(interactions: learning, userCount: data.userCount, items: data.descriptions,
