@@ -110,10 +110,9 @@ public final class BookingService: Sendable {
         if let activity, let userID = owner.userID {
             // A hold says less than a booking and is noted on its own: losing one to a crash costs little.
             do {
-                let city = await city(ofTheatre: showtime.theatreId)
                 try await database.transaction { session in
                     try await activity.record(PersonActivity(userID: userID, kind: .hold, movieID: showtime.movieId,
-                                                             city: city, at: nowDate), on: session)
+                                                             theatreID: showtime.theatreId, at: nowDate), on: session)
                 }
             } catch {
                 logger.warning("could not note a hold for recommendations", metadata: ["error": "\(error)"])
@@ -186,11 +185,6 @@ public final class BookingService: Sendable {
         return order
     }
 
-    /// The theatre's city, for noting where people book (nil if it cannot be read now).
-    func city(ofTheatre theatreID: String) async -> String? {
-        try? await catalog.theatre(id: theatreID).city
-    }
-
     /// Stores the saga's order and its events in one transaction, if nobody changed the order
     /// meanwhile; returns it as stored. When someone did, returns theirs (the caller's outcome
     /// was for a state that is gone, and its step will be decided again).
@@ -201,7 +195,6 @@ public final class BookingService: Sendable {
         let stored = order
         let owner = order.ownerID
         let events = saga.events
-        let bookingCity = events.contains("booking.confirmed") && activity != nil ? await city(ofTheatre: order.theatreID) : nil
         let written = try await database.transaction { session in
             guard try await OrderRecords.update(stored, on: session) else { return false }
             if stored.promotionID != nil {
@@ -219,7 +212,7 @@ public final class BookingService: Sendable {
             }
             if events.contains("booking.confirmed"), let recipient, let activity = self.activity {
                 try await activity.record(PersonActivity(userID: recipient, kind: .booking, movieID: stored.movieID,
-                                                         city: bookingCity, at: stored.updatedAt), on: session)
+                                                         theatreID: stored.theatreID, at: stored.updatedAt), on: session)
             }
             if events.contains("booking.confirmed"), let recipient, let lead = self.configuration.reminderLead {
                 let remindAt = stored.showtimeStartsAt.addingTimeInterval(-TimeInterval(lead.milliseconds) / 1000)

@@ -18,16 +18,17 @@ public struct PersonActivity: Sendable, Equatable {
     public var movieID: String
     /// One to five stars, for a rating.
     public var rating: Int?
-    /// The city of the theatre, for a hold or booking.
-    public var city: String?
+    /// The theatre, for a hold or booking (its city is looked up when the signals are learnt
+    /// from, so noting it costs the booking no read).
+    public var theatreID: String?
     public var at: Date
 
-    public init(userID: String, kind: Kind, movieID: String, rating: Int? = nil, city: String? = nil, at: Date) {
+    public init(userID: String, kind: Kind, movieID: String, rating: Int? = nil, theatreID: String? = nil, at: Date) {
         self.userID = userID
         self.kind = kind
         self.movieID = movieID
         self.rating = rating
-        self.city = city
+        self.theatreID = theatreID
         self.at = at
     }
 }

@@ -83,10 +83,10 @@ extension RecommendationService {
         guard let item = served.movieIndex[movieID] else { return [] }
         let showing = showingSoon().movies(in: city)
         let candidates = showing.keys.compactMap { served.movieIndex[$0] }.sorted()
-        return served.model.alsoWanted(with: item, candidates: candidates, count: limit).compactMap { recommendation in
-            describe(recommendation.item, in: served, showing: showing, reason: RecommendationReason(
-                code: .alsoBooked, text: "Often chosen with \(movie.title)", movieId: movieID))
-        }
+        let chosen = served.model.alsoWanted(with: item, candidates: candidates, count: limit)
+        let movies = catalog.movies(ids: chosen.map { served.movieIDs[Int($0.item)] })
+        let reason = RecommendationReason(code: .alsoBooked, text: "Often chosen with \(movie.title)", movieId: movieID)
+        return chosen.compactMap { describe($0.item, in: served, showing: showing, reason: reason, movies: movies) }
     }
 
     /// Up to three lists, one per movie the person booked most recently, of what people who
@@ -103,8 +103,9 @@ extension RecommendationService {
         return person.booked.reversed().prefix(3).compactMap { movieID -> BecauseYouBooked? in
             guard let movie = movies[movieID], let item = served.movieIndex[movieID] else { return nil }
             let reason = RecommendationReason(code: .becauseYouBooked, text: "Because you booked \(movie.title)", movieId: movieID)
-            let list = served.model.alsoWanted(with: item, candidates: candidates, count: limit)
-                .compactMap { describe($0.item, in: served, showing: showing, reason: reason) }
+            let chosen = served.model.alsoWanted(with: item, candidates: candidates, count: limit)
+            let chosenMovies = catalog.movies(ids: chosen.map { served.movieIDs[Int($0.item)] })
+            let list = chosen.compactMap { describe($0.item, in: served, showing: showing, reason: reason, movies: chosenMovies) }
             return list.isEmpty ? nil : BecauseYouBooked(booked: MovieSummary(movie), recommendations: list)
         }
     }
@@ -159,10 +160,11 @@ extension RecommendationService {
         }
     }
 
+    /// `movies` holds the movie (read from the catalog once per answer, not once per movie).
     func describe(_ item: Int32, in served: ServedModel, showing: [String: Int], reason: RecommendationReason,
-                  movies: [String: Movie]? = nil) -> RecommendedMovie? {
+                  movies: [String: Movie]) -> RecommendedMovie? {
         let movieID = served.movieIDs[Int(item)]
-        guard let movie = movies?[movieID] ?? catalog.movies(ids: [movieID])[movieID] else { return nil }
+        guard let movie = movies[movieID] else { return nil }
         return RecommendedMovie(movie: MovieSummary(movie), reason: reason, showtimesSoon: showing[movieID] ?? 0)
     }
 

@@ -65,7 +65,7 @@ extension RecommendationService: ActivityLog {
         }
         try await SignalRecords.insert([SignalRow(
             id: UUID().uuidString.lowercased(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
-            city: activity.city, occurredAtMs: activity.at.millisecondsSince1970,
+            city: nil, theatreId: activity.theatreID, occurredAtMs: activity.at.millisecondsSince1970,
             payload: JSONColumn.text(SignalDetails(rating: activity.rating)))], on: session)
     }
 }
@@ -85,6 +85,7 @@ public struct RecommendationSignalsArchive: PersonalDataHolder {
         var kind: String
         var movieId: String?
         var city: String?
+        var theatreId: String?
         var occurredAtMs: Int64
         var details: SignalDetails
     }
@@ -92,7 +93,7 @@ public struct RecommendationSignalsArchive: PersonalDataHolder {
     public func exportPersonalData(userID: String, on session: any SQLDatabase) async throws -> JSONValue {
         let rows = try await SignalRecords.all(userID: userID, on: session)
         return try JSONValue(encoding: rows.map {
-            ExportedSignal(kind: $0.kind, movieId: $0.movieId, city: $0.city, occurredAtMs: $0.occurredAtMs, details: $0.details)
+            ExportedSignal(kind: $0.kind, movieId: $0.movieId, city: $0.city, theatreId: $0.theatreId, occurredAtMs: $0.occurredAtMs, details: $0.details)
         })
     }
 

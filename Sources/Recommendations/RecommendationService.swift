@@ -46,6 +46,8 @@ public final class RecommendationService: Sendable {
         public var signals: Int
         public var people: Int
         public var movies: Int
+        /// Cities whose recent demand it knows.
+        public var cities: Int
         public var memoryBytes: Int
         public var warmWeights: BlendWeights?
         public var coldWeights: BlendWeights?
@@ -56,7 +58,8 @@ public final class RecommendationService: Sendable {
         served.withLock { served in
             ModelStatus(
                 builtAt: served?.builtAt, buildSeconds: served?.buildSeconds, signals: served?.signalCount ?? 0,
-                people: served?.userIndex.count ?? 0, movies: served?.movieIDs.count ?? 0, memoryBytes: served?.memoryBytes ?? 0,
+                people: served?.userIndex.count ?? 0, movies: served?.movieIDs.count ?? 0,
+                cities: served?.regionIndex.count ?? 0, memoryBytes: served?.memoryBytes ?? 0,
                 warmWeights: served?.model.warmWeights, coldWeights: served?.model.coldWeights,
                 historyHalfLife: served?.model.historyHalfLife)
         }
@@ -107,11 +110,15 @@ public final class RecommendationService: Sendable {
     }
 
     /// The signals the models learn from since `sinceMs`, oldest first, the newest
-    /// `rebuildSignalsMax` at most.
+    /// `rebuildSignalsMax` at most; holds and bookings placed in their theatre's city.
     func learningSignals(since sinceMs: Int64) async throws -> [LearningSignal] {
         var signals: [LearningSignal] = []
-        var after = (ms: sinceMs - 1, id: "")
         let kinds = Self.learntKinds.map(\.rawValue)
+        let limit = configuration.rebuildSignalsMax
+        let newest = try await database.withReadSession { try await SignalRecords.startOfNewest(limit, kinds: kinds, on: $0) }
+        var after = (ms: sinceMs - 1, id: "")
+        if let newest, newest > after { after = newest }
+        let theatreCities = Dictionary(uniqueKeysWithValues: try await catalog.theatres(in: nil).map { ($0.id, $0.city) })
         while true {
             let (afterMs, afterID) = after
             let page = try await database.withReadSession { session in
@@ -120,11 +127,9 @@ public final class RecommendationService: Sendable {
             for row in page {
                 guard let kind = SignalKind(rawValue: row.kind), let movieID = row.movieId else { continue }
                 signals.append(LearningSignal(userID: row.userId, kind: kind, movieID: movieID,
-                                              rating: kind == .rating ? row.details.rating : nil, city: row.city,
+                                              rating: kind == .rating ? row.details.rating : nil,
+                                              city: row.city ?? row.theatreId.flatMap { theatreCities[$0] },
                                               atMs: row.occurredAtMs))
-            }
-            if signals.count > configuration.rebuildSignalsMax {
-                signals.removeFirst(signals.count - configuration.rebuildSignalsMax)
             }
             guard page.count == Self.rebuildPageSize, let last = page.last else { break }
             after = (last.occurredAtMs, last.id)

@@ -29,7 +29,7 @@ public enum SampleViewingHistory {
                 let at = now.addingTimeInterval(-Double.random(in: 0..<(28 * 86_400), using: &random))
                 rows.append(SignalRow(
                     id: UUID().uuidString.lowercased(), userId: "sample-viewer-\(person)", kind: SignalKind.detailView.rawValue,
-                    movieId: movie.movieID, city: city, occurredAtMs: at.millisecondsSince1970,
+                    movieId: movie.movieID, city: city, theatreId: nil, occurredAtMs: at.millisecondsSince1970,
                     payload: JSONColumn.text(SignalDetails(surface: "sample"))))
             }
         }

@@ -100,14 +100,15 @@ public struct RecommenderModel: Sendable {
         for (other, value) in neighbours.neighbours(of: Int(item)) { similarity[other] = value }
         let collaborative = topItems(of: allowed.filter { similarity[$0] != nil }, scoredBy: { similarity[$0]! }, count: count)
             .map { Recommendation(item: $0, score: similarity[$0]!, reason: .becauseYouWanted(item: item)) }
+        guard collaborative.count < count else { return collaborative }
         let taken = Set(collaborative.map(\.item))
-        let byContent = topItems(
-            of: allowed.filter { !taken.contains($0) }, scoredBy: { content.similarity(Int(item), Int($0)) },
-            count: count - collaborative.count
-        ).compactMap { other -> Recommendation? in
+        var alike: [Int32: Float] = [:]
+        for other in allowed where !taken.contains(other) {
             let value = content.similarity(Int(item), Int(other))
-            return value > 0 ? Recommendation(item: other, score: value, reason: .becauseYouWanted(item: item)) : nil
+            if value > 0 { alike[other] = value }
         }
+        let byContent = topItems(of: alike.keys, scoredBy: { alike[$0]! }, count: count - collaborative.count)
+            .map { Recommendation(item: $0, score: alike[$0]!, reason: .becauseYouWanted(item: item)) }
         return collaborative + byContent
     }
 

@@ -156,12 +156,12 @@ struct RecommendationRouteTests {
             let order = try await steps.held(twoD, seats: ["B1"], token: ravi)
             #expect(try await steps.pay(order, card: SandboxCard.success.rawValue, token: ravi).status == .ok)
             let signals = try await components.database.withSession { session in
-                try await session.select().columns("kind", "movie_id", "city").from("recommendation_signals")
+                try await session.select().columns("kind", "movie_id", "theatre_id").from("recommendation_signals")
                     .where("user_id", .equal, raviID).orderBy("occurred_at_ms").all()
-                    .map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "city", as: String?.self)) }
+                    .map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "theatre_id", as: String?.self)) }
             }
             #expect(signals.map(\.0) == ["hold", "booking"])
-            #expect(signals.allSatisfy { $0.1 == "Pune" })
+            #expect(signals.allSatisfy { $0.1 == twoD.theatreId })
 
             // Others who booked Interstellar looked at another movie: Ravi is told so, and the
             // booked movie itself is never offered back.
@@ -205,6 +205,7 @@ struct RecommendationRouteTests {
             configuration.recommendations.checkIntervalSeconds = 1
             configuration.recommendations.rebuildAfterSignals = 3
             configuration.recommendations.retentionDays = 30
+            configuration.recommendations.rebuildSignalsMax = 4
         }) { client, components in
             let accounts = AccountSteps(client: client, components: components)
             let admin = try await accounts.newAdmin()
@@ -227,17 +228,33 @@ struct RecommendationRouteTests {
                                              json: #"{"password":"\#(AccountSteps.password)"}"#).status == .noContent)
             #expect(try await Self.eventually { service.status.people == 0 }, "rebuilt after the erasure")
 
-            // A signal older than the retention window is neither learnt from nor kept.
+            // A signal older than the retention window is neither learnt from nor kept; a booking
+            // counts in its theatre's city.
+            try await client.request(.post, "/api/v1/admin/theatres", token: admin.accessToken, json: CatalogTests.theatre)
             let old = Date().addingTimeInterval(-31 * 86_400)
             let (oldMovie, newMovie) = (movies[0], movies[1])
             try await components.database.transaction { session in
                 try await service.record(PersonActivity(userID: "someone", kind: .booking, movieID: oldMovie, at: old), on: session)
-                try await service.record(PersonActivity(userID: "someone", kind: .booking, movieID: newMovie, at: Date()), on: session)
+                try await service.record(PersonActivity(userID: "someone", kind: .booking, movieID: newMovie, theatreID: "pvr-pune",
+                                                        at: Date()), on: session)
             }
             try await service.rebuild()
             #expect(service.status.signals == 1)
+            #expect(service.status.cities == 1)
             try await service.sweepExpiredSignals()
             #expect(try await Self.signalCount(of: "someone", components.database) == 1)
+
+            // A rebuild reads the newest `rebuildSignalsMax` (four) signals, no more.
+            let anotherMovie = movies[2]
+            try await components.database.transaction { session in
+                for (index, movie) in [oldMovie, newMovie, anotherMovie, oldMovie, newMovie].enumerated() {
+                    try await service.record(PersonActivity(userID: "reader\(index)", kind: .booking, movieID: movie,
+                                                            at: Date().addingTimeInterval(Double(index))), on: session)
+                }
+            }
+            try await service.rebuild()
+            #expect(service.status.signals == 4)
+            #expect(service.status.people == 4)
         }
     }
 }

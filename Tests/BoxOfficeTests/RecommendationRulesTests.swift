@@ -11,7 +11,7 @@ import Testing
 @Suite("Recommendation rules")
 struct RecommendationRulesTests {
     static func row(_ kind: SignalKind, _ movie: String?, at ms: Int64, rating: Int? = nil, query: String? = nil) -> SignalRow {
-        SignalRow(id: "s\(ms)", userId: "u", kind: kind.rawValue, movieId: movie, city: nil, occurredAtMs: ms,
+        SignalRow(id: "s\(ms)", userId: "u", kind: kind.rawValue, movieId: movie, city: nil, theatreId: nil, occurredAtMs: ms,
                   payload: String(decoding: try! JSONEncoder().encode(SignalDetails(rating: rating, query: query)), as: UTF8.self))
     }
 

@@ -3,6 +3,4 @@ public enum RecommendationError: Error, Sendable, Equatable {
     case invalidField(String, String)
     case movieNotFound
     case orderNotFound
-    /// The model is not built yet and could not be built.
-    case unavailable
 }

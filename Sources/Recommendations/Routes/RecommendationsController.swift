@@ -129,9 +129,6 @@ extension RecommendationError: ProblemConvertible {
         case .invalidField(let field, let message): .validation(field: field, message)
         case .movieNotFound: .notFound("No such movie.")
         case .orderNotFound: .notFound("No such order.")
-        case .unavailable:
-            Problem(.serviceUnavailable, code: "recommendations_unavailable", title: "Recommendations are not ready",
-                    detail: "The recommendation model could not be built; try again shortly.")
         }
     }
 }

@@ -13,6 +13,7 @@ public enum RecommendationsMigrations {
                 .column("kind", type: .text, .notNull)
                 .column("movie_id", type: .text)
                 .column("city", type: .text)
+                .column("theatre_id", type: .text)
                 .column("occurred_at_ms", type: .bigint, .notNull)
                 .column("payload", type: .text, .notNull)
                 .run()
@@ -34,12 +35,14 @@ struct SignalRow: Codable, Sendable, Equatable {
     var kind: String
     var movieId: String?
     var city: String?
+    /// Where a hold or booking was made; the rebuild takes its city from the catalog.
+    var theatreId: String?
     var occurredAtMs: Int64
     var payload: String
 
     enum CodingKeys: String, CodingKey {
         case id, kind, city, payload
-        case userId = "user_id", movieId = "movie_id", occurredAtMs = "occurred_at_ms"
+        case userId = "user_id", movieId = "movie_id", theatreId = "theatre_id", occurredAtMs = "occurred_at_ms"
     }
 
     var details: SignalDetails { (try? JSONColumn.value(SignalDetails.self, from: payload)) ?? SignalDetails() }
@@ -81,6 +84,15 @@ enum SignalRecords {
                 SQLGroupExpression([SQLColumn("occurred_at_ms"), SQLColumn("id")]), .greaterThan,
                 SQLGroupExpression([SQLBind(afterMs), SQLBind(afterID)])))
             .orderBy("occurred_at_ms").orderBy("id").limit(limit).all(decoding: SignalRow.self)
+    }
+
+    /// Where a scan must start to read only the newest `count` signals of `kinds`: just after the
+    /// one before them, or nil when there are no more than `count`.
+    static func startOfNewest(_ count: Int, kinds: [String], on session: any SQLDatabase) async throws -> (ms: Int64, id: String)? {
+        guard let row = try await session.select().columns("occurred_at_ms", "id").from(table).where("kind", .in, kinds)
+            .orderBy("occurred_at_ms", .descending).orderBy("id", .descending).limit(1).offset(count).first()
+        else { return nil }
+        return (try row.decode(column: "occurred_at_ms", as: Int64.self), try row.decode(column: "id", as: String.self))
     }
 
     static func count(since ms: Int64, on session: any SQLDatabase) async throws -> Int {
