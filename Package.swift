@@ -278,7 +278,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .target(
-            name: "SeatTestSupport", dependencies: ["SeatInventory", "SeatJournal", "SeatSamples", "SeatClient"],
+            name: "SeatTestSupport",
+            dependencies: [
+                "SeatInventory", "SeatJournal", "SeatSamples", "SeatClient", "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/SeatTestSupport"),
         .testTarget(
             name: "SeatLoadTests", dependencies: ["seat-load", "SeatProtocol", .product(name: "NIOCore", package: "swift-nio")]),

@@ -27,6 +27,9 @@ public struct SeatServerConfiguration: Sendable {
     public var expirySweepInterval: TimeAmount = .milliseconds(250)
     /// How long a shutdown waits for connections to answer what they received.
     public var drainTimeout: TimeAmount = .seconds(5)
+    /// While draining, a connection closes once everything it received is answered and its peer
+    /// sent nothing for this long: requests already on their way are refused, not lost.
+    public var drainQuietPeriod: TimeAmount = .milliseconds(100)
     /// When set, every connection speaks TLS first (the protocol is unchanged inside it).
     public var tls: TLSConfiguration?
 
@@ -76,10 +79,17 @@ public final class SeatServer: Service, Sendable {
         let feeds = feeds
         let logger = logger
         let tlsContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
+        let helloTemplate = HelloReply(
+            version: ProtocolVersion.current, role: .reader,
+            inFlightRequestsMax: UInt16(clamping: configuration.inFlightRequestsMax),
+            seatsPerOperationMax: UInt16(clamping: service.engine.configuration.seatsPerReservationMax),
+            serverTimeMilliseconds: 0)
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A peer that sends its last request and closes its side still gets the answer.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [weak self] channel in
                 guard let self, self.track(channel) else {
                     return Self.refuseOverLimit(channel, limit: configuration.connectionsMax, service: service)
@@ -94,11 +104,13 @@ public final class SeatServer: Service, Sendable {
                         IdleStateHandler(readTimeout: configuration.readTimeout),
                         ByteToMessageHandler(FrameDecoder(progress: progress)),
                         ConnectionHandler(
-                            machine: ServerConnectionStateMachine(
-                                keyring: service.apiKeys ?? configuration.keyring,
-                                inFlightRequestsMax: configuration.inFlightRequestsMax),
-                            service: service, feeds: feeds, progress: progress,
-                            parkedEventBytesMax: configuration.parkedEventBytesMax, logger: logger),
+                            machine: ConnectionStateMachine(
+                                admission: ServerConnectionStateMachine(
+                                    keyring: service.apiKeys ?? configuration.keyring,
+                                    inFlightRequestsMax: configuration.inFlightRequestsMax),
+                                limits: .init(queuedEventBytesMax: configuration.parkedEventBytesMax)),
+                            service: service, feeds: feeds, progress: progress, helloTemplate: helloTemplate,
+                            drainQuietPeriod: configuration.drainQuietPeriod, logger: logger),
                     ])
                 }
             }

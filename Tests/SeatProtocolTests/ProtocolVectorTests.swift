@@ -101,13 +101,15 @@ import Testing
     }
 
     /// Each malformed frame, fed through the decoder and the state machine exactly as the
-    /// server does, gets its documented error, and the connection closes when the code says so.
+    /// server does, gets its documented error, carrying the documented request id, and the
+    /// connection closes when the vector says so.
     @Test func everyMalformedFrameGetsItsError() throws {
         let vectors = try Self.load("malformed.json")
         #expect(vectors.count == VectorCatalog.malformed.count)
         for vector in vectors {
             let expected = try #require(vector.object["error"] as? String)
             let closes = try #require(vector.object["closes"] as? Bool)
+            let requestID = try #require(vector.object["requestId"] as? Int)
             var machine = ServerConnectionStateMachine(keyring: APIKeyring([VectorCatalog.agentKey: .agent]))
             var decoder = FrameDecoder()
             var wire = ByteBuffer()
@@ -117,19 +119,19 @@ import Testing
                 }
             }
             wire.writeImmutableBuffer(vector.wire)
-            var refusal: ErrorReply?
+            var refusal: (error: ErrorReply, requestID: UInt32)?
             do {
                 while let frame = try decoder.nextFrame(from: &wire) {
                     switch machine.frameReceived(frame) {
-                    case .refuse(let error, _, _): refusal = error
+                    case .refuse(let error, _, let id): refusal = (error, id)
                     case .acceptHello, .execute, .ignore: continue
                     }
                 }
             } catch {
-                if case .refuse(let error, _, _) = machine.framingFailed(error) { refusal = error }
+                if case .refuse(let error, _, let id) = machine.framingFailed(error) { refusal = (error, id) }
             }
-            #expect(refusal?.code.description == expected, "\(vector.name)")
-            #expect(refusal?.code.closesConnection == closes, "\(vector.name)")
+            #expect(refusal?.error.code.description == expected, "\(vector.name)")
+            #expect(refusal?.requestID == UInt32(requestID), "\(vector.name)")
             #expect((machine.state == .closing) == closes, "\(vector.name)")
         }
     }
@@ -182,8 +184,11 @@ import Testing
             }
             return ["name": name, "wire": hex, "header": headerJSON(header), "decoded": jsonValue(error)]
         })
-        try save("malformed.json", VectorCatalog.malformed.map { name, hex, afterHello, error in
-            ["name": name, "wire": hex, "afterHello": afterHello, "error": error.description, "closes": error.closesConnection]
+        try save("malformed.json", VectorCatalog.malformed.map { name, hex, afterHello, error, closes, requestID in
+            [
+                "name": name, "wire": hex, "afterHello": afterHello, "error": error.description, "closes": closes,
+                "requestId": Int(requestID),
+            ]
         })
     }
 }

@@ -7,6 +7,8 @@ enum VectorCatalog {
     static let key = WireIdempotencyKey(high: 0x0123_4567_89ab_cdef, low: 0x0fed_cba9_8765_4321)
     static let hold: UInt64 = 0x0000_0400_0003_0001
     static let booking: UInt64 = hold | (1 << 63)
+    static let otherHold: UInt64 = 0x0000_0400_0005_0002
+    static let tinyLayout = #"{"id":"tiny","name":"Tiny","categories":[{"id":"standard","name":"Standard"}],"sections":[{"id":"stalls","name":"Stalls","rows":[{"label":"A","seats":[{"label":"A1","x":0,"category":"standard"},{"label":"A2","x":1,"category":"standard"}]}]}]}"#
 
     static let requests: [(name: String, requestID: UInt32, request: Request)] = [
         ("hello", 1, .hello(Hello(apiKey: "box-office-key", clientName: "box office 3"))),
@@ -29,7 +31,7 @@ enum VectorCatalog {
         ("availability", 16, .availability(show: 3)),
         ("list shows", 17, .listShows),
         ("layout", 18, .layout(1)),
-        ("define layout", 19, .defineLayout(json: Array(#"{"id":"tiny","name":"Tiny","categories":[],"sections":[]}"#.utf8))),
+        ("define layout", 19, .defineLayout(json: Array(tinyLayout.utf8))),
         (
             "create show", 20,
             .createShow(
@@ -50,7 +52,7 @@ enum VectorCatalog {
             .batch(
                 BatchRequest(
                     isAtomic: false,
-                    operations: [.confirm(ReservationCommand(id: hold)), .availability(show: 3)]))
+                    operations: [.confirm(ReservationCommand(id: hold)), .release(ReservationCommand(id: otherHold))]))
         ),
         (
             "atomic batch across shows", 25,
@@ -67,7 +69,7 @@ enum VectorCatalog {
     static let responses: [(name: String, requestID: UInt32, opcode: Opcode, batchOpcodes: [Opcode], response: Response)] = [
         ("hello", 1, .hello, [], .hello(HelloReply(version: 1, role: .agent, serverTimeMilliseconds: 1_795_000_000_000))),
         ("pong", 2, .ping, [], .pong(token: 0xfeed, serverTimeMilliseconds: 1_795_000_000_000)),
-        ("stats", 3, .stats, [], .stats([Statistic(name: "holds", value: 12), Statistic(name: "connections", value: 2)])),
+        ("stats", 3, .stats, [], .stats([Statistic(name: "holds", value: 12), Statistic(name: "connections_open", value: 2)])),
         ("held", 7, .hold, [], .held(HoldReply(hold: hold, deadlineMilliseconds: 1_795_000_600_000, seats: [17, 18]))),
         ("booked", 11, .confirm, [], .booked(booking: booking)),
         ("released", 12, .release, [], .done),
@@ -89,8 +91,8 @@ enum VectorCatalog {
                     taken: [0x0000_0000_0007_0001, 0], sold: [0x0000_0000_0006_0000, 0], blocked: [1, 0]))
         ),
         ("shows", 17, .listShows, [], .shows([ShowSummary(show: 3, layout: 1, isCancelled: false, seatCount: 300)])),
-        ("layout", 18, .layout, [], .layout(id: 1, json: Array(#"{"id":"tiny"}"#.utf8))),
-        ("layout defined", 19, .defineLayout, [], .layoutDefined(layout: 2, seatCount: 300)),
+        ("layout", 18, .layout, [], .layout(id: 1, json: Array(tinyLayout.utf8))),
+        ("layout defined", 19, .defineLayout, [], .layoutDefined(layout: 2, seatCount: 2)),
         ("show created", 20, .createShow, [], .showCreated(show: 4)),
         (
             "snapshot taken", 25, .snapshot, [],
@@ -115,7 +117,7 @@ enum VectorCatalog {
             "batch", 24, .batch, [.confirm, .release],
             .batch([
                 .success(.booked(booking: booking)),
-                .failure(ErrorReply(.holdExpired, detail: hold, message: "hold expired")),
+                .failure(ErrorReply(.holdExpired, detail: otherHold, message: "hold expired")),
             ])
         ),
     ]
@@ -131,22 +133,31 @@ enum VectorCatalog {
         ("too many connections", 0, Opcode(rawValue: 0), ErrorReply(.tooManyConnections, detail: 4096, message: "the server has 4096 connections open")),
     ]
 
-    /// Frames the server must refuse: hex, whether a valid HELLO goes first, and the error.
-    static let malformed: [(name: String, hex: String, afterHello: Bool, error: ErrorCode)] = [
-        ("wrong magic", "4854545020312e310d0a0d0a00000000", false, .malformedFrame),
-        ("reserved field not zero", "5354010000020001000000050000000800000000000000ff", true, .malformedFrame),
-        ("payload longer than the limit", "53540100010100000000000700800001", true, .frameTooLarge),
-        ("hello too large for a first frame", "5354010000010000000000010000ffff", false, .frameTooLarge),
-        ("request before hello", "53540100000200000000000200000008000000000000feed", false, .notAuthenticated),
-        ("wrong api key", "5354010000010000000000010000000b0101000577726f6e670000", false, .authenticationFailed),
-        ("no common version", "5354010000010000000000010000000c02030006736563726574000000", false, .unsupportedVersion),
-        ("unknown opcode", "53540100777700000000000900000000", true, .unknownOpcode),
-        ("unknown flag", "53540180000200000000000a00000008000000000000feed", true, .unsupportedFlags),
-        ("truncated payload", "53540100010100000000000700000006000000030000", true, .malformedPayload),
-        ("trailing bytes", "5354010000020000000000020000000a000000000000feed0000", true, .malformedPayload),
-        ("seat count beyond the limit", "5354010001010000000000070000003e" + "00000003000927c0" + String(repeating: "00", count: 16) + "ffff" + String(repeating: "00", count: 36), true, .malformedPayload),
-        ("second hello", "53540100000100000000000100000011010100066167656e74310005746f6f6c73", true, .alreadyAuthenticated),
-        ("admin request from an agent", "53540100030300000000000c0000000400000003", true, .forbidden),
+    /// Frames the server must refuse: hex, whether a valid HELLO (request id 1) goes first, the
+    /// error, whether the connection then closes, and the request id the refusal carries (0 for
+    /// a bad header, which is refused before its frame is read).
+    static let malformed: [(name: String, hex: String, afterHello: Bool, error: ErrorCode, closes: Bool, answersRequestID: UInt32)] = [
+        ("wrong magic", "4854545020312e310d0a0d0a00000000", false, .malformedFrame, true, 0),
+        ("frame version 2", "5354020000020000000000050000000800000000000000ff", true, .malformedFrame, true, 0),
+        // Only the header: the server refuses it without waiting for the 256 bytes it announces.
+        ("frame version 2, refused before its payload", "53540200000200000000000500000100", true, .malformedFrame, true, 0),
+        ("reserved field not zero", "5354010000020001000000050000000800000000000000ff", true, .malformedFrame, true, 0),
+        ("payload longer than the limit", "53540100010100000000000700800001", true, .frameTooLarge, true, 0),
+        ("hello too large for a first frame", "5354010000010000000000010000ffff", false, .frameTooLarge, true, 0),
+        ("request before hello", "53540100000200000000000200000008000000000000feed", false, .notAuthenticated, true, 2),
+        ("wrong api key", "5354010000010000000000010000000b0101000577726f6e670000", false, .authenticationFailed, true, 1),
+        ("no common version", "5354010000010000000000010000000c020300067365637265740000", false, .unsupportedVersion, true, 1),
+        ("hello cut inside its key", "535401000001000000000001000000070101000a616263", false, .malformedPayload, true, 1),
+        ("hello with flags", "5354010100010000000000010000000c010100066167656e74310000", false, .unsupportedFlags, true, 1),
+        ("unknown opcode", "53540100777700000000000900000000", true, .unknownOpcode, false, 9),
+        ("unknown flag", "53540180000200000000000a00000008000000000000feed", true, .unsupportedFlags, false, 10),
+        ("truncated payload", "53540100010100000000000700000006000000030000", true, .malformedPayload, false, 7),
+        ("trailing bytes", "5354010000020000000000020000000a000000000000feed0000", true, .malformedPayload, false, 2),
+        ("seat count beyond the limit", "5354010001010000000000070000003e" + "00000003000927c0" + String(repeating: "00", count: 16) + "ffff" + String(repeating: "00", count: 36), true, .malformedPayload, false, 7),
+        ("hold for no time", "5354010001010000000000070000001e0000000300000000" + String(repeating: "00", count: 16) + "000100000011", true, .malformedPayload, false, 7),
+        ("snapshot in a batch", "53540100050100000000001800000009000001030400000000", true, .malformedPayload, false, 24),
+        ("second hello", "53540100000100000000000100000011010100066167656e74310005746f6f6c73", true, .alreadyAuthenticated, false, 1),
+        ("admin request from an agent", "53540100030300000000000c0000000400000003", true, .forbidden, false, 12),
     ]
 
     static let agentKey = "agent1"

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SeatClient
 import SeatProtocol
+import SeatTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct ServerConcurrencyTests {
@@ -100,9 +101,9 @@ import Testing
         try await withServer { server in
             let bystander = server.client()
             _ = try await bystander.ping()
-            let answer = try await RawConnection.exchange(bytes, port: server.port, group: server.group)
-            #expect(answer.error?.code == expected, "\(name)")
-            #expect(answer.closed, "\(name)")
+            let answer = try await RawFrames.exchange(ByteBuffer(bytes: bytes), port: server.port, group: server.group)
+            #expect(answer.firstError?.code == expected, "\(name)")
+            #expect(answer.closedByServer, "\(name)")
             #expect(try await bystander.ping(token: 7) == 7)
             await bystander.close()
         }
@@ -154,9 +155,9 @@ import Testing
         let server = try await TestServer.start(connectionsMax: 2)
         let first = try await server.connection()
         let second = try await server.connection()
-        let answer = try await RawConnection.exchange([], port: server.port, group: server.group)
-        #expect(answer.error?.code == .tooManyConnections && answer.error?.detail == 2, "\(String(describing: answer.error))")
-        #expect(answer.closed)
+        let answer = try await RawFrames.exchange(ByteBuffer(), port: server.port, group: server.group)
+        #expect(answer.firstError?.code == .tooManyConnections && answer.firstError?.detail == 2, "\(String(describing: answer.firstError))")
+        #expect(answer.closedByServer)
         #expect(try await first.ping(token: 3) == 3, "the connections within the limit carry on")
         await second.close()
         // The server lets the slot go when its side of the channel closes: wait for that.
@@ -186,9 +187,9 @@ import Testing
     @Test func aStalledPeerIsCutOff() async throws {
         // Long enough that a loaded machine still delivers the half HELLO before it fires.
         try await withServer(readTimeout: .seconds(1)) { server in
-            let answer = try await RawConnection.exchange([0x53, 0x54, 1, 0, 0, 1], port: server.port, group: server.group)
-            #expect(answer.error?.code == .timedOut)
-            #expect(answer.closed)
+            let answer = try await RawFrames.exchange(ByteBuffer(bytes: [0x53, 0x54, 1, 0, 0, 1]), port: server.port, group: server.group)
+            #expect(answer.firstError?.code == .timedOut)
+            #expect(answer.closedByServer)
         }
     }
 
@@ -232,58 +233,5 @@ import Testing
             #expect((try? engine.reservation(.init(rawValue: hold)!, at: server.service.clock.now)) != nil)
         }
         try await server.group.shutdownGracefully()
-    }
-}
-
-/// A bare TCP connection that sends bytes and reads whatever comes back until the server closes
-/// it, or `closeWithin` passes.
-enum RawConnection {
-    struct Answer {
-        var error: ErrorReply?
-        /// Whether the server closed the connection (an orderly close or a reset) in time.
-        var closed: Bool
-    }
-
-    static func exchange(
-        _ bytes: [UInt8], port: Int, group: EventLoopGroup, closeWithin: Duration = .seconds(20)
-    ) async throws -> Answer {
-        let channel = try await ClientBootstrap(group: group)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            do {
-                if !bytes.isEmpty { try await outbound.write(ByteBuffer(bytes: bytes)) }
-            } catch ChannelError.ioOnClosedChannel {
-                // The server closed first (a refusal sent on accepting): read what it said.
-            }
-            return try await withThrowingTaskGroup(of: (ByteBuffer, closed: Bool).self) { group in
-                group.addTask {
-                    var received = ByteBuffer()
-                    do {
-                        for try await chunk in inbound { received.writeImmutableBuffer(chunk) }
-                    } catch let error as IOError where error.errnoCode == ECONNRESET {
-                        // The server closed with our bytes unread (a timeout that fired before
-                        // they arrived): a close all the same.
-                    } catch is CancellationError {
-                        return (received, false)  // the time ran out first
-                    }
-                    return (received, !Task.isCancelled)
-                }
-                group.addTask {
-                    try? await Task.sleep(for: closeWithin)
-                    return (ByteBuffer(), false)
-                }
-                var (received, closed) = try await group.next()!
-                group.cancelAll()
-                if !closed { received = try await group.next()!.0 }
-                var decoder = FrameDecoder(firstFramePayloadBytesMax: nil)
-                guard let frame = try decoder.nextFrame(from: &received), frame.header.flags.contains(.error) else {
-                    return Answer(error: nil, closed: closed)
-                }
-                var payload = frame.payload
-                return Answer(error: try ErrorReply.decode(from: &payload), closed: closed)
-            }
-        }
     }
 }

@@ -41,6 +41,7 @@ struct TestServer {
         inFlightRequestsMax: Int = ProtocolLimits.inFlightRequestsMax,
         connectionsMax: Int = 4096,
         parkedEventBytesMax: Int = 1 << 20,
+        drainQuietPeriod: TimeAmount = .milliseconds(100),
         tls: TLSConfiguration? = nil,
         journal: JournalSetting? = nil
     ) async throws -> TestServer {
@@ -73,6 +74,7 @@ struct TestServer {
         serverConfiguration.inFlightRequestsMax = inFlightRequestsMax
         serverConfiguration.connectionsMax = connectionsMax
         serverConfiguration.parkedEventBytesMax = parkedEventBytesMax
+        serverConfiguration.drainQuietPeriod = drainQuietPeriod
         serverConfiguration.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var logger = Logger(label: "test-server")

@@ -43,9 +43,6 @@ public struct ServerConnectionStateMachine: Sendable {
         case .awaitingHello:
             return helloReceived(frame)
         case .authenticated(let role), .draining(let role):
-            guard header.version == ProtocolVersion.current else {
-                return closing(.malformedFrame, "frame version \(header.version), the connection speaks version 1", header)
-            }
             inFlight += 1
             guard inFlight <= inFlightRequestsMax else {
                 return .refuse(
@@ -86,8 +83,8 @@ public struct ServerConnectionStateMachine: Sendable {
         guard header.opcode == .hello else {
             return closing(.notAuthenticated, "the first frame must be HELLO, got \(header.opcode)", header)
         }
-        guard header.version == ProtocolVersion.current, header.flags.isEmpty else {
-            return closing(.malformedFrame, "HELLO must be sent with header version 1 and no flags", header)
+        guard header.flags.isEmpty else {
+            return closing(.unsupportedFlags, "request flags must be 0, got \(header.flags.rawValue)", header)
         }
         var payload = frame.payload
         let hello: Hello

@@ -11,6 +11,10 @@ public enum PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidUTF8(field: String)
     /// A field holds a value the message does not define.
     case invalidValue(field: String, value: UInt64)
+    /// A field is below the least value it may take.
+    case belowMinimum(field: String, value: UInt64, minimum: UInt64)
+    /// A BATCH carries an operation of a kind it may not (see ``BatchRequest``).
+    case notAllowedInBatch(index: Int, opcode: Opcode, atomic: Bool)
 
     public var description: String {
         switch self {
@@ -19,6 +23,11 @@ public enum PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tooLong(let field, let length, let limit): "\(field) is \(length) long, more than \(limit)"
         case .invalidUTF8(let field): "\(field) is not UTF-8"
         case .invalidValue(let field, let value): "\(field) has undefined value \(value)"
+        case .belowMinimum(let field, let value, let minimum): "\(field) is \(value), less than \(minimum)"
+        case .notAllowedInBatch(let index, let opcode, atomic: false):
+            "operation \(index): \(opcode) is not allowed in a batch"
+        case .notAllowedInBatch(let index, let opcode, atomic: true):
+            "operation \(index): \(opcode) is not allowed in an atomic batch, which takes HOLD and HOLD_BEST_AVAILABLE only"
         }
     }
 }

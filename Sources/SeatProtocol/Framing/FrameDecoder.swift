@@ -3,12 +3,14 @@ import NIOCore
 /// Why bytes could not be cut into frames. After any of these the stream cannot be resynchronised.
 public enum FrameError: Error, Hashable, Sendable, CustomStringConvertible {
     case badMagic(UInt16)
+    case unsupportedVersion(UInt8)
     case reservedFieldNotZero(UInt16)
     case payloadTooLarge(length: Int, limit: Int)
 
     public var description: String {
         switch self {
         case .badMagic(let magic): "frame starts with 0x\(String(magic, radix: 16)), not \"ST\" (0x5354)"
+        case .unsupportedVersion(let version): "frame version \(version); this connection speaks version \(ProtocolVersion.current)"
         case .reservedFieldNotZero(let value): "reserved header field is \(value), not 0"
         case .payloadTooLarge(let length, let limit): "payload of \(length) bytes exceeds the limit of \(limit)"
         }
@@ -16,7 +18,7 @@ public enum FrameError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var errorCode: ErrorCode {
         switch self {
-        case .badMagic, .reservedFieldNotZero: .malformedFrame
+        case .badMagic, .unsupportedVersion, .reservedFieldNotZero: .malformedFrame
         case .payloadTooLarge: .frameTooLarge
         }
     }
@@ -29,9 +31,10 @@ public final class FrameProgress {
     public init() {}
 }
 
-/// Cuts a byte stream into ``Frame``s. Validates magic, the reserved field and the length as soon
-/// as a header is complete, so an oversized frame is refused before its payload is buffered.
-/// Version, flags and opcode are left to ``ServerConnectionStateMachine``, which can answer them.
+/// Cuts a byte stream into ``Frame``s. Checks the header as soon as its 16 bytes are in, in this
+/// order: magic, version, the reserved field, the length, so a bad header is refused before its
+/// payload is buffered. Flags and opcode are left to ``ServerConnectionStateMachine``, which can
+/// answer them and go on.
 public struct FrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = Frame
 
@@ -75,6 +78,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
                 at: buffer.readerIndex, as: (UInt16, UInt8, UInt8, UInt16, UInt16, UInt32, UInt32).self)
         else { return nil }
         guard magic == FrameHeader.magic else { throw .badMagic(magic) }
+        // Version 1 is the only one; a later one would be the version HELLO negotiated.
+        guard version == ProtocolVersion.current else { throw .unsupportedVersion(version) }
         guard reserved == 0 else { throw .reservedFieldNotZero(reserved) }
         let limit = firstFramePayloadBytesMax ?? payloadBytesMax
         guard length <= limit else { throw .payloadTooLarge(length: Int(length), limit: limit) }

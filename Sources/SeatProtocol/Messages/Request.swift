@@ -151,13 +151,13 @@ public enum Request: Hashable, Sendable {
             request = .stats
         case .hold:
             let show = try payload.read(UInt32.self, "show")
-            let milliseconds = try payload.read(UInt32.self, "hold milliseconds")
+            let milliseconds = try payload.readHoldMilliseconds()
             let key = try payload.readIdempotencyKey()
             let seats = try payload.readSeats("seats")
             request = .hold(HoldRequest(show: show, holdMilliseconds: milliseconds, idempotencyKey: key, seats: seats))
         case .holdBestAvailable:
             let show = try payload.read(UInt32.self, "show")
-            let milliseconds = try payload.read(UInt32.self, "hold milliseconds")
+            let milliseconds = try payload.readHoldMilliseconds()
             let key = try payload.readIdempotencyKey()
             let count = try payload.read(UInt16.self, "count")
             let accessible = try payload.readBool("accessible")
@@ -175,7 +175,7 @@ public enum Request: Hashable, Sendable {
             request = .cancelBooking(try ReservationCommand.read(from: &payload))
         case .extend:
             let hold = try payload.read(UInt64.self, "hold")
-            let milliseconds = try payload.read(UInt32.self, "hold milliseconds")
+            let milliseconds = try payload.readHoldMilliseconds()
             let key = try payload.readIdempotencyKey()
             request = .extend(ExtendRequest(hold: hold, holdMilliseconds: milliseconds, idempotencyKey: key))
         case .reservation:
@@ -228,6 +228,15 @@ public enum Request: Hashable, Sendable {
     }
 }
 
+extension ByteBuffer {
+    /// A hold's duration: a hold of no time would end as it began.
+    mutating func readHoldMilliseconds() throws(PayloadError) -> UInt32 {
+        let milliseconds = try read(UInt32.self, "hold milliseconds")
+        guard milliseconds >= 1 else { throw .belowMinimum(field: "hold milliseconds", value: 0, minimum: 1) }
+        return milliseconds
+    }
+}
+
 extension ReservationCommand {
     static func read(from payload: inout ByteBuffer) throws(PayloadError) -> ReservationCommand {
         let id = try payload.read(UInt64.self, "id")
@@ -246,7 +255,7 @@ extension BatchRequest {
         for index in 0..<count {
             let opcode = Opcode(rawValue: try payload.read(UInt16.self, "operation \(index) opcode"))
             guard (isAtomic ? atomicOpcodes : allowedOpcodes).contains(opcode) else {
-                throw .invalidValue(field: "operation \(index) opcode", value: UInt64(opcode.rawValue))
+                throw .notAllowedInBatch(index: index, opcode: opcode, atomic: isAtomic)
             }
             let length = Int(try payload.read(UInt32.self, "operation \(index) length"))
             guard var body = payload.readSlice(length: length) else { throw .truncated(field: "operation \(index)") }
