@@ -294,11 +294,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatPostgres", "SeatTestSupport"]),
+            dependencies: [
+                "SeatClient", "SeatProtocol", "SeatJournal", "SeatInventory", "SeatPostgres", "SeatTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "SeatProtocolTests",
             dependencies: [
-                "SeatProtocol", "SeatProtocolFuzzing",
+                "SeatProtocol", "SeatProtocolFuzzing", "SeatTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),

@@ -42,8 +42,8 @@ import Testing
     func theHarnessReachesEveryMalformedFramesRefusal(readSizeBits: UInt8) throws {
         let vectors = try ProtocolVectorTests.load("malformed.json")
         for vector in vectors {
-            let afterHello = vector.object["afterHello"] as? Bool == true
-            let expected = try #require(vector.object["error"] as? String)
+            let afterHello = vector.fields["afterHello"] as? Bool == true
+            let expected = try #require(vector.fields["error"] as? String)
             let input = [(afterHello ? 1 : 0) | readSizeBits] + Array(vector.wire.readableBytesView)
             let refusals = input.withUnsafeBytes { ProtocolFuzzing.exercise($0) }
             #expect(refusals.map(\.description).contains(expected), "\(vector.name): \(refusals)")

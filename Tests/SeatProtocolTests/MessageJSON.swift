@@ -41,19 +41,6 @@ func headerJSON(_ header: FrameHeader) -> [String: Any] {
     ]
 }
 
-extension Data {
-    init?(hex: String) {
-        let digits = Array(hex.filter { !$0.isWhitespace })
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        self.init(bytes)
-    }
-}
-
 extension ByteBuffer {
     var hex: String { readableBytesView.map { String(format: "%02x", $0) }.joined() }
 }

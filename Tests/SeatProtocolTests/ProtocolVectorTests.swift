@@ -2,29 +2,12 @@ import Foundation
 import NIOCore
 import NIOTestUtils
 import SeatProtocol
+import SeatTestSupport
 import Testing
 
 /// The files in `Protocol/vectors/`: every message in both directions and the malformed frames.
 @Suite(.timeLimit(.minutes(1))) struct ProtocolVectorTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Protocol/vectors")
-
-    struct Vector {
-        let name: String
-        let wire: ByteBuffer
-        let object: [String: Any]
-    }
-
-    static func load(_ file: String) throws -> [Vector] {
-        let data = try Data(contentsOf: directory.appendingPathComponent(file))
-        let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
-        return try entries.map { entry in
-            let hex = try #require(entry["wire"] as? String)
-            let bytes = try #require(Data(hex: hex), "\(entry["name"] ?? "?"): wire is not hex")
-            return Vector(name: entry["name"] as? String ?? "?", wire: ByteBuffer(bytes: bytes), object: entry)
-        }
-    }
+    static func load(_ file: String) throws -> [ProtocolVector] { try ProtocolVector.load(file) }
 
     /// Cuts exactly one frame out of `wire`.
     static func onlyFrame(_ wire: ByteBuffer) throws -> Frame {
@@ -55,8 +38,8 @@ import Testing
             let frame = try Self.onlyFrame(vector.wire)
             var payload = frame.payload
             let request = try #require(try Request.decode(opcode: frame.header.opcode, payload: &payload), "\(vector.name)")
-            #expect(Self.same(headerJSON(frame.header), vector.object["header"]), "\(vector.name)")
-            #expect(Self.same(jsonValue(request), vector.object["decoded"]), "\(vector.name)")
+            #expect(Self.same(headerJSON(frame.header), vector.fields["header"]), "\(vector.name)")
+            #expect(Self.same(jsonValue(request), vector.fields["decoded"]), "\(vector.name)")
             var encoded = ByteBuffer()
             encoded.writeFrame(frame.header) { request.encodePayload(into: &$0) }
             #expect(encoded == vector.wire, "\(vector.name)")
@@ -69,14 +52,29 @@ import Testing
         for vector in vectors {
             let frame = try Self.onlyFrame(vector.wire)
             #expect(frame.header.flags == .response)
-            let batchOpcodes = (vector.object["batchOpcodes"] as? [Int] ?? []).map { Opcode(rawValue: UInt16($0)) }
+            let batchOpcodes = (vector.fields["batchOpcodes"] as? [Int] ?? []).map { Opcode(rawValue: UInt16($0)) }
             var payload = frame.payload
             let response = try Response.decode(opcode: frame.header.opcode, payload: &payload, batchOpcodes: batchOpcodes)
-            #expect(Self.same(headerJSON(frame.header), vector.object["header"]), "\(vector.name)")
-            #expect(Self.same(jsonValue(response), vector.object["decoded"]), "\(vector.name)")
+            #expect(Self.same(headerJSON(frame.header), vector.fields["header"]), "\(vector.name)")
+            #expect(Self.same(jsonValue(response), vector.fields["decoded"]), "\(vector.name)")
             var encoded = ByteBuffer()
             encoded.writeFrame(frame.header) { response.encodePayload(into: &$0) }
             #expect(encoded == vector.wire, "\(vector.name)")
+        }
+    }
+
+    /// A batch reply's vector answers the batch request of the same id: its operations are those.
+    @Test func batchRepliesAnswerTheirRequests() throws {
+        let requests = try Self.load("requests.json").map { try Self.onlyFrame($0.wire) }
+        for vector in try Self.load("responses.json") where vector.fields["batchOpcodes"] != nil {
+            let reply = try Self.onlyFrame(vector.wire)
+            let request = try #require(requests.first { $0.header.requestID == reply.header.requestID && $0.header.opcode == .batch })
+            var payload = request.payload
+            guard case .batch(let batch)? = try Request.decode(opcode: .batch, payload: &payload) else {
+                Issue.record("\(vector.name): request \(reply.header.requestID) is not a batch")
+                continue
+            }
+            #expect(batch.operations.map { Int($0.opcode.rawValue) } == vector.fields["batchOpcodes"] as? [Int], "\(vector.name)")
         }
     }
 
@@ -88,12 +86,12 @@ import Testing
             if frame.header.flags.contains(.event) {
                 let event = try SeatEvent.decode(from: &payload)
                 #expect(frame.header.opcode == .event && frame.header.requestID == 0)
-                #expect(Self.same(jsonValue(event), vector.object["decoded"]), "\(vector.name)")
+                #expect(Self.same(jsonValue(event), vector.fields["decoded"]), "\(vector.name)")
                 encoded.writeFrame(frame.header) { event.encodePayload(into: &$0) }
             } else {
                 #expect(frame.header.flags == [.response, .error], "\(vector.name)")
                 let error = try ErrorReply.decode(from: &payload)
-                #expect(Self.same(jsonValue(error), vector.object["decoded"]), "\(vector.name)")
+                #expect(Self.same(jsonValue(error), vector.fields["decoded"]), "\(vector.name)")
                 encoded.writeFrame(frame.header) { error.encode(into: &$0) }
             }
             #expect(encoded == vector.wire, "\(vector.name)")
@@ -107,13 +105,13 @@ import Testing
         let vectors = try Self.load("malformed.json")
         #expect(vectors.count == VectorCatalog.malformed.count)
         for vector in vectors {
-            let expected = try #require(vector.object["error"] as? String)
-            let closes = try #require(vector.object["closes"] as? Bool)
-            let requestID = try #require(vector.object["requestId"] as? Int)
+            let expected = try #require(vector.fields["error"] as? String)
+            let closes = try #require(vector.fields["closes"] as? Bool)
+            let requestID = try #require(vector.fields["requestId"] as? Int)
             var machine = ServerConnectionStateMachine(keyring: APIKeyring([VectorCatalog.agentKey: .agent]))
             var decoder = FrameDecoder()
             var wire = ByteBuffer()
-            if vector.object["afterHello"] as? Bool == true {
+            if vector.fields["afterHello"] as? Bool == true {
                 wire.writeFrame(FrameHeader(opcode: .hello, requestID: 1)) {
                     Request.hello(Hello(apiKey: VectorCatalog.agentKey, clientName: "vectors")).encodePayload(into: &$0)
                 }
@@ -159,7 +157,7 @@ import Testing
         }
         func save(_ name: String, _ entries: [[String: Any]]) throws {
             let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: Self.directory.appendingPathComponent(name))
+            try data.write(to: ProtocolVector.directory.appendingPathComponent(name))
         }
         try save("requests.json", VectorCatalog.requests.map { name, id, request in
             let (header, hex) = frame(FrameHeader(opcode: request.opcode, requestID: id)) { request.encodePayload(into: &$0) }

@@ -5,6 +5,8 @@ import SeatProtocol
 /// files are the reference: the tests decode their bytes and re-encode what they decoded.
 enum VectorCatalog {
     static let key = WireIdempotencyKey(high: 0x0123_4567_89ab_cdef, low: 0x0fed_cba9_8765_4321)
+    /// Keys are server-wide: a second request needs a key of its own.
+    static let confirmKey = WireIdempotencyKey(high: 0x2468_ace0_1357_9bdf, low: 0x0f1e_2d3c_4b5a_6978)
     static let hold: UInt64 = 0x0000_0400_0003_0001
     static let booking: UInt64 = hold | (1 << 63)
     static let otherHold: UInt64 = 0x0000_0400_0005_0002
@@ -23,7 +25,7 @@ enum VectorCatalog {
                 BestAvailableHoldRequest(
                     show: 3, holdMilliseconds: 600_000, count: 2, accessible: true, category: "premium", section: "stalls"))
         ),
-        ("confirm", 11, .confirm(ReservationCommand(id: hold, idempotencyKey: key))),
+        ("confirm", 11, .confirm(ReservationCommand(id: hold, idempotencyKey: confirmKey))),
         ("release", 12, .release(ReservationCommand(id: hold))),
         ("extend", 13, .extend(ExtendRequest(hold: hold, holdMilliseconds: 300_000))),
         ("cancel booking", 14, .cancelBooking(ReservationCommand(id: booking))),

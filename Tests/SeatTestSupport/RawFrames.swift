@@ -41,15 +41,16 @@ public enum RawFrames {
     }
 
     /// Sends `bytes` (then closes the sending side when `finishSending`) and reads frames until
-    /// the server closes the connection or `within` passes.
+    /// the server closes the connection, `within` passes, or a frame `isLast`.
     public static func exchange(
-        _ bytes: ByteBuffer, finishSending: Bool = false, port: Int, group: EventLoopGroup, within: Duration = .seconds(20)
+        _ bytes: ByteBuffer, finishSending: Bool = false, port: Int, group: EventLoopGroup, within: Duration = .seconds(20),
+        isLast: (Frame) -> Bool = { _ in false }
     ) async throws -> Exchange {
         let channel = try await connect(port: port, group: group)
         let timeout = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(within / .nanoseconds(1)))) {
             channel.channel.close(promise: nil)
         }
-        let frames = try await channel.executeThenClose { inbound, outbound in
+        let result = try await channel.executeThenClose { inbound, outbound in
             do {
                 if bytes.readableBytes > 0 { try await outbound.write(bytes) }
                 if finishSending { outbound.finish() }
@@ -58,12 +59,15 @@ public enum RawFrames {
             }
             var reader = Reader(inbound: inbound.makeAsyncIterator())
             var frames: [Frame] = []
-            while let frame = try await reader.next() { frames.append(frame) }
-            return frames
+            while let frame = try await reader.next() {
+                frames.append(frame)
+                if isLast(frame) { return (frames: frames, ended: false) }
+            }
+            return (frames: frames, ended: true)
         }
         timeout.cancel()
         let timedOut = (try? await timeout.futureResult.get()) != nil
-        return Exchange(frames: frames, closedByServer: !timedOut)
+        return Exchange(frames: result.frames, closedByServer: result.ended && !timedOut)
     }
 
     /// Cuts what arrives into frames.
