@@ -3,31 +3,37 @@ import NIOCore
 import SeatJournal
 import SeatProtocol
 
-/// One client connection: feeds frames, answers, journal reports, seat events and timer ticks
-/// to its ``ConnectionStateMachine`` and performs what it returns. Every rule of ordering,
-/// parking and closing is the machine's.
+/// One client connection: cuts what it reads into frames, feeds them, answers, journal reports,
+/// seat events and timer ticks to its ``ConnectionStateMachine``, and performs what it returns.
+/// Every rule of ordering, parking and closing is the machine's.
 ///
-/// `BackPressureHandler`, ahead of this handler, stops reading while the peer is not taking its
-/// responses, so the output gathered per read stays bounded.
+/// Frames are cut straight from the buffer each read brings, and their payloads decoded in
+/// place: no copy and no pipeline step per frame. Only the start of a frame a read leaves
+/// unfinished is kept, until the next read completes it. `BackPressureHandler`, ahead of this
+/// handler, stops reading while the peer is not taking its responses, so the output gathered per
+/// read stays bounded.
 final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var machine: ConnectionStateMachine
     private let service: SeatService
     private let feeds: ShowFeeds
-    private let progress: FrameProgress
+    private var decoder = FrameDecoder()
+    /// The start of a frame the last read left unfinished.
+    private var unfinished: ByteBuffer?
     /// The HELLO reply's limits, which the server enforces; version, role and clock are filled in.
     private let helloTemplate: HelloReply
     /// While draining, how long the peer must stay silent, with everything answered, before the close.
     private let drainQuietPeriod: TimeAmount
     private var logger: Logger
+    /// Requests and refusals since the last flush, not yet in the server's counters.
+    private var uncounted = (requests: 0, refusals: 0)
 
     init(
         machine: ConnectionStateMachine,
         service: SeatService,
         feeds: ShowFeeds,
-        progress: FrameProgress,
         helloTemplate: HelloReply,
         drainQuietPeriod: TimeAmount,
         logger: Logger
@@ -35,7 +41,6 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.machine = machine
         self.service = service
         self.feeds = feeds
-        self.progress = progress
         self.helloTemplate = helloTemplate
         self.drainQuietPeriod = drainQuietPeriod
         self.logger = logger
@@ -52,13 +57,28 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         for show in machine.subscriptions { feeds.unsubscribe(context.channel, from: show) }
         machine.connectionClosed()
+        countRequests()
         service.statistics.add(.connectionsOpen, -1)
         logger.debug("connection closed")
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        run(machine.frameReceived(unwrapInboundIn(data)), context: context)
+        var bytes = unwrapInboundIn(data)
+        if var start = unfinished.take() {
+            start.writeBuffer(&bytes)
+            bytes = start
+        }
+        do {
+            while !machine.isClosingOrClosed, let frame = try decoder.nextFrame(from: &bytes) {
+                run(machine.frameReceived(frame), context: context)
+            }
+        } catch {
+            run(machine.framingFailed(error), context: context)
+            flush(context: context)
+            return
+        }
+        if bytes.readableBytes > 0, !machine.isClosingOrClosed { unfinished = bytes }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -67,13 +87,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let framing = error as? FrameError {
-            run(machine.framingFailed(framing), context: context)
-            flush(context: context)
-        } else {
-            logger.debug("connection error", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-        }
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -83,7 +98,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         case ChannelEvent.inputClosed:
             perform(machine.peerFinishedSending(), context: context)
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
-            run(machine.readTimedOut(hasPartialFrame: progress.hasPartialFrame), context: context)
+            run(machine.readTimedOut(hasPartialFrame: unfinished != nil), context: context)
             flush(context: context)
         case is DrainEvent:
             perform(machine.drain(), context: context)
@@ -104,18 +119,18 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             reply.serverTimeMilliseconds = service.clock.nowUnixMilliseconds
             machine.respondToHello(reply, requestID: requestID)
         case .execute(let request, let requestID):
-            service.statistics.add(.requests)
+            uncounted.requests += 1
             let result = service.execute(request)
-            if case .failure = result { service.statistics.add(.refusals) }
+            if case .failure = result { uncounted.refusals += 1 }
             // A change refused because the journal takes no more changes claims nothing and
             // changed nothing; once the journal has failed it never becomes durable again, so
             // waiting for it would close the connection instead of answering.
             let awaitsJournal = request.changesState && !Self.isStorageRefusal(result)
             machine.respond(result, to: request, requestID: requestID, awaitsJournal: awaitsJournal)
         case .subscribe(let show, let requestID):
-            service.statistics.add(.requests)
+            uncounted.requests += 1
             guard (try? service.engine.layout(of: .init(rawValue: show))) != nil else {
-                service.statistics.add(.refusals)
+                uncounted.refusals += 1
                 let unknown = ErrorReply(.unknownShow, detail: UInt64(show), message: "unknown show \(show)")
                 machine.respond(.failure(unknown), to: .subscribe(show: show), requestID: requestID, awaitsJournal: false)
                 return
@@ -123,14 +138,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let next = feeds.subscribe(context.channel, to: show)
             machine.subscribed(to: show, nextSequence: next, requestID: requestID)
         case .unsubscribe(let show, let requestID):
-            service.statistics.add(.requests)
+            uncounted.requests += 1
             feeds.unsubscribe(context.channel, from: show)
             machine.respond(.success(.done), to: .unsubscribe(show: show), requestID: requestID, awaitsJournal: false)
         case .takeSnapshot(let requestID):
-            service.statistics.add(.requests)
+            uncounted.requests += 1
             takeSnapshot(requestID: requestID, context: context)
         case .refused(let error, let closing):
-            service.statistics.add(.refusals)
+            uncounted.refusals += 1
             if closing { logger.notice("closing connection", metadata: ["error": "\(error)"]) }
         case .ignore:
             break
@@ -173,7 +188,16 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func flush(context: ChannelHandlerContext) {
+        countRequests()
         perform(machine.flush(journalAppendedThrough: journalLSN()), context: context)
+    }
+
+    /// Adds this connection's requests and refusals to the server's counters: once per read, not
+    /// per request, since every event loop adds to the same atomics.
+    private func countRequests() {
+        if uncounted.requests > 0 { service.statistics.add(.requests, uncounted.requests) }
+        if uncounted.refusals > 0 { service.statistics.add(.refusals, uncounted.refusals) }
+        uncounted = (0, 0)
     }
 
     /// The journal's newest LSN, which answers to changes made so far wait for; 0 when nothing is waited for.

@@ -94,7 +94,6 @@ public final class SeatServer: Service, Sendable {
                 guard let self, self.track(channel) else {
                     return Self.refuseOverLimit(channel, limit: configuration.connectionsMax, service: service)
                 }
-                let progress = FrameProgress()
                 return channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
@@ -102,14 +101,13 @@ public final class SeatServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         BackPressureHandler(),
                         IdleStateHandler(readTimeout: configuration.readTimeout),
-                        ByteToMessageHandler(FrameDecoder(progress: progress)),
                         ConnectionHandler(
                             machine: ConnectionStateMachine(
                                 admission: ServerConnectionStateMachine(
                                     keyring: service.apiKeys ?? configuration.keyring,
                                     inFlightRequestsMax: configuration.inFlightRequestsMax),
                                 limits: .init(queuedEventBytesMax: configuration.parkedEventBytesMax)),
-                            service: service, feeds: feeds, progress: progress, helloTemplate: helloTemplate,
+                            service: service, feeds: feeds, helloTemplate: helloTemplate,
                             drainQuietPeriod: configuration.drainQuietPeriod, logger: logger),
                     ])
                 }

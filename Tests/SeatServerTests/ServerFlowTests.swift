@@ -26,6 +26,32 @@ import Testing
         }
     }
 
+    /// Frames cut anywhere by the network: HELLO and pipelined requests sent a byte at a time
+    /// are each answered once, in order.
+    @Test func framesArrivingAByteAtATimeAreAllAnswered() async throws {
+        try await withServer { server in
+            var bytes = ByteBuffer()
+            RawFrames.hello(apiKey: TestServer.agentKey, into: &bytes)
+            bytes.writeFrame(FrameHeader(opcode: .hold, requestID: 2)) {
+                Request.hold(HoldRequest(show: 0, holdMilliseconds: 60_000, seats: [seat("D4"), seat("D5")])).encodePayload(into: &$0)
+            }
+            for id: UInt32 in 3...6 {
+                bytes.writeFrame(FrameHeader(opcode: .ping, requestID: id)) { Request.ping(token: UInt64(id)).encodePayload(into: &$0) }
+            }
+            let channel = try await RawFrames.connect(port: server.port, group: server.group)
+            let answers = try await channel.executeThenClose { inbound, outbound in
+                for byte in bytes.readableBytesView { try await outbound.write(ByteBuffer(bytes: [byte])) }
+                var reader = RawFrames.Reader(inbound: inbound.makeAsyncIterator())
+                var answers: [Frame] = []
+                while answers.count < 6, let frame = try await reader.next() { answers.append(frame) }
+                return answers
+            }
+            #expect(answers.map(\.header.requestID) == [1, 2, 3, 4, 5, 6])
+            #expect(answers.allSatisfy { $0.header.flags == .response }, "\(answers.map(\.header))")
+            #expect(try server.service.engine.availability(of: .init(rawValue: 0)).counts.held == 2)
+        }
+    }
+
     @Test func refusalsCarryTheirCodeAndDetailsAndLeaveTheConnectionOpen() async throws {
         try await withServer { server in
             let client = server.client()

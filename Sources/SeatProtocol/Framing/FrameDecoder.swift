@@ -24,13 +24,6 @@ public enum FrameError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Whether a connection's decoder holds the start of a frame it has not finished receiving,
-/// so a stalled peer can be told apart from an idle one. Confined to the connection's event loop.
-public final class FrameProgress {
-    public internal(set) var hasPartialFrame = false
-    public init() {}
-}
-
 /// Cuts a byte stream into ``Frame``s. Checks the header as soon as its 16 bytes are in, in this
 /// order: magic, version, the reserved field, the length, so a bad header is refused before its
 /// payload is buffered. Flags and opcode are left to ``ServerConnectionStateMachine``, which can
@@ -41,24 +34,17 @@ public struct FrameDecoder: ByteToMessageDecoder {
     let payloadBytesMax: Int
     /// The limit for the first frame only, which must be a HELLO; nil once it has passed.
     var firstFramePayloadBytesMax: Int?
-    let progress: FrameProgress?
 
     public init(
         payloadBytesMax: Int = ProtocolLimits.payloadBytesMax,
-        firstFramePayloadBytesMax: Int? = ProtocolLimits.helloPayloadBytesMax,
-        progress: FrameProgress? = nil
+        firstFramePayloadBytesMax: Int? = ProtocolLimits.helloPayloadBytesMax
     ) {
         self.payloadBytesMax = payloadBytesMax
         self.firstFramePayloadBytesMax = firstFramePayloadBytesMax
-        self.progress = progress
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try nextFrame(from: &buffer) else {
-            progress?.hasPartialFrame = buffer.readableBytes > 0
-            return .needMoreData
-        }
-        progress?.hasPartialFrame = buffer.readableBytes > 0
+        guard let frame = try nextFrame(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }
