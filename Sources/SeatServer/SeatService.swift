@@ -71,12 +71,13 @@ public final class SeatService: Sendable {
             case .stats:
                 return .success(.stats(statisticsReply()))
             case .hold(let request):
-                let seats = request.seats.map(SeatIndex.init)
                 let hold = try engine.holdSeats(
-                    seats, in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds), at: now,
-                    idempotencyKey: key(request.idempotencyKey))
+                    atIndices: request.seats, in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds),
+                    at: now, idempotencyKey: key(request.idempotencyKey))
                 statistics.add(.holds)
-                return .success(.held(reply(hold, seats: request.seats.sorted())))
+                // Clients mostly send seats in order already: then the reply shares the request's array.
+                let ascending = zip(request.seats, request.seats.dropFirst()).allSatisfy { $0 < $1 }
+                return .success(.held(reply(hold, seats: ascending ? request.seats : request.seats.sorted())))
             case .holdBestAvailable(let request):
                 let block = try engine.holdBestAvailable(
                     BestAvailableRequest(

@@ -143,6 +143,33 @@ func sameState(_ live: InventoryEngine, _ recovered: InventoryEngine) -> Bool {
         }
     }
 
+    /// The seat records the engine journals as it goes, encoded in place on the stack, read back
+    /// as the records their enum encodes, for every number of seats a hold may take.
+    @Test func seatRecordsJournaledInPlaceReadBackAsTheirRecords() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let reservation = HoldID(rawValue: 3 << 22 | 5)!.reservation
+        let journal = EngineJournal(writer: try JournalWriter(directory: temporary.path, lastLSN: 0), layouts: [])
+        var expected: [EngineRecord] = []
+        for count in 1...InventoryLimits.seatsPerHoldMax {
+            let seats = (0..<UInt32(count)).map { $0 * 3 + 1 }
+            let held = SeatChange(kind: .held, show: ShowID(rawValue: 2), sequence: UInt64(2 * count), reservation: reservation)
+            let deadline = Timestamp(milliseconds: UInt64(1_000 + count))
+            journal.logHold(held, seats: seats.span, deadline: deadline, lifetimeCap: Timestamp(milliseconds: 90_000))
+            expected.append(.held(held, seats: seats, deadline: deadline, lifetimeCap: Timestamp(milliseconds: 90_000)))
+            let confirmed = SeatChange(kind: .confirmed, show: ShowID(rawValue: 2), sequence: UInt64(2 * count + 1), reservation: reservation)
+            journal.logConfirmation(confirmed, seats: seats.span)
+            expected.append(.confirmed(confirmed, seats: seats))
+        }
+        let ended = SeatChange(kind: .released, show: ShowID(rawValue: 2), sequence: 200, reservation: reservation)
+        journal.logEnding(ended)
+        journal.logExtension(HoldID(reservation), deadline: Timestamp(milliseconds: 4_321))
+        expected += [.ended(ended), .extended(HoldID(reservation), deadline: Timestamp(milliseconds: 4_321))]
+        try await journal.writer.closed()
+        let (records, _) = try recoveredRecords(in: temporary.path)
+        #expect(try records.map(EngineRecord.init) == expected)
+    }
+
     @Test func recordsRoundTrip() throws {
         let reservation = HoldID(rawValue: 3 << 22 | 5)!.reservation
         let records: [EngineRecord] = [

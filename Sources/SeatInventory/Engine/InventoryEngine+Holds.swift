@@ -24,11 +24,33 @@ extension InventoryEngine {
         at now: Timestamp,
         idempotencyKey: IdempotencyKey? = nil
     ) throws(InventoryError) -> Hold {
+        try holdSeats(indices: seats.lazy.map(\.rawValue), in: showID, for: duration, at: now, idempotencyKey: idempotencyKey)
+    }
+
+    /// ``holdSeats(_:in:for:at:idempotencyKey:)`` for seat indices as a request carries them,
+    /// without an array of ``SeatIndex`` made from them.
+    public func holdSeats(
+        atIndices seats: [UInt32],
+        in showID: ShowID,
+        for duration: Duration,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey? = nil
+    ) throws(InventoryError) -> Hold {
+        try holdSeats(indices: seats, in: showID, for: duration, at: now, idempotencyKey: idempotencyKey)
+    }
+
+    private func holdSeats(
+        indices seats: some RandomAccessCollection<UInt32>,
+        in showID: ShowID,
+        for duration: Duration,
+        at now: Timestamp,
+        idempotencyKey: IdempotencyKey?
+    ) throws(InventoryError) -> Hold {
         try idempotent(idempotencyKey, at: now, request: {
             var fingerprint = RequestFingerprint(operation: 1)
             fingerprint.mix(UInt64(showID.rawValue))
             fingerprint.mix(duration.wholeMillisecondsRoundedUp)
-            for seat in seats { fingerprint.mix(UInt64(seat.rawValue)) }
+            for seat in seats { fingerprint.mix(UInt64(seat)) }
             return fingerprint
         }, record: RecordedOutcome.hold) { recorded in
             guard case .hold(let hold) = recorded else { return nil }

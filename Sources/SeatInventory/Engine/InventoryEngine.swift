@@ -117,18 +117,17 @@ typealias SeatBuffer = InlineArray<64, UInt32>
 /// Copies `seats` into `buffer` sorted ascending, after checking that there is at least one, no
 /// more than `limit`, each below `seatCount`, and none twice; returns how many.
 func sortSeats(
-    _ seats: [SeatIndex],
+    _ seats: some RandomAccessCollection<UInt32>,
     seatCount: Int,
     limit: Int,
     into buffer: inout SeatBuffer
 ) throws(InventoryError) -> Int {
     guard !seats.isEmpty else { throw .noSeatsRequested }
     guard seats.count <= limit else { throw .ruleViolated(.seatsPerHold, seat: nil) }
-    if let unknown = seats.first(where: { $0.value >= seatCount }) { throw .unknownSeat(unknown) }
+    if let unknown = seats.first(where: { Int($0) >= seatCount }) { throw .unknownSeat(SeatIndex(unknown)) }
     // Insertion sort: holds are a handful of seats, and it allocates nothing.
-    for index in seats.indices {
-        let seat = seats[index].rawValue
-        var position = index
+    for (position, seat) in seats.enumerated() {
+        var position = position
         while position > 0, buffer[position - 1] > seat {
             buffer[position] = buffer[position - 1]
             position -= 1

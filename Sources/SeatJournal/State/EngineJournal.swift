@@ -59,19 +59,29 @@ public final class EngineJournal: InventoryChangeLog {
     }
 
     public func logHold(_ change: SeatChange, seats: Span<UInt32>, deadline: Timestamp, lifetimeCap: Timestamp) {
-        append(.held(change, seats: seats.withUnsafeBufferPointer(Array.init), deadline: deadline, lifetimeCap: lifetimeCap))
+        seats.withUnsafeBufferPointer { seats in
+            appendInPlace(.held, payloadBytes: EngineRecord.heldBytes(seats: seats.count)) {
+                EngineRecord.writeHeld(change, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap, into: &$0)
+            }
+        }
     }
 
     public func logConfirmation(_ change: SeatChange, seats: Span<UInt32>) {
-        append(.confirmed(change, seats: seats.withUnsafeBufferPointer(Array.init)))
+        seats.withUnsafeBufferPointer { seats in
+            appendInPlace(.confirmed, payloadBytes: EngineRecord.confirmedBytes(seats: seats.count)) {
+                EngineRecord.writeConfirmed(change, seats: seats, into: &$0)
+            }
+        }
     }
 
     public func logEnding(_ change: SeatChange) {
-        append(.ended(change))
+        appendInPlace(.ended, payloadBytes: EngineRecord.endedBytes) { EngineRecord.writeEnded(change, into: &$0) }
     }
 
     public func logExtension(_ hold: HoldID, deadline: Timestamp) {
-        append(.extended(hold, deadline: deadline))
+        appendInPlace(.extended, payloadBytes: EngineRecord.extendedBytes) {
+            EngineRecord.writeExtended(hold, deadline: deadline, into: &$0)
+        }
     }
 
     /// Every API key logged so far, revoked ones with when.
@@ -99,5 +109,16 @@ public final class EngineJournal: InventoryChangeLog {
     private func append(_ record: EngineRecord) {
         let (type, payload) = record.encoded
         payload.withUnsafeBytes { _ = writer.appendAdmitted(type: type, payload: $0) }
+    }
+
+    /// Appends a record of this type, encoded by `write` on the stack: the seat path allocates nothing here.
+    private func appendInPlace(
+        _ type: EngineRecord.RecordType, payloadBytes: Int, _ write: (inout PayloadWriter<FixedPayloadStorage>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(byteCount: payloadBytes, alignment: 8) { memory in
+            var payload = PayloadWriter(FixedPayloadStorage(memory))
+            write(&payload)
+            _ = writer.appendAdmitted(type: type.rawValue, payload: payload.storage.written)
+        }
     }
 }

@@ -57,6 +57,11 @@ public enum EngineRecord: Hashable, Sendable {
     /// The record's type byte and payload.
     public var encoded: (type: UInt8, payload: [UInt8]) {
         var writer = PayloadWriter(capacity: 64)
+        write(into: &writer)
+        return (recordType.rawValue, writer.bytes)
+    }
+
+    func write<Storage>(into writer: inout PayloadWriter<Storage>) {
         switch self {
         case .layoutDefined(let id, let json):
             writer.write(id)
@@ -68,25 +73,13 @@ public enum EngineRecord: Hashable, Sendable {
         case .showCancelled(let show):
             writer.write(show.rawValue)
         case .held(let change, let seats, let deadline, let lifetimeCap):
-            writer.write(HoldID(change.reservation).rawValue)
-            writer.write(change.show.rawValue)
-            writer.write(change.sequence)
-            writer.write(deadline.milliseconds)
-            writer.write(lifetimeCap.milliseconds)
-            writer.write(seats: seats)
+            Self.writeHeld(change, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap, into: &writer)
         case .ended(let change):
-            writer.write(change.kind.rawValue)
-            writer.write(HoldID(change.reservation).rawValue)
-            writer.write(change.show.rawValue)
-            writer.write(change.sequence)
+            Self.writeEnded(change, into: &writer)
         case .extended(let hold, let deadline):
-            writer.write(hold.rawValue)
-            writer.write(deadline.milliseconds)
+            Self.writeExtended(hold, deadline: deadline, into: &writer)
         case .confirmed(let change, let seats):
-            writer.write(HoldID(change.reservation).rawValue)
-            writer.write(change.show.rawValue)
-            writer.write(change.sequence)
-            writer.write(seats: seats)
+            Self.writeConfirmed(change, seats: seats, into: &writer)
         case .idempotentOutcome(let entry):
             writer.write(idempotencyEntry: entry)
         case .apiKeyCreated(let key):
@@ -95,7 +88,50 @@ public enum EngineRecord: Hashable, Sendable {
             writer.write(id)
             writer.write(at)
         }
-        return (recordType.rawValue, writer.bytes)
+    }
+
+    // The records every seat change writes, each with its payload's size, so that the journal
+    // can encode them in place without making the enum value (and its array of seats) first.
+
+    static func heldBytes(seats: Int) -> Int { 40 + 4 * seats }
+
+    static func writeHeld<Storage>(
+        _ change: SeatChange, seats: some Collection<UInt32>, deadline: Timestamp, lifetimeCap: Timestamp,
+        into writer: inout PayloadWriter<Storage>
+    ) {
+        writer.write(HoldID(change.reservation).rawValue)
+        writer.write(change.show.rawValue)
+        writer.write(change.sequence)
+        writer.write(deadline.milliseconds)
+        writer.write(lifetimeCap.milliseconds)
+        writer.write(seats: seats)
+    }
+
+    static let endedBytes = 21
+
+    static func writeEnded<Storage>(_ change: SeatChange, into writer: inout PayloadWriter<Storage>) {
+        writer.write(change.kind.rawValue)
+        writer.write(HoldID(change.reservation).rawValue)
+        writer.write(change.show.rawValue)
+        writer.write(change.sequence)
+    }
+
+    static let extendedBytes = 16
+
+    static func writeExtended<Storage>(_ hold: HoldID, deadline: Timestamp, into writer: inout PayloadWriter<Storage>) {
+        writer.write(hold.rawValue)
+        writer.write(deadline.milliseconds)
+    }
+
+    static func confirmedBytes(seats: Int) -> Int { 24 + 4 * seats }
+
+    static func writeConfirmed<Storage>(
+        _ change: SeatChange, seats: some Collection<UInt32>, into writer: inout PayloadWriter<Storage>
+    ) {
+        writer.write(HoldID(change.reservation).rawValue)
+        writer.write(change.show.rawValue)
+        writer.write(change.sequence)
+        writer.write(seats: seats)
     }
 
     /// Decodes a journal record; throws for an unknown type or a payload that does not fit it.

@@ -1,16 +1,15 @@
 import SeatInventory
 
 /// Writes little-endian fields into a record payload.
-struct PayloadWriter {
-    private(set) var bytes: [UInt8]
+struct PayloadWriter<Storage: PayloadStorage> {
+    private(set) var storage: Storage
 
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    init(_ storage: Storage) {
+        self.storage = storage
     }
 
     mutating func write<Integer: FixedWidthInteger>(_ value: Integer) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { storage.append($0) }
     }
 
     mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
@@ -18,7 +17,7 @@ struct PayloadWriter {
     /// A length-prefixed byte string.
     mutating func write(bytes value: [UInt8]) {
         write(UInt32(value.count))
-        bytes.append(contentsOf: value)
+        value.withUnsafeBytes { storage.append($0) }
     }
 
     mutating func write(seats: some Collection<UInt32>) {
@@ -34,6 +33,44 @@ struct PayloadWriter {
         write(rules.holdLifetimeMax.wholeMillisecondsRoundedUp)
         write(seats: rules.distancingMask.lazy.map(\.rawValue))
     }
+}
+
+/// Where a ``PayloadWriter`` puts its bytes.
+protocol PayloadStorage {
+    mutating func append(_ bytes: UnsafeRawBufferPointer)
+}
+
+extension [UInt8]: PayloadStorage {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) { append(contentsOf: bytes) }
+}
+
+extension PayloadWriter where Storage == [UInt8] {
+    init(capacity: Int) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        self.init(bytes)
+    }
+
+    var bytes: [UInt8] { storage }
+}
+
+/// Bytes written into memory the caller provides, of a size the caller knew beforehand: the
+/// journal's frequent records are encoded on the stack, with no array allocated.
+struct FixedPayloadStorage: PayloadStorage {
+    let destination: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ destination: UnsafeMutableRawBufferPointer) {
+        self.destination = destination
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        precondition(count + bytes.count <= destination.count, "a record outgrew the size computed for it")
+        UnsafeMutableRawBufferPointer(rebasing: destination[count..<count + bytes.count]).copyMemory(from: bytes)
+        count += bytes.count
+    }
+
+    var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: destination[..<count]) }
 }
 
 /// Why a payload does not decode; the record's checksum was right, so this is a format error.
