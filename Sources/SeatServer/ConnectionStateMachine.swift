@@ -117,6 +117,8 @@ struct ConnectionStateMachine {
     private var journalAwaitedThrough: UInt64 = 0
     private var peerHasFinished = false
     private var draining = false
+    /// The bytes the last read's output took (within bounds): what the next one reserves.
+    private var gatheredBytesExpected = 256
     /// Frames received since the last quiet-period tick, while draining.
     private var framesSinceQuietTick = 0
 
@@ -206,6 +208,9 @@ struct ConnectionStateMachine {
     }
 
     private mutating func gather(_ answer: Result<Response, ErrorReply>, opcode: Opcode, requestID: UInt32) {
+        // Room for as much as the last read's answers took, so the buffer is not grown (and
+        // copied) answer by answer.
+        if gathered.bytes.capacity == 0 { gathered.bytes.reserveCapacity(gatheredBytesExpected) }
         gathered.responses += 1
         Self.write(answer, opcode: opcode, requestID: requestID, into: &gathered.bytes)
     }
@@ -279,6 +284,7 @@ struct ConnectionStateMachine {
         let needs = gathered.awaitsJournal ? journalAppendedThrough : 0
         let output = gathered
         gathered = Gathered()
+        gatheredBytesExpected = min(max(output.bytes.readableBytes, 256), 64 << 10)
         if let last = parked.indices.last, parked[last].lsn >= needs {
             // Leaves no earlier than the output before it anyway: one buffer, one write.
             var bytes = output.bytes
