@@ -217,6 +217,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch (output.bytes, output.close) {
         case (let bytes?, false):
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+            machine.recycle(bytes)
         case (let bytes?, true):
             // Closing at once would drop whatever the socket has not taken yet: close once it has.
             let channel = context.channel

@@ -83,7 +83,7 @@ struct ConnectionStateMachine {
 
     /// Output gathered during the current read.
     private struct Gathered {
-        var bytes = ByteBuffer()
+        var bytes: ByteBuffer
         var responses = 0
         var eventBytes = 0
         var awaitsJournal = false
@@ -108,7 +108,9 @@ struct ConnectionStateMachine {
     private let limits: Limits
     private(set) var subscriptions: Set<UInt32> = []
     private var phase = Phase.open
-    private var gathered = Gathered()
+    private var gathered = Gathered(bytes: ByteBuffer())
+    /// A buffer the handler has written and handed back: the next read's output goes into it.
+    private var spare: ByteBuffer?
     private var parked = CircularBuffer<Parked>()
     /// Event bytes waiting in `gathered` and `parked`.
     private var queuedEventBytes = 0
@@ -283,7 +285,7 @@ struct ConnectionStateMachine {
         guard !gathered.isEmpty else { return }
         let needs = gathered.awaitsJournal ? journalAppendedThrough : 0
         let output = gathered
-        gathered = Gathered()
+        gathered = Gathered(bytes: takeSpare())
         gatheredBytesExpected = min(max(output.bytes.readableBytes, 256), 64 << 10)
         if let last = parked.indices.last, parked[last].lsn >= needs {
             // Leaves no earlier than the output before it anyway: one buffer, one write.
@@ -332,6 +334,21 @@ struct ConnectionStateMachine {
         return output
     }
 
+    /// Hands back a buffer once written, for the output of a later read: in steady state a
+    /// connection's answers take no allocation.
+    mutating func recycle(_ written: ByteBuffer) {
+        guard phase == .open else { return }
+        spare = written
+    }
+
+    private mutating func takeSpare() -> ByteBuffer {
+        // Emptied only now, when the channel has most likely let go of it: emptying a buffer
+        // still shared would copy it.
+        guard var buffer = spare.take() else { return ByteBuffer() }
+        buffer.clear()
+        return buffer
+    }
+
     /// Nothing received is unanswered, and nothing waits to leave.
     private var isIdle: Bool { parked.isEmpty && gathered.isEmpty && admission.inFlight == 0 }
 
@@ -361,7 +378,8 @@ struct ConnectionStateMachine {
     mutating func connectionClosed() {
         phase = .closed
         parked.removeAll()
-        gathered = Gathered()
+        gathered = Gathered(bytes: ByteBuffer())
+        spare = nil
         queuedEventBytes = 0
     }
 
