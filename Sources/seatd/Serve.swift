@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Open connections at most; one more is answered TOO_MANY_CONNECTIONS before HELLO and closed.")
     var connectionsMax = 4096
 
-    @Option(help: "Event-loop threads; 0 means one per core.")
+    @Option(help: "Event-loop threads; 0 means one per core but one (at least one), which the journal, the PostgreSQL persister and snapshots keep.")
     var threads = 0
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -144,7 +144,10 @@ struct Serve: AsyncParsableCommand {
         guard connectionsMax >= 1 else { throw ValidationError("--connections-max must be positive") }
         configuration.connectionsMax = connectionsMax
         configuration.tls = try tlsConfiguration()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : System.coreCount)
+        // Event loops on every core would compete with seatd's own journal, persister and
+        // snapshot threads (and, in a benchmark, with the client): on 2 cores, two event loops
+        // gave a third fewer answers unpipelined, and a p99 five times longer (BENCHMARKS.md).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : max(1, System.coreCount - 1))
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
         try await server.start()
         let metricsEndpoint =
