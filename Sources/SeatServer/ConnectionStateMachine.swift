@@ -32,9 +32,9 @@ struct ConnectionStateMachine {
 
     /// What to do about a frame.
     enum Action: Equatable {
-        /// Answer with ``respondToHello(_:)`` (the handler knows the server's clock and limits).
+        /// Answer with ``respondToHello(_:requestID:)`` (the handler knows the server's clock and limits).
         case acceptHello(requestID: UInt32, version: UInt8, role: Role)
-        /// Run the request and give its answer to ``respond(_:to:)``.
+        /// Run the request and give its answer to ``respond(_:to:requestID:awaitsJournal:)``.
         case execute(Request, requestID: UInt32)
         /// Subscribe to the show, which the handler checks exists: ``subscribed(to:nextSequence:requestID:)``.
         case subscribe(show: UInt32, requestID: UInt32)
