@@ -146,7 +146,7 @@ struct Serve: AsyncParsableCommand {
         configuration.tls = try tlsConfiguration()
         // Event loops on every core would compete with seatd's own journal, persister and
         // snapshot threads (and, in a benchmark, with the client): on 2 cores, two event loops
-        // gave a third fewer answers unpipelined, and a p99 five times longer (BENCHMARKS.md).
+        // gave two fifths fewer answers unpipelined, and a p99 five times longer (BENCHMARKS.md).
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : max(1, System.coreCount - 1))
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
         try await server.start()

@@ -14,8 +14,6 @@ import Testing
     /// The keys the vectors present: HELLO's own, and the agent the malformed frames follow.
     static let arguments = ["--sample-shows", "--api-key", "admin:box-office-key", "--api-key", "agent:agent1"]
 
-    static func load(_ file: String) throws -> [ProtocolVector] { try ProtocolVector.load(file) }
-
     static func withSeatd<Result>(_ body: (SeatdProcess) async throws -> Result) async throws -> Result {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -42,8 +40,8 @@ import Testing
     ]
 
     @Test func everyRequestVectorIsUnderstoodAndAnsweredInKind() async throws {
-        let requests = try Self.load("requests.json")
-        let responses = try Self.load("responses.json")
+        let requests = try ProtocolVector.load("requests.json")
+        let responses = try ProtocolVector.load("responses.json")
         try await Self.withSeatd { seatd in
             // Keys 1 to 3 exist, so the vectors' key 4 is the one "create API key" makes.
             let admin = try await seatd.connect()
@@ -55,7 +53,7 @@ import Testing
                 var reader = RawFrames.Reader(inbound: inbound.makeAsyncIterator())
                 var compared = 0
                 for vector in requests {
-                    let sent = try Self.frame(of: vector)
+                    let sent = try vector.frame()
                     try await outbound.write(vector.wire)
                     var answer: Frame
                     repeat {
@@ -76,10 +74,10 @@ import Testing
                     let response = try Response.decode(opcode: answer.header.opcode, payload: &payload, batchOpcodes: batchOpcodes)
                     // The answer is of the kind the vectors show for this request.
                     if let example = try responses.first(where: {
-                        let frame = try Self.frame(of: $0)
+                        let frame = try $0.frame()
                         return frame.header.requestID == sent.header.requestID && frame.header.opcode == sent.header.opcode
                     }) {
-                        var examplePayload = try Self.frame(of: example).payload
+                        var examplePayload = try example.frame().payload
                         let exampleBatchOpcodes = (example.fields["batchOpcodes"] as? [Int] ?? []).map { Opcode(rawValue: UInt16($0)) }
                         let expected = try Response.decode(
                             opcode: sent.header.opcode, payload: &examplePayload, batchOpcodes: exampleBatchOpcodes)
@@ -95,7 +93,7 @@ import Testing
     }
 
     @Test func everyMalformedFrameGetsItsErrorFromALiveServer() async throws {
-        let malformed = try Self.load("malformed.json")
+        let malformed = try ProtocolVector.load("malformed.json")
         try await Self.withSeatd { seatd in
             for vector in malformed {
                 let expected = try #require(vector.fields["error"] as? String)
@@ -127,11 +125,11 @@ import Testing
     /// The error vectors a live server can be made to give, compared field by field where the
     /// values do not depend on the moment (hold ids and messages do).
     @Test func theErrorVectorsAreWhatTheServerSays() async throws {
-        let errors = Dictionary(uniqueKeysWithValues: try Self.load("errors.json").map { ($0.name, $0) })
+        let errors = Dictionary(uniqueKeysWithValues: try ProtocolVector.load("errors.json").map { ($0.name, $0) })
         try await Self.withSeatd { seatd in
             let admin = try await seatd.connect()
             func example(_ name: String) throws -> ErrorReply {
-                var payload = try Self.frame(of: try #require(errors[name])).payload
+                var payload = try #require(errors[name]).frame().payload
                 return try ErrorReply.decode(from: &payload)
             }
             func refusal(_ body: () async throws -> Void) async -> ErrorReply? {
@@ -176,8 +174,8 @@ import Testing
     }
 
     @Test func theEventVectorIsWhatASubscriberReceives() async throws {
-        let event = try #require(try Self.load("events.json").first)
-        var examplePayload = try Self.frame(of: event).payload
+        let event = try #require(try ProtocolVector.load("events.json").first)
+        var examplePayload = try event.frame().payload
         let expected = try SeatEvent.decode(from: &examplePayload)
         try await Self.withSeatd { seatd in
             let subscriber = try await seatd.connect()
@@ -195,7 +193,6 @@ import Testing
         }
     }
 
-    static func frame(of vector: ProtocolVector) throws -> Frame { try vector.frame() }
 
     /// The opcodes of a BATCH request's operations, which its reply needs to be read.
     static func batchOpcodes(of frame: Frame) -> [Opcode] {

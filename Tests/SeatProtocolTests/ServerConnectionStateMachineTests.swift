@@ -84,6 +84,23 @@ import Testing
         #expect(stalled.frameReceived(Self.frame(.ping(token: 1), id: 2)) == .ignore)
     }
 
+    /// An atomic batch takes holds only: a RESERVATION in one is refused by name, nothing runs,
+    /// and the connection stays open. (A SNAPSHOT in a plain batch is a malformed vector.)
+    @Test func anAtomicBatchRefusesAnOperationItMayNotCarry() {
+        var machine = Self.authenticated(as: "agent-key")
+        var payload = ByteBuffer()
+        payload.writeMultipleIntegers(UInt8(1), UInt16(1), Opcode.reservation.rawValue, UInt32(8), UInt64(5))
+        let frame = Frame(
+            header: FrameHeader(opcode: .batch, requestID: 3, payloadLength: UInt32(payload.readableBytes)), payload: payload)
+        guard case .refuse(let error, .batch, 3) = machine.frameReceived(frame) else {
+            Issue.record("the batch was not refused")
+            return
+        }
+        #expect(error.code == .malformedPayload)
+        #expect(error.message.contains("operation 0: RESERVATION is not allowed in an atomic batch"), "\(error.message)")
+        #expect(machine.state == .authenticated(.agent))
+    }
+
     @Test func aKeyThatIsAPrefixOfAnotherDoesNotMatch() {
         #expect(Self.keyring.role(for: "agent") == nil)
         #expect(Self.keyring.role(for: "agent-key-2") == nil)
