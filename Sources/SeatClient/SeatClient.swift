@@ -86,7 +86,7 @@ public final class SeatClient: Sendable {
                     clientName: configuration.clientName, tls: configuration.tls, group: group)
             } catch {
                 // A refused key will not become right by retrying.
-                guard case .connectFailed = error, attempt < configuration.connectAttemptsMax else { throw error }
+                guard error.isConnectFailure, attempt < configuration.connectAttemptsMax else { throw error }
             }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, configuration.backoffMax)

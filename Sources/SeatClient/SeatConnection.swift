@@ -72,7 +72,7 @@ public final class SeatConnection: Sendable {
                 }
                 .connect(host: host, port: port)
                 .flatMapError { error in
-                    group.any().makeFailedFuture(SeatClientError.connectFailed("\(host):\(port): \(error)"))
+                    group.any().makeFailedFuture(SeatClientError(connecting: error, host: host, port: port))
                 }
                 .flatMap { channel in
                     channel.closeFuture.whenComplete { _ in eventSink.finish() }
@@ -87,7 +87,7 @@ public final class SeatConnection: Sendable {
         } catch let error as SeatClientError {
             throw error
         } catch {
-            throw .connectFailed("\(host):\(port): \(error)")
+            throw SeatClientError(connecting: error, host: host, port: port)
         }
         let channel = connected.channel
         guard case .hello(let hello) = connected.reply else {

@@ -22,15 +22,17 @@ public final class MetricsEndpoint: Sendable {
         logger: Logger,
         render: @escaping @Sendable () -> [UInt8]
     ) async throws -> MetricsEndpoint {
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render))
+        let channel = try await ListenFailure.binding(host: host, port: port, purpose: "metrics") {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render))
+                    }
                 }
-            }
-            .bind(host: host, port: port)
-            .get()
+                .bind(host: host, port: port)
+                .get()
+        }
         logger.info("metrics", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         return MetricsEndpoint(channel: channel)
     }

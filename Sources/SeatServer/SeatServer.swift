@@ -84,36 +84,38 @@ public final class SeatServer: Service, Sendable {
             inFlightRequestsMax: UInt16(clamping: configuration.inFlightRequestsMax),
             seatsPerOperationMax: UInt16(clamping: service.engine.configuration.seatsPerReservationMax),
             serverTimeMilliseconds: 0)
-        let listener = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            // A peer that sends its last request and closes its side still gets the answer.
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { [weak self] channel in
-                guard let self, self.track(channel) else {
-                    return Self.refuseOverLimit(channel, limit: configuration.connectionsMax, service: service)
-                }
-                return channel.eventLoop.makeCompletedFuture {
-                    if let tlsContext {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+        let listener = try await ListenFailure.binding(host: configuration.host, port: configuration.port, purpose: "the protocol") {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                // A peer that sends its last request and closes its side still gets the answer.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer { [weak self] channel in
+                    guard let self, self.track(channel) else {
+                        return Self.refuseOverLimit(channel, limit: configuration.connectionsMax, service: service)
                     }
-                    try channel.pipeline.syncOperations.addHandlers([
-                        BackPressureHandler(),
-                        IdleStateHandler(readTimeout: configuration.readTimeout),
-                        ConnectionHandler(
-                            machine: ConnectionStateMachine(
-                                admission: ServerConnectionStateMachine(
-                                    keyring: service.apiKeys ?? configuration.keyring,
-                                    inFlightRequestsMax: configuration.inFlightRequestsMax),
-                                limits: .init(queuedEventBytesMax: configuration.parkedEventBytesMax)),
-                            service: service, feeds: feeds, helloTemplate: helloTemplate,
-                            drainQuietPeriod: configuration.drainQuietPeriod, logger: logger),
-                    ])
+                    return channel.eventLoop.makeCompletedFuture {
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        }
+                        try channel.pipeline.syncOperations.addHandlers([
+                            BackPressureHandler(),
+                            IdleStateHandler(readTimeout: configuration.readTimeout),
+                            ConnectionHandler(
+                                machine: ConnectionStateMachine(
+                                    admission: ServerConnectionStateMachine(
+                                        keyring: service.apiKeys ?? configuration.keyring,
+                                        inFlightRequestsMax: configuration.inFlightRequestsMax),
+                                    limits: .init(queuedEventBytesMax: configuration.parkedEventBytesMax)),
+                                service: service, feeds: feeds, helloTemplate: helloTemplate,
+                                drainQuietPeriod: configuration.drainQuietPeriod, logger: logger),
+                        ])
+                    }
                 }
-            }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        }
         let sweeper = group.next().scheduleRepeatedTask(
             initialDelay: configuration.expirySweepInterval, delay: configuration.expirySweepInterval
         ) { _ in

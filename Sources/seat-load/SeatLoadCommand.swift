@@ -25,8 +25,9 @@ struct SeatLoadCommand: AsyncParsableCommand {
         abstract: "Drive seatd, Redis or an echo with a workload and report rates and latency percentiles.")
 
     @Option(help: "What to load: \(Target.allCases.map(\.rawValue).joined(separator: ", ")).") var target = Target.seatd
-    @Option(help: "Server host.") var host = "127.0.0.1"
-    @Option(help: "Server port (seatd 7400, Redis 6379, echo 7499 unless given).") var port: Int?
+    @Option(help: "Server host (for seatd, or SEATD_HOST; 127.0.0.1 unless given).") var host: String?
+    @Option(help: "Server port (for seatd, or SEATD_PORT; seatd 7400, Redis 6379, PostgreSQL 5432, echo 7499 unless given).")
+    var port: Int?
     @Option(help: "seatd's API key (or SEAT_API_KEY); workloads that make their own shows need an admin key.")
     var key = ProcessInfo.processInfo.environment["SEAT_API_KEY"] ?? ""
     @Option(help: ArgumentHelp(
@@ -73,10 +74,12 @@ struct SeatLoadCommand: AsyncParsableCommand {
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
-        let port = port ?? target.defaultPort
+        let (host, port) = target.address(host: host, port: port, environment: ProcessInfo.processInfo.environment)
         // seatd makes the run's shows; peers take the same seat counts under run-unique ids.
         let setup = target == .seatd
-            ? try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group) : nil
+            ? try await target.connecting(host: host, port: port) {
+                try await SeatConnection.connect(host: host, port: port, apiKey: key, clientName: "seat-load", group: group)
+            } : nil
         let runShows: [(show: UInt32, seatCount: UInt32)]
         let showCount = workload == .flashSale ? 1 : shows
         if workload.usesOwnSeats {
@@ -146,11 +149,18 @@ struct SeatLoadCommand: AsyncParsableCommand {
                     }
                 }
             }
-            _ = try await ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer(handler)
-                .connect(host: host, port: port)
-                .get()
+            do {
+                _ = try await target.connecting(host: host, port: port) {
+                    try await ClientBootstrap(group: group)
+                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                        .channelInitializer(handler)
+                        .connect(host: host, port: port)
+                        .get()
+                }
+            } catch {
+                done.fail(error)  // its handler was never made, so nothing else will complete it
+                throw error
+            }
         }
         let allFinished = EventLoopFuture.andAllComplete(finished, on: group.next())
         try await showProgress(until: allFinished, tally: tally, start: start, end: end)

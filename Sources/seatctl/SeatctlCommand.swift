@@ -46,13 +46,14 @@ struct ServerOptions: ParsableArguments {
             return try await SeatConnection.connect(
                 host: host, port: port, apiKey: key, clientName: "seatctl", tls: tlsConfiguration)
         } catch {
-            if case .connectFailed(let reason) = error, reason.contains("refused") { throw NoServer(host: host, port: port) }
+            if case .noServer = error { throw NoServer(host: host, port: port) }
             throw error
         }
     }
 }
 
 /// Nothing listens where seatctl was pointed: said plainly, with how to point it elsewhere.
+/// (SEATD_PORT is the variable `scripts/run` and `seatd serve` read too, so one setting serves all.)
 struct NoServer: Error, CustomStringConvertible {
     let host: String
     let port: Int

@@ -149,11 +149,13 @@ struct Serve: AsyncParsableCommand {
         // gave two fifths fewer answers unpipelined, and a p99 five times longer (BENCHMARKS.md).
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : max(1, System.coreCount - 1))
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
-        try await server.start()
+        try await Self.naming("--port or SEATD_PORT") { try await server.start() }
         let metricsEndpoint =
             metrics
-            ? try await MetricsEndpoint.start(host: host, port: metricsPort, group: group, logger: logger) {
-                prometheus.registry.emitToBuffer()
+            ? try await Self.naming("--metrics-port or SEATD_METRICS_PORT") {
+                try await MetricsEndpoint.start(host: host, port: metricsPort, group: group, logger: logger) {
+                    prometheus.registry.emitToBuffer()
+                }
             } : nil
         if let portFile, let port = server.localPort {
             try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
@@ -164,6 +166,21 @@ struct Serve: AsyncParsableCommand {
         try await services.run()
         await metricsEndpoint?.stop()
         try await group.shutdownGracefully()
+    }
+
+    /// Runs `listen`; a port in use is reported with the option that chooses another.
+    private static func naming<Listening>(_ option: String, _ listen: () async throws -> Listening) async throws -> Listening {
+        do {
+            return try await listen()
+        } catch let failure as ListenFailure where failure.isPortInUse {
+            throw PortInUse(failure: failure, option: option)
+        }
+    }
+
+    private struct PortInUse: Error, CustomStringConvertible {
+        let failure: ListenFailure
+        let option: String
+        var description: String { "\(failure); choose another with \(option)" }
     }
 
     private func persisterConfiguration() throws -> Persister.Configuration? {

@@ -80,7 +80,12 @@ struct TestServer {
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let server = SeatServer(configuration: serverConfiguration, service: service, feeds: feeds, group: group, logger: logger)
-        try await server.start()
+        do {
+            try await server.start()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         return TestServer(server: server, group: group, port: server.localPort!)
     }
 
