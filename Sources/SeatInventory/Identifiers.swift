@@ -88,9 +88,8 @@ public struct HoldID: Hashable, Sendable, CustomStringConvertible {
         self.reservation = reservation
     }
 
-    public var description: String {
-        "hold \(reservation.shard)/\(reservation.slot)/\(reservation.generation)"
-    }
+    /// "hold H14000018": the textual form of ``ReservationReference``.
+    public var description: String { "hold \(ReservationReference.hold(self))" }
 }
 
 /// A booking: the seats of a confirmed hold, sold until the booking is cancelled.
@@ -111,7 +110,6 @@ public struct BookingID: Hashable, Sendable, CustomStringConvertible {
         self.reservation = reservation
     }
 
-    public var description: String {
-        "booking \(reservation.shard)/\(reservation.slot)/\(reservation.generation)"
-    }
+    /// "booking B14000018": the textual form of ``ReservationReference``.
+    public var description: String { "booking \(ReservationReference.booking(self))" }
 }

@@ -280,17 +280,26 @@ public final class SeatService: Sendable {
     }
 
     private func holdID(_ raw: UInt64) throws(ErrorReply) -> HoldID {
-        guard let hold = HoldID(rawValue: raw) else {
-            throw ErrorReply(.unknownHold, detail: raw, message: "0x\(String(raw, radix: 16)) is not a hold id")
+        switch ReservationReference(rawValue: raw) {
+        case .hold(let hold): return hold
+        case .booking(let booking):
+            throw ErrorReply(.unknownHold, detail: raw, message: "\(ReservationReference.booking(booking)) is a booking, not a hold")
+        case nil: throw ErrorReply(.unknownHold, detail: raw, message: Self.notAnID(raw))
         }
-        return hold
     }
 
     private func bookingID(_ raw: UInt64) throws(ErrorReply) -> BookingID {
-        guard let booking = BookingID(rawValue: raw) else {
-            throw ErrorReply(.unknownBooking, detail: raw, message: "0x\(String(raw, radix: 16)) is not a booking id")
+        switch ReservationReference(rawValue: raw) {
+        case .booking(let booking): return booking
+        case .hold(let hold):
+            throw ErrorReply(.unknownBooking, detail: raw, message: "\(ReservationReference.hold(hold)) is a hold, not a booking")
+        case nil: throw ErrorReply(.unknownBooking, detail: raw, message: Self.notAnID(raw))
         }
-        return booking
+    }
+
+    /// Bits outside an id's fields are set: no server gave it out (it has no textual form).
+    private static func notAnID(_ raw: UInt64) -> String {
+        "0x\(String(raw, radix: 16, uppercase: true)) is not a hold or booking id this server gives out"
     }
 }
 

@@ -74,20 +74,24 @@ struct HoldBest: AsyncParsableCommand {
 struct Confirm: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Confirm a hold: its seats are sold.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Hold id.") var hold: UInt64
+    @Argument(help: "Hold id, as `hold` printed it (H…).", transform: ReservationReference.init(parsing:))
+    var hold: ReservationReference
 
     func run() async throws {
-        try await withConnection(server) { print("booking \(try await $0.confirm(hold))") }
+        let hold = try hold.asHold(or: "`seatctl cancel` cancels bookings")
+        let booking = try await withConnection(server) { try await $0.confirm(hold.rawValue) }
+        print("booking \(reference(booking))")
     }
 }
 
 struct Release: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Release a hold early.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Hold id.") var hold: UInt64
+    @Argument(help: "Hold id (H…).", transform: ReservationReference.init(parsing:)) var hold: ReservationReference
 
     func run() async throws {
-        try await withConnection(server) { try await $0.release(hold) }
+        let hold = try hold.asHold(or: "`seatctl cancel` cancels bookings")
+        try await withConnection(server) { try await $0.release(hold.rawValue) }
         print("released")
     }
 }
@@ -95,11 +99,43 @@ struct Release: AsyncParsableCommand {
 struct CancelBooking: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a booking.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Booking id.") var booking: UInt64
+    @Argument(help: "Booking id, as `confirm` printed it (B…).", transform: ReservationReference.init(parsing:))
+    var booking: ReservationReference
 
     func run() async throws {
-        try await withConnection(server) { try await $0.cancelBooking(booking) }
+        guard case .booking(let booking) = booking else {
+            throw SeatctlError("\(booking) is a hold, not a booking; `seatctl release` releases holds")
+        }
+        try await withConnection(server) { try await $0.cancelBooking(booking.rawValue) }
         print("cancelled")
+    }
+}
+
+struct Reservation: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "What a hold or booking id names: its show, seats and state.")
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Hold or booking id (H… or B…).", transform: ReservationReference.init(parsing:))
+    var id: ReservationReference
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let reservation = try await connection.reservation(id.rawValue)
+            let layout = try await layout(ofShow: reservation.show, on: connection)
+            let state =
+                switch reservation.status {
+                case .held: "held until \(Date(unixMilliseconds: reservation.deadlineMilliseconds))"
+                case .booked: "sold"
+                }
+            print("\(id) on show \(reservation.show): \(labels(reservation.seats, in: layout)), \(state)")
+        }
+    }
+}
+
+extension ReservationReference {
+    /// The hold this id names, or a refusal that says it is a booking and what takes bookings.
+    func asHold(or bookingsGoTo: String) throws -> HoldID {
+        guard case .hold(let hold) = self else { throw SeatctlError("\(self) is a booking, not a hold; \(bookingsGoTo)") }
+        return hold
     }
 }
 
@@ -176,7 +212,7 @@ struct Watch: AsyncParsableCommand {
             for await event in connection.events {
                 if event.sequence != expected { print("-- missed events \(expected)..<\(event.sequence); re-read availability") }
                 expected = event.sequence + 1
-                print("#\(event.sequence) \(event.kind) \(labels(event.seats, in: layout)) (hold \(event.hold))")
+                print("#\(event.sequence) \(event.kind) \(labels(event.seats, in: layout)) (\(reference(event.hold)))")
                 seen += 1
                 if count > 0, seen >= count { break }
             }

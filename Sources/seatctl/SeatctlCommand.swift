@@ -10,7 +10,7 @@ struct SeatctlCommand: AsyncParsableCommand {
         commandName: "seatctl",
         abstract: "Administer and use a seatd server from the terminal.",
         subcommands: [
-            Shows.self, Availability.self, Hold.self, HoldBest.self, Confirm.self, Release.self, CancelBooking.self,
+            Shows.self, Availability.self, Hold.self, HoldBest.self, Confirm.self, Release.self, CancelBooking.self, Reservation.self,
             ImportLayout.self, CreateShow.self, CancelShow.self, Snapshot.self, Watch.self, Stats.self, Keys.self,
         ])
 }

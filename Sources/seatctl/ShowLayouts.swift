@@ -25,9 +25,14 @@ func labels(_ seats: [UInt32], in layout: SeatLayout) -> String {
     seats.map { layout.label(of: SeatIndex($0)) }.joined(separator: " ")
 }
 
-/// "hold 42 on H11 H12 until …", as `hold` and `hold-best` print it (the id is what `confirm` takes).
+/// "hold H14000018 on H11 H12 until …", as `hold` and `hold-best` print it (the id is what `confirm` takes).
 func describe(_ held: HoldReply, in layout: SeatLayout) -> String {
-    "hold \(held.hold) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))"
+    "hold \(reference(held.hold)) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))"
+}
+
+/// An id from the server in its textual form (a raw number only if the server sent an impossible id).
+func reference(_ raw: UInt64) -> String {
+    ReservationReference(rawValue: raw).map { "\($0)" } ?? "\(raw)"
 }
 
 struct SeatctlError: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeatClient
+import SeatInventory
 import SeatProtocol
 import SeatTestSupport
 import Testing
@@ -23,6 +24,11 @@ import Testing
             #expect(availability.counts.sold == 0 && availability.counts.held == 0)
 
             #expect(await refusal { try await client.confirm(held.hold) }?.code == .holdBookingCancelled)
+            // An id of the other kind is named as such, in the one textual form.
+            let text = try #require(ReservationReference(rawValue: booking)).description
+            let wrongKind = await refusal { try await client.confirm(booking) }
+            #expect(wrongKind?.code == .unknownHold && wrongKind?.message == "\(text) is a booking, not a hold")
+            #expect(await refusal { try await client.cancelBooking(held.hold) }?.message == "H\(text.dropFirst()) is a hold, not a booking")
         }
     }
 
