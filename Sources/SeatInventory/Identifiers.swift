@@ -88,7 +88,7 @@ public struct HoldID: Hashable, Sendable, CustomStringConvertible {
         self.reservation = reservation
     }
 
-    /// "hold H14000018": the textual form of ``ReservationReference``.
+    /// "hold H-14000018": the textual form of ``ReservationReference``.
     public var description: String { "hold \(ReservationReference.hold(self))" }
 }
 
@@ -110,6 +110,6 @@ public struct BookingID: Hashable, Sendable, CustomStringConvertible {
         self.reservation = reservation
     }
 
-    /// "booking B14000018": the textual form of ``ReservationReference``.
+    /// "booking B-14000018": the textual form of ``ReservationReference``.
     public var description: String { "booking \(ReservationReference.booking(self))" }
 }

@@ -100,35 +100,77 @@ public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The change log (the journal) takes no more changes: why, in its words.
     case changeLogUnavailable(String)
 
-    public var description: String {
+    public var description: String { message(in: RefusalContext()) }
+
+    /// The refusal in the words of the show it concerns: seats by label ("C5 is sold", "B2 would
+    /// be left a single seat"), limits with their numbers ("12 seats is over this show's limit of
+    /// 10"), the categories and sections there are. Without a layout, seats are "seat #index".
+    public func message(in context: RefusalContext) -> String {
+        let seatName = { (seat: SeatIndex) in context.label(of: seat) }
         switch self {
-        case .unknownShow(let show): "unknown \(show)"
-        case .showCancelled(let show): "\(show) is cancelled"
-        case .noSeatsRequested: "no seats requested"
-        case .unknownSeat(let seat): "\(seat) is not in the layout"
-        case .duplicateSeat(let seat): "\(seat) is requested twice"
-        case .seatUnavailable(let seat, let conflict): "\(seat) is \(conflict)"
+        case .unknownShow(let show): return "unknown \(show)"
+        case .showCancelled(let show): return "\(show) is cancelled"
+        case .noSeatsRequested: return "no seats requested"
+        case .unknownSeat(let seat):
+            return "\(seat) is not in the layout" + (context.layout.map { " (seats #0 to #\($0.seatCount - 1))" } ?? "")
+        case .duplicateSeat(let seat): return "\(seatName(seat)) is requested twice"
+        case .seatUnavailable(let seat, let conflict): return "\(seatName(seat)) is \(conflict)"
+        case .ruleViolated(.noSingleSeatGap, let seat?): return "\(seatName(seat)) would be left a single seat"
+        case .ruleViolated(.distancing, let seat?): return "\(seatName(seat)) is kept empty for distancing"
+        case .ruleViolated(.seatsPerHold, _):
+            guard let requested = context.requestedSeats, let limit = context.rules?.seatsPerHoldMax else {
+                return "more seats than this show's limit per hold"
+            }
+            return "\(requested) seats is over this show's limit of \(limit)"
         case .ruleViolated(let rule, let seat):
-            "refused by the \(rule) rule" + (seat.map { " at \($0)" } ?? "")
-        case .unknownCategory(let category): "unknown category \"\(category)\""
-        case .unknownSection(let section): "unknown section \"\(section)\""
-        case .noBlockAvailable(let shortfall): "no block available: \(shortfall)"
+            return "refused by the \(rule) rule" + (seat.map { " at \(seatName($0))" } ?? "")
+        case .unknownCategory(let category):
+            return "unknown category \"\(category)\"" + context.choices(context.layout?.categories.map(\.id))
+        case .unknownSection(let section):
+            return "unknown section \"\(section)\"" + context.choices(context.layout?.sections.map(\.id))
+        case .noBlockAvailable(let shortfall): return "no block available: \(shortfall)"
         case .reservationTableFull(let shard, let capacity):
-            "shard \(shard) holds \(capacity) holds and bookings already"
-        case .unknownHold(let hold): "unknown \(hold)"
-        case .unknownBooking(let booking): "unknown \(booking)"
-        case .holdSuperseded(let hold): "\(hold) ended and its slot was reused"
-        case .bookingSuperseded(let booking): "\(booking) ended and its slot was reused"
-        case .holdExpired(let hold): "\(hold) expired"
-        case .holdReleased(let hold): "\(hold) was released"
-        case .holdAlreadyConfirmed(let hold, let booking): "\(hold) is already confirmed as \(booking)"
-        case .holdBookingCancelled(let hold, let booking): "\(hold) was confirmed as \(booking), since cancelled"
-        case .bookingCancelled(let booking): "\(booking) is cancelled"
+            return "shard \(shard) holds \(capacity) holds and bookings already"
+        case .unknownHold(let hold): return "unknown \(hold)"
+        case .unknownBooking(let booking): return "unknown \(booking)"
+        case .holdSuperseded(let hold): return "\(hold) ended and its slot was reused"
+        case .bookingSuperseded(let booking): return "\(booking) ended and its slot was reused"
+        case .holdExpired(let hold): return "\(hold) expired"
+        case .holdReleased(let hold): return "\(hold) was released"
+        case .holdAlreadyConfirmed(let hold, let booking): return "\(hold) is already confirmed as \(booking)"
+        case .holdBookingCancelled(let hold, let booking): return "\(hold) was confirmed as \(booking), since cancelled"
+        case .bookingCancelled(let booking): return "\(booking) is cancelled"
         case .holdLifetimeExhausted(let hold, let deadline):
-            "\(hold) is at its maximum lifetime (deadline \(deadline))"
-        case .idempotencyKeyReused: "the idempotency key was used for a different request"
-        case .idempotentRequestInProgress: "a request with this idempotency key is in progress"
-        case .changeLogUnavailable(let reason): "changes cannot be made durable: \(reason)"
+            return "\(hold) is at its maximum lifetime (deadline \(deadline))"
+        case .idempotencyKeyReused: return "the idempotency key was used for a different request"
+        case .idempotentRequestInProgress: return "a request with this idempotency key is in progress"
+        case .changeLogUnavailable(let reason): return "changes cannot be made durable: \(reason)"
         }
+    }
+}
+
+/// What a refusal concerns, for ``InventoryError/message(in:)``: the show's layout and rules, and
+/// how many seats the refused request asked for. Each part is optional; what is missing is
+/// worded without it.
+public struct RefusalContext: Sendable {
+    public var layout: SeatLayout?
+    public var rules: ShowRules?
+    public var requestedSeats: Int?
+
+    public init(layout: SeatLayout? = nil, rules: ShowRules? = nil, requestedSeats: Int? = nil) {
+        self.layout = layout
+        self.rules = rules
+        self.requestedSeats = requestedSeats
+    }
+
+    func label(of seat: SeatIndex) -> String {
+        guard let layout, seat.value < layout.seatCount else { return "\(seat)" }
+        return layout.label(of: seat)
+    }
+
+    /// "; this show has a, b, c", or nothing without a layout.
+    func choices(_ ids: [String]?) -> String {
+        guard let ids, !ids.isEmpty else { return "" }
+        return "; this show has " + ids.joined(separator: ", ")
     }
 }

@@ -1,7 +1,7 @@
 /// A hold or booking id in its one textual form, the form every message, output and input uses:
-/// `H` for a hold or `B` for a booking, the id's other 63 bits in upper-case hexadecimal, and
-/// a check digit. A hold and its booking differ only in the letter: `H14000018` was confirmed as
-/// `B14000018`. Parsing ignores case.
+/// `H-` for a hold or `B-` for a booking, the id's other 63 bits in upper-case hexadecimal, and
+/// a check digit. (The dash keeps an id apart from a seat label such as H18.) A hold and its booking differ only in the letter: `H-14000018` was confirmed as
+/// `B-14000018`. Parsing ignores case.
 ///
 /// The check digit (Luhn mod 16 over the hex digits) catches every mistyped digit and every swap
 /// of neighbouring digits but 0 with F, so a typo is refused as a typo instead of reaching the
@@ -29,14 +29,14 @@ public enum ReservationReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let letter = if case .hold = self { "H" } else { "B" }
+        let prefix = if case .hold = self { "H-" } else { "B-" }
         let digits = String(rawValue & ~ReservationID.bookingBit, radix: 16, uppercase: true)
-        return letter + digits + Self.checkDigit(of: digits)
+        return prefix + digits + Self.checkDigit(of: digits)
     }
 
     /// Why a text is not an id.
     public enum ParseError: Error, Hashable, Sendable, CustomStringConvertible {
-        /// Not a letter H or B followed by hex digits.
+        /// Not `H-` or `B-` followed by hex digits.
         case malformed(String)
         /// The check digit does not match: a character was mistyped.
         case checkFailed(String)
@@ -46,7 +46,7 @@ public enum ReservationReference: Hashable, Sendable, CustomStringConvertible {
         public var description: String {
             switch self {
             case .malformed(let text):
-                "\"\(text)\" is not a hold or booking id (they look like H14000018 or B14000018)"
+                "\"\(text)\" is not a hold or booking id (they look like H-14000018 or B-14000018)"
             case .checkFailed(let text): "\(text) is mistyped: its check digit does not match"
             case .outOfRange(let text): "\(text) is not an id seatd gives out"
             }
@@ -55,8 +55,9 @@ public enum ReservationReference: Hashable, Sendable, CustomStringConvertible {
 
     public init(parsing text: String) throws(ParseError) {
         let upper = text.uppercased()
-        let digits = upper.dropFirst()
-        guard let letter = upper.first, letter == "H" || letter == "B", digits.count >= 2, digits.count <= 17,
+        let digits = upper.dropFirst(2)
+        guard let letter = upper.first, letter == "H" || letter == "B", upper.dropFirst().first == "-",
+            digits.count >= 2, digits.count <= 17,
             digits.allSatisfy({ $0.isASCII && $0.isHexDigit })
         else { throw .malformed(text) }
         guard Self.checkDigit(of: digits.dropLast()) == String(digits.last!) else { throw .checkFailed(text) }

@@ -3,9 +3,10 @@ import SeatProtocol
 
 extension ErrorReply {
     /// The wire form of an engine refusal: the code, and in the details the seat, hold, booking
-    /// or deadline it names (see the error table in `Protocol/README.md`).
-    init(_ error: InventoryError, clock: ServerClock) {
-        let message = error.description
+    /// or deadline it names (see the error table in `Protocol/README.md`); the message worded
+    /// for the show in `context` (seat labels, limits).
+    init(_ error: InventoryError, clock: ServerClock, context: RefusalContext = RefusalContext()) {
+        let message = error.message(in: context)
         switch error {
         case .unknownShow(let show): self.init(.unknownShow, detail: UInt64(show.rawValue), message: message)
         case .showCancelled(let show): self.init(.showCancelled, detail: UInt64(show.rawValue), message: message)

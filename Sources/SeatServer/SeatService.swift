@@ -140,12 +140,27 @@ public final class SeatService: Sendable {
                 return .failure(ErrorReply(.internalError, message: "\(request.opcode) is answered by the connection"))
             }
         } catch let error as InventoryError {
-            return .failure(ErrorReply(error, clock: clock))
+            return .failure(ErrorReply(error, clock: clock, context: refusalContext(of: request)))
         } catch let error as ErrorReply {
             return .failure(error)
         } catch {
             return .failure(ErrorReply(.internalError, message: "\(error)"))
         }
+    }
+
+    /// The show a refused request concerns and the seats it asked for, so the refusal names
+    /// seats by label and limits with their numbers. Looked up only once refused.
+    private func refusalContext(of request: Request) -> RefusalContext {
+        let (show, requestedSeats): (UInt32?, Int?) =
+            switch request {
+            case .hold(let hold): (hold.show, hold.seats.count)
+            case .holdBestAvailable(let hold): (hold.show, Int(hold.count))
+            case .availability(let show), .cancelShow(let show): (show, nil)
+            default: (nil, nil)
+            }
+        guard let show else { return RefusalContext() }
+        let id = ShowID(rawValue: show)
+        return RefusalContext(layout: try? engine.layout(of: id), rules: try? engine.rules(of: id), requestedSeats: requestedSeats)
     }
 
     private func keyStore() throws(ErrorReply) -> APIKeyStore {

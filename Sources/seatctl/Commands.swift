@@ -54,8 +54,9 @@ struct HoldBest: AsyncParsableCommand {
     @OptionGroup var server: ServerOptions
     @Option(help: "Show id.") var show: UInt32
     @Option(help: "How many seats.") var count: UInt16
-    @Option(help: "Category id.") var category: String?
-    @Option(help: "Section id.") var section: String?
+    @Option(help: "Only seats of this category, by its id such as premium (`seatctl availability` lists a show's).")
+    var category: String?
+    @Option(help: "Only seats of this section, by its id such as stalls.") var section: String?
     @Flag(help: "Wheelchair spaces.") var accessible = false
     @Option(help: "Seconds the hold lasts.") var seconds: UInt32 = 600
 
@@ -74,7 +75,7 @@ struct HoldBest: AsyncParsableCommand {
 struct Confirm: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Confirm a hold: its seats are sold.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Hold id, as `hold` printed it (H…).", transform: ReservationReference.init(parsing:))
+    @Argument(help: "Hold id, as `hold` printed it (H-…).", transform: ReservationReference.init(parsing:))
     var hold: ReservationReference
 
     func run() async throws {
@@ -87,7 +88,7 @@ struct Confirm: AsyncParsableCommand {
 struct Release: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Release a hold early.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Hold id (H…).", transform: ReservationReference.init(parsing:)) var hold: ReservationReference
+    @Argument(help: "Hold id (H-…).", transform: ReservationReference.init(parsing:)) var hold: ReservationReference
 
     func run() async throws {
         let hold = try hold.asHold(or: "`seatctl cancel` cancels bookings")
@@ -99,7 +100,7 @@ struct Release: AsyncParsableCommand {
 struct CancelBooking: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a booking.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Booking id, as `confirm` printed it (B…).", transform: ReservationReference.init(parsing:))
+    @Argument(help: "Booking id, as `confirm` printed it (B-…).", transform: ReservationReference.init(parsing:))
     var booking: ReservationReference
 
     func run() async throws {
@@ -114,7 +115,7 @@ struct CancelBooking: AsyncParsableCommand {
 struct Reservation: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "What a hold or booking id names: its show, seats and state.")
     @OptionGroup var server: ServerOptions
-    @Argument(help: "Hold or booking id (H… or B…).", transform: ReservationReference.init(parsing:))
+    @Argument(help: "Hold or booking id (H-… or B-…).", transform: ReservationReference.init(parsing:))
     var id: ReservationReference
 
     func run() async throws {

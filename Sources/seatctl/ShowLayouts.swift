@@ -12,12 +12,15 @@ func layout(ofShow show: UInt32, on connection: SeatConnection) async throws -> 
     return try SeatLayout(document: JSONDecoder().decode(LayoutDocument.self, from: Data(json)))
 }
 
-/// Seat indices for labels such as "H12", or for plain indices.
+/// Seat indices for labels such as "H12" (case ignored), or for plain indices; a label that
+/// matches nothing is refused with the labels it may have meant.
 func seatIndices(_ labels: [String], in layout: SeatLayout) throws -> [UInt32] {
     try labels.map { label in
-        if let seat = layout.seat(labelled: label) { return seat.rawValue }
+        if let seat = layout.seat(typed: label) { return seat.rawValue }
         if let index = UInt32(label), Int(index) < layout.seatCount { return index }
-        throw SeatctlError("no seat \"\(label)\" in \(layout.name)")
+        let near = layout.labels(near: label)
+        throw SeatctlError(
+            "no seat \"\(label)\" in \(layout.name)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?"))
     }
 }
 
@@ -25,7 +28,7 @@ func labels(_ seats: [UInt32], in layout: SeatLayout) -> String {
     seats.map { layout.label(of: SeatIndex($0)) }.joined(separator: " ")
 }
 
-/// "hold H14000018 on H11 H12 until …", as `hold` and `hold-best` print it (the id is what `confirm` takes).
+/// "hold H-14000018 on H11 H12 until …", as `hold` and `hold-best` print it (the id is what `confirm` takes).
 func describe(_ held: HoldReply, in layout: SeatLayout) -> String {
     "hold \(reference(held.hold)) on \(labels(held.seats, in: layout)) until \(Date(unixMilliseconds: held.deadlineMilliseconds))"
 }

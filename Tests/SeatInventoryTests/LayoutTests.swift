@@ -107,4 +107,28 @@ import Testing
         #expect(Fixtures.stadium.sections.count == 4)
         #expect(Fixtures.stadium.seat(labelled: "W100-250") == SeatIndex(99_999))
     }
+
+    @Test func typedLabelsIgnoreCaseAndNearMissesAreOffered() throws {
+        let cinema = Fixtures.cinema
+        #expect(cinema.seat(typed: "h13") == cinema.seat(labelled: "H13"))
+        #expect(cinema.seat(typed: "H13") == cinema.seat(labelled: "H13"))
+        #expect(cinema.seat(typed: "H31") == nil)
+        // One edit from H31: first the labels of its length, then the shorter ones, H3 (which
+        // begins as H31 does for longer) before H1.
+        #expect(cinema.labels(near: "H31") == ["H11", "H21", "H3"])
+        #expect(cinema.labels(near: "h31", limit: 4) == ["H11", "H21", "H3", "H1"])
+        #expect(cinema.labels(near: "Zebra").isEmpty)
+        #expect(Fixtures.stadium.labels(near: "w100-251").first == "W100-250")
+    }
+
+    /// Labels that differ only in case are each found exactly, and a third spelling of them is not guessed.
+    @Test func aLabelAmbiguousInCaseIsNotGuessed() throws {
+        let seats: [LayoutDocument.Seat] = [.init(label: "ab1", x: 0, category: "standard"), .init(label: "AB1", x: 1, category: "standard")]
+        let document = LayoutDocument(
+            id: "case", name: "Case", categories: [.init(id: "standard", name: "Standard")],
+            sections: [.init(id: "s", name: "S", rows: [.init(label: "A", seats: seats)])])
+        let layout = try SeatLayout(document: document)
+        #expect(layout.seat(typed: "ab1") == SeatIndex(0) && layout.seat(typed: "AB1") == SeatIndex(1))
+        #expect(layout.seat(typed: "Ab1") == nil)
+    }
 }

@@ -72,6 +72,23 @@ import Testing
         }
     }
 
+    /// The server words refusals with the show's layout and rules: what a person at a terminal reads.
+    @Test func refusalsNameSeatsByLabelAndLimitsByNumber() async throws {
+        try await withServer { server in
+            let client = server.client()
+            _ = try await client.hold([seat("D1")], show: 0, for: .seconds(60))
+            #expect(await refusal { try await client.hold([seat("D1")], show: 0, for: .seconds(60)) }?.message == "D1 is held")
+            let twelve = (1...12).map { seat("E\($0)") }
+            #expect(
+                await refusal { try await client.hold(twelve, show: 0, for: .seconds(60)) }?.message
+                    == "12 seats is over this show's limit of 10")
+            let vip = BestAvailableHoldRequest(show: 0, holdMilliseconds: 60_000, count: 2, category: "vip")
+            #expect(
+                await refusal { try await client.holdBestAvailable(vip) }?.message
+                    == "unknown category \"vip\"; this show has standard, premium")
+        }
+    }
+
     @Test func rolesAreEnforcedAndAdminsDefineShows() async throws {
         try await withServer { server in
             let reader = server.client(key: TestServer.readerKey)

@@ -85,6 +85,11 @@ public final class InventoryEngine: Sendable {
         try shows.show(id).takeUnretainedValue().layout
     }
 
+    /// The sales rules of a show.
+    public func rules(of id: ShowID) throws(InventoryError) -> ShowRules {
+        try shows.show(id).takeUnretainedValue().rules
+    }
+
     /// The show's next change number, drawn while the caller owns the seats it changes (see
     /// ``SeatChange``); 0 when nobody observes or logs.
     func drawChangeNumber(_ show: ShowInventory) -> UInt64 {

@@ -103,6 +103,49 @@ public final class SeatLayout: Sendable {
     /// The seat with this label ("H12"), or nil.
     public func seat(labelled label: String) -> SeatIndex? { seatIndexByLabel[label] }
 
+    /// The seat a person typed: the exact label, else the only label equal to it ignoring case
+    /// ("h12"). A scan of every label when the exact one misses: for people, not the seat path.
+    public func seat(typed text: String) -> SeatIndex? {
+        if let seat = seatIndexByLabel[text] { return seat }
+        let wanted = text.lowercased()
+        let matches = seatLabels.indices.lazy.filter { self.seatLabels[$0].lowercased() == wanted }.prefix(2)
+        return matches.count == 1 ? SeatIndex(matches.first!) : nil
+    }
+
+    /// Labels within two typed characters of `text` (ignoring case), closest first, then those of
+    /// its length (a mistyped character is likelier than a missing one), then those that begin as
+    /// it does for longest (a row is rarely mistyped), then in seat order: what "did you mean"
+    /// offers for a label that matched nothing.
+    public func labels(near text: String, limit: Int = 3) -> [String] {
+        let wanted = Array(text.lowercased())
+        var near: [(distance: Int, lengthDifference: Int, unsharedPrefix: Int, seat: Int)] = []
+        for (seat, label) in seatLabels.enumerated() where abs(label.count - wanted.count) <= 2 {
+            let candidate = Array(label.lowercased())
+            let distance = Self.editDistance(candidate, wanted, atMost: 2)
+            guard distance <= 2 else { continue }
+            let sharedPrefix = zip(candidate, wanted).prefix { $0 == $1 }.count
+            near.append((distance, abs(candidate.count - wanted.count), wanted.count - sharedPrefix, seat))
+        }
+        return near.sorted { a, b in
+            (a.distance, a.lengthDifference, a.unsharedPrefix, a.seat) < (b.distance, b.lengthDifference, b.unsharedPrefix, b.seat)
+        }
+        .prefix(limit).map { seatLabels[$0.seat] }
+    }
+
+    /// Levenshtein distance, or `bound + 1` as soon as it must exceed `bound`.
+    static func editDistance(_ a: [Character], _ b: [Character], atMost bound: Int) -> Int {
+        var previous = Array(0...b.count)
+        for (i, characterOfA) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, characterOfB) in b.enumerated() {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (characterOfA == characterOfB ? 0 : 1))
+            }
+            if current.min()! > bound { return bound + 1 }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
     public func label(of seat: SeatIndex) -> String { seatLabels[seat.value] }
     public func rank(of seat: SeatIndex) -> Int { Int(seatRank[seat.value]) }
     public func row(of seat: SeatIndex) -> Int { Int(seatRow[seat.value]) }
