@@ -194,14 +194,9 @@ public final class SeatService: Sendable {
     }
 
     private func defineLayout(json: [UInt8]) -> Result<Response, ErrorReply> {
-        let document: LayoutDocument
-        do {
-            document = try JSONDecoder().decode(LayoutDocument.self, from: Data(json))
-        } catch {
-            return .failure(ErrorReply(.invalidLayout, message: "layout JSON: \(error)"))
-        }
         let layout: SeatLayout
-        do {
+        do throws(LayoutError) {
+            let document = try LayoutDocument.decoding { try JSONDecoder().decode(LayoutDocument.self, from: Data(json)) }
             layout = try SeatLayout(document: document)
         } catch {
             return .failure(ErrorReply(.invalidLayout, message: error.description))
