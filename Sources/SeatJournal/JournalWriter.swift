@@ -43,6 +43,8 @@ public final class JournalWriter: @unchecked Sendable {
 
     /// Failures tests inject into the writer's file operations; nil in production.
     private let faults: StorageFaults?
+    /// Told what the writer thread writes and syncs, and how long syncs take.
+    let observer: (any JournalObserver)?
     /// When set, new segments are encrypted under its current key (``EncryptedSegment``).
     private let encryption: EncryptionKeys?
     private let condition = NSCondition()
@@ -80,8 +82,10 @@ public final class JournalWriter: @unchecked Sendable {
         durability: JournalDurability = .fsync,
         segmentBytesMax: Int = 64 << 20,
         encryption: EncryptionKeys? = nil,
-        faults: StorageFaults? = nil
+        faults: StorageFaults? = nil,
+        observer: (any JournalObserver)? = nil
     ) throws(JournalError) {
+        self.observer = observer
         self.directory = directory
         self.encryption = encryption
         self.faults = faults
@@ -176,6 +180,9 @@ public final class JournalWriter: @unchecked Sendable {
         guard failure == nil, !isClosing else { return nil }
         return enqueue(type: type, payload: payload)
     }
+
+    /// Segment files in the journal's directory now; each snapshot lets older ones go.
+    public var segmentFileCount: Int { (try? JournalSegment.list(in: directory).count) ?? 0 }
 
     /// The LSN of the last record appended: waiting for it covers every record appended so far.
     public var appendedThrough: UInt64 {
@@ -332,6 +339,7 @@ public final class JournalWriter: @unchecked Sendable {
                         try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath, faults: faults)
                         segmentBytes += batch.count
                     }
+                    observer?.wrote(records: Int(batchLastLSN - batchFirstLSN + 1), bytes: segmentCipher == nil ? batch.count : frame.count)
                 }
                 switch durability {
                 case .fsync:
@@ -342,8 +350,10 @@ public final class JournalWriter: @unchecked Sendable {
                     synced = false
                 }
                 if synced {
+                    let syncStarted = ContinuousClock.now
                     try JournalFiles.sync(segmentDescriptor, path: segmentPath, faults: faults)
                     lastSync = .now
+                    observer?.synced(in: lastSync - syncStarted)
                 }
                 result = .success(())
             } catch {
@@ -397,6 +407,7 @@ public final class JournalWriter: @unchecked Sendable {
         (segmentPath, segmentDescriptor, segmentCipher, segmentBytes) = try Self.createSegment(
             in: directory, firstLSN: firstLSN, encryption: encryption, faults: faults)
         framesInSegment = 0
+        observer?.startedSegment()
     }
 
     /// Creates a segment, encrypted under the current key when keys are given, with its header

@@ -1,4 +1,3 @@
-import CoreMetrics
 import Foundation
 import Logging
 import SeatJournal
@@ -47,9 +46,6 @@ public final class Persister: JournalFollower, @unchecked Sendable {
     private let beforeProgress: (@Sendable (PostgresConnection) throws -> Void)?
 
     private let persistedLSN = Atomic<UInt64>(0)
-    private let lagRecordsGauge = Gauge(label: "seatd_postgres_lag_records")
-    private let lagSecondsGauge = Gauge(label: "seatd_postgres_lag_seconds")
-    private let keptBytesGauge = Gauge(label: "seatd_journal_bytes_kept_for_postgres")
     private let state = Mutex(State())
     private let wakeUp = NSCondition()
     /// The persister's thread, while it runs; only `start` and `stop` touch it, from one owner.
@@ -259,7 +255,6 @@ public final class Persister: JournalFollower, @unchecked Sendable {
             state.isHoldingBack = over
             return over
         }
-        keptBytesGauge.record(kept)
         switch change {
         case true?:
             writer.holdBack(.retentionFull(keptBytes: kept, limit: limit))
@@ -276,12 +271,7 @@ public final class Persister: JournalFollower, @unchecked Sendable {
 
     private func noteProgress(readable: UInt64, persisted: UInt64) {
         checkRetention(persisted: persisted)
-        let lag = state.withLock { state in
-            state.lag.note(readable: readable, persisted: persisted)
-            return state.lag.lag(persistedThrough: persisted)
-        }
-        lagRecordsGauge.record(readable > persisted ? readable - persisted : 0)
-        lagSecondsGauge.record(Double(lag / .microseconds(1)) / 1e6)
+        state.withLock { state in state.lag.note(readable: readable, persisted: persisted) }
     }
 }
 

@@ -29,6 +29,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var logger: Logger
     /// Requests and refusals since the last flush, not yet in the server's counters.
     private var uncounted = (requests: 0, refusals: 0)
+    /// Requests by kind and refusals by code since the last read, for the metrics.
+    private var tally = RequestTally()
 
     init(
         machine: ConnectionStateMachine,
@@ -118,10 +120,18 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             reply.role = role
             reply.serverTimeMilliseconds = service.clock.nowUnixMilliseconds
             machine.respondToHello(reply, requestID: requestID)
+            tally.answered(.hello, refusal: nil)
         case .execute(let request, let requestID):
             uncounted.requests += 1
+            let started = tally.shouldTime(request.opcode) ? ContinuousClock.now : nil
             let result = service.execute(request)
-            if case .failure = result { uncounted.refusals += 1 }
+            let executionTime = started.map { ContinuousClock.now - $0 }
+            var refusal: ErrorCode?
+            if case .failure(let error) = result {
+                uncounted.refusals += 1
+                refusal = error.code
+            }
+            tally.answered(request.opcode, refusal: refusal, executionTime: executionTime)
             // A change refused because the journal takes no more changes claims nothing and
             // changed nothing; once the journal has failed it never becomes durable again, so
             // waiting for it would close the connection instead of answering.
@@ -131,21 +141,25 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             uncounted.requests += 1
             guard (try? service.engine.layout(of: .init(rawValue: show))) != nil else {
                 uncounted.refusals += 1
+                tally.answered(.subscribe, refusal: .unknownShow)
                 let unknown = ErrorReply(.unknownShow, detail: UInt64(show), message: "unknown show \(show)")
                 machine.respond(.failure(unknown), to: .subscribe(show: show), requestID: requestID, awaitsJournal: false)
                 return
             }
             let next = feeds.subscribe(context.channel, to: show)
             machine.subscribed(to: show, nextSequence: next, requestID: requestID)
+            tally.answered(.subscribe, refusal: nil)
         case .unsubscribe(let show, let requestID):
             uncounted.requests += 1
             feeds.unsubscribe(context.channel, from: show)
             machine.respond(.success(.done), to: .unsubscribe(show: show), requestID: requestID, awaitsJournal: false)
+            tally.answered(.unsubscribe, refusal: nil)
         case .takeSnapshot(let requestID):
             uncounted.requests += 1
             takeSnapshot(requestID: requestID, context: context)
         case .refused(let error, let closing):
             uncounted.refusals += 1
+            tally.answered(nil, refusal: error.code)
             if closing { logger.notice("closing connection", metadata: ["error": "\(error)"]) }
         case .ignore:
             break
@@ -163,11 +177,21 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func snapshotTaken(_ result: Result<Response, ErrorReply>, context: ChannelHandlerContext) {
         switch result {
-        case .success(let response): logger.info("snapshot taken on request", metadata: ["response": "\(response)"])
+        case .success(.snapshotTaken(let snapshot)):
+            logger.info(
+                "snapshot taken on request",
+                metadata: [
+                    "file": "\(snapshot.file)", "startLSN": "\(snapshot.startLSN)", "endLSN": "\(snapshot.endLSN)",
+                    "bytes": "\(snapshot.compressedBytes)",
+                ])
+        case .success:
+            break
         case .failure(let error):
-            logger.error("snapshot on request failed", metadata: ["error": "\(error)"])
-            service.statistics.add(.refusals)
+            logger.error("snapshot on request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
+            uncounted.refusals += 1
         }
+        tally.answered(.snapshot, refusal: result.failure?.code)
+        countRequests()
         perform(machine.snapshotFinished(result), context: context)
     }
 
@@ -198,6 +222,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         if uncounted.requests > 0 { service.statistics.add(.requests, uncounted.requests) }
         if uncounted.refusals > 0 { service.statistics.add(.refusals, uncounted.refusals) }
         uncounted = (0, 0)
+        if !tally.isEmpty {
+            service.statistics.add(tally)
+            tally.flushed()
+        }
     }
 
     /// The journal's newest LSN, which answers to changes made so far wait for; 0 when nothing is waited for.
@@ -267,3 +295,10 @@ struct EventFrame: Sendable {
 
 /// Sent down every connection's pipeline when the server starts shutting down.
 struct DrainEvent: Sendable {}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -119,8 +119,7 @@ public final class SeatServer: Service, Sendable {
         let sweeper = group.next().scheduleRepeatedTask(
             initialDelay: configuration.expirySweepInterval, delay: configuration.expirySweepInterval
         ) { _ in
-            let expired = service.engine.expireHolds(at: service.clock.now)
-            service.statistics.add(.expiries, expired)
+            service.engine.expireHolds(at: service.clock.now)
         }
         state.withLockedValue {
             $0.listener = listener
@@ -131,6 +130,20 @@ public final class SeatServer: Service, Sendable {
             metadata: [
                 "address": "\(listener.localAddress.map { "\($0)" } ?? "?")", "tls": "\(tlsContext != nil)",
             ])
+    }
+
+    /// Why the server should not be sent new work now, or nil when it should: it listens, is not
+    /// shutting down, and its journal takes changes. What `GET /readyz` answers.
+    public var unreadiness: String? {
+        guard state.withLockedValue({ $0.listener }) != nil else { return "not listening (starting or shutting down)" }
+        if let writer = service.journal?.writer {
+            do {
+                try writer.admit()
+            } catch {
+                return "the journal takes no changes: \(error)"
+            }
+        }
+        return nil
     }
 
     /// Runs until graceful shutdown (SIGTERM / SIGINT through ServiceLifecycle), then drains.

@@ -74,7 +74,6 @@ public final class SeatService: Sendable {
                 let hold = try engine.holdSeats(
                     atIndices: request.seats, in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds),
                     at: now, idempotencyKey: key(request.idempotencyKey))
-                statistics.add(.holds)
                 // Clients mostly send seats in order already: then the reply shares the request's array.
                 let ascending = zip(request.seats, request.seats.dropFirst()).allSatisfy { $0 < $1 }
                 return .success(.held(reply(hold, seats: ascending ? request.seats : request.seats.sorted())))
@@ -85,25 +84,20 @@ public final class SeatService: Sendable {
                         accessible: request.accessible),
                     in: ShowID(rawValue: request.show), for: .milliseconds(request.holdMilliseconds), at: now,
                     idempotencyKey: key(request.idempotencyKey))
-                statistics.add(.holds)
                 return .success(.held(reply(block.hold, seats: block.seats.map { UInt32($0) })))
             case .confirm(let command):
                 let booking = try engine.confirm(try holdID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
-                statistics.add(.confirmations)
                 return .success(.booked(booking: booking.rawValue))
             case .release(let command):
                 try engine.release(try holdID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
-                statistics.add(.releases)
                 return .success(.done)
             case .extend(let request):
                 let deadline = try engine.extend(
                     try holdID(request.hold), by: .milliseconds(request.holdMilliseconds), at: now,
                     idempotencyKey: key(request.idempotencyKey))
-                statistics.add(.extensions)
                 return .success(.extended(deadlineMilliseconds: clock.unixMilliseconds(deadline)))
             case .cancelBooking(let command):
                 try engine.cancel(try bookingID(command.id), at: now, idempotencyKey: key(command.idempotencyKey))
-                statistics.add(.cancellations)
                 return .success(.done)
             case .reservation(let id):
                 return .success(.reservation(try reservation(id, at: now)))
@@ -182,7 +176,7 @@ public final class SeatService: Sendable {
                 results.append(.failure(error))
                 guard batch.isAtomic else { continue }
                 for case .success(.held(let placed)) in results {
-                    if let hold = HoldID(rawValue: placed.hold) { try? engine.release(hold, at: clock.now) }
+                    if let hold = HoldID(rawValue: placed.hold) { try? engine.rollBack(hold, at: clock.now) }
                 }
                 let aborted = ErrorReply(.batchAborted, message: "another operation of the atomic batch was refused")
                 return results.indices.map { index in
@@ -274,6 +268,7 @@ public final class SeatService: Sendable {
 
     private func statisticsReply() -> [Statistic] {
         ServerStatistics.Counter.allCases.map { Statistic(name: $0.name, value: UInt64(max(0, statistics[$0]))) }
+            + InventoryActivity.allCases.map { Statistic(name: $0.name, value: UInt64(engine.count(of: $0))) }
             + [
                 Statistic(name: "shows", value: UInt64(engine.showIDs.count)),
                 Statistic(name: "layouts", value: UInt64(catalog.layoutCount)),

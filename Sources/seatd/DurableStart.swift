@@ -19,6 +19,8 @@ struct DurableStart {
     let encryption: EncryptionKeys?
     /// Where the persister writes, when the server persists to PostgreSQL.
     let postgres: Persister.Configuration?
+    /// Told what the journal writes and how long its syncs take.
+    let journalObserver: (any JournalObserver)?
     let logger: Logger
 
     /// The service, its snapshotter, and the persister (started) when there is one.
@@ -38,7 +40,8 @@ struct DurableStart {
                 ])
         }
         let writer = try JournalWriter(
-            directory: directory.journal, lastLSN: report.lastLSN, durability: durability, encryption: encryption)
+            directory: directory.journal, lastLSN: report.lastLSN, durability: durability, encryption: encryption,
+            observer: journalObserver)
         let journal = EngineJournal(writer: writer, layouts: state.layouts, apiKeys: state.apiKeys)
         let engine = try InventoryEngine(configuration: configuration, observer: feeds, changeLog: journal)
         let loadStarted = ContinuousClock.now

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 import NIOPosix
 import NIOSSL
-import Prometheus
 import SeatInventory
 import SeatJournal
 import SeatPostgres
@@ -72,10 +70,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-certificate.")
     var tlsKey: String?
 
-    @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics over HTTP on --metrics-port.")
+    @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics (GET /metrics) and health checks (GET /healthz, /readyz) over HTTP on --metrics-port.")
     var metrics = true
 
-    @Option(help: "Admin port for GET /metrics, on --host.")
+    @Option(help: "Admin port for GET /metrics, /healthz and /readyz, on --host.")
     var metricsPort = Int(ProcessInfo.processInfo.environment["SEATD_METRICS_PORT"] ?? "") ?? 7401
 
     @Option(help: "Write the port, once listening, to this file.")
@@ -104,10 +102,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "seatd")
         let keyring = try bootstrapKeyring()
 
-        // Before any metric is made: swift-metrics binds each one to the factory of its day.
-        let prometheus = PrometheusMetricsFactory()
-        if metrics { MetricsSystem.bootstrap(prometheus) }
-        let statistics = ServerStatistics()
+        let serverMetrics = ServerMetrics()
+        let statistics = serverMetrics.statistics
         let feeds = ShowFeeds(statistics: statistics)
         guard snapshotsKept >= 1, snapshotEveryRecords >= 1, snapshotIntervalSeconds >= 1 else {
             throw ValidationError("--snapshots-kept, --snapshot-every-records and --snapshot-interval-seconds must be positive")
@@ -117,7 +113,8 @@ struct Serve: AsyncParsableCommand {
         let start = DurableStart(
             directory: directory, durability: try journalDurability(), configuration: engine.configuration,
             bootstrapKeys: keyring,
-            encryption: try encryption.keys(), postgres: try persisterConfiguration(), logger: logger)
+            encryption: try encryption.keys(), postgres: try persisterConfiguration(), journalObserver: serverMetrics,
+            logger: logger)
         let (service, snapshotter, persister) = try start.service(
             feeds: feeds, statistics: statistics, snapshotsKept: snapshotsKept)
         let snapshots = SnapshotSchedule(
@@ -150,12 +147,13 @@ struct Serve: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads > 0 ? threads : max(1, System.coreCount - 1))
         let server = SeatServer(configuration: configuration, service: service, feeds: feeds, group: group, logger: logger)
         try await Self.naming("--port or SEATD_PORT") { try await server.start() }
+        serverMetrics.watch(service)
         let metricsEndpoint =
             metrics
             ? try await Self.naming("--metrics-port or SEATD_METRICS_PORT") {
-                try await MetricsEndpoint.start(host: host, port: metricsPort, group: group, logger: logger) {
-                    prometheus.registry.emitToBuffer()
-                }
+                try await MetricsEndpoint.start(
+                    host: host, port: metricsPort, group: group, logger: logger, render: serverMetrics.render,
+                    unreadiness: { server.unreadiness })
             } : nil
         if let portFile, let port = server.localPort {
             try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)

@@ -23,8 +23,11 @@ public final class SeatdProcess: Sendable {
         throw ProcessError(description: "no \(name) under \(root.path)/.build: run `swift build` first")
     }
 
-    /// Starts seatd and waits (at most `startTimeout`) until it listens.
-    public init(dataDirectory: String, arguments: [String], startTimeout: Duration = .seconds(60)) async throws {
+    /// Starts seatd and waits (at most `startTimeout`) until it listens; with `metricsPort`, its
+    /// metrics and health checks are served there.
+    public init(
+        dataDirectory: String, arguments: [String], metricsPort: Int? = nil, startTimeout: Duration = .seconds(60)
+    ) async throws {
         self.dataDirectory = dataDirectory
         let portFile = dataDirectory + ".port"
         try? FileManager.default.removeItem(atPath: portFile)
@@ -32,8 +35,8 @@ public final class SeatdProcess: Sendable {
         process = try ChildProcess(
             [
                 try Self.builtExecutable("seatd"), "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile,
-                "--no-metrics", "--api-key", "admin:\(Self.apiKey)", "--data-dir", dataDirectory,
-            ] + arguments, output: log, appending: true)
+                "--api-key", "admin:\(Self.apiKey)", "--data-dir", dataDirectory,
+            ] + (metricsPort.map { ["--metrics-port", "\($0)"] } ?? ["--no-metrics"]) + arguments, output: log, appending: true)
         let deadline = ContinuousClock.now + startTimeout
         var port: Int?
         while port == nil {

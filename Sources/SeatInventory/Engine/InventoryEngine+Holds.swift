@@ -96,6 +96,7 @@ extension InventoryEngine {
             deadline: Timestamp(milliseconds: deadline), lifetimeCap: Timestamp(milliseconds: lifetimeCap))
         table.publishHold(reservation, show: show.id, seats: seats, deadline: deadline, lifetimeCap: lifetimeCap)
         report(.held, show.id, sequence, reservation, seats: seats)
+        record(.holds, shard: table.shard)
         return Hold(id: HoldID(reservation), show: show.id, deadline: Timestamp(milliseconds: deadline))
     }
 }

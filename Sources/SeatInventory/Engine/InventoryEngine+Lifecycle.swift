@@ -35,6 +35,7 @@ extension InventoryEngine {
                 show.sold.setOwned(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
                 report(.confirmed, show.id, sequence, hold.reservation, seats: buffer.span.extracting(0..<count))
+                record(.confirmations, shard: table.shard)
                 return BookingID(hold.reservation)
             }
         }
@@ -54,12 +55,22 @@ extension InventoryEngine {
             guard case .done = recorded else { return nil }
             return ()
         } operation: { () throws(InventoryError) in
-            try changeLog?.admitChange()
-            let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
-            while true {
-                let state = try liveHoldState(hold, in: table, at: now)
-                if end(table, hold.reservation.slot, from: state, as: .released) { return }
-            }
+            try endEarly(hold, at: now, countedAs: .releases)
+        }
+    }
+
+    /// Undoes a hold an atomic batch placed before another of its operations was refused: a
+    /// release, counted as ``InventoryActivity/rolledBackHolds`` rather than as one asked for.
+    public func rollBack(_ hold: HoldID, at now: Timestamp) throws(InventoryError) {
+        try endEarly(hold, at: now, countedAs: .rolledBackHolds)
+    }
+
+    private func endEarly(_ hold: HoldID, at now: Timestamp, countedAs kind: InventoryActivity) throws(InventoryError) {
+        try changeLog?.admitChange()
+        let table = try table(of: hold.reservation, orThrow: .unknownHold(hold))
+        while true {
+            let state = try liveHoldState(hold, in: table, at: now)
+            if end(table, hold.reservation.slot, from: state, as: .released, countedAs: kind) { return }
         }
     }
 
@@ -96,6 +107,7 @@ extension InventoryEngine {
                     return Timestamp(milliseconds: state.deadline)
                 }
                 if table.transition(slot, from: state, to: state.with(deadline: wanted)) {
+                    record(.extensions, shard: table.shard)
                     // Logged after the fact: a racing confirmation or release may be logged first,
                     // and replay ignores an extension of a hold that is no longer live.
                     changeLog?.logExtension(hold, deadline: Timestamp(milliseconds: wanted))
@@ -175,13 +187,15 @@ extension InventoryEngine {
         }
     }
 
-    /// Ends a live hold or booking whose current state is `state`, freeing its seats; false when
-    /// another transition moved the slot first.
+    /// Ends a live hold or booking whose current state is `state`, freeing its seats, and counts
+    /// it as `kind` (by default what `phase` is: a release, an expiry, a cancellation); false
+    /// when another transition moved the slot first.
     func end(
         _ table: ReservationTable,
         _ slot: Int,
         from state: ReservationState,
-        as phase: ReservationState.Phase
+        as phase: ReservationState.Phase,
+        countedAs kind: InventoryActivity? = nil
     ) -> Bool {
         let ending = state.with(phase: phase, isBusy: true)
         guard table.transition(slot, from: state, to: ending) else { return false }
@@ -200,6 +214,7 @@ extension InventoryEngine {
         show.free(seats)
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
         report(change.kind, show.id, sequence, reservation, seats: seats)
+        record(kind ?? InventoryActivity(ending: phase), shard: table.shard)
         return true
     }
 }

@@ -13,6 +13,10 @@ public final class InventoryEngine: Sendable {
     let observer: (any SeatChangeObserver)?
     /// Told of every change before it is visible; the journal.
     let changeLog: (any InventoryChangeLog)?
+    /// What each shard did (``InventoryActivity``): a cache line of counters per shard, so
+    /// threads working on different shards never write the same line.
+    let activity: AtomicWords
+    static let activityWordsPerShard = 8
 
     /// Allocates every table of `configuration` up front. Without an observer or a change log,
     /// seat changes are not numbered at all.
@@ -32,10 +36,22 @@ public final class InventoryEngine: Sendable {
                 seatsPerSlot: configuration.seatsPerReservationMax)
         }
         ledger = IdempotencyLedger(keysMax: configuration.idempotencyKeysMax, window: configuration.idempotencyWindow)
+        activity = AtomicWords(count: configuration.shardCount * Self.activityWordsPerShard)
     }
 
     deinit {
         for table in shards { table.deallocate() }
+        activity.deallocate()
+    }
+
+    /// How many times `kind` happened since the engine started: each change once, whatever
+    /// repeated its request (an idempotent repeat changes nothing and is not counted).
+    public func count(of kind: InventoryActivity) -> Int {
+        (0..<shards.count).reduce(0) { sum, shard in sum + Int(activity.load(shard * Self.activityWordsPerShard + kind.rawValue)) }
+    }
+
+    func record(_ kind: InventoryActivity, shard: Int) {
+        _ = activity.fetchIncrement(shard * Self.activityWordsPerShard + kind.rawValue)
     }
 
     /// Creates a show on `layout`; all its seats start free except those the layout blocks and

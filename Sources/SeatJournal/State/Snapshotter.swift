@@ -54,9 +54,33 @@ public final class Snapshotter: Sendable {
         self.follower = follower
     }
 
+    /// What snapshots have done since start, for metrics.
+    public struct History: Sendable {
+        public var taken = 0
+        public var failed = 0
+        /// The last snapshot written, and when (Unix time).
+        public var lastTaken: (report: Report, atUnixSeconds: Double)?
+    }
+
+    private let recorded = Mutex(History())
+
+    public var history: History { recorded.withLock { $0 } }
+
     /// Captures, writes and prunes; blocks the calling thread, never an event loop's.
     public func takeSnapshot() throws -> Report {
-        try oneAtATime.withLock { _ in try snapshot() }
+        try oneAtATime.withLock { _ in
+            do {
+                let report = try snapshot()
+                recorded.withLock { history in
+                    history.taken += 1
+                    history.lastTaken = (report, Date().timeIntervalSince1970)
+                }
+                return report
+            } catch {
+                recorded.withLock { $0.failed += 1 }
+                throw error
+            }
+        }
     }
 
     private func snapshot() throws -> Report {

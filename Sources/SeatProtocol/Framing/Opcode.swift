@@ -47,6 +47,9 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         .subscribe: "SUBSCRIBE", .unsubscribe: "UNSUBSCRIBE", .event: "EVENT", .batch: "BATCH",
     ]
 
+    /// Every opcode this version of the protocol defines, in numeric order.
+    public static let known: [Opcode] = names.keys.sorted { $0.rawValue < $1.rawValue }
+
     public var description: String {
         Opcode.names[self] ?? "opcode 0x" + String(rawValue, radix: 16)
     }

@@ -85,6 +85,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .storageUnavailable: "STORAGE_UNAVAILABLE",
     ]
 
+    /// Every code this version of the protocol defines, in numeric order.
+    public static let known: [ErrorCode] = names.keys.sorted { $0.rawValue < $1.rawValue }
+
     public var description: String { ErrorCode.names[self] ?? "error \(rawValue)" }
 }
 
