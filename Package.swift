@@ -33,7 +33,6 @@ let package = Package(
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .executable(name: "seat-load", targets: ["seat-load"]),
-        .executable(name: "seat-demo", targets: ["seat-demo"]),
         .executable(name: "boxoffice", targets: ["boxoffice"]),
     ],
     dependencies: [
@@ -97,7 +96,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .target(name: "SeatSamples", dependencies: ["SeatInventory"]),
-        .executableTarget(name: "seat-demo", dependencies: ["SeatInventory", "SeatSamples"]),
         .executableTarget(
             name: "seatd",
             dependencies: [

@@ -74,7 +74,7 @@ public final class SandboxProvider: PaymentProvider {
 
     public func confirmPayment(_ reference: String, paymentMethod: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
         guard let card = SandboxCard(rawValue: paymentMethod) else {
-            throw .refused("the sandbox takes only its test cards (see the README); \(paymentMethod.count)-character method given")
+            throw .refused("the sandbox takes only its test cards (docs/box-office.md lists them); \(paymentMethod.count)-character method given")
         }
         let nowMs = now().millisecondsSince1970
         let processingMs = configuration.processingDelay.milliseconds

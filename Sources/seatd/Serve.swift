@@ -15,10 +15,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the binary protocol until SIGTERM or SIGINT, then drain and stop.")
 
-    @Option(help: "Address to listen on.")
+    @Option(help: "Address to listen on (or SEATD_HOST).")
     var host = ProcessInfo.processInfo.environment["SEATD_HOST"] ?? "127.0.0.1"
 
-    @Option(help: "TCP port; 0 picks a free one (see --port-file).")
+    @Option(help: "TCP port (or SEATD_PORT, which seatctl and seat-load read too); 0 picks a free one (see --port-file).")
     var port = Int(ProcessInfo.processInfo.environment["SEATD_PORT"] ?? "") ?? 7400
 
     @Option(
@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics (GET /metrics) and health checks (GET /healthz, /readyz) over HTTP on --metrics-port.")
     var metrics = true
 
-    @Option(help: "Admin port for GET /metrics, /healthz and /readyz, on --host.")
+    @Option(help: "Admin port for GET /metrics, /healthz and /readyz, on --host (or SEATD_METRICS_PORT).")
     var metricsPort = Int(ProcessInfo.processInfo.environment["SEATD_METRICS_PORT"] ?? "") ?? 7401
 
     @Option(help: "Write the port, once listening, to this file.")
@@ -244,8 +244,8 @@ struct Serve: AsyncParsableCommand {
             let (id, secret) = try store.create(role: role, name: "first \(role)", at: clock.nowUnixMilliseconds)
             announcement += "API key \(id) for \(role): \(secret)\n"
         }
-        announcement += "Manage keys with: .build/release/seatctl keys list|create|rotate|revoke --port \(port) --key <admin key>\n"
-        announcement += "Try, from the repository: .build/release/seatctl availability --show 0 --port \(port) --key <reader key>\n"
+        announcement += "Manage keys with: SEATD_PORT=\(port) SEAT_API_KEY=<admin key> .build/release/seatctl keys list|create|rotate|revoke\n"
+        announcement += "Try, from the repository: SEATD_PORT=\(port) SEAT_API_KEY=<reader key> .build/release/seatctl availability --show 0\n"
         FileHandle.standardOutput.write(Data(announcement.utf8))
         logger.notice("made and stored the first API keys, printed above")
     }
