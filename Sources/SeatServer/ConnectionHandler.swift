@@ -160,7 +160,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .refused(let error, let closing):
             uncounted.refusals += 1
             tally.answered(nil, refusal: error.code)
-            if closing { logger.notice("closing connection", metadata: ["error": "\(error)"]) }
+            if closing { logger.notice("closing connection", metadata: ["code": "\(error.code)", "error": "\(error.message)"]) }
         case .ignore:
             break
         }

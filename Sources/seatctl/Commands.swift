@@ -5,18 +5,31 @@ import SeatInventory
 import SeatProtocol
 
 struct Shows: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List shows.")
+    static let configuration = CommandConfiguration(
+        abstract: "List shows: each one's screen (its layout's name), seats, free seats and state.",
+        discussion: "Films and start times belong to the box office's catalog, not to seatd.")
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
         try await withConnection(server) { connection in
-            print("show  layout  seats  state")
-            for show in try await connection.shows() {
-                print("\(show.show)".padding(6) + "\(show.layout)".padding(8) + "\(show.seatCount)".padding(7)
-                    + (show.isCancelled ? "cancelled" : "on sale"))
+            let shows = try await connection.shows()
+            var screens: [UInt32: String] = [:]
+            for layout in Set(shows.map(\.layout)) {
+                let json = try await connection.layout(layout)
+                screens[layout] = (try? JSONDecoder().decode(LayoutName.self, from: Data(json)).name) ?? "layout \(layout)"
+            }
+            print("show".padding(6) + "screen".padding(22) + "seats".padding(8) + "free".padding(8) + "state")
+            for show in shows {
+                let free = show.isCancelled ? "" : "\(try await connection.availability(show: show.show).counts.free)"
+                print(
+                    "\(show.show)".padding(6) + (screens[show.layout] ?? "").padding(22) + "\(show.seatCount)".padding(8)
+                        + free.padding(8) + (show.isCancelled ? "cancelled" : "on sale"))
             }
         }
     }
+
+    /// A layout document's name alone, without decoding its seats.
+    private struct LayoutName: Decodable { let name: String }
 }
 
 struct Availability: AsyncParsableCommand {
@@ -190,7 +203,12 @@ struct Snapshot: AsyncParsableCommand {
     func run() async throws {
         let reply = try await withConnection(server) { try await $0.snapshot() }
         func milliseconds(_ microseconds: UInt64) -> String { String(format: "%.1f ms", Double(microseconds) / 1000) }
-        print("\(reply.file): records through LSN \(reply.startLSN) (perhaps to \(reply.endLSN))")
+        print("snapshots/\(reply.file) in seatd's data directory")
+        let range =
+            reply.endLSN > reply.startLSN
+            ? "journal records 1 to \(reply.startLSN), and some of \(reply.startLSN + 1) to \(reply.endLSN) made while it was taken"
+            : "journal records 1 to \(reply.startLSN)"
+        print("  holds \(range)")
         print("  \(reply.bytes) bytes, \(reply.compressedBytes) compressed; \(reply.deletedSegments) journal segments deleted")
         print(
             "  capture \(milliseconds(reply.captureMicroseconds)), encode \(milliseconds(reply.encodeMicroseconds)), "
@@ -215,8 +233,10 @@ struct Watch: AsyncParsableCommand {
                 expected = event.sequence + 1
                 print("#\(event.sequence) \(event.kind) \(labels(event.seats, in: layout)) (\(reference(event.hold)))")
                 seen += 1
-                if count > 0, seen >= count { break }
+                if count > 0, seen >= count { return }
             }
+            // The stream ends only when the connection does: seatd stopped, restarted or dropped us.
+            throw ServerWentAway(events: seen)
         }
     }
 }
@@ -242,4 +262,10 @@ extension Date {
     init(unixMilliseconds: UInt64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
+}
+
+/// `watch` lost its connection: said, and the command exits non-zero, so a script notices.
+struct ServerWentAway: Error, CustomStringConvertible {
+    let events: Int
+    var description: String { "seatd closed the connection after \(events) events (stopped, restarted or unreachable)" }
 }
