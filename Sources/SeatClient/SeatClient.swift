@@ -8,16 +8,22 @@ import SeatProtocol
 /// the connections, each pipelined; a connection that closes is replaced on next use, retrying
 /// with capped exponential backoff.
 public final class SeatClient: Sendable {
+    /// Where the server is, how to present oneself, and how the pool connects.
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
+        /// The API key every connection presents in its HELLO; its role decides what it may do.
         public var apiKey: String
+        /// The name the server logs for these connections.
         public var clientName = "SeatClient"
         /// TLS to use; nil for plain TCP.
         public var tls: TLSConfiguration?
+        /// Connections in the pool; each pipelines its calls.
         public var connections = 1
-        /// Attempts to connect before a call fails with ``SeatClientError/connectFailed(_:)``.
+        /// Attempts to connect before a call fails with ``SeatClientError/noServer(host:port:)`` or
+        /// ``SeatClientError/connectFailed(_:)``.
         public var connectAttemptsMax = 5
+        /// The wait before the second attempt to connect, doubled after each failure up to ``backoffMax``.
         public var backoffInitial: Duration = .milliseconds(50)
         public var backoffMax: Duration = .seconds(2)
 
@@ -33,6 +39,7 @@ public final class SeatClient: Sendable {
     private let slots: [NIOLockedValueBox<SeatConnection?>]
     private let nextSlot = NIOLockedValueBox(0)
 
+    /// A pool that connects on first use, on `group`'s event loops.
     public init(configuration: Configuration, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
@@ -53,6 +60,7 @@ public final class SeatClient: Sendable {
         try await connectWithBackoff()
     }
 
+    /// Closes every connection of the pool; calls after it connect again.
     public func close() async {
         for slot in slots {
             let connection = slot.withLockedValue { connection in

@@ -12,6 +12,7 @@ public final class SeatConnection: Sendable {
     /// the gap in sequence numbers says so.
     public static let eventsBufferedMax = 65_536
 
+    /// The server's HELLO: the version agreed, this connection's role, and the server's limits.
     public let hello: HelloReply
     /// Seat events of the shows this connection subscribed to, in the order they arrived.
     public let events: AsyncStream<SeatEvent>
@@ -123,8 +124,10 @@ public final class SeatConnection: Sendable {
         return promise.futureResult
     }
 
+    /// Whether the connection is still open.
     public var isActive: Bool { channel.isActive }
 
+    /// Closes the connection; calls waiting for answers fail with ``SeatClientError/connectionClosed``.
     public func close() async {
         try? await channel.close()
     }

@@ -10,16 +10,20 @@ extension SeatClient: SeatRequesting {}
 extension SeatConnection: SeatRequesting {}
 
 extension SeatRequesting {
+    /// Round trip to the server; returns `token` as the server echoed it.
     public func ping(token: UInt64 = 0) async throws(SeatClientError) -> UInt64 {
         guard case .pong(let echoed, _) = try await send(.ping(token: token)) else { throw mismatch(.ping) }
         return echoed
     }
 
+    /// The server's counters, by name (what `seatctl stats` prints).
     public func stats() async throws(SeatClientError) -> [Statistic] {
         guard case .stats(let statistics) = try await send(.stats) else { throw mismatch(.stats) }
         return statistics
     }
 
+    /// Holds exactly these seats (indices into the show's layout), all or none, for `duration`
+    /// (at most the show's hold lifetime). A refusal names the first seat that failed and why.
     public func hold(
         _ seats: [UInt32],
         show: UInt32,
@@ -32,6 +36,7 @@ extension SeatRequesting {
         return reply
     }
 
+    /// Holds the best block of adjacent seats matching the request's count and filters.
     public func holdBestAvailable(_ request: BestAvailableHoldRequest) async throws(SeatClientError) -> HoldReply {
         guard case .held(let reply) = try await send(.holdBestAvailable(request)) else {
             throw mismatch(.holdBestAvailable)
@@ -46,6 +51,7 @@ extension SeatRequesting {
         return booking
     }
 
+    /// Ends a hold early; its seats are free again.
     public func release(_ hold: UInt64, idempotencyKey: WireIdempotencyKey = .none) async throws(SeatClientError) {
         guard case .done = try await send(.release(ReservationCommand(id: hold, idempotencyKey: idempotencyKey))) else {
             throw mismatch(.release)
@@ -59,16 +65,19 @@ extension SeatRequesting {
         return deadline
     }
 
+    /// Cancels a booking; its seats go back on sale.
     public func cancelBooking(_ booking: UInt64, idempotencyKey: WireIdempotencyKey = .none) async throws(SeatClientError) {
         let command = ReservationCommand(id: booking, idempotencyKey: idempotencyKey)
         guard case .done = try await send(.cancelBooking(command)) else { throw mismatch(.cancelBooking) }
     }
 
+    /// What a hold or booking id names now: its show, seats, and held (with the deadline) or booked.
     public func reservation(_ id: UInt64) async throws(SeatClientError) -> ReservationReply {
         guard case .reservation(let reply) = try await send(.reservation(id: id)) else { throw mismatch(.reservation) }
         return reply
     }
 
+    /// A show's counts by category and its seat bitmaps (taken, sold, blocked), as of one moment.
     public func availability(show: UInt32) async throws(SeatClientError) -> AvailabilityReply {
         guard case .availability(let reply) = try await send(.availability(show: show)) else {
             throw mismatch(.availability)
@@ -76,6 +85,7 @@ extension SeatRequesting {
         return reply
     }
 
+    /// Every show of the server: its layout, seat count, and whether it is cancelled.
     public func shows() async throws(SeatClientError) -> [ShowSummary] {
         guard case .shows(let shows) = try await send(.listShows) else { throw mismatch(.listShows) }
         return shows
@@ -95,11 +105,13 @@ extension SeatRequesting {
         return (layout, seatCount)
     }
 
+    /// Puts a show of a defined layout on sale under `request`'s rules (admin); returns its id.
     public func createShow(_ request: CreateShowRequest) async throws(SeatClientError) -> UInt32 {
         guard case .showCreated(let show) = try await send(.createShow(request)) else { throw mismatch(.createShow) }
         return show
     }
 
+    /// Stops all sales of a show (admin); holds and bookings on it are refused from then on.
     public func cancelShow(_ show: UInt32) async throws(SeatClientError) {
         guard case .done = try await send(.cancelShow(show)) else { throw mismatch(.cancelShow) }
     }
@@ -118,6 +130,7 @@ extension SeatRequesting {
         return (id, role, key)
     }
 
+    /// Every stored API key (admin): id, role, name, dates; never a secret.
     public func apiKeys() async throws(SeatClientError) -> [APIKeySummary] {
         guard case .apiKeys(let keys) = try await send(.listAPIKeys) else { throw mismatch(.listAPIKeys) }
         return keys
@@ -131,10 +144,13 @@ extension SeatRequesting {
         return (newID, role, key)
     }
 
+    /// Stops key `id` working for new connections (admin).
     public func revokeAPIKey(_ id: UInt32) async throws(SeatClientError) {
         guard case .done = try await send(.revokeAPIKey(id: id)) else { throw mismatch(.revokeAPIKey) }
     }
 
+    /// Runs `operations` in one request, each answered in order; an atomic batch (holds only)
+    /// places every hold or none.
     public func batch(_ operations: [Request], atomic: Bool = false) async throws(SeatClientError) -> [BatchResult] {
         guard case .batch(let results) = try await send(.batch(BatchRequest(isAtomic: atomic, operations: operations)))
         else { throw mismatch(.batch) }
@@ -161,6 +177,7 @@ extension SeatConnection {
         return next
     }
 
+    /// Stops this connection's seat events of a show.
     public func unsubscribe(show: UInt32) async throws(SeatClientError) {
         guard case .done = try await send(.unsubscribe(show: show)) else {
             throw .unexpectedResponse("UNSUBSCRIBE answered with another kind of reply")

@@ -17,13 +17,14 @@ public enum InventoryActivity: Int, CaseIterable, Sendable {
 }
 
 extension InventoryActivity {
-    /// What ending a reservation in `phase` counts as.
-    init(ending phase: ReservationState.Phase) {
-        switch phase {
+    /// What a seat change counts as.
+    init(_ change: SeatChange.Kind) {
+        switch change {
+        case .held: self = .holds
+        case .confirmed: self = .confirmations
         case .released: self = .releases
         case .expired: self = .expiries
         case .cancelled: self = .cancellations
-        case .vacant, .held, .booked: preconditionFailure("\(phase) does not end a reservation")
         }
     }
 }

@@ -214,7 +214,7 @@ extension InventoryEngine {
         show.free(seats)
         table.complete(slot, as: ending.with(phase: phase, isBusy: false))
         report(change.kind, show.id, sequence, reservation, seats: seats)
-        record(kind ?? InventoryActivity(ending: phase), shard: table.shard)
+        record(kind ?? InventoryActivity(change.kind), shard: table.shard)
         return true
     }
 }
