@@ -79,7 +79,7 @@ public func buildApplication(
     let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
     let signalArchive = RecommendationSignalsArchive()
     let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts,
-                                                 personalData: [signalArchive])
+                                                 personalData: [signalArchive, OrderArchive(), ReviewArchive()])
     let recommendations = RecommendationService(
         database: database, catalog: catalog, archive: signalArchive,
         tastes: { userID in

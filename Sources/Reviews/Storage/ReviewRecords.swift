@@ -80,6 +80,12 @@ enum ReviewRecords {
         try await session.update("reviews").set(model: row, nilEncodingStrategy: .asNil).where("id", .equal, row.id).run()
     }
 
+    /// Every review a person wrote, whatever its status. A person writes one per movie they saw.
+    static func all(userID: String, on session: any SQLDatabase) async throws -> [ReviewRow] {
+        try await session.select().column("*").from("reviews").where("user_id", .equal, userID)
+            .orderBy("created_at_ms").all(decoding: ReviewRow.self)
+    }
+
     static func delete(id: String, on session: any SQLDatabase) async throws {
         try await session.delete(from: "reviews").where("id", .equal, id).run()
     }

@@ -1,3 +1,6 @@
+import SQLKit
+import BoxOfficeStorage
+import Accounts
 import BoxOfficeApp
 import Catalog
 import Foundation
@@ -13,6 +16,53 @@ struct ReviewTests {
     struct Page: Decodable {
         var rating: MovieRating?
         var reviews: [Review]
+    }
+
+    /// A person's export carries their orders and reviews; erasure takes the reviews (and
+    /// their share of the movie's average) and keeps the orders under the anonymous id.
+    @Test func exportCarriesOrdersAndReviewsAndErasureTakesTheReviews() async throws {
+        let clockOffset = Mutex<TimeInterval>(0)
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
+            configuration.catalogResponseCache = false
+        }) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, _) = try await SeatMapTests.scheduleShowtime(client, components)
+            let (asha, ashaID) = try await steps.customer("asha@example.com")
+            let (ravi, _) = try await steps.customer("ravi.kumar@example.com")
+            var bookingCode: String?
+            for (token, seat) in [(asha, "B1"), (ravi, "C1")] {
+                let order = try await steps.held(showtime, seats: [seat], token: token)
+                let paid = try await steps.pay(order, card: SandboxCard.success.rawValue, token: token)
+                #expect(paid.status == .ok)
+                if token == asha { bookingCode = (try paid.json() as BookingSteps.Order).bookingCode }
+            }
+            clockOffset.withLock { $0 = 2 * 86_400 }
+            let reviewPath = "/api/v1/movies/\(showtime.movieId)/review"
+            #expect(try await client.request(.put, reviewPath, token: asha, json: #"{"rating":4,"body":"A tense ride."}"#).status == .created)
+            #expect(try await client.request(.put, reviewPath, token: ravi, json: #"{"rating":2,"body":"Too long."}"#).status == .created)
+
+            let export: AccountService.AccountExport = try await client.request(.get, "/api/v1/me/export", token: asha).json()
+            guard case .array(let orders)? = export.otherRecords["orders"], case .object(let order)? = orders.first,
+                  case .array(let reviews)? = export.otherRecords["reviews"], case .object(let review)? = reviews.first
+            else {
+                Issue.record("the export lacks orders or reviews: \(export.otherRecords.keys.sorted())")
+                return
+            }
+            #expect(orders.count == 1 && order["seats"] == .array([.string("B1")]) && order["state"] == .string("confirmed"))
+            #expect(bookingCode != nil && order["bookingCode"] == bookingCode.map(JSONValue.string))
+            #expect(reviews.count == 1 && review["body"] == .string("A tense ride.") && review["rating"] == .number(4))
+
+            let erased = try await client.request(.delete, "/api/v1/me", token: asha, json: #"{"password":"\#(AccountSteps.password)"}"#)
+            #expect(erased.status == .noContent)
+            let page: Page = try await client.request(.get, "/api/v1/movies/\(showtime.movieId)/reviews").json()
+            #expect(page.rating == MovieRating(average: 2, count: 1) && page.reviews.map(\.body) == ["Too long."])
+            let kept = try await components.database.withSession { session in
+                try await session.select().column("booking_code").from("orders").where("owner_id", .equal, ashaID).all()
+                    .map { try $0.decode(column: "booking_code", as: String?.self) }
+            }
+            #expect(kept == [bookingCode])
+        }
     }
 
     @Test func onlyViewersReviewOnceEachAndTheAverageFollowsEdits() async throws {
