@@ -28,8 +28,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let drainQuietPeriod: TimeAmount
     private var logger: Logger
     /// Requests and refusals since the last flush, not yet in the server's counters.
-    private var uncounted = (requests: 0, refusals: 0)
-    /// Requests by kind and refusals by code since the last read, for the metrics.
+    /// Requests and refusals since the last read, by kind and code, for STATS and the metrics.
     private var tally = RequestTally()
 
     init(
@@ -122,25 +121,17 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             machine.respondToHello(reply, requestID: requestID)
             tally.answered(.hello, refusal: nil)
         case .execute(let request, let requestID):
-            uncounted.requests += 1
             let started = tally.shouldTime(request.opcode) ? ContinuousClock.now : nil
             let result = service.execute(request)
             let executionTime = started.map { ContinuousClock.now - $0 }
-            var refusal: ErrorCode?
-            if case .failure(let error) = result {
-                uncounted.refusals += 1
-                refusal = error.code
-            }
-            tally.answered(request.opcode, refusal: refusal, executionTime: executionTime)
+            tally.answered(request.opcode, refusal: result.failure?.code, executionTime: executionTime)
             // A change refused because the journal takes no more changes claims nothing and
             // changed nothing; once the journal has failed it never becomes durable again, so
             // waiting for it would close the connection instead of answering.
             let awaitsJournal = request.changesState && !Self.isStorageRefusal(result)
             machine.respond(result, to: request, requestID: requestID, awaitsJournal: awaitsJournal)
         case .subscribe(let show, let requestID):
-            uncounted.requests += 1
             guard (try? service.engine.layout(of: .init(rawValue: show))) != nil else {
-                uncounted.refusals += 1
                 tally.answered(.subscribe, refusal: .unknownShow)
                 let unknown = ErrorReply(.unknownShow, detail: UInt64(show), message: "unknown show \(show)")
                 machine.respond(.failure(unknown), to: .subscribe(show: show), requestID: requestID, awaitsJournal: false)
@@ -150,15 +141,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             machine.subscribed(to: show, nextSequence: next, requestID: requestID)
             tally.answered(.subscribe, refusal: nil)
         case .unsubscribe(let show, let requestID):
-            uncounted.requests += 1
             feeds.unsubscribe(context.channel, from: show)
             machine.respond(.success(.done), to: .unsubscribe(show: show), requestID: requestID, awaitsJournal: false)
             tally.answered(.unsubscribe, refusal: nil)
         case .takeSnapshot(let requestID):
-            uncounted.requests += 1
             takeSnapshot(requestID: requestID, context: context)
         case .refused(let error, let closing):
-            uncounted.refusals += 1
             tally.answered(nil, refusal: error.code)
             if closing { logger.notice("closing connection", metadata: ["code": "\(error.code)", "error": "\(error.message)"]) }
         case .ignore:
@@ -188,7 +176,6 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             break
         case .failure(let error):
             logger.error("snapshot on request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)"])
-            uncounted.refusals += 1
         }
         tally.answered(.snapshot, refusal: result.failure?.code)
         countRequests()
@@ -219,9 +206,6 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Adds this connection's requests and refusals to the server's counters: once per read, not
     /// per request, since every event loop adds to the same atomics.
     private func countRequests() {
-        if uncounted.requests > 0 { service.statistics.add(.requests, uncounted.requests) }
-        if uncounted.refusals > 0 { service.statistics.add(.refusals, uncounted.refusals) }
-        uncounted = (0, 0)
         if !tally.isEmpty {
             service.statistics.add(tally)
             tally.flushed()

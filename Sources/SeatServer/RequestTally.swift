@@ -12,6 +12,10 @@ import SeatProtocol
 struct RequestTally {
     static let timedOneIn = 32
 
+    /// Requests answered (HELLO included) and refusals (frames refused before being read as a
+    /// request included), what STATS counts as `requests` and `refusals`.
+    private(set) var requests = 0
+    private(set) var refused = 0
     /// Answered per kind slot (``ServerStatistics/slot(of:)``) since the last flush, and the
     /// slots that have any.
     private(set) var answered = [Int](repeating: 0, count: ServerStatistics.slotCount)
@@ -28,6 +32,8 @@ struct RequestTally {
     }
 
     mutating func answered(_ opcode: Opcode?, refusal: ErrorCode?, executionTime: Duration? = nil) {
+        if opcode != nil { requests += 1 }
+        if refusal != nil { refused += 1 }
         if let opcode, let slot = ServerStatistics.slot(of: opcode) {
             if answered[slot] == 0 { answeredSlots.append(slot) }
             answered[slot] += 1
@@ -37,10 +43,12 @@ struct RequestTally {
         if let refusal { refusals[refusal, default: 0] += 1 }
     }
 
-    var isEmpty: Bool { answeredSlots.isEmpty && refusals.isEmpty }
+    var isEmpty: Bool { requests == 0 && refused == 0 }
 
     /// Forgets what was added to the server's counts, keeping what decides the sampling.
     mutating func flushed() {
+        requests = 0
+        refused = 0
         for slot in answeredSlots { answered[slot] = 0 }
         answeredSlots.removeAll(keepingCapacity: true)
         if !refusals.isEmpty { refusals.removeAll(keepingCapacity: true) }

@@ -26,7 +26,8 @@ public final class ServerMetrics: JournalObserver, Sendable {
     /// What a scrape reads, and the service it reads it from once serving.
     private struct Scrape {
         var service: SeatService?
-        var counters: [String: Prometheus.Counter] = [:]
+        /// Each counter read from a total kept elsewhere, with the total it last showed.
+        var counters: [String: (counter: Prometheus.Counter, shown: Int)] = [:]
         var gauges: [String: Gauge] = [:]
     }
     private let scrape = Mutex(Scrape())
@@ -73,26 +74,27 @@ public final class ServerMetrics: JournalObserver, Sendable {
     public func startedSegment() { journalSegmentsStarted.increment() }
 
     /// The exposition, with what is read at scrape time brought up to date first.
+    /// One scrape at a time: each reading moves counters by what changed since the last.
     public func render() -> [UInt8] {
         scrape.withLock { scrape in
             var reading = Reading(registry: registry, scrape: scrape)
             reading.read(statistics: statistics, uptime: ContinuousClock.now - started)
             if let service = scrape.service { reading.read(service) }
             scrape = reading.scrape
+            return registry.emitToBuffer()
         }
-        return registry.emitToBuffer()
     }
 
-    /// One scrape's readings, setting counters to their owners' totals and gauges to their values.
+    /// One scrape's readings, bringing counters up to their owners' totals and gauges to their values.
     private struct Reading {
         let registry: PrometheusCollectorRegistry
         var scrape: Scrape
 
         mutating func counter(_ name: String, _ help: String, _ value: Int) {
-            let counter = scrape.counters[name] ?? registry.makeCounter(descriptor: .seatd(name, "total", help))
-            scrape.counters[name] = counter
-            counter.reset()
-            counter.increment(by: Int64(value))
+            let (counter, shown) = scrape.counters[name] ?? (registry.makeCounter(descriptor: .seatd(name, "total", help)), 0)
+            // The totals only grow, so the counter moves by the difference and never shows less.
+            if value > shown { counter.increment(by: Int64(value - shown)) }
+            scrape.counters[name] = (counter, max(value, shown))
         }
 
         mutating func gauge(_ name: String, _ unit: String, _ help: String, _ value: Double) {

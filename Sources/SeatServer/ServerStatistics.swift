@@ -85,6 +85,8 @@ public final class ServerStatistics: Sendable {
 
     /// Adds a connection's tally: once per read, so no request takes a lock or an atomic.
     func add(_ tally: RequestTally) {
+        add(.requests, tally.requests)
+        if tally.refused > 0 { add(.refusals, tally.refused) }
         for slot in tally.answeredSlots { requestsByKind[slot]?.answered.increment(by: Int64(tally.answered[slot])) }
         for (slot, duration) in tally.executionTimes { requestsByKind[slot]?.executionTime.record(duration) }
         for (code, count) in tally.refusals { refusalsByCode[code]?.increment(by: Int64(count)) }

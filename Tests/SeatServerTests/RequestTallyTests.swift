@@ -29,6 +29,7 @@ import Testing
         #expect(tally.answeredSlots == [ServerStatistics.slot(of: .hold)!, ServerStatistics.slot(of: .confirm)!])
         #expect(tally.answered[ServerStatistics.slot(of: .hold)!] == 2)
         #expect(tally.refusals == [.seatUnavailable: 1, .malformedPayload: 1])
+        #expect(tally.requests == 3 && tally.refused == 2)  // the frame refused unread is no request
         tally.flushed()
         #expect(tally.isEmpty && tally.answered.allSatisfy { $0 == 0 })
     }

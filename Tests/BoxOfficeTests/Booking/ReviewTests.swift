@@ -21,11 +21,7 @@ struct ReviewTests {
     /// A person's export carries their orders and reviews; erasure takes the reviews (and
     /// their share of the movie's average) and keeps the orders under the anonymous id.
     @Test func exportCarriesOrdersAndReviewsAndErasureTakesTheReviews() async throws {
-        let clockOffset = Mutex<TimeInterval>(0)
-        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
-            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
-            configuration.catalogResponseCache = false
-        }) { client, components, _ in
+        try await Self.withMovableClock { client, components, moveClock in
             let steps = BookingSteps(client: client, components: components)
             let (showtime, _) = try await SeatMapTests.scheduleShowtime(client, components)
             let (asha, ashaID) = try await steps.customer("asha@example.com")
@@ -37,7 +33,7 @@ struct ReviewTests {
                 #expect(paid.status == .ok)
                 if token == asha { bookingCode = (try paid.json() as BookingSteps.Order).bookingCode }
             }
-            clockOffset.withLock { $0 = 2 * 86_400 }
+            moveClock(2 * 86_400)
             let reviewPath = "/api/v1/movies/\(showtime.movieId)/review"
             #expect(try await client.request(.put, reviewPath, token: asha, json: #"{"rating":4,"body":"A tense ride."}"#).status == .created)
             #expect(try await client.request(.put, reviewPath, token: ravi, json: #"{"rating":2,"body":"Too long."}"#).status == .created)
@@ -65,13 +61,22 @@ struct ReviewTests {
         }
     }
 
-    @Test func onlyViewersReviewOnceEachAndTheAverageFollowsEdits() async throws {
-        // The box office's clock, moved past the showtime once the seats are bought.
+    /// A box office beside a real seatd, on a clock the test moves forward (`moveClock(seconds)`)
+    /// to put a showtime in the past once its seats are bought.
+    static func withMovableClock(
+        _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, @Sendable (TimeInterval) -> Void) async throws -> Void
+    ) async throws {
         let clockOffset = Mutex<TimeInterval>(0)
         try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
             configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
             configuration.catalogResponseCache = false
         }) { client, components, _ in
+            try await body(client, components, { offset in clockOffset.withLock { $0 = offset } })
+        }
+    }
+
+    @Test func onlyViewersReviewOnceEachAndTheAverageFollowsEdits() async throws {
+        try await Self.withMovableClock { client, components, moveClock in
             let steps = BookingSteps(client: client, components: components)
             let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
             let (asha, _) = try await steps.customer("asha@example.com")
@@ -89,7 +94,7 @@ struct ReviewTests {
             // Booked but not yet seen; never booked: neither may review.
             let early = try await write(asha, #"{"rating":4,"body":"Can't wait"}"#)
             #expect(try early.status == .forbidden && (early.problem().code) == "review_needs_booking")
-            clockOffset.withLock { $0 = 2 * 86_400 }
+            moveClock(2 * 86_400)
             #expect(try await write(never, #"{"rating":1,"body":"Never saw it"}"#).status == .forbidden)
 
             // Written, then changed: one review, its latest rating counted.
