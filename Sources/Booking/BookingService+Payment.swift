@@ -89,7 +89,7 @@ extension BookingService {
         case .payment(let reference): reference
         case .refund(_, let paymentReference): paymentReference
         }
-        let order = try await database.withSession { session in
+        let order = try await database.withReadSession { session in
             try await OrderRecords.find(paymentReference: paymentReference, provider: name, on: session)
         }
         guard let order else {

@@ -100,7 +100,8 @@ public final class BookingService: Sendable {
             failureReason: nil, createdAt: nowDate, updatedAt: nowDate)
         // Stored before the seat server is asked: a hold placed for an order nobody recorded could
         // not be found again.
-        try await database.transaction { session in try await OrderRecords.insert(order, on: session) }
+        let insert = OrderWrite.insert(order)
+        try await database.transaction { session in _ = try await insert.run(on: session) }
         let held = try await locks.withLock(order.id) {
             let current = try await self.runStep(.placeHold, of: order, seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
@@ -179,8 +180,10 @@ public final class BookingService: Sendable {
 
     // MARK: storing
 
+    /// The order as last committed (from a reader on SQLite: the single writer is for writing;
+    /// an order changed meanwhile is caught by ``store(_:)``'s version check).
     func load(_ orderID: String) async throws -> Order {
-        guard let order = try await database.withSession({ session in try await OrderRecords.find(id: orderID, on: session) })
+        guard let order = try await database.withReadSession({ session in try await OrderRecords.find(id: orderID, on: session) })
         else { throw BookingError.orderNotFound }
         return order
     }
@@ -195,8 +198,9 @@ public final class BookingService: Sendable {
         let stored = order
         let owner = order.ownerID
         let events = saga.events
+        let update = OrderWrite.update(stored)
         let written = try await database.transaction { session in
-            guard try await OrderRecords.update(stored, on: session) else { return false }
+            guard try await update.run(on: session) else { return false }
             if stored.promotionID != nil {
                 // The promotion's use follows the order: final with the sale, given back without one.
                 switch stored.state {

@@ -63,14 +63,14 @@ public struct Database: Sendable, Service {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers
-    /// never deadlock upgrading read locks; on PostgreSQL it is `READ COMMITTED`, and statements
+    /// never deadlock upgrading read locks, and concurrent transactions are committed together
+    /// (``GroupCommit``: one `fsync` for many; `body` may share its transaction with others, so it
+    /// must do nothing but its statements, and never wait for another transaction); on PostgreSQL it is `READ COMMITTED`, and statements
     /// that must not race say so themselves (unique constraints, conditional updates).
     public func transaction<Result: Sendable>(
-        _ body: @Sendable (any SQLDatabase) async throws -> Result
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await backend.withSession { session in
-            try await Self.inTransaction(on: session, begin: backend.beginStatement, body)
-        }
+        try await backend.transaction(body)
     }
 
     /// Runs `body` between `begin` and `COMMIT` on a session already held.
@@ -114,6 +114,10 @@ protocol DatabaseBackend: Sendable {
     ) async throws -> Result
     func withReadSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+    /// Runs `body` in one transaction (SQLite commits concurrent ones together: `GroupCommit`).
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
     /// Runs `body` with every other migrating process kept out, across processes.
     func withMigrationLock<Result: Sendable>(

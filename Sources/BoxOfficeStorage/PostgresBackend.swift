@@ -36,6 +36,12 @@ final class PostgresBackend: DatabaseBackend {
         }
     }
 
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await withSession { session in try await Database.inTransaction(on: session, begin: self.beginStatement, body) }
+    }
+
     func withReadSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {

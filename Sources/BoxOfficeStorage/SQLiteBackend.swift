@@ -24,8 +24,13 @@ final class SQLiteBackend: DatabaseBackend {
     let engine = Database.Engine.sqlite
     let beginStatement = "BEGIN IMMEDIATE"
     private let threadPool: NIOThreadPool
+    /// The loop the sessions' code runs on (``EventLoopTaskExecutor``), and the connections
+    /// complete their statements on.
+    private let loop: MultiThreadedEventLoopGroup
+    private let executor: EventLoopTaskExecutor
     private let writer: Connection
     private let readers: [Connection]
+    let groupCommit: GroupCommit
     private let nextReader = Atomic<Int>(0)
 
     /// A connection and the gate its sessions take turns on.
@@ -38,18 +43,25 @@ final class SQLiteBackend: DatabaseBackend {
         }
     }
 
-    private init(threadPool: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(threadPool: NIOThreadPool, loop: MultiThreadedEventLoopGroup, writer: SQLiteConnection, readers: [SQLiteConnection]) {
         self.threadPool = threadPool
-        self.writer = Connection(connection: writer)
+        self.loop = loop
+        executor = EventLoopTaskExecutor(loop.any())
+        let writer = Connection(connection: writer)
+        self.writer = writer
         self.readers = readers.map { Connection(connection: $0) }
+        groupCommit = GroupCommit(waitersMax: Self.sessionWaitersMax) { [executor] batch in
+            try await withTaskExecutorPreference(executor) { try await writer.withSession(batch) }
+        }
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
         let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
         threadPool.start()
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var opened: [SQLiteConnection] = []
         do {
-            let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+            let eventLoop = loop.any()
             // The writer first: it creates the file and switches it to WAL, which readers need.
             for index in 0...readerCount {
                 let connection = try await SQLiteConnection.open(
@@ -71,9 +83,10 @@ final class SQLiteBackend: DatabaseBackend {
         } catch {
             for connection in opened { try? await connection.close() }
             try? await threadPool.shutdownGracefully()
+            try? await loop.shutdownGracefully()
             throw error
         }
-        return SQLiteBackend(threadPool: threadPool, writer: opened[0], readers: Array(opened.dropFirst()))
+        return SQLiteBackend(threadPool: threadPool, loop: loop, writer: opened[0], readers: Array(opened.dropFirst()))
     }
 
     func run() async throws {
@@ -82,18 +95,26 @@ final class SQLiteBackend: DatabaseBackend {
         // thread-pool calls refuse to start in a cancelled task: close from a task of its own.
         let connections = [writer] + readers
         let threadPool = self.threadPool
+        let loop = self.loop
         try await Task {
             for connection in connections {
                 try await connection.gate.withGate { try await connection.connection.close() }
             }
             try await threadPool.shutdownGracefully()
+            try await loop.shutdownGracefully()
         }.value
     }
 
     func withSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await writer.withSession(body)
+        try await withTaskExecutorPreference(executor) { try await writer.withSession(body) }
+    }
+
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await groupCommit.transaction(body)
     }
 
     func withReadSession<Result: Sendable>(

@@ -105,7 +105,16 @@ public final class SandboxProvider: PaymentProvider {
     }
 
     public func fetchPayment(_ reference: String) async throws(PaymentError) -> ProviderPayment {
-        try await transition(reference) { _ in false }.payment
+        let row: PaymentRow?
+        do {
+            row = try await database.withReadSession { session in try await Self.payment(reference: reference, on: session) }
+        } catch {
+            throw .unavailable("the sandbox's storage failed: \(error)")
+        }
+        guard let row else { throw .unknownPayment(reference) }
+        // Only a finished processing delay needs the write lock (to record its end).
+        if row.status == PaymentRow.processing { return try await transition(reference) { _ in false }.payment }
+        return row.payment
     }
 
     public func capturePayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {

@@ -1,6 +1,7 @@
 @testable import BoxOfficeStorage
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 
 @Suite("Storage on SQLite and PostgreSQL", .timeLimit(.minutes(2)))
@@ -89,6 +90,83 @@ struct StorageTests {
             }
             #expect(stored == hostile)
         }
+    }
+}
+
+@Suite("SQLite's group commit", .timeLimit(.minutes(1)))
+struct GroupCommitTests {
+    @Test func concurrentTransactionsCommitTogetherAndOnlyTheFailingOnesAreUndone() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
+            let groupCommit = try #require(database.backend as? SQLiteBackend).groupCommit
+            let before = groupCommit.totals
+            // The writer is held until all ten transactions wait, so they form one batch.
+            let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await database.withSession { _ in
+                    enteredSignal.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in entered { break }
+            let outcomes = (0..<10).map { index in
+                Task {
+                    try await database.transaction { session in
+                        // The eighth reuses the first's key: SQLite refuses that statement.
+                        let id = index == 7 ? "t0" : "t\(index)"
+                        try await session.insert(into: "probe").columns("id", "value").values(SQLBind(id), SQLBind(index)).run()
+                        if index == 4 { throw StorageTests.Boom() }
+                        return index
+                    }
+                }
+            }
+            // One leads (waiting for the writer); nine wait for it.
+            while groupCommit.waiterCount < 9 { try await Task.sleep(for: .milliseconds(1)) }
+            releaseSignal.yield()
+            try await holder.value
+            var succeeded: [Int] = []
+            for (index, outcome) in outcomes.enumerated() {
+                switch await outcome.result {
+                case .success(let value): succeeded.append(value)
+                case .failure(let error):
+                    #expect(index == 4 || index == 7, "transaction \(index) failed: \(error)")
+                    if index == 4 { #expect(error is StorageTests.Boom) }
+                }
+            }
+            #expect(succeeded == [0, 1, 2, 3, 5, 6, 8, 9])
+            let after = groupCommit.totals
+            #expect(after.batches - before.batches == 1)
+            #expect(after.transactions - before.transactions == 10)
+            let stored = try await database.withReadSession { session in
+                try await session.select().column("id").from("probe").orderBy("value").all().map { try $0.decode(column: "id", as: String.self) }
+            }
+            #expect(stored == ["t0", "t1", "t2", "t3", "t5", "t6", "t8", "t9"])
+        }
+    }
+
+    @Test func waitersBeyondTheLimitAreRefusedAndALenderThatFailsFailsTheLeader() async throws {
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let released = Mutex(false)
+        // The connection is never lent: the first lender waits to be released, and every one fails.
+        let groupCommit = GroupCommit(waitersMax: 1) { _ in
+            if !released.withLock({ $0 }) {
+                enteredSignal.yield()
+                for await _ in release { break }
+            }
+            throw StorageTests.Boom()
+        }
+        let first = Task { try await groupCommit.transaction { _ in 1 } }
+        for await _ in entered { break }
+        let second = Task { try await groupCommit.transaction { _ in 2 } }
+        while groupCommit.waiterCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        await #expect(throws: DatabaseError.overloaded(waitersMax: 1)) { try await groupCommit.transaction { _ in 3 } }
+        released.withLock { $0 = true }
+        releaseSignal.yield()
+        await #expect(throws: StorageTests.Boom.self) { try await first.value }
+        // The waiter leads next, and its lender fails too.
+        await #expect(throws: StorageTests.Boom.self) { try await second.value }
+        #expect(groupCommit.waiterCount == 0)
     }
 }
 

@@ -38,7 +38,7 @@ struct OrderRow: Codable, Sendable {
     var createdAtMs: Int64
     var updatedAtMs: Int64
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, selection, state, version, seats, price
         case ownerId = "owner_id", customerReference = "customer_reference", showtimeId = "showtime_id", movieId = "movie_id"
         case theatreId = "theatre_id", seatShowId = "seat_show_id", showtimeStartsAtMs = "showtime_starts_at_ms"
@@ -87,6 +87,30 @@ struct OrderRow: Codable, Sendable {
         updatedAtMs = order.updatedAt.millisecondsSince1970
     }
 
+    /// Every column with its value, for statements written without SQLKit's per-query model
+    /// encoding and identifier quoting: on the booking path those cost more than the statement.
+    var columns: [(key: CodingKeys, value: any SQLExpression)] {
+        [
+            (.id, SQLBind(id)), (.ownerId, SQLBind(ownerId)), (.customerReference, Self.bind(customerReference)),
+            (.showtimeId, SQLBind(showtimeId)), (.movieId, SQLBind(movieId)), (.theatreId, SQLBind(theatreId)),
+            (.seatShowId, SQLBind(seatShowId)), (.showtimeStartsAtMs, SQLBind(showtimeStartsAtMs)), (.selection, SQLBind(selection)),
+            (.state, SQLBind(state)), (.version, SQLBind(version)), (.seats, SQLBind(seats)), (.price, Self.bind(price)),
+            (.cancellationPolicy, SQLBind(cancellationPolicy)), (.promotionId, Self.bind(promotionId)), (.holdId, Self.bind(holdId)),
+            (.holdDeadlineMs, Self.bind(holdDeadlineMs)), (.holdExtended, SQLBind(holdExtended)),
+            (.paymentProvider, SQLBind(paymentProvider)), (.paymentAttempt, SQLBind(paymentAttempt)),
+            (.paymentReference, Self.bind(paymentReference)), (.paymentClientSecret, Self.bind(paymentClientSecret)),
+            (.paymentNextActionUrl, Self.bind(paymentNextActionUrl)), (.paymentFailure, Self.bind(paymentFailure)),
+            (.seatBookingId, Self.bind(seatBookingId)), (.seatBookingCancelled, SQLBind(seatBookingCancelled)),
+            (.bookingCode, Self.bind(bookingCode)), (.capturedMinor, SQLBind(capturedMinor)), (.refundMinor, Self.bind(refundMinor)),
+            (.cancellationFeeMinor, Self.bind(cancellationFeeMinor)), (.failureReason, Self.bind(failureReason)),
+            (.createdAtMs, SQLBind(createdAtMs)), (.updatedAtMs, SQLBind(updatedAtMs)),
+        ]
+    }
+
+    private static func bind(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
+        value.map { SQLBind($0) } ?? SQLLiteral.null
+    }
+
     func order() throws -> Order {
         guard let state = OrderState(rawValue: state), let seatShowID = UInt32(exactly: seatShowId) else {
             throw OrderRecords.CorruptRow(id: id)
@@ -107,6 +131,50 @@ struct OrderRow: Codable, Sendable {
     }
 }
 
+/// An order's row written by one statement, built before the transaction that runs it: the
+/// encoding of its JSON columns and the statement's text are then off the single writer's turn.
+struct OrderWrite: Sendable {
+    private let statement: SQLQueryString
+
+    /// Adds the order.
+    static func insert(_ order: Order) -> OrderWrite {
+        let columns = OrderRow(order).columns
+        var statement = SQLQueryString("INSERT INTO orders (")
+        statement.appendInterpolation(unsafeRaw: columns.map { "\"\($0.key.rawValue)\"" }.joined(separator: ", "))
+        statement.appendInterpolation(unsafeRaw: ") VALUES (")
+        for (index, column) in columns.enumerated() {
+            if index > 0 { statement.appendInterpolation(unsafeRaw: ", ") }
+            statement.appendInterpolation(column.value)
+        }
+        statement.appendInterpolation(unsafeRaw: ") RETURNING id")
+        return OrderWrite(statement: statement)
+    }
+
+    /// Replaces the order's row with `order` (its version bumped), if the row is still at
+    /// `order.version`.
+    static func update(_ order: Order) -> OrderWrite {
+        var next = order
+        next.version += 1
+        var statement = SQLQueryString("UPDATE orders SET ")
+        for (index, column) in OrderRow(next).columns.enumerated() {
+            statement.appendInterpolation(unsafeRaw: (index > 0 ? ", \"" : "\"") + column.key.rawValue + "\" = ")
+            statement.appendInterpolation(column.value)
+        }
+        statement.appendInterpolation(unsafeRaw: " WHERE id = ")
+        statement.appendInterpolation(bind: order.id)
+        statement.appendInterpolation(unsafeRaw: " AND version = ")
+        statement.appendInterpolation(bind: order.version)
+        statement.appendInterpolation(unsafeRaw: " RETURNING id")
+        return OrderWrite(statement: statement)
+    }
+
+    /// Runs the statement; returns whether it wrote the row.
+    @discardableResult
+    func run(on session: any SQLDatabase) async throws -> Bool {
+        try await session.raw(statement).first() != nil
+    }
+}
+
 /// The SQL of orders, refunds and the webhook inbox.
 enum OrderRecords {
     struct CorruptRow: Error, CustomStringConvertible {
@@ -118,7 +186,7 @@ enum OrderRecords {
     static let unsettledStates: [OrderState] = [.holding, .paying, .authorized, .seatsConfirmed, .voiding, .cancelling]
 
     static func insert(_ order: Order, on session: any SQLDatabase) async throws {
-        try await session.insert(into: "orders").model(OrderRow(order)).run()
+        try await OrderWrite.insert(order).run(on: session)
     }
 
     static func find(id: String, on session: any SQLDatabase) async throws -> Order? {
@@ -134,12 +202,7 @@ enum OrderRecords {
     /// Stores `order` if nobody changed it since it was read at `order.version`; returns whether
     /// it did (with the version bumped).
     static func update(_ order: Order, on session: any SQLDatabase) async throws -> Bool {
-        var next = order
-        next.version += 1
-        let updated = try await session.update("orders").set(model: OrderRow(next), nilEncodingStrategy: .asNil)
-            .where("id", .equal, order.id).where("version", .equal, order.version)
-            .returning("id").all()
-        return !updated.isEmpty
+        try await OrderWrite.update(order).run(on: session)
     }
 
     /// A customer's orders, newest first, a page at a time.
@@ -224,7 +287,7 @@ enum OrderRecords {
         var createdAtMs: Int64
         var updatedAtMs: Int64
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case currency, reason, status
             case idempotencyKey = "idempotency_key", orderId = "order_id", amountMinor = "amount_minor"
             case providerReference = "provider_reference", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"

@@ -1,0 +1,53 @@
+@testable import Booking
+import BoxOfficeStorage
+import Foundation
+import Testing
+
+@Suite("An order's row is written and read back whole", .timeLimit(.minutes(2)))
+struct OrderRecordsTests {
+    /// The order with every optional field filled and every flag set.
+    static func everyFieldSet() -> Order {
+        var order = OrderSagaTests.held().order
+        order.customerReference = "crm-7"
+        order.promotionID = "promo-1"
+        order.isHoldExtended = true
+        order.paymentAttempt = 2
+        order.paymentReference = "pay_1"
+        order.paymentClientSecret = "pay_1_secret"
+        order.paymentNextActionURL = "https://bank.example/3ds"
+        order.paymentFailure = "card_declined"
+        order.seatBookingID = UInt64.max - 1
+        order.isSeatBookingCancelled = true
+        order.bookingCode = "7K3M9Q2W4X8Z"
+        order.capturedMinor = 52_000
+        order.refundMinor = 40_000
+        order.cancellationFeeMinor = 12_000
+        order.failureReason = "it's \"quoted\"; DROP TABLE orders; --"
+        order.state = .cancelled
+        order.updatedAt = order.createdAt.addingTimeInterval(60)
+        return order
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func everyColumnSurvivesInsertAndUpdateAndAStaleUpdateChangesNothing(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let placed = OrderSagaTests.newOrder()
+            try await database.transaction { session in try await OrderRecords.insert(placed, on: session) }
+            let read = { try await database.withReadSession { session in try await OrderRecords.find(id: placed.id, on: session) } }
+            #expect(try await read() == placed)
+
+            let changed = Self.everyFieldSet()
+            #expect(try await database.transaction { session in try await OrderRecords.update(changed, on: session) })
+            var expected = changed
+            expected.version += 1
+            #expect(try await read() == expected)
+
+            // Written at the version it was read at, which is gone now.
+            var staleOrder = placed
+            staleOrder.state = .expired
+            let stale = staleOrder
+            #expect(try await !database.transaction { session in try await OrderRecords.update(stale, on: session) })
+            #expect(try await read() == expected)
+        }
+    }
+}
