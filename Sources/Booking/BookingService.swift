@@ -54,11 +54,15 @@ public final class BookingService: Sendable {
         public var customerReference: String?
         /// The user to notify (none for a partner's customers: the partner tells them).
         public var userID: String?
+        /// The theatres a partner's key books at (empty: every theatre).
+        public var theatreIDs: Set<String> = []
 
         public static func user(_ id: String) -> Owner { Owner(id: id, customerReference: nil, userID: id) }
-        public static func partner(keyID: String, customerReference: String?) -> Owner {
-            Owner(id: "partner:\(keyID)", customerReference: customerReference, userID: nil)
+        public static func partner(keyID: String, customerReference: String?, theatreIDs: Set<String>) -> Owner {
+            Owner(id: "partner:\(keyID)", customerReference: customerReference, userID: nil, theatreIDs: theatreIDs)
         }
+
+        func mayBook(at theatreID: String) -> Bool { theatreIDs.isEmpty || theatreIDs.contains(theatreID) }
     }
 
     // MARK: placing and reading orders
@@ -72,6 +76,7 @@ public final class BookingService: Sendable {
         guard let seats else { throw BookingError.seatServerUnavailable }
         let seating = try await seating(showtimeID)
         let showtime = seating.showtime
+        guard owner.mayBook(at: showtime.theatreId) else { throw BookingError.theatreNotAllowed(showtime.theatreId) }
         guard showtime.status == .scheduled else { throw BookingError.showtimeCancelled }
         let nowDate = now()
         guard nowDate < showtime.startsAt else { throw BookingError.showtimeStarted }

@@ -97,7 +97,8 @@ public func buildApplication(
         provider = sandbox!
     case .stripe(let settings):
         sandbox = nil
-        provider = StripeProvider(configuration: settings)
+        // A real provider's 429s and outages pause our calls to it (the sandbox never has either).
+        provider = BackedOffProvider(StripeProvider(configuration: settings), now: configuration.accounts.now)
     }
     let booking = BookingService(
         database: database, catalog: catalog, seats: seats, provider: provider, configuration: configuration.booking,

@@ -7,6 +7,8 @@ public enum BookingError: Error, Sendable, Equatable {
     case showtimeStarted
     /// The showtime was imported without a show in the seat server.
     case notOnSale
+    /// A partner key limited to some theatres asked for a showtime at another.
+    case theatreNotAllowed(String)
     /// Labels that name no seat of the screen, each with the nearest real label when one is close.
     case unknownSeats([UnknownSeat])
     /// The seat server refused the hold; `seats` are the labels it named.

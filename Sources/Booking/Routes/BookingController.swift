@@ -200,7 +200,7 @@ public struct BookingController: Sendable {
             if let customerReference, !(1...Self.customerReferenceCharactersMax).contains(customerReference.count) {
                 throw Problem.validation(field: "/customerReference", "must be 1 to \(Self.customerReferenceCharactersMax) characters")
             }
-            return .partner(keyID: identity.subject, customerReference: customerReference)
+            return .partner(keyID: identity.subject, customerReference: customerReference, theatreIDs: identity.theatreIDs)
         }
     }
 }

@@ -14,6 +14,9 @@ extension BookingError: ProblemConvertible {
         case .notOnSale:
             .conflict(code: "not_on_sale", title: "This showtime's seats are not sold here",
                       detail: "It has no show in the seat server.")
+        case .theatreNotAllowed(let theatre):
+            Problem(.forbidden, code: "theatre_not_allowed", title: "This key does not book at this theatre",
+                    detail: "The key books only at the theatres it was made for, and \(theatre) is not one of them.")
         case .unknownSeats(let seats):
             .validation(seats.map { seat in
                 Problem.FieldError(field: "/seats", message: "no seat \(seat.label) on this screen"
