@@ -52,6 +52,31 @@ extension BookingService {
         return driven
     }
 
+    /// The customer's browser is back from the provider's payment page with what it answered
+    /// (Razorpay Checkout's signed answer): once that checks out, the order is driven at once
+    /// rather than when the webhook or the reconciler comes. Nothing in `fields` is trusted
+    /// beyond the signature; the provider is asked how the payment stands.
+    ///
+    /// - Throws: `orderNotFound`, `noPaymentInProgress`, `invalidPaymentReturn` (nothing changed),
+    ///   and what the drive reports as `pay` does.
+    public func paymentReturned(orderID: String, owner: Owner, fields: [String: String]) async throws -> Order {
+        let order = try await order(id: orderID, owner: owner)
+        guard order.state == .paying, let reference = order.paymentReference else {
+            throw BookingError.noPaymentInProgress(order.state)
+        }
+        do {
+            try provider.verifyReturn(reference, fields: fields)
+        } catch {
+            logger.warning("payment return refused", metadata: ["order": "\(orderID)", "reason": "\(error)"])
+            throw BookingError.invalidPaymentReturn(error.description)
+        }
+        let driven = try await drive(orderID)
+        if driven.state == .failed || driven.state == .voiding {
+            throw BookingError.seatsLostAfterPayment(driven.failureReason ?? "the hold ended")
+        }
+        return driven
+    }
+
     /// Extends the hold once, when the first payment starts, so the customer has the payment
     /// window to complete it (the seat server caps it at the show's hold lifetime).
     private func extendHoldForPayment(_ order: Order) async throws -> Order {

@@ -99,6 +99,9 @@ public func buildApplication(
         sandbox = nil
         // A real provider's 429s and outages pause our calls to it (the sandbox never has either).
         provider = BackedOffProvider(StripeProvider(configuration: settings), now: configuration.accounts.now)
+    case .razorpay(let settings):
+        sandbox = nil
+        provider = BackedOffProvider(RazorpayProvider(configuration: settings), now: configuration.accounts.now)
     }
     let booking = BookingService(
         database: database, catalog: catalog, seats: seats, provider: provider, configuration: configuration.booking,

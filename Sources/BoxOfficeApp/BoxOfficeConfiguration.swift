@@ -81,6 +81,9 @@ public struct BoxOfficeConfiguration: Sendable {
         /// Stripe's PaymentIntents API (or anything that speaks it, such as localstripe), with
         /// webhooks posted to `/api/v1/payments/webhooks/stripe`.
         case stripe(StripeProvider.Configuration)
+        /// Razorpay's Orders and Payments APIs (customers pay in Checkout), with webhooks posted
+        /// to `/api/v1/payments/webhooks/razorpay`.
+        case razorpay(RazorpayProvider.Configuration)
 
         static func randomSecret() -> String {
             (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()

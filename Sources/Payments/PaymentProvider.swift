@@ -7,7 +7,7 @@ import Foundation
 /// order, so that a call repeated after a timeout or a crash never charges twice. Answers from
 /// `fetchPayment` are the truth; webhooks only say when to ask.
 public protocol PaymentProvider: Sendable {
-    /// The name orders, webhooks and the inbox record (`sandbox`, `stripe`).
+    /// The name orders, webhooks and the inbox record (`sandbox`, `stripe`, `razorpay`).
     var name: String { get }
 
     /// Creates a payment of `amount` for `orderID`, not yet confirmed with a payment method.
@@ -23,6 +23,10 @@ public protocol PaymentProvider: Sendable {
     /// Gives back `amount` of a captured payment.
     func refund(_ reference: String, amount: Money, idempotencyKey: String) async throws(PaymentError) -> ProviderRefund
     func fetchRefund(_ reference: String) async throws(PaymentError) -> ProviderRefund
+    /// Checks what the customer's browser brought back from the provider's own payment page
+    /// (Razorpay Checkout's signed answer) before the order is looked at again. A provider whose
+    /// pages bring back nothing signed accepts any fields: the order's state comes from asking it.
+    func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError)
     /// Checks a webhook's signature over its raw body and reads the event.
     func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent
 }
@@ -122,12 +126,14 @@ public enum PaymentError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownRefund(String)
     /// A webhook whose signature, timestamp or body does not check out.
     case invalidWebhook(String)
+    /// What the customer's browser brought back from the provider's page does not check out.
+    case invalidReturn(String)
 
     /// Whether repeating the call later (with the same key) may succeed.
     public var isTransient: Bool {
         switch self {
         case .timedOut, .unavailable, .rateLimited: true
-        case .refused, .unknownPayment, .unknownRefund, .invalidWebhook: false
+        case .refused, .unknownPayment, .unknownRefund, .invalidWebhook, .invalidReturn: false
         }
     }
 
@@ -140,6 +146,7 @@ public enum PaymentError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownPayment(let reference): "the payment provider knows no payment \(reference)"
         case .unknownRefund(let reference): "the payment provider knows no refund \(reference)"
         case .invalidWebhook(let reason): "webhook refused: \(reason)"
+        case .invalidReturn(let reason): "the payment page's answer was refused: \(reason)"
         }
     }
 }

@@ -113,7 +113,11 @@ public final class BackedOffProvider: PaymentProvider {
         try await call { () async throws(PaymentError) in try await base.fetchRefund(reference) }
     }
 
-    /// Verifying a webhook calls nobody: never backed off.
+    /// Verifying calls nobody: never backed off.
+    public func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError) {
+        try base.verifyReturn(reference, fields: fields)
+    }
+
     public func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent {
         try base.verifyWebhook(rawBody: rawBody, headers: headers, now: now)
     }

@@ -214,6 +214,9 @@ public final class SandboxProvider: PaymentProvider {
 
     // MARK: webhooks
 
+    /// The sandbox's 3-D Secure page brings nothing signed back: the payment is looked up.
+    public func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError) {}
+
     public func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent {
         guard let header = headers[Self.signatureHeader] else { throw .invalidWebhook("no \(Self.signatureHeader) header") }
         try signature.verify(header: header, body: rawBody, now: now)

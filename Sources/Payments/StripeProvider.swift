@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 
 /// Stripe's PaymentIntents API with manual capture: an intent is created for the order's
 /// total, confirmed with the customer's payment method (a `pm_…` that Stripe.js made in their
@@ -26,17 +25,19 @@ public final class StripeProvider: PaymentProvider {
     }
 
     public static let signatureHeader = "stripe-signature"
-    /// A response larger than this is refused (Stripe's objects are a few kilobytes).
-    static let responseBytesMax = 1 << 20
 
     public let name = "stripe"
-    let configuration: Configuration
-    let client: HTTPClient
+    let http: ProviderHTTP
     let signature: TimestampedSignature
 
     public init(configuration: Configuration, client: HTTPClient = .shared) {
-        self.configuration = configuration
-        self.client = client
+        http = ProviderHTTP(
+            provider: "Stripe", baseURL: configuration.baseURL, authorization: "Bearer \(configuration.secretKey)",
+            timeout: configuration.requestTimeout, client: client,
+            refusalMessage: { body in
+                let detail = (try? JSONDecoder().decode(ErrorJSON.self, from: body))?.error
+                return detail?.message ?? detail?.code
+            })
         signature = TimestampedSignature(secret: configuration.webhookSecret)
     }
 
@@ -97,6 +98,9 @@ public final class StripeProvider: PaymentProvider {
     }
 
     // MARK: webhooks
+
+    /// Stripe.js finishes 3-D Secure in the browser and brings nothing signed back: the intent is looked up.
+    public func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError) {}
 
     public func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent {
         guard let header = headers[Self.signatureHeader] else { throw .invalidWebhook("no \(Self.signatureHeader) header") }
@@ -203,59 +207,15 @@ public final class StripeProvider: PaymentProvider {
     }
 
     private func post(_ path: String, _ form: [(String, String)], key: String) async throws(PaymentError) -> ByteBuffer {
-        var request = HTTPClientRequest(url: configuration.baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Idempotency-Key", value: key)
-        request.body = .bytes(ByteBuffer(string: FormEncoding.encoded(form)))
-        return try await send(request, unknown: .refused("not found: \(path)"))
+        try await http.post(path, contentType: "application/x-www-form-urlencoded", body: FormEncoding.encoded(form),
+                            headers: [("Idempotency-Key", key)], unknown: .refused("not found: \(path)"))
     }
 
     private func get(_ path: String, unknown: PaymentError) async throws(PaymentError) -> ByteBuffer {
-        try await send(HTTPClientRequest(url: configuration.baseURL + path), unknown: unknown)
+        try await http.get(path, unknown: unknown)
     }
 
-    private func send(_ request: HTTPClientRequest, unknown: PaymentError) async throws(PaymentError) -> ByteBuffer {
-        var request = request
-        request.headers.add(name: "Authorization", value: "Bearer \(configuration.secretKey)")
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await client.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds))
-            body = try await response.body.collect(upTo: Self.responseBytesMax)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw .timedOut
-        } catch {
-            throw .unavailable("\(error)")
-        }
-        switch response.status.code {
-        case 200..<300:
-            return body
-        case 404:
-            throw unknown
-        case 429:
-            throw .rateLimited(retryAfterSeconds: Int(response.headers.first(name: "Retry-After") ?? "") ?? 1)
-        case 500...:
-            throw .unavailable("Stripe answered \(response.status.code)")
-        default:
-            let detail = (try? JSONDecoder().decode(ErrorJSON.self, from: body))?.error
-            throw .refused(detail?.message ?? detail?.code ?? "Stripe answered \(response.status.code)")
-        }
-    }
-
-    /// A provider id as one path segment: letters, digits and underscores only, so nothing a
-    /// caller passes can change which URL is asked.
     static func pathComponent(_ reference: String) throws(PaymentError) -> String {
-        guard (1...255).contains(reference.utf8.count),
-              reference.utf8.allSatisfy({ $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
-        else { throw .refused("not a Stripe id: \(reference.prefix(40))") }
-        return reference
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        try ProviderHTTP.pathComponent(reference, provider: "Stripe")
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The webhook signature scheme Stripe defined and the sandbox shares: a header
@@ -22,7 +21,7 @@ public struct TimestampedSignature: Sendable {
     /// The header value for `body` signed at `time`.
     public func header(for body: [UInt8], at time: Date) -> String {
         let timestamp = Int64(time.timeIntervalSince1970)
-        return "t=\(timestamp),v1=\(hex(mac(body, timestamp: timestamp)))"
+        return "t=\(timestamp),v1=\(HMACHex.hex(mac(body, timestamp: timestamp)))"
     }
 
     /// Checks `header` against `body`; throws saying what is wrong.
@@ -38,7 +37,7 @@ public struct TimestampedSignature: Sendable {
                 guard let value = Int64(pair[1]) else { throw .invalidWebhook("signature timestamp is not a number") }
                 timestamp = value
             case "v1":
-                guard let bytes = Self.bytes(hex: pair[1]) else { throw .invalidWebhook("signature is not hexadecimal") }
+                guard let bytes = HMACHex.bytes(hex: pair[1]) else { throw .invalidWebhook("signature is not hexadecimal") }
                 candidates.append(bytes)
             default:
                 continue  // other schemes (v0) are not ours to check
@@ -50,47 +49,12 @@ public struct TimestampedSignature: Sendable {
             throw .invalidWebhook("signature timestamp is outside the \(toleranceSeconds) s tolerance")
         }
         let expected = mac(body, timestamp: timestamp)
-        guard candidates.contains(where: { Self.constantTimeEqual($0, expected) }) else {
+        guard candidates.contains(where: { HMACHex.constantTimeEqual($0, expected) }) else {
             throw .invalidWebhook("signature does not match the body")
         }
     }
 
     private func mac(_ body: [UInt8], timestamp: Int64) -> [UInt8] {
-        var signed = Array("\(timestamp).".utf8)
-        signed.append(contentsOf: body)
-        return Array(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret)))
-    }
-
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count.isMultiple(of: 2), digits.count <= 128 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case 0x30...0x39: digit - 0x30
-        case 0x61...0x66: digit - 0x61 + 10
-        case 0x41...0x46: digit - 0x41 + 10
-        default: nil
-        }
-    }
-
-    /// Compares without stopping at the first difference, so timing says nothing about where it is.
-    static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
+        HMACHex.sign(Array("\(timestamp).".utf8) + body, secret: secret)
     }
 }

@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Tax on the booking fee in hundredths of a percent, 0 to 10000 (env BOXOFFICE_FEE_TAX_BASIS_POINTS).")
     var feeTaxBasisPoints = Int64(environment["BOXOFFICE_FEE_TAX_BASIS_POINTS"] ?? "") ?? 0
 
-    @Option(help: "Payment provider: sandbox (test cards, no money moves) or stripe (env BOXOFFICE_PAYMENT_PROVIDER).")
+    @Option(help: "Payment provider: sandbox (test cards, no money moves), stripe or razorpay (env BOXOFFICE_PAYMENT_PROVIDER).")
     var paymentProvider = environment["BOXOFFICE_PAYMENT_PROVIDER"] ?? "sandbox"
 
     @Option(help: "Stripe's API address (env STRIPE_BASE_URL).")
@@ -97,6 +97,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "File holding the webhook endpoint's signing secret, whsec_… (env STRIPE_WEBHOOK_SECRET_FILE).")
     var stripeWebhookSecretFile: String?
+
+    @Option(help: "Razorpay's API address (env RAZORPAY_BASE_URL).")
+    var razorpayBaseURL = environment["RAZORPAY_BASE_URL"] ?? "https://api.razorpay.com"
+
+    @Option(help: "Razorpay's key id, rzp_…, public (env RAZORPAY_KEY_ID).")
+    var razorpayKeyID: String?
+
+    @Option(help: "File holding Razorpay's key secret (env RAZORPAY_KEY_SECRET_FILE).")
+    var razorpayKeySecretFile: String?
+
+    @Option(help: "File holding the Razorpay webhook's secret (env RAZORPAY_WEBHOOK_SECRET_FILE).")
+    var razorpayWebhookSecretFile: String?
 
     @Option(help: "Write the API port, once listening, to this file.")
     var portFile: String?
@@ -239,6 +251,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--booking-fee-basis-points must be 0 to 5000, --fee-tax-basis-points 0 to 10000")
         }
         configuration.booking.pricing = PricingRules(bookingFeeBasisPoints: bookingFeeBasisPoints, feeTaxBasisPoints: feeTaxBasisPoints)
+        let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
         switch paymentProvider {
         case "sandbox":
             break
@@ -248,10 +261,19 @@ struct Serve: AsyncParsableCommand {
             else {
                 throw ValidationError("--payment-provider stripe needs --stripe-secret-key-file and --stripe-webhook-secret-file")
             }
-            let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
             configuration.payments = .stripe(.init(baseURL: stripeBaseURL, secretKey: try read(keyFile), webhookSecret: try read(secretFile)))
+        case "razorpay":
+            guard let keyID = razorpayKeyID ?? Self.environment["RAZORPAY_KEY_ID"],
+                  let keyFile = razorpayKeySecretFile ?? Self.environment["RAZORPAY_KEY_SECRET_FILE"],
+                  let secretFile = razorpayWebhookSecretFile ?? Self.environment["RAZORPAY_WEBHOOK_SECRET_FILE"]
+            else {
+                throw ValidationError(
+                    "--payment-provider razorpay needs --razorpay-key-id, --razorpay-key-secret-file and --razorpay-webhook-secret-file")
+            }
+            configuration.payments = .razorpay(.init(
+                baseURL: razorpayBaseURL, keyID: keyID, keySecret: try read(keyFile), webhookSecret: try read(secretFile)))
         default:
-            throw ValidationError("--payment-provider must be sandbox or stripe")
+            throw ValidationError("--payment-provider must be sandbox, stripe or razorpay")
         }
         switch (tlsCertificate, tlsKey) {
         case (let certificate?, let key?):

@@ -33,6 +33,10 @@ public enum BookingError: Error, Sendable, Equatable {
     case seatServerUnavailable
     case paymentProviderUnavailable(String)
     case invalidWebhook(String)
+    /// The payment page's answer did not check out (a forged or mismatched Checkout signature).
+    case invalidPaymentReturn(String)
+    /// The order is not waiting for a payment to complete.
+    case noPaymentInProgress(OrderState)
 }
 
 /// A seat label the screen does not have.

@@ -19,8 +19,18 @@ public enum BookingAPI {
     }
 
     public struct Pay: Decodable, Sendable {
-        /// A provider's payment-method token, or a sandbox test card number.
+        /// A provider's payment-method token, a sandbox test card number, or `checkout` (Razorpay).
         public var paymentMethod: String
+    }
+
+    /// What the customer's browser brought back from the provider's payment page (Razorpay
+    /// Checkout's `razorpay_order_id`, `razorpay_payment_id` and `razorpay_signature`).
+    public struct PaymentReturn: Decodable, Sendable {
+        /// Fields beyond this, or longer than their limits, are refused.
+        public static let fieldsMax = 8
+        public static let nameBytesMax = 64
+        public static let valueBytesMax = 512
+        public var fields: [String: String]
     }
 
     public struct OrderView: ResponseEncodable, Sendable {
@@ -34,7 +44,8 @@ public enum BookingAPI {
             public var provider: String
             public var attempt: Int
             public var nextActionUrl: String?
-            /// For the provider's browser library (Stripe.js) to finish the payment.
+            /// For the provider's browser library to finish the payment (Stripe.js's client secret,
+            /// the Razorpay order id Checkout opens).
             public var clientSecret: String?
             public var failure: String?
         }

@@ -35,6 +35,7 @@ public struct BookingController: Sendable {
             .get("{orderId}/ticket/code.svg", use: ticketCode)
         api.group("orders/{orderId}").add(middleware: idempotency)
             .post("payment", use: pay)
+            .post("payment/return", use: paymentReturned)
             .post("release", use: release)
             .post("cancel", use: cancel)
             .put("promotion", use: applyPromotion)
@@ -159,6 +160,20 @@ public struct BookingController: Sendable {
         }
         let order = try await service.pay(orderID: try orderID(context), owner: owner, paymentMethod: body.paymentMethod)
         // Not yet decided (3-D Secure, processing): accepted, to be looked up again.
+        return EditedResponse(status: order.state == .paying ? .accepted : .ok, response: .init(order))
+    }
+
+    @Sendable func paymentReturned(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {
+        let owner = try owner(context)
+        let body = try await request.decode(as: BookingAPI.PaymentReturn.self, context: context)
+        guard body.fields.count <= BookingAPI.PaymentReturn.fieldsMax,
+              body.fields.allSatisfy({ (1...BookingAPI.PaymentReturn.nameBytesMax).contains($0.key.utf8.count)
+                  && $0.value.utf8.count <= BookingAPI.PaymentReturn.valueBytesMax })
+        else {
+            throw Problem.validation(field: "/fields", "at most \(BookingAPI.PaymentReturn.fieldsMax) fields, names of 1 to "
+                + "\(BookingAPI.PaymentReturn.nameBytesMax) bytes, values of at most \(BookingAPI.PaymentReturn.valueBytesMax)")
+        }
+        let order = try await service.paymentReturned(orderID: try orderID(context), owner: owner, fields: body.fields)
         return EditedResponse(status: order.state == .paying ? .accepted : .ok, response: .init(order))
     }
 

@@ -62,6 +62,12 @@ extension BookingError: ProblemConvertible {
                     detail: reason, headers: [.retryAfter: "5"])
         case .invalidWebhook(let reason):
             Problem(.badRequest, code: "invalid_webhook", title: "The webhook was refused", detail: reason)
+        case .invalidPaymentReturn(let reason):
+            Problem(.unprocessableContent, code: "invalid_payment_return", title: "The payment page's answer was refused",
+                    detail: reason, errors: [Problem.FieldError(field: "/fields", message: reason)])
+        case .noPaymentInProgress(let state):
+            .conflict(code: "no_payment_in_progress", title: "This order is not waiting for a payment",
+                      detail: "This order is \(state.rawValue).")
         }
     }
 }

@@ -60,6 +60,7 @@ struct ProviderBackoffTests {
         func cancelPayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment { throw .timedOut }
         func refund(_ reference: String, amount: Money, idempotencyKey: String) async throws(PaymentError) -> ProviderRefund { throw .timedOut }
         func fetchRefund(_ reference: String) async throws(PaymentError) -> ProviderRefund { throw .timedOut }
+        func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError) {}
         func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent {
             throw .invalidWebhook("scripted")
         }
