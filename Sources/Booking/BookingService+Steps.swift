@@ -192,10 +192,10 @@ extension BookingService {
 
     /// Writes the refund to the ledger (refused there if it would exceed the capture), then asks
     /// the provider for it with the ledger entry's key.
-    func refund(_ amount: Money, of reference: String, order: Order, reason: String) async throws {
+    func refund(_ amount: Money, of reference: String, order: Order, reason: String, key: String? = nil) async throws {
         let nowMs = now().millisecondsSince1970
         let entry = OrderRecords.RefundRow(
-            idempotencyKey: order.idempotencyKey("refund-\(reason)"), orderId: order.id, amountMinor: amount.amountMinor,
+            idempotencyKey: key ?? order.idempotencyKey("refund-\(reason)"), orderId: order.id, amountMinor: amount.amountMinor,
             currency: amount.currency, reason: reason, providerReference: nil, status: OrderRecords.RefundRow.requested,
             createdAtMs: nowMs, updatedAtMs: nowMs)
         // A void refunds what the provider captured, even if the order never recorded a capture.

@@ -37,6 +37,9 @@ public enum BookingError: Error, Sendable, Equatable {
     case invalidPaymentReturn(String)
     /// The order is not waiting for a payment to complete.
     case noPaymentInProgress(OrderState)
+    /// Staff asked to retry refunds, and none of the order's has failed (or each is being retried).
+    case noFailedRefund
+    case refundRetriesExhausted(Int)
 }
 
 /// A seat label the screen does not have.

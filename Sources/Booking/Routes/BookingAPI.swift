@@ -33,6 +33,17 @@ public enum BookingAPI {
         public var fields: [String: String]
     }
 
+    /// An order's refunds, oldest first.
+    public struct Refunds: ResponseEncodable, Sendable {
+        public struct Refund: Codable, Sendable {
+            public var amountMinor: Int64
+            public var currency: String
+            /// `requested`, `pending`, `succeeded` or `failed`.
+            public var status: String
+        }
+        public var refunds: [Refund]
+    }
+
     public struct OrderView: ResponseEncodable, Sendable {
         public struct Seat: Codable, Sendable {
             public var label: String

@@ -52,6 +52,8 @@ public struct BookingController: Sendable {
             .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: StaffOfTheatre())
             .get("sales", use: showtimeSales)
+            .add(middleware: idempotency)
+            .post("orders/{orderId}/refunds/retry", use: retryRefunds)
     }
 
     @Sendable func applyPromotion(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {
@@ -89,6 +91,16 @@ public struct BookingController: Sendable {
         let seating = try await service.seating(showtimeID)
         guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
         return try await service.showtimeReport(showtimeID: showtimeID)
+    }
+
+    /// Staff ask the provider again for an order's failed refunds (listed in the sales report).
+    @Sendable func retryRefunds(_ request: Request, context: Context) async throws -> BookingAPI.Refunds {
+        let showtimeID = try context.parameters.require("showtimeId")
+        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
+        let seating = try await service.seating(showtimeID)
+        guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
+        let refunds = try await service.retryFailedRefunds(orderID: try orderID(context), showtimeID: showtimeID)
+        return BookingAPI.Refunds(refunds: refunds.map { .init(amountMinor: $0.amount.amountMinor, currency: $0.amount.currency, status: $0.status) })
     }
 
     @Sendable func placeOrder(_ request: Request, context: Context) async throws -> EditedResponse<BookingAPI.OrderView> {

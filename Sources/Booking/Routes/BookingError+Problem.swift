@@ -65,6 +65,11 @@ extension BookingError: ProblemConvertible {
         case .invalidPaymentReturn(let reason):
             Problem(.unprocessableContent, code: "invalid_payment_return", title: "The payment page's answer was refused",
                     detail: reason, errors: [Problem.FieldError(field: "/fields", message: reason)])
+        case .noFailedRefund:
+            .conflict(code: "no_failed_refund", title: "This order has no failed refund to retry")
+        case .refundRetriesExhausted(let count):
+            .conflict(code: "refund_retries_exhausted", title: "This refund was retried too often",
+                      detail: "A refund is asked for again at most \(count) times; settle it with the customer directly.")
         case .noPaymentInProgress(let state):
             .conflict(code: "no_payment_in_progress", title: "This order is not waiting for a payment",
                       detail: "This order is \(state.rawValue).")

@@ -177,7 +177,7 @@ struct RazorpayTests {
                     webhookSecret: ScriptedRazorpay.webhookSecret))
             }) { client, components, _ in
                 let steps = BookingSteps(client: client, components: components)
-                let showtime = try await steps.showtime()
+                let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
                 let (token, userID) = try await steps.customer("asha@example.com")
                 let (otherToken, _) = try await steps.customer("ravi@example.com")
 
@@ -262,6 +262,25 @@ struct RazorpayTests {
                 }
                 #expect(staffTopics.contains("refund.failed"))
                 #expect(!(try await steps.events(for: userID)).contains("refund.failed"))
+
+                // Staff retry it once the cause is dealt with: one more refund, made once however often they ask.
+                razorpay.refundsEnd("processed")
+                let retryPath = "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/orders/\(second.id)/refunds/retry"
+                #expect(try await client.request(.post, retryPath, token: token).status == .forbidden)
+                let retried = try await client.request(.post, retryPath, token: adminToken)
+                #expect(retried.status == .ok, "\(retried.text)")
+                struct Refunds: Decodable {
+                    struct Refund: Decodable { var amountMinor: Int64; var status: String }
+                    var refunds: [Refund]
+                }
+                #expect(try retried.json(Refunds.self).refunds.map(\.status) == ["failed", "succeeded"])
+                let secondRefunds = razorpay.refunds(of: secondReference).sorted { $0.id < $1.id }
+                #expect(secondRefunds.map(\.status) == ["failed", "processed"])
+                #expect(secondRefunds.count == 2 && secondRefunds[0].amount == secondRefunds[1].amount)
+                let nothingLeft = try await client.request(.post, retryPath, token: adminToken)
+                #expect(try nothingLeft.status == .conflict && nothingLeft.problem().code == "no_failed_refund")
+                #expect(razorpay.refunds(of: secondReference).count == 2)
+                #expect(try await steps.events(for: userID).filter { $0 == "refund.completed" }.count == 2)
             }
         }
     }

@@ -57,6 +57,22 @@ struct ShowtimeCancellationTests {
             #expect(try await steps.events(for: paid[0].userID).contains("refund.completed"))
             #expect(try await !steps.events(for: paid[1].userID).contains("refund.completed"))
 
+            // Staff may ask again for the failed refund a few times; this card's refunds always fail.
+            let retryPath = "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/orders/\(paid[1].order.id)/refunds/retry"
+            for attempt in 1...BookingService.refundRetriesMax {
+                let retried = try await client.request(.post, retryPath, token: adminToken)
+                #expect(retried.status == .ok, "\(retried.text)")
+                try await Task.sleep(for: .milliseconds(250))
+                try await components.booking.reconcile()
+                #expect(try await components.booking.refunds(orderID: paid[1].order.id).map(\.status)
+                    == Array(repeating: "failed", count: attempt + 1))
+            }
+            let exhausted = try await client.request(.post, retryPath, token: adminToken)
+            #expect(try exhausted.status == .conflict && exhausted.problem().code == "refund_retries_exhausted")
+            let elsewhere = "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/orders/\(paid[0].order.id)/refunds/retry"
+            let nothingFailed = try await client.request(.post, elsewhere, token: adminToken)
+            #expect(try nothingFailed.status == .conflict && nothingFailed.problem().code == "no_failed_refund")
+
             // The unpaid order's seats are gone with the show: paying it takes nothing.
             let late = try await steps.pay(unpaid, card: SandboxCard.success.rawValue, token: lateToken)
             #expect(late.status == .conflict, "\(late.text)")
