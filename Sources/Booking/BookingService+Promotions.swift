@@ -73,14 +73,61 @@ extension BookingService {
         }
     }
 
-    /// Takes the promo code off a held order, giving its use back.
+    /// Offers weighed for one order at most (the newest beyond it are not considered).
+    public static let offersConsideredMax = 100
+    /// Offers tried in turn when the best ones' limits are reached.
+    static let offerAttemptsMax = 3
+
+    /// Gives a newly held order the best offer it qualifies for (a promotion without a code), if
+    /// any: the one with the largest discount whose limits still allow a use, each tried in its
+    /// own transaction that takes the use. A partner's customers are not known to us, so
+    /// first-booking offers are not theirs. An order that cannot get one stays as it was.
+    func applyBestOffer(to order: Order) async throws -> Order {
+        guard order.state == .held, order.promotionID == nil, let price = order.price else { return order }
+        let nowDate = now()
+        let nowMs = nowDate.millisecondsSince1970
+        let offers = try await database.withReadSession { session in
+            try await PromotionRecords.offers(validAt: nowMs, limit: Self.offersConsideredMax, on: session).map { try $0.promotion() }
+        }
+        guard !offers.isEmpty else { return order }
+        let isPartner = order.ownerID.hasPrefix("partner:")
+        let isFirstBooking = isPartner ? false : !(try await database.withReadSession { session in
+            try await PromotionRecords.hasBooked(ownerID: order.ownerID, on: session)
+        })
+        let target = Promotion.Target(movieID: order.movieID, theatreID: order.theatreID, showtimeID: order.showtimeID,
+                                      isFirstBooking: isFirstBooking, price: price, now: nowDate)
+        for (offer, discount) in Promotion.offersRanked(offers, for: target).prefix(Self.offerAttemptsMax) {
+            do {
+                return try await database.transaction { session in
+                    try await PromotionRecords.reserve(offer, orderID: order.id, ownerID: order.ownerID, nowMs: nowMs, on: session)
+                    var discounted = order
+                    discounted.price = price.discounted(by: (offer.description, discount))
+                    discounted.promotionID = offer.id
+                    discounted.updatedAt = nowDate
+                    guard try await OrderRecords.update(discounted, on: session) else { throw OfferNotTaken() }
+                    discounted.version += 1
+                    return discounted
+                }
+            } catch is Promotion.Refusal {
+                continue  // its limits are reached: the next best
+            } catch is OfferNotTaken {
+                return try await load(order.id)  // the order moved on meanwhile; it keeps its own price
+            }
+        }
+        return order
+    }
+
+    private struct OfferNotTaken: Error {}
+
+    /// Takes the promo code off a held order, giving its use back; the best offer it qualifies
+    /// for, if any, takes its place (offers cannot be taken off).
     public func removePromotion(orderID: String, owner: Owner) async throws -> Order {
         _ = try await order(id: orderID, owner: owner)
         return try await locks.withLock(orderID) {
             let order = try await self.load(orderID)
             guard order.state == .held, let price = order.price else { throw BookingError.orderNotPayable(order.state) }
             let nowDate = self.now()
-            return try await self.database.transaction { session in
+            let plain = try await self.database.transaction { session in
                 try await PromotionRecords.release(orderID: order.id, on: session)
                 var plain = order
                 plain.price = price.discounted(by: nil)
@@ -90,6 +137,7 @@ extension BookingService {
                 plain.version += 1
                 return plain
             }
+            return try await self.applyBestOffer(to: plain)
         }
     }
 }

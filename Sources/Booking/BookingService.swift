@@ -111,7 +111,7 @@ public final class BookingService: Sendable {
             let current = try await self.runStep(.placeHold, of: order, seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
             if current.order.state == .holding { throw BookingError.seatServerUnavailable }
-            return current.order
+            return try await self.applyBestOffer(to: current.order)
         }
         if let activity, let userID = owner.userID {
             // A hold says less than a booking and is noted on its own: losing one to a crash costs little.

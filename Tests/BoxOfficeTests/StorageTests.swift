@@ -93,7 +93,7 @@ struct StorageTests {
     }
 }
 
-@Suite("SQLite's group commit", .timeLimit(.minutes(1)))
+@Suite("SQLite's group commit", .timeLimit(.minutes(3)))
 struct GroupCommitTests {
     @Test func concurrentTransactionsCommitTogetherAndOnlyTheFailingOnesAreUndone() async throws {
         try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in

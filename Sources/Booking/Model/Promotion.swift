@@ -81,6 +81,21 @@ public struct Promotion: Sendable, Equatable, Codable {
         }
     }
 
+    /// The offers (promotions without a code) that fit `target`, the largest discount first
+    /// (ties: the offer that ends soonest, then by id, so every instance picks the same one).
+    /// Usage limits are left to the store, which tries them in this order.
+    public static func offersRanked(_ offers: [Promotion], for target: Target) -> [(offer: Promotion, discountMinor: Int64)] {
+        offers.compactMap { offer -> (offer: Promotion, discountMinor: Int64)? in
+            guard offer.code == nil, case .success(let amount) = offer.discount(for: target), amount > 0 else { return nil }
+            return (offer, amount)
+        }
+        .sorted { left, right in
+            if left.discountMinor != right.discountMinor { return left.discountMinor > right.discountMinor }
+            if left.offer.validUntil != right.offer.validUntil { return left.offer.validUntil < right.offer.validUntil }
+            return left.offer.id < right.offer.id
+        }
+    }
+
     /// Whether `code` has the shape of a promo code (after upper-casing).
     public static func isCode(_ code: String) -> Bool {
         (3...32).contains(code.utf8.count) && code.utf8.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }

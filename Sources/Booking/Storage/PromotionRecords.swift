@@ -81,6 +81,14 @@ enum PromotionRecords {
         return try await session.select().column("*").from("promotions").where("id", .equal, id).first(decoding: PromotionRow.self)
     }
 
+    /// Offers (promotions without a code) active and valid at `nowMs`, at most `limit`.
+    static func offers(validAt nowMs: Int64, limit: Int, on session: any SQLDatabase) async throws -> [PromotionRow] {
+        try await session.select().column("*").from("promotions")
+            .where(SQLColumn("code"), .is, SQLLiteral.null).where("active", .equal, 1)
+            .where("valid_from_ms", .lessThanOrEqual, nowMs).where("valid_until_ms", .greaterThan, nowMs)
+            .orderBy("id").limit(limit).all(decoding: PromotionRow.self)
+    }
+
     /// Takes one use of the promotion for `orderID`, or says which limit stops it.
     static func reserve(_ promotion: Promotion, orderID: String, ownerID: String, nowMs: Int64, on session: any SQLDatabase) async throws {
         let taken = try await session.update("promotions")

@@ -6,7 +6,7 @@ import Payments
 import SeatTestSupport
 import Testing
 
-@Suite("Promo codes: discounts, scopes, validity, and usage limits kept under contention", .timeLimit(.minutes(3)))
+@Suite("Promo codes and offers: discounts, scopes, validity, and usage limits kept under contention", .timeLimit(.minutes(3)))
 struct PromotionTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let seats = [OrderSeat(index: 0, label: "A1", category: "standard", priceMinor: 25_000),
@@ -48,6 +48,103 @@ struct PromotionTests {
         #expect(discounted.totalMinor == 65_000 - 9_750 + 1_300 && discounted.discountCode == "SAVE")
         #expect(Self.price.discounted(by: ("ALL", 1_000_000)).totalMinor == 1_300)
         #expect(discounted.discounted(by: nil) == Self.price)
+    }
+
+    /// Offers are weighed by the discount they give this order; codes are never offers.
+    @Test func theLargestFittingOfferComesFirst() {
+        func offer(_ id: String, _ kind: Promotion.Kind, _ value: Int64, scope: Promotion.Scope = .everything, scopeID: String? = nil,
+                   currency: String? = nil, code: String? = nil, endsIn seconds: Double = 60) -> Promotion {
+            var promotion = Self.promotion(kind, value, scope: scope, scopeID: scopeID, currency: currency)
+            promotion.id = id
+            promotion.code = code
+            promotion.validUntil = Self.now.addingTimeInterval(seconds)
+            return promotion
+        }
+        let offers = [
+            offer("tenth", .percentage, 1_000),
+            offer("flat", .fixed, 20_000, scope: .theatre, scopeID: "t", currency: "INR"),
+            offer("elsewhere", .percentage, 3_000, scope: .theatre, scopeID: "other"),
+            offer("coded", .percentage, 5_000, code: "HALF"),
+            offer("welcome", .percentage, 5_000, scope: .firstBooking),
+            offer("tenth-sooner", .percentage, 1_000, endsIn: 30),
+        ]
+        let ranked = Promotion.offersRanked(offers, for: Self.target())
+        #expect(ranked.map(\.offer.id) == ["flat", "tenth-sooner", "tenth"])
+        #expect(ranked.map(\.discountMinor) == [20_000, 6_500, 6_500])
+        #expect(Promotion.offersRanked(offers, for: Self.target(firstBooking: true)).first?.offer.id == "welcome")
+        #expect(Promotion.offersRanked([], for: Self.target()).isEmpty)
+    }
+
+    /// An order as the API answers it, with its discount.
+    struct Discounted: Decodable {
+        struct Price: Decodable {
+            var subtotalMinor: Int64
+            var discountMinor: Int64
+            var discountCode: String?
+        }
+        var id: String
+        var price: Price
+    }
+
+    /// Offers apply by themselves when the seats are held: the best one whose limit allows, and
+    /// a limited one never beyond its limit however many customers race for it. A code replaces
+    /// the offer; taking the code off brings the best offer back; an order given up gives its use back.
+    @Test(arguments: TestEngine.allCases)
+    func offersApplyByThemselvesWithinTheirLimits(engine: TestEngine) async throws {
+        try await Harness.withAppAndSeatd(engine) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
+            let opening = try await Self.create(client, adminToken,
+                                                #"{"description":"Opening week","kind":"percentage","value":2000,"scope":"theatre","scopeId":"pvr-pune",\#(Self.window),"usesMax":5}"#)
+            _ = try await Self.create(client, adminToken,
+                                      #"{"description":"Everyone","kind":"percentage","value":500,"scope":"everything",\#(Self.window)}"#)
+            _ = try await Self.create(client, adminToken,
+                                      #"{"code":"FLAT","description":"Ten off","kind":"fixed","value":1000,"currency":"INR","scope":"everything",\#(Self.window)}"#)
+            let racers = 12
+            var customers: [String] = []
+            for index in 0..<racers { customers.append(try await steps.customer("offer\(index)@example.com").token) }
+            let orders = try await withThrowingTaskGroup(of: (token: String, order: Discounted).self) { group in
+                for token in customers {
+                    group.addTask {
+                        let response = try await client.request(.post, "/api/v1/showtimes/\(showtime.id)/orders", token: token,
+                                                                json: #"{"bestAvailable":{"count":1}}"#)
+                        #expect(response.status == .created, "\(response.text)")
+                        return (token, try response.json(Discounted.self))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let labels = orders.map { $0.order.price.discountCode ?? "none" }
+            #expect(labels.filter { $0 == "Opening week" }.count == 5 && labels.filter { $0 == "Everyone" }.count == racers - 5, "\(labels)")
+            // A fifth off, or a twentieth, of whichever seat was best available.
+            for (_, order) in orders {
+                let basisPoints: Int64 = order.price.discountCode == "Opening week" ? 2_000 : 500
+                #expect(order.price.discountMinor == (order.price.subtotalMinor * basisPoints + 5_000) / 10_000, "\(order.price)")
+            }
+            func uses() async throws -> Int64? {
+                let list: BookingAPI.PromotionList = try await client.request(.get, "/api/v1/admin/promotions", token: adminToken).json()
+                return list.promotions.first { $0.id == opening.id }?.uses
+            }
+            #expect(try await uses() == 5)
+
+            // A code replaces the offer and gives its use back; taken off, the best offer returns.
+            let lucky = try #require(orders.first { $0.order.price.discountCode == "Opening week" })
+            let coded: Discounted = try await client.request(.put, "/api/v1/orders/\(lucky.order.id)/promotion", token: lucky.token,
+                                                             json: #"{"code":"FLAT"}"#).json()
+            #expect(coded.price.discountCode == "FLAT" && coded.price.discountMinor == 1_000)
+            #expect(try await uses() == 4)
+            let uncoded: Discounted = try await client.request(.delete, "/api/v1/orders/\(lucky.order.id)/promotion", token: lucky.token).json()
+            #expect(uncoded.price.discountCode == "Opening week")
+            #expect(try await uses() == 5)
+
+            // Given up, its use comes back for the next order.
+            #expect(try await client.request(.post, "/api/v1/orders/\(lucky.order.id)/release", token: lucky.token).status == .ok)
+            #expect(try await uses() == 4)
+            let next: Discounted = try await client.request(.post, "/api/v1/showtimes/\(showtime.id)/orders", token: customers[0],
+                                                            json: #"{"bestAvailable":{"count":1}}"#).json()
+            #expect(next.price.discountCode == "Opening week")
+            #expect(try await uses() == 5)
+        }
     }
 
     static func create(_ client: any TestClientProtocol, _ adminToken: String, _ json: String) async throws -> BookingAPI.PromotionView {

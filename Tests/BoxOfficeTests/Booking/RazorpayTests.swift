@@ -96,10 +96,11 @@ struct RazorpayTests {
     /// and captures nothing more. 5xx and 429 are told apart for the saga and the backoff.
     @Test func aLostCaptureAnswerAndProviderTroubleAreReportedAsTheSagaExpects() async throws {
         try await ScriptedRazorpay.with { razorpay in
-            let provider = Self.provider(razorpay, timeout: .milliseconds(500))
+            // Long enough for a loaded machine's answers, short enough that the lost one is given up.
+            let provider = Self.provider(razorpay, timeout: .seconds(3))
             let created = try await provider.createPayment(amount: Money(30_000, "INR"), orderID: "c", idempotencyKey: "c")
             razorpay.checkout(created.reference)
-            razorpay.failNext("POST /v1/payments/{id}/capture", with: .answerLost(seconds: 2))
+            razorpay.failNext("POST /v1/payments/{id}/capture", with: .answerLost(seconds: 6))
             await #expect(throws: PaymentError.timedOut) { try await provider.capturePayment(created.reference, idempotencyKey: "c:capture") }
             #expect(try await provider.capturePayment(created.reference, idempotencyKey: "c:capture").status == .captured)
             #expect(razorpay.captureCalls == 1)

@@ -25,11 +25,12 @@ struct LiveSeatsStreamTests {
     /// Opens any event stream of the site and reads its first `count` events (or all, if it ends
     /// sooner), through `client` (the shared one opens 8 connections to a host at once).
     static func events(
-        port: Int, path: String, headers: [String: String], count: Int, client: HTTPClient = .shared
+        port: Int, path: String, headers: [String: String], count: Int, client: HTTPClient = .shared,
+        timeout: TimeAmount = .seconds(10)
     ) async throws -> (status: Int, events: [Event]) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: timeout)
         guard response.status == .ok else { return (Int(response.status.code), []) }
         #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
         var text = "", events: [Event] = []
@@ -104,11 +105,18 @@ struct LiveSeatsStreamTests {
                 let steps = BookingSteps(client: client, components: components)
                 let showtime = try await steps.showtime()
                 let (token, _) = try await steps.customer("crowd@example.com")
+                // Two hundred connections at once take a while when the whole test run shares two cores.
                 let streams = (0..<pages).map { _ in
-                    Task { try await Self.events(port: port, path: "/showtimes/\(showtime.id)/live", headers: [:], count: 2, client: browsers) }
+                    Task {
+                        try await Self.events(port: port, path: "/showtimes/\(showtime.id)/live", headers: [:], count: 2, client: browsers,
+                                              timeout: .seconds(90))
+                    }
                 }
                 // Every page listens before the seat is held.
-                for _ in 0..<200 where await components.catalog.liveSeatMapsOpen() < pages { try await Task.sleep(for: .milliseconds(50)) }
+                let deadline = ContinuousClock.now + .seconds(60)
+                while await components.catalog.liveSeatMapsOpen() < pages, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 #expect(await components.catalog.liveSeatMapsOpen() == pages)
                 try await Task.sleep(for: .milliseconds(200))
                 _ = try await steps.held(showtime, seats: ["C1"], token: token)
