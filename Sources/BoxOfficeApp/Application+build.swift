@@ -69,13 +69,19 @@ public func buildApplication(
 ) async throws -> (application: some ApplicationProtocol, components: BoxOfficeComponents) {
     let database = try await openDatabase(configuration, logger: logger)
     let keys = try loadOrCreateAccessTokenKeys(configuration, logger: logger)
-    let seats = configuration.seatd.map { endpoint in
-        var seatConfiguration = SeatClient.Configuration(host: endpoint.host, port: endpoint.port, apiKey: endpoint.apiKey)
-        seatConfiguration.clientName = "boxoffice"
+    func seatClient(_ endpoint: BoxOfficeConfiguration.SeatdEndpoint, key: String, name: String) -> SeatClient {
+        var seatConfiguration = SeatClient.Configuration(host: endpoint.host, port: endpoint.port, apiKey: key)
+        seatConfiguration.clientName = name
         seatConfiguration.connectAttemptsMax = 2
         return SeatClient(configuration: seatConfiguration)
     }
-    let seatCore = seats.map { SeatClientCore(client: $0) }
+    // Bookings reach seatd with the least role they need; only the catalog's layouts and shows
+    // take the admin's key, on connections of their own.
+    let seats = configuration.seatd.map { seatClient($0, key: $0.apiKey, name: "boxoffice") }
+    let catalogSeats = configuration.seatd.flatMap { endpoint in
+        endpoint.adminKey.map { seatClient(endpoint, key: $0, name: "boxoffice-catalog") } ?? seats
+    }
+    let seatCore = catalogSeats.map { SeatClientCore(client: $0) }
     let catalog = CatalogService(database: database, seats: seatCore ?? NoSeatServer(), now: configuration.accounts.now)
     let signalArchive = RecommendationSignalsArchive()
     let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts,

@@ -65,11 +65,16 @@ public struct BoxOfficeConfiguration: Sendable {
     public struct SeatdEndpoint: Sendable {
         public var host: String
         public var port: Int
+        /// The key bookings use: seatd's agent role (holds, confirmations, cancellations) is enough.
         public var apiKey: String
-        public init(host: String, port: Int, apiKey: String) {
+        /// The key the catalog defines screens' layouts and showtimes' shows with (seatd's admin
+        /// role); without one, `apiKey` is used for them too and must be an admin's.
+        public var adminKey: String?
+        public init(host: String, port: Int, apiKey: String, adminKey: String? = nil) {
             self.host = host
             self.port = port
             self.apiKey = apiKey
+            self.adminKey = adminKey
         }
     }
 

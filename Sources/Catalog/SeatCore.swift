@@ -85,7 +85,9 @@ public struct SeatClientCore: SeatCore {
     }
 
     static func catalogError(_ error: SeatClientError) -> CatalogError {
-        if case .refused(let reply) = error { return .seatServerRefused("\(reply)") }
+        if case .refused(let reply) = error {
+            return reply.code == .forbidden ? .seatServerKeyNotAllowed("\(reply)") : .seatServerRefused("\(reply)")
+        }
         return .seatServerUnavailable
     }
 }

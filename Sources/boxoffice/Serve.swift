@@ -26,8 +26,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "seatd's address, host:port (env SEATD_ADDRESS); checked by /readyz.")
     var seatd: String?
 
-    @Option(help: "File holding the seatd API key boxoffice uses (env SEATD_API_KEY_FILE).")
+    @Option(help: "File holding the seatd API key bookings use; seatd's agent role is enough (env SEATD_API_KEY_FILE).")
     var seatdKeyFile: String?
+
+    @Option(help: "File holding a seatd admin key, for the catalog's screens and showtimes; without it the key above is used and must be an admin's (env SEATD_ADMIN_KEY_FILE).")
+    var seatdAdminKeyFile: String?
 
     @Option(help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
@@ -288,8 +291,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--seatd must be host:port")
             }
             guard let seatdKeyFile = seatdKeyFile ?? Self.environment["SEATD_API_KEY_FILE"] else { throw ValidationError("--seatd needs --seatd-key-file") }
-            let key = try String(contentsOfFile: seatdKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            configuration.seatd = .init(host: String(seatd[..<colon]), port: seatdPort, apiKey: key)
+            let key = try read(seatdKeyFile)
+            let adminKey = try (seatdAdminKeyFile ?? Self.environment["SEATD_ADMIN_KEY_FILE"]).map(read)
+            configuration.seatd = .init(host: String(seatd[..<colon]), port: seatdPort, apiKey: key, adminKey: adminKey)
         }
 
         // Before any metric is made: swift-metrics binds each one to the factory of its day.

@@ -71,6 +71,28 @@ struct SeatMapTests {
         return (showtime, admin.accessToken)
     }
 
+    /// Bookings reach seatd with an agent's key, which cannot define shows: given no admin key,
+    /// the catalog's screens are refused by seatd, and the API says that this is the box office's
+    /// configuration, with nothing stored.
+    @Test func anAgentsKeyAloneCannotDefineScreens() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            configuration.seatd?.adminKey = nil
+        }) { client, components, _ in
+            let admin = try await AccountSteps(client: client, components: components).newAdmin()
+            try await client.request(.post, "/api/v1/admin/theatres", token: admin.accessToken, json: CatalogTests.theatre)
+            let screen = try await client.request(.post, "/api/v1/theatres/pvr-pune/screens", token: admin.accessToken,
+                                                  json: CatalogTests.screen)
+            #expect(screen.status == .serviceUnavailable, "\(screen.text)")
+            let problem = try screen.problem()
+            #expect(problem.code == "seat_server_key_not_allowed")
+            #expect(problem.detail?.contains("DEFINE_LAYOUT needs the admin role; this key is agent") == true, "\(problem)")
+            let screens = try await components.database.withSession { session in
+                try await session.raw("SELECT COUNT(*) AS count FROM screens").first()?.decode(column: "count", as: Int.self)
+            }
+            #expect(screens == 0)
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func theSeatMapFollowsHoldsAndSalesInSeatd(engine: TestEngine) async throws {
         try await Harness.withAppAndSeatd(engine) { client, components, seatd in

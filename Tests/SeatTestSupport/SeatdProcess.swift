@@ -6,6 +6,8 @@ import SeatClient
 /// Every wait for the process happens off Swift's cooperative pool (``ChildProcess``).
 public final class SeatdProcess: Sendable {
     public static let apiKey = "crash-test-admin"
+    /// A key with the agent role: holds, confirmations and cancellations, not shows.
+    public static let agentKey = "crash-test-agent"
 
     public let dataDirectory: String
     public let port: Int
@@ -35,7 +37,7 @@ public final class SeatdProcess: Sendable {
         process = try ChildProcess(
             [
                 try Self.builtExecutable("seatd"), "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile,
-                "--api-key", "admin:\(Self.apiKey)", "--data-dir", dataDirectory,
+                "--api-key", "admin:\(Self.apiKey)", "--api-key", "agent:\(Self.agentKey)", "--data-dir", dataDirectory,
             ] + (metricsPort.map { ["--metrics-port", "\($0)"] } ?? ["--no-metrics"]) + arguments, output: log, appending: true)
         let deadline = ContinuousClock.now + startTimeout
         var port: Int?

@@ -12,6 +12,9 @@ public enum CatalogError: Error, Equatable {
     case screenBusy(showtimeID: String)
     /// The seat server refused (a layout it cannot read, say), with its reason.
     case seatServerRefused(String)
+    /// The seat server refused the box office's key the role this takes (the catalog was given
+    /// no admin key): a configuration fault, not the caller's.
+    case seatServerKeyNotAllowed(String)
     /// The screen or showtime was imported without a layout or show in the seat server.
     case notInSeatServer
     /// The seat server could not be reached; nothing was changed.

@@ -17,6 +17,9 @@ extension CatalogError: ProblemConvertible {
                       detail: "Showtime \(showtimeID) overlaps, counting the time to clean the screen between showings.")
         case .seatServerRefused(let reason):
             Problem(.unprocessableContent, code: "seat_server_refused", title: "The seat server refused this", detail: reason)
+        case .seatServerKeyNotAllowed(let reason):
+            Problem(.serviceUnavailable, code: "seat_server_key_not_allowed", title: "The box office may not do this in the seat server",
+                    detail: "\(reason). Nothing was changed; the box office needs a seatd admin key for this (--seatd-admin-key-file).")
         case .notInSeatServer:
             .conflict(code: "not_in_seat_server", title: "This was imported without seats",
                       detail: "The screen or showtime has no layout or show in the seat server; make it through the API to sell its seats.")

@@ -16,9 +16,12 @@ import Testing
 /// audited: the saga's promise is that whatever the crash interrupted, every order ends whole.
 @Suite("Crash safety: boxoffice killed with SIGKILL amid booking flows", .timeLimit(.minutes(10)))
 struct BookingCrashTests {
+    /// Started as deployed: bookings with seatd's agent key (`keyFile`), the catalog with its
+    /// admin key (the same path with `-admin`).
     static func startBoxOffice(dataDirectory: String, seatdPort: Int, keyFile: String) async throws -> BoxOfficeProcess {
         try await BoxOfficeProcess.start(dataDirectory: dataDirectory, arguments: [
-            "--seatd", "127.0.0.1:\(seatdPort)", "--seatd-key-file", keyFile, "--hold-seconds", "10", "--payment-window-seconds", "10",
+            "--seatd", "127.0.0.1:\(seatdPort)", "--seatd-key-file", keyFile, "--seatd-admin-key-file", keyFile + "-admin",
+            "--hold-seconds", "10", "--payment-window-seconds", "10",
         ])
     }
 
@@ -80,7 +83,8 @@ struct BookingCrashTests {
         let data = directory.path + "/boxoffice"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let keyFile = directory.path + "/seatd-key"
-        try SeatdProcess.apiKey.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try SeatdProcess.agentKey.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try SeatdProcess.apiKey.write(toFile: keyFile + "-admin", atomically: true, encoding: .utf8)
         try "crash test secret\n".write(toFile: directory.path + "/password", atomically: true, encoding: .utf8)
         let createUser = try ChildProcess(
             [try SeatdProcess.builtExecutable("boxoffice"), "create-user", "--data-dir", data, "--email", "admin@example.com",

@@ -96,12 +96,14 @@ struct RazorpayTests {
     /// and captures nothing more. 5xx and 429 are told apart for the saga and the backoff.
     @Test func aLostCaptureAnswerAndProviderTroubleAreReportedAsTheSagaExpects() async throws {
         try await ScriptedRazorpay.with { razorpay in
-            // Long enough for a loaded machine's answers, short enough that the lost one is given up.
-            let provider = Self.provider(razorpay, timeout: .seconds(3))
+            // The lost answer comes long after the hasty caller gave up; everything else is asked
+            // patiently, as a loaded machine needs.
+            let provider = Self.provider(razorpay, timeout: .seconds(60))
+            let hasty = Self.provider(razorpay, timeout: .seconds(2))
             let created = try await provider.createPayment(amount: Money(30_000, "INR"), orderID: "c", idempotencyKey: "c")
             razorpay.checkout(created.reference)
-            razorpay.failNext("POST /v1/payments/{id}/capture", with: .answerLost(seconds: 6))
-            await #expect(throws: PaymentError.timedOut) { try await provider.capturePayment(created.reference, idempotencyKey: "c:capture") }
+            razorpay.failNext("POST /v1/payments/{id}/capture", with: .answerLost(seconds: 15))
+            await #expect(throws: PaymentError.timedOut) { try await hasty.capturePayment(created.reference, idempotencyKey: "c:capture") }
             #expect(try await provider.capturePayment(created.reference, idempotencyKey: "c:capture").status == .captured)
             #expect(razorpay.captureCalls == 1)
             #expect(razorpay.payments(of: created.reference).filter(\.captured).count == 1)

@@ -64,11 +64,18 @@ struct MailFormatTests {
 /// what a folder or a real server will not do on demand (fail the first attempts, then work).
 final class ScriptedMail: MailTransport {
     let sent = Mutex<[MailMessage]>([])
-    let failures = Mutex<[DeliveryError]>([])
+    /// The failures each recipient's next sends meet, by address: messages to several people
+    /// may be sent concurrently, so a failure is scripted for its recipient, not for a turn.
+    let failures = Mutex<[String: [DeliveryError]]>([:])
     var description: String { "scripted mail" }
 
     func send(_ message: MailMessage) async throws(DeliveryError) {
-        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        let failure = failures.withLock { failures -> DeliveryError? in
+            guard var queued = failures[message.to.email], !queued.isEmpty else { return nil }
+            defer { failures[message.to.email] = queued }
+            return queued.removeFirst()
+        }
+        if let failure { throw failure }
         sent.withLock { $0.append(message) }
     }
 }
@@ -164,7 +171,7 @@ struct OutboxWorkerTests {
         try await Harness.withDatabase(engine) { database in
             let clock = Clock(), mail = ScriptedMail()
             let service = try await Self.service(database, mail: mail, clock: clock)
-            mail.failures.withLock { $0 = [DeliveryError("421 try later", isTransient: true)] }
+            mail.failures.withLock { $0 = ["u1@example.com": [DeliveryError("421 try later", isTransient: true)]] }
             try await Self.enqueue(database, topic: "account.password_changed", to: "u1", payload: [:], at: clock.now())
             #expect(try await service.deliverDue() == 1)
             #expect(mail.sent.withLock { $0.isEmpty })
@@ -176,7 +183,10 @@ struct OutboxWorkerTests {
             #expect(mail.sent.withLock { $0.count } == 1)
 
             // A permanent refusal is dead at once; transient ones after the attempts allowed.
-            mail.failures.withLock { $0 = [DeliveryError("550 no such user", isTransient: false)] + Array(repeating: DeliveryError("451", isTransient: true), count: 3) }
+            mail.failures.withLock {
+                $0 = ["gone@example.com": [DeliveryError("550 no such user", isTransient: false)],
+                      "u2@example.com": Array(repeating: DeliveryError("451", isTransient: true), count: 3)]
+            }
             try await Self.enqueue(database, topic: "account.password_changed", to: "gone", payload: [:], at: clock.now())
             clock.advance(.milliseconds(1))
             try await Self.enqueue(database, topic: "account.password_changed", to: "u2", payload: [:], at: clock.now())

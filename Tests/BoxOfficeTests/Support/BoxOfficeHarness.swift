@@ -114,7 +114,9 @@ enum Harness {
         defer { directory.remove() }
         return try await SeatdProcess.with(dataDirectory: directory.path + "/seatd", arguments: []) { seatd in
             try await withApp(engine, mode: mode, configure: { configuration in
-                configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey)
+                // As deployed: bookings with an agent's key, the catalog's shows with an admin's.
+                configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.agentKey,
+                                            adminKey: SeatdProcess.apiKey)
                 generousRateLimits(&configuration)
                 configure(&configuration)
             }) { client, components in
