@@ -17,12 +17,12 @@ import Testing
 @Suite("Crash safety: boxoffice killed with SIGKILL amid booking flows", .timeLimit(.minutes(10)))
 struct BookingCrashTests {
     /// Started as deployed: bookings with seatd's agent key (`keyFile`), the catalog with its
-    /// admin key (the same path with `-admin`).
-    static func startBoxOffice(dataDirectory: String, seatdPort: Int, keyFile: String) async throws -> BoxOfficeProcess {
+    /// admin key (the same path with `-admin`); on PostgreSQL when `databaseURL` is given.
+    static func startBoxOffice(dataDirectory: String, seatdPort: Int, keyFile: String, databaseURL: String?) async throws -> BoxOfficeProcess {
         try await BoxOfficeProcess.start(dataDirectory: dataDirectory, arguments: [
             "--seatd", "127.0.0.1:\(seatdPort)", "--seatd-key-file", keyFile, "--seatd-admin-key-file", keyFile + "-admin",
             "--hold-seconds", "10", "--payment-window-seconds", "10",
-        ])
+        ] + (databaseURL.map { ["--database-url", $0] } ?? []))
     }
 
     /// A JSON request; its status and body, or nil when nothing answered (the process is dead).
@@ -73,11 +73,26 @@ struct BookingCrashTests {
         }
     }
 
-    @Test func everyOrderEndsWholeWhateverTheCrashInterrupted() async throws {
+    /// On SQLite, `boxoffice` (and in some cycles seatd) is killed; on PostgreSQL, in some cycles
+    /// PostgreSQL is killed too, in the middle of the flows, and brought back while `boxoffice`
+    /// goes on without it until its own kill.
+    @Test(arguments: TestEngine.allCases)
+    func everyOrderEndsWholeWhateverTheCrashInterrupted(engine: TestEngine) async throws {
+        switch engine {
+        case .sqlite:
+            try await Self.crashCycles(postgres: nil)
+        case .postgres:
+            try await PostgresCluster.with { cluster in try await Self.crashCycles(postgres: cluster) }
+        }
+    }
+
+    static func crashCycles(postgres: PostgresCluster?) async throws {
         let seed = ProcessInfo.processInfo.environment["BOOKING_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
         let cycles = ProcessInfo.processInfo.environment["BOOKING_CRASH_CYCLES"].flatMap(Int.init) ?? 4
-        print("booking crash test: seed \(seed), \(cycles) cycles (BOOKING_CRASH_SEED, BOOKING_CRASH_CYCLES)")
+        let engine = postgres == nil ? "SQLite" : "PostgreSQL"
+        print("booking crash test (\(engine)): seed \(seed), \(cycles) cycles (BOOKING_CRASH_SEED, BOOKING_CRASH_CYCLES)")
         var random = SplitMix64(seed: seed)
+        let databaseURL = postgres.map { $0.url + "&sslmode=disable" }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let data = directory.path + "/boxoffice"
@@ -89,11 +104,11 @@ struct BookingCrashTests {
         let createUser = try ChildProcess(
             [try SeatdProcess.builtExecutable("boxoffice"), "create-user", "--data-dir", data, "--email", "admin@example.com",
              "--name", "Admin", "--role", "admin", "--password-file", directory.path + "/password", "--bcrypt-cost", "10",
-             "--log-level", "warning"], output: directory.path + "/create-user.log")
+             "--log-level", "warning"] + (databaseURL.map { ["--database-url", $0] } ?? []), output: directory.path + "/create-user.log")
         #expect(try await createUser.exitStatus(within: .seconds(60)) == 0)
 
         var seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
-        var server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+        var server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
         let current = Mutex(server.base)
         let base: @Sendable () -> String = { current.withLock { $0 } }
 
@@ -118,7 +133,7 @@ struct BookingCrashTests {
             tokens.append(try #require(Self.field("accessToken", of: login.1)))
         }
 
-        var seatdRestarts = 0
+        var seatdRestarts = 0, postgresRestarts = 0
         for cycle in 0..<cycles {
             if cycle > 0 {
                 if Int.random(in: 0..<3, using: &random) == 0 {
@@ -127,7 +142,7 @@ struct BookingCrashTests {
                     seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
                     seatdRestarts += 1
                 }
-                server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+                server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
                 current.withLock { $0 = server.base }
             }
             let customers = tokens
@@ -140,13 +155,21 @@ struct BookingCrashTests {
                 }
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 400...2_000, using: &random)))
+            if let postgres, Int.random(in: 0..<3, using: &random) == 0 {
+                // The database dies under the flows and comes back; boxoffice goes on meanwhile.
+                try await postgres.kill()
+                try await Task.sleep(for: .milliseconds(Int.random(in: 100...1_000, using: &random)))
+                try await postgres.start()
+                postgresRestarts += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_500, using: &random)))
+            }
             _ = try await server.process.stopped(signal: SIGKILL)
             flows.cancel()
             await flows.value
         }
 
         // What the last crash left half-done, read while nothing runs.
-        let leftMidway = try await Harness.withSQLiteFile(data + "/boxoffice.sqlite") { database in
+        let leftMidway = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") { database in
             try await database.withReadSession { session in
                 try await session.raw("SELECT state FROM orders").all().map { try $0.decode(column: "state", as: String.self) }
                     .filter { !Self.settledStates.contains($0) }
@@ -154,10 +177,12 @@ struct BookingCrashTests {
             }
         }
         // Brought back once more, the reconciler settles whatever the crashes left (holds last 10 s).
-        server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile)
+        server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
         let auditedSeatd = seatd
-        let audit = try await Harness.withSQLiteFile(data + "/boxoffice.sqlite") { try await Self.audit($0, seatd: auditedSeatd) }
-        print("booking crash test: seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")
+        let audit = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") {
+            try await Self.audit($0, seatd: auditedSeatd)
+        }
+        print("booking crash test (\(engine)): seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts, \(postgresRestarts) PostgreSQL restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")
         _ = try await server.process.stopped()
         _ = try await seatd.process.stopped()
     }
@@ -187,7 +212,7 @@ struct BookingCrashTests {
                         status: try $0.decode(column: "status", as: String.self), amount: try $0.decode(column: "amount_minor", as: Int64.self)) }
         }
         let refunded = try await database.withReadSession { session in
-            try await session.raw("SELECT payment_reference, SUM(amount_minor) AS total FROM sandbox_refunds WHERE status = 'succeeded' GROUP BY payment_reference").all()
+            try await session.raw("SELECT payment_reference, CAST(SUM(amount_minor) AS BIGINT) AS total FROM sandbox_refunds WHERE status = 'succeeded' GROUP BY payment_reference").all()
                 .reduce(into: [String: Int64]()) { $0[try $1.decode(column: "payment_reference", as: String.self)] = try $1.decode(column: "total", as: Int64.self) }
         }
         let connection = try await seatd.connect()

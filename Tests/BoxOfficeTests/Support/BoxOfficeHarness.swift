@@ -69,6 +69,15 @@ enum Harness {
         try await withOpen(try await Database.sqlite(path: path, logger: logger), body)
     }
 
+    /// Runs `body` with a database a boxoffice process made or is using, as it is: PostgreSQL at
+    /// `url` when given, else the SQLite file at `sqlitePath`.
+    static func withDatabaseAt<Result: Sendable>(
+        _ url: String?, sqlitePath: String, _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        guard let url else { return try await withSQLiteFile(sqlitePath, body) }
+        return try await withOpen(Database.postgres(try PostgresLocation(url: url), connectionsMax: 4, logger: logger), body)
+    }
+
     private static func withOpen<Result: Sendable>(_ database: Database, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
