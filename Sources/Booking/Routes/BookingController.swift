@@ -48,12 +48,16 @@ public struct BookingController: Sendable {
             .post(use: createPromotion)
             .post("{promotionId}/deactivate", use: deactivatePromotion)
         api.post("payments/webhooks/{provider}", use: webhook)
-        api.group("theatres/{theatreId}/showtimes/{showtimeId}")
+        // A theatre's sales are read by its staff, or by a partner key with `reports:read` for it.
+        api.group("theatres/{theatreId}/showtimes/{showtimeId}/sales")
+            .add(middleware: CurrentIdentityMiddleware(identities))
+            .add(middleware: StaffOfTheatre(orPartnerWith: .reportsRead))
+            .get(use: showtimeSales)
+        api.group("theatres/{theatreId}/showtimes/{showtimeId}/orders/{orderId}/refunds/retry")
             .add(middleware: CurrentIdentityMiddleware(identities))
             .add(middleware: StaffOfTheatre())
-            .get("sales", use: showtimeSales)
             .add(middleware: idempotency)
-            .post("orders/{orderId}/refunds/retry", use: retryRefunds)
+            .post(use: retryRefunds)
     }
 
     @Sendable func applyPromotion(_ request: Request, context: Context) async throws -> BookingAPI.OrderView {

@@ -1,4 +1,5 @@
 import Accounts
+import Booking
 import BoxOfficeEdge
 import Foundation
 import HTTPTypes
@@ -103,6 +104,42 @@ struct PartnerBookingTests {
             let byPerson = try await client.request(.post, path, token: customerToken, json: #"{"seats":["D2"],"customerReference":"me"}"#)
             #expect(byPerson.status == .unprocessableContent)
             #expect(try byPerson.problem().errors?.first?.field == "/customerReference")
+        }
+    }
+
+    /// A theatre management system reads a theatre's sales with a `reports:read` key made for
+    /// it; other theatres, other scopes, and staff powers beyond reading stay closed to it.
+    @Test func aReportsKeyReadsItsTheatresSalesAndNothingElse() async throws {
+        try await Harness.withAppAndSeatd(.sqlite) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
+            let (token, _) = try await steps.customer("asha@example.com")
+            let order = try await steps.held(showtime, seats: ["B1"], token: token)
+            #expect(try await steps.pay(order, card: SandboxCard.success.rawValue, token: token).status == .ok)
+
+            let reports = try await Self.partnerKey(client, adminToken: adminToken, scopes: ["reports:read"], theatres: ["pvr-pune"])
+            let everywhere = try await Self.partnerKey(client, adminToken: adminToken, scopes: ["reports:read"])
+            let elsewhere = try await Self.partnerKey(client, adminToken: adminToken, scopes: ["reports:read"], theatres: ["inox-mumbai"])
+            let booker = try await Self.partnerKey(client, adminToken: adminToken, scopes: ["bookings:write", "catalog:read"],
+                                                   theatres: ["pvr-pune"])
+            let sales = "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/sales"
+            for key in [reports, everywhere] {
+                let read = try await client.request(.get, sales, headers: [.apiKey: key])
+                #expect(read.status == .ok, "\(read.text)")
+                #expect(try read.json(ShowtimeSalesReport.self).orders == ["confirmed": 1])
+            }
+            #expect(try await client.request(.get, sales, headers: [.apiKey: elsewhere]).status == .forbidden)
+            #expect(try await client.request(.get, sales, headers: [.apiKey: booker]).status == .forbidden)
+            // Another theatre's path with this showtime is not found, as for staff.
+            let crossed = "/api/v1/theatres/inox-mumbai/showtimes/\(showtime.id)/sales"
+            #expect(try await client.request(.get, crossed, headers: [.apiKey: elsewhere]).status == .notFound)
+            // Reading is all: refunds, showtimes and screens are staff's.
+            let retry = try await client.request(
+                .post, "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/orders/\(order.id)/refunds/retry", headers: [.apiKey: reports])
+            #expect(retry.status == .forbidden)
+            let cancel = try await client.request(.post, "/api/v1/theatres/pvr-pune/showtimes/\(showtime.id)/cancel",
+                                                  headers: [.apiKey: reports])
+            #expect(cancel.status == .forbidden)
         }
     }
 }
