@@ -1,7 +1,9 @@
 import Booking
 import BoxOfficeApp
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Payments
 import SeatTestSupport
 import Testing
@@ -123,5 +125,134 @@ struct StripeTests {
                 #expect(try await components.booking.refunds(orderID: order.id).map(\.status) == ["succeeded"])
             }
         }
+    }
+}
+
+@Suite("The Stripe adapter against a scripted Stripe: idempotency keys, lost answers, failed refunds, webhooks twice and out of order",
+       .timeLimit(.minutes(3)))
+struct ScriptedStripeTests {
+    static func provider(_ stripe: ScriptedStripe, timeout: Duration = .seconds(60)) -> StripeProvider {
+        var configuration = StripeProvider.Configuration(baseURL: stripe.baseURL, secretKey: ScriptedStripe.secretKey,
+                                                         webhookSecret: ScriptedStripe.webhookSecret)
+        configuration.requestTimeout = timeout
+        return StripeProvider(configuration: configuration)
+    }
+
+    /// A create whose answer was lost is asked again with its key and gets the first answer: one
+    /// intent. The same key with other parameters is refused, as Stripe refuses it.
+    @Test func aLostCreateAnswerIsReplayedByItsKeyAndAKeyIsNotReusedForOtherParameters() async throws {
+        try await ScriptedStripe.with { stripe in
+            let patient = Self.provider(stripe), hasty = Self.provider(stripe, timeout: .seconds(2))
+            stripe.failNext("POST /v1/payment_intents", with: .answerLost(seconds: 15))
+            await #expect(throws: PaymentError.timedOut) {
+                try await hasty.createPayment(amount: Money(50_000, "INR"), orderID: "o1", idempotencyKey: "o1:create")
+            }
+            let created = try await patient.createPayment(amount: Money(50_000, "INR"), orderID: "o1", idempotencyKey: "o1:create")
+            #expect(stripe.intents.map(\.id) == [created.reference], "the repeat made no second intent")
+            await #expect(throws: PaymentError.refused(
+                "Keys for idempotent requests can only be used with the same parameters they were first used with.")) {
+                try await patient.createPayment(amount: Money(60_000, "INR"), orderID: "o1", idempotencyKey: "o1:create")
+            }
+            #expect(stripe.intents.count == 1)
+        }
+    }
+
+    /// Lost answers on capture and refund charge nobody twice; a decline and a refund Stripe fails
+    /// are reported as the saga expects.
+    @Test func lostCaptureAndRefundAnswersMoveMoneyOnceAndFailuresAreReported() async throws {
+        try await ScriptedStripe.with { stripe in
+            let patient = Self.provider(stripe), hasty = Self.provider(stripe, timeout: .seconds(2))
+            let created = try await patient.createPayment(amount: Money(50_000, "INR"), orderID: "o2", idempotencyKey: "o2:create")
+            #expect(try await patient.confirmPayment(created.reference, paymentMethod: "pm_card_visa", idempotencyKey: "o2:confirm")
+                .status == .authorized)
+            stripe.failNext("POST /v1/payment_intents/{id}/capture", with: .answerLost(seconds: 15))
+            await #expect(throws: PaymentError.timedOut) { try await hasty.capturePayment(created.reference, idempotencyKey: "o2:capture") }
+            #expect(try await patient.capturePayment(created.reference, idempotencyKey: "o2:capture").status == .captured)
+            #expect(stripe.captureCalls == 1, "the repeat found the capture done")
+
+            stripe.failNext("POST /v1/refunds", with: .answerLost(seconds: 15))
+            await #expect(throws: PaymentError.timedOut) {
+                try await hasty.refund(created.reference, amount: Money(20_000, "INR"), idempotencyKey: "o2:refund")
+            }
+            let refund = try await patient.refund(created.reference, amount: Money(20_000, "INR"), idempotencyKey: "o2:refund")
+            #expect(refund.status == .succeeded && stripe.refunds.count == 1, "the key's first refund, answered again")
+
+            stripe.refundsEnd("failed")
+            let failed = try await patient.refund(created.reference, amount: Money(10_000, "INR"), idempotencyKey: "o2:refund-2")
+            #expect(failed.status == .failed(reason: "expired_or_canceled_card"))
+            #expect(try await patient.fetchRefund(failed.reference).status == .failed(reason: "expired_or_canceled_card"))
+
+            let declined = try await patient.createPayment(amount: Money(50_000, "INR"), orderID: "o3", idempotencyKey: "o3:create")
+            let outcome = try await patient.confirmPayment(declined.reference, paymentMethod: "pm_card_chargeDeclined", idempotencyKey: "o3:confirm")
+            #expect(outcome.status == .failed(reason: "generic_decline"))
+
+            stripe.failNext("GET /v1/payment_intents/{id}", with: .status(429, retryAfter: 3))
+            await #expect(throws: PaymentError.rateLimited(retryAfterSeconds: 3)) { try await patient.fetchPayment(created.reference) }
+            stripe.failNext("GET /v1/payment_intents/{id}", with: .status(502))
+            await #expect(throws: PaymentError.unavailable("Stripe answered 502")) { try await patient.fetchPayment(created.reference) }
+        }
+    }
+
+    /// Through the box office: webhooks that come twice, out of order, before the customer's
+    /// browser returns from 3-D Secure, or stale, are each taken once or refused, and every order
+    /// ends with one capture.
+    @Test func theBoxOfficeTakesWebhooksTwiceOutOfOrderAndBeforeTheBrowser() async throws {
+        try await ScriptedStripe.with { stripe in
+            try await Harness.withAppAndSeatd(.sqlite, mode: .live, configure: { configuration in
+                configuration.payments = .stripe(.init(baseURL: stripe.baseURL, secretKey: ScriptedStripe.secretKey,
+                                                       webhookSecret: ScriptedStripe.webhookSecret))
+            }) { client, components, _ in
+                let steps = BookingSteps(client: client, components: components)
+                let showtime = try await steps.showtime()
+                let (token, _) = try await steps.customer("asha@example.com")
+
+                let paid = try await steps.held(showtime, seats: ["B1"], token: token)
+                #expect(try await steps.pay(paid, card: "pm_card_visa", token: token).status == .ok)
+                let paidIntent = try #require(try await components.booking.order(id: paid.id, owner: nil).paymentReference)
+                // Stripe's two events, the later one first, each delivered twice.
+                let succeeded = stripe.webhook("payment_intent.succeeded", intent: paidIntent, eventID: "evt_2")
+                let capturable = stripe.webhook("payment_intent.amount_capturable_updated", intent: paidIntent, eventID: "evt_1")
+                for webhook in [succeeded, capturable, succeeded, capturable] {
+                    #expect(try await Self.post(webhook, to: client).status == .ok)
+                }
+
+                // 3-D Secure: the bank approves, and the webhook completes the order before the browser is back.
+                let secured = try await steps.held(showtime, seats: ["C1"], token: token)
+                #expect(try await steps.pay(secured, card: "pm_card_threeDSecure2Required", token: token).status == .accepted)
+                let securedIntent = try #require(try await components.booking.order(id: secured.id, owner: nil).paymentReference)
+                stripe.authenticate(securedIntent)
+                let approved = stripe.webhook("payment_intent.amount_capturable_updated", intent: securedIntent, eventID: "evt_3")
+                #expect(try await Self.post(approved, to: client).status == .ok)
+                #expect(try await steps.get(secured.id, token: token).state == "confirmed")
+                // The browser comes back afterwards: nothing more to do.
+                let returned = try await client.request(.post, "/api/v1/orders/\(secured.id)/payment/return", token: token,
+                                                        json: #"{"fields":{}}"#)
+                #expect(try returned.status == .conflict && returned.problem().code == "no_payment_in_progress")
+
+                // A stale signature (ten minutes old) and another secret's are refused, and taken nowhere.
+                let stale = stripe.webhook("payment_intent.succeeded", intent: securedIntent, eventID: "evt_4", signedSecondsAgo: 600)
+                let forged = stripe.webhook("payment_intent.succeeded", intent: securedIntent, eventID: "evt_5", secret: "whsec_guess")
+                for webhook in [stale, forged] {
+                    let refused = try await Self.post(webhook, to: client)
+                    #expect(try refused.status == .badRequest && refused.problem().code == "invalid_webhook")
+                }
+
+                #expect(try await steps.get(paid.id, token: token).state == "confirmed")
+                #expect(stripe.intents.filter { $0.status == "succeeded" }.count == 2)
+                #expect(stripe.captureCalls == 2, "one capture per order")
+                let inbox = try await components.database.withSession { session in
+                    try await session.raw("SELECT event_id FROM webhook_inbox WHERE provider = 'stripe' ORDER BY event_id").all()
+                        .map { try $0.decode(column: "event_id", as: String.self) }
+                }
+                #expect(inbox == ["evt_1", "evt_2", "evt_3"])
+            }
+        }
+    }
+
+    static func post(_ webhook: (body: [UInt8], headers: [String: String]), to client: any TestClientProtocol) async throws -> TestResponse {
+        var headers = HTTPFields()
+        for (name, value) in webhook.headers { headers[HTTPField.Name(name)!] = value }
+        return try await client.execute(uri: "/api/v1/payments/webhooks/stripe", method: .post, headers: headers,
+                                        body: ByteBuffer(bytes: webhook.body)) { $0 }
     }
 }

@@ -6,24 +6,15 @@ import NIOCore
 import Synchronization
 
 /// A scripted stand-in for Razorpay's Orders, Payments and Refunds APIs, served over HTTP on
-/// loopback. There is no Razorpay test server to run here (unlike localstripe for Stripe), and
-/// the cases that matter most are the ones a real provider shows only when it is in trouble: an
-/// answer lost after the capture happened, 5xx, 429, a refund that fails. So this fake keeps the
-/// state a real account would (orders, payment attempts, captures, refunds, each checked as
-/// Razorpay checks them), lets a test play the customer in Checkout, script faults per route, and
-/// sign webhooks as Razorpay does.
-final class ScriptedRazorpay: Sendable {
+/// loopback (``ScriptedAPI``). There is no Razorpay test server to run here (unlike localstripe
+/// for Stripe), and the cases that matter most are the ones a real provider shows only when it
+/// is in trouble. So this fake keeps the state a real account would (orders, payment attempts,
+/// captures, refunds, each checked as Razorpay checks them), lets a test play the customer in
+/// Checkout, script faults per route, and sign webhooks as Razorpay does.
+final class ScriptedRazorpay: ScriptedProvider {
     static let keyID = "rzp_test_scripted"
     static let keySecret = "scripted-key-secret"
     static let webhookSecret = "scripted-webhook-secret"
-
-    /// What the next call to a route does instead of (or after) its work.
-    enum Fault: Sendable {
-        /// Does the work, then answers only after `seconds`: longer than the client waits.
-        case answerLost(seconds: Int)
-        /// Answers with this status and does nothing.
-        case status(Int, retryAfter: Int? = nil)
-    }
 
     struct Payment: Sendable {
         var id: String
@@ -48,49 +39,31 @@ final class ScriptedRazorpay: Sendable {
         var orders: [String: (amount: Int64, currency: String, receipt: String, notes: [String: String])] = [:]
         var payments: [String: Payment] = [:]
         var refunds: [String: Refund] = [:]
-        var faults: [String: [Fault]] = [:]
         /// How refunds made from now on end.
         var refundOutcome = "processed"
         var captureCalls = 0
-        var next = 0
-
-        mutating func id(_ prefix: String) -> String {
-            next += 1
-            return "\(prefix)_S\(String(next, radix: 36))"
-        }
+        var ids = ScriptedAPI.IDs()
     }
 
-    /// The account's state, shared by the routes and the test's controls.
-    final class Account: Sendable {
-        let state = Mutex(State())
-    }
+    typealias Account = ScriptedAPI.Account<State>
 
     let account: Account
     let baseURL: String
 
-    private init(account: Account, baseURL: String) {
+    init(account: Account, baseURL: String) {
         self.account = account
         self.baseURL = baseURL
     }
 
-    /// Serves a fresh account on a loopback port for the length of `body`.
-    static func with<Result: Sendable>(_ body: @Sendable (ScriptedRazorpay) async throws -> Result) async throws -> Result {
-        let account = Account()
-        let router = Router()
+    static var freshState: State { State() }
+
+    static func addRoutes(for account: Account, to router: Router<BasicRequestContext>) {
         router.add(middleware: Authentication())
         Routes(account: account).add(to: router)
-        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await application.test(.live) { client in
-            try await body(ScriptedRazorpay(account: account, baseURL: "http://127.0.0.1:\(client.port!)"))
-        }
     }
 
     // MARK: the test's controls
 
-    /// The next call to `route` (as `POST /v1/payments/{id}/capture`) fails as scripted.
-    func failNext(_ route: String, with fault: Fault) {
-        account.state.withLock { $0.faults[route, default: []].append(fault) }
-    }
 
     func refundsEnd(_ outcome: String) {
         account.state.withLock { $0.refundOutcome = outcome }
@@ -102,7 +75,7 @@ final class ScriptedRazorpay: Sendable {
     func checkout(_ orderID: String, succeeds: Bool = true) -> [String: String] {
         account.state.withLock { state in
             guard let order = state.orders[orderID] else { return [:] }
-            let id = state.id("pay")
+            let id = state.ids.make("pay")
             state.payments[id] = Payment(id: id, orderID: orderID, amount: order.amount, currency: order.currency,
                                          status: succeeds ? "authorized" : "failed")
             guard succeeds else { return [:] }
@@ -242,24 +215,9 @@ extension ScriptedRazorpay {
 
         /// Runs the route's work under its scripted fault, if one is queued.
         private func serve(_ route: String, _ request: Request, _ work: (Request) async throws -> Response) async rethrows -> Response {
-            let fault = account.state.withLock { state -> Fault? in
-                guard var queued = state.faults[route], !queued.isEmpty else { return nil }
-                let fault = queued.removeFirst()
-                state.faults[route] = queued
-                return fault
-            }
-            switch fault {
-            case .status(let code, let retryAfter):
-                var response = Self.error(code, code == 429 ? "TOO_MANY_REQUESTS" : "SERVER_ERROR", "scripted failure")
-                if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
-                return response
-            case .answerLost(let seconds):
-                let response = try await work(request)
-                try? await Task.sleep(for: .seconds(seconds))
-                return response
-            case nil:
-                return try await work(request)
-            }
+            try await account.faults.serve(route, refusal: { code in
+                Self.error(code, code == 429 ? "TOO_MANY_REQUESTS" : "SERVER_ERROR", "scripted failure")
+            }) { try await work(request) }
         }
 
         private func body(_ request: Request) async throws -> [String: Any] {
@@ -274,7 +232,7 @@ extension ScriptedRazorpay {
             else { return Self.error(400, "BAD_REQUEST_ERROR", "amount, currency and a receipt of at most 40 characters are required") }
             let notes = body["notes"] as? [String: String] ?? [:]
             return account.state.withLock { state in
-                let id = state.id("order")
+                let id = state.ids.make("order")
                 state.orders[id] = (amount, currency, receipt, notes)
                 return Self.ok(Self.orderJSON(id, state.orders[id]!, state))
             }
@@ -309,7 +267,7 @@ extension ScriptedRazorpay {
                 guard amount > 0, refunded + amount <= payment.amount else {
                     return Self.error(400, "BAD_REQUEST_ERROR", "The total refund amount is greater than the refund payment amount")
                 }
-                let refundID = state.id("rfnd")
+                let refundID = state.ids.make("rfnd")
                 let refund = Refund(id: refundID, paymentID: id, amount: amount, currency: payment.currency, status: state.refundOutcome,
                                     receipt: body["receipt"] as? String, notes: body["notes"] as? [String: String] ?? [:])
                 state.refunds[refundID] = refund
@@ -326,7 +284,7 @@ extension ScriptedRazorpay {
         }
 
         static func ok(_ object: [String: Any]) -> Response {
-            response(200, object)
+            ScriptedAPI.json(200, object)
         }
 
         static func notFound() -> Response {
@@ -334,13 +292,7 @@ extension ScriptedRazorpay {
         }
 
         static func error(_ status: Int, _ code: String, _ description: String) -> Response {
-            response(status, ["error": ["code": code, "description": description]])
-        }
-
-        private static func response(_ status: Int, _ object: [String: Any]) -> Response {
-            let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
-            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            ScriptedAPI.json(status, ["error": ["code": code, "description": description]])
         }
     }
 }
