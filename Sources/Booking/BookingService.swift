@@ -111,7 +111,13 @@ public final class BookingService: Sendable {
             let current = try await self.runStep(.placeHold, of: order, seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
             if current.order.state == .holding { throw BookingError.seatServerUnavailable }
-            return try await self.applyBestOffer(to: current.order)
+            do {
+                return try await self.applyBestOffer(to: current.order)
+            } catch {
+                // The seats are held: the order stands at its full price rather than failing.
+                self.logger.warning("no offer applied", metadata: ["order": "\(order.id)", "error": "\(error)"])
+                return current.order
+            }
         }
         if let activity, let userID = owner.userID {
             // A hold says less than a booking and is noted on its own: losing one to a crash costs little.
