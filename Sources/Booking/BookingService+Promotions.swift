@@ -73,7 +73,7 @@ extension BookingService {
         }
     }
 
-    /// Offers weighed for one order at most (the newest beyond it are not considered).
+    /// Offers weighed for one order at most: the newest, when more are valid at once.
     public static let offersConsideredMax = 100
     /// Offers tried in turn when the best ones' limits are reached.
     static let offerAttemptsMax = 3

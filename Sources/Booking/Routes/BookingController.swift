@@ -90,20 +90,12 @@ public struct BookingController: Sendable {
 
     /// The showtime's orders and refunds (after a cancellation: how the refunds are going).
     @Sendable func showtimeSales(_ request: Request, context: Context) async throws -> ShowtimeSalesReport {
-        let showtimeID = try context.parameters.require("showtimeId")
-        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
-        let seating = try await service.seating(showtimeID)
-        guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
-        return try await service.showtimeReport(showtimeID: showtimeID)
+        try await service.showtimeReport(showtimeID: try await theatresShowtimeID(context))
     }
 
     /// Staff ask the provider again for an order's failed refunds (listed in the sales report).
     @Sendable func retryRefunds(_ request: Request, context: Context) async throws -> BookingAPI.Refunds {
-        let showtimeID = try context.parameters.require("showtimeId")
-        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
-        let seating = try await service.seating(showtimeID)
-        guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
-        let refunds = try await service.retryFailedRefunds(orderID: try orderID(context), showtimeID: showtimeID)
+        let refunds = try await service.retryFailedRefunds(orderID: try orderID(context), showtimeID: try await theatresShowtimeID(context))
         return BookingAPI.Refunds(refunds: refunds.map { .init(amountMinor: $0.amount.amountMinor, currency: $0.amount.currency, status: $0.status) })
     }
 
@@ -209,6 +201,15 @@ public struct BookingController: Sendable {
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         try await service.receiveWebhook(provider: provider, rawBody: Array(buffer: body), headers: headers)
         return .ok
+    }
+
+    /// The path's showtime, when it is one of the path's theatre (else not found, as for anyone).
+    private func theatresShowtimeID(_ context: Context) async throws -> String {
+        let showtimeID = try context.parameters.require("showtimeId")
+        guard Identifiers.isGenerated(showtimeID) else { throw BookingError.showtimeNotFound }
+        let seating = try await service.seating(showtimeID)
+        guard seating.showtime.theatreId == (try context.parameters.require("theatreId")) else { throw BookingError.showtimeNotFound }
+        return showtimeID
     }
 
     private func orderID(_ context: Context) throws -> String {

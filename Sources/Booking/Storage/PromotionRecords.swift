@@ -86,7 +86,7 @@ enum PromotionRecords {
         try await session.select().column("*").from("promotions")
             .where(SQLColumn("code"), .is, SQLLiteral.null).where("active", .equal, 1)
             .where("valid_from_ms", .lessThanOrEqual, nowMs).where("valid_until_ms", .greaterThan, nowMs)
-            .orderBy("id").limit(limit).all(decoding: PromotionRow.self)
+            .orderBy("created_at_ms", .descending).orderBy("id").limit(limit).all(decoding: PromotionRow.self)
     }
 
     /// Takes one use of the promotion for `orderID`, or says which limit stops it.
