@@ -155,13 +155,14 @@ struct Serve: AsyncParsableCommand {
                     host: host, port: metricsPort, group: group, logger: logger, render: serverMetrics.render,
                     unreadiness: { server.unreadiness })
             } : nil
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if let portFile, let port = server.localPort {
-            try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
+            services.append(.init(service: PortAnnouncement(port: port, file: portFile)))
         }
-        let services = ServiceGroup(
+        let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
         await metricsEndpoint?.stop()
         try await group.shutdownGracefully()
     }
