@@ -85,6 +85,15 @@ extension SeatRequesting {
         return reply
     }
 
+    /// A show's counts and every seat's state, compactly; when `knownVersion` (a reply's
+    /// ``SeatMapReply/version``) is still the show's, only that (``SeatMapReply/map`` is nil).
+    public func seatMap(show: UInt32, knownVersion: UInt64 = 0) async throws(SeatClientError) -> SeatMapReply {
+        guard case .seatMap(let reply) = try await send(.seatMap(show: show, knownVersion: knownVersion)) else {
+            throw mismatch(.seatMap)
+        }
+        return reply
+    }
+
     /// Every show of the server: its layout, seat count, and whether it is cancelled.
     public func shows() async throws(SeatClientError) -> [ShowSummary] {
         guard case .shows(let shows) = try await send(.listShows) else { throw mismatch(.listShows) }

@@ -21,6 +21,10 @@ public enum ProtocolLimits {
     public static let nameBytesMax = 64
     /// UTF-8 bytes of an error reply's message.
     public static let messageBytesMax = 1024
+    /// Seats of one show, as far as a SEAT_MAP reply may describe them: a few bytes of runs can
+    /// name any number of seats, and a client decoding them must not be made to allocate more.
+    /// The same as the server's own limit on a layout's seats.
+    public static let seatsPerShowMax = 1 << 20
     /// Distancing seats in one CREATE_SHOW.
     public static let distancingSeatsMax = 1 << 16
 }

@@ -55,8 +55,8 @@ public enum ProtocolFuzzing {
     }
 
     private static let responseOpcodes: [Opcode] = [
-        .hello, .ping, .stats, .hold, .confirm, .extend, .release, .reservation, .availability, .listShows, .layout,
-        .defineLayout, .createShow, .subscribe,
+        .hello, .ping, .stats, .hold, .confirm, .extend, .release, .reservation, .availability, .seatMap, .listShows,
+        .layout, .defineLayout, .createShow, .subscribe,
     ]
 
     private static func decodeAsClient(_ frame: Frame) {

@@ -19,6 +19,14 @@ public final class SeatService: Sendable {
     public let apiKeys: APIKeyStore?
     /// Snapshots on request run here, one at a time, never on an event loop.
     private let snapshotQueue = DispatchQueue(label: "snapshots-on-request")
+    /// SEAT_MAP replies kept per show version.
+    private let seatMaps = SeatMapCache(stateBytesMax: SeatService.seatMapCacheBytesMax)
+    /// The state bytes of every show's map kept together: 256 MiB is a thousand stadiums' maps
+    /// at their longest.
+    public static let seatMapCacheBytesMax = 256 << 20
+    /// The top 24 bits of every SEAT_MAP version, drawn at start: a version a client kept from
+    /// an earlier run of the server, whose counts started again, does not match by accident.
+    private let seatMapEpoch = UInt64.random(in: 1..<(1 << 24)) << 40
 
     public init(
         engine: InventoryEngine, catalog: VenueCatalog, clock: ServerClock, statistics: ServerStatistics,
@@ -103,6 +111,8 @@ public final class SeatService: Sendable {
                 return .success(.reservation(try reservation(id, at: now)))
             case .availability(let show):
                 return .success(.availability(try availability(ShowID(rawValue: show))))
+            case .seatMap(let show, let knownVersion):
+                return .success(.seatMap(try seatMap(ShowID(rawValue: show), knownVersion: knownVersion)))
             case .listShows:
                 return .success(.shows(showSummaries()))
             case .layout(let id):
@@ -149,7 +159,7 @@ public final class SeatService: Sendable {
             switch request {
             case .hold(let hold): (hold.show, hold.seats.count)
             case .holdBestAvailable(let hold): (hold.show, Int(hold.count))
-            case .availability(let show), .cancelShow(let show): (show, nil)
+            case .availability(let show), .seatMap(let show, _), .cancelShow(let show): (show, nil)
             default: (nil, nil)
             }
         guard let show else { return RefusalContext() }
@@ -246,15 +256,45 @@ public final class SeatService: Sendable {
 
     func availability(_ show: ShowID) throws(InventoryError) -> AvailabilityReply {
         let availability = try engine.availability(of: show)
-        let layout = try engine.layout(of: show)
         return AvailabilityReply(
             show: show.rawValue, isCancelled: availability.isCancelled, seatCount: UInt32(availability.seats.seatCount),
-            counts: WireSeatCounts(availability.counts),
-            categories: zip(layout.categories, availability.countsByCategory).map { category, counts in
-                AvailabilityReply.Category(id: category.id, counts: WireSeatCounts(counts))
-            },
+            counts: WireSeatCounts(availability.counts), categories: try categories(of: availability),
             taken: availability.seats.taken.words, sold: availability.seats.sold.words,
             blocked: availability.seats.blocked.words)
+    }
+
+    /// The version alone when the client's is current; else the map kept for the current
+    /// version; else the map read now, then kept.
+    func seatMap(_ show: ShowID, knownVersion: UInt64) throws(InventoryError) -> SeatMapReply {
+        let current = seatMapVersion(try engine.mapVersion(of: show))
+        if knownVersion == current {
+            statistics.add(.seatMapsUnchanged)
+            return SeatMapReply(show: show.rawValue, version: current, map: nil)
+        }
+        if let kept = seatMaps.contents(of: show.rawValue, at: current) {
+            statistics.add(.seatMapsCached)
+            return SeatMapReply(show: show.rawValue, version: current, map: kept)
+        }
+        let availability = try engine.availability(of: show)
+        let seats = availability.seats
+        let contents = SeatMapContents(
+            isCancelled: availability.isCancelled, seatCount: UInt32(seats.seatCount),
+            counts: WireSeatCounts(availability.counts), categories: try categories(of: availability),
+            states: SeatStateCoding(
+                seatCount: seats.seatCount, taken: seats.taken.words, sold: seats.sold.words, blocked: seats.blocked.words))
+        let version = seatMapVersion(availability.version)
+        seatMaps.keep(contents, of: show.rawValue, at: version)
+        return SeatMapReply(show: show.rawValue, version: version, map: contents)
+    }
+
+    private func seatMapVersion(_ engineVersion: UInt64) -> UInt64 {
+        seatMapEpoch | (engineVersion & ((1 << 40) - 1))
+    }
+
+    private func categories(of availability: ShowAvailability) throws(InventoryError) -> [AvailabilityReply.Category] {
+        zip(try engine.layout(of: availability.show).categories, availability.countsByCategory).map { category, counts in
+            AvailabilityReply.Category(id: category.id, counts: WireSeatCounts(counts))
+        }
     }
 
     private func showSummaries() -> [ShowSummary] {

@@ -111,6 +111,10 @@ public final class ServerMetrics: JournalObserver, Sendable {
             counter("connections_refused", "Connections refused at the connection limit.", statistics[.connectionsRefused])
             counter("events_sent", "Seat events sent to subscribers.", statistics[.eventsSent])
             counter("events_dropped", "Seat events dropped for subscribers too slow to take them.", statistics[.eventsDropped])
+            counter(
+                "seat_maps_unchanged", "SEAT_MAP requests answered with the version alone, the client's map being current.",
+                statistics[.seatMapsUnchanged])
+            counter("seat_maps_cached", "SEAT_MAP requests answered from the map kept for the show's version.", statistics[.seatMapsCached])
         }
 
         mutating func read(_ service: SeatService) {

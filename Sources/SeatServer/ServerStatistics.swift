@@ -11,6 +11,7 @@ public final class ServerStatistics: Sendable {
     public enum Counter: Int, CaseIterable, Sendable {
         case connectionsAccepted, connectionsOpen, requests, refusals
         case eventsSent, eventsDropped, connectionsRefused
+        case seatMapsUnchanged, seatMapsCached
 
         public var name: String {
             switch self {
@@ -21,6 +22,8 @@ public final class ServerStatistics: Sendable {
             case .eventsSent: "events_sent"
             case .eventsDropped: "events_dropped"
             case .connectionsRefused: "connections_refused"
+            case .seatMapsUnchanged: "seat_maps_unchanged"
+            case .seatMapsCached: "seat_maps_cached"
             }
         }
     }

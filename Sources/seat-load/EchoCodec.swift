@@ -6,7 +6,7 @@ import SeatProtocol
 /// measures what the wire, the kernel and this client cost with no server work at all.
 struct EchoCodec: LoadCodec {
     /// Framing and request ids are seatd's, so the echo carries the same bytes.
-    let frames: SeatdCodec
+    var frames: SeatdCodec
 
     static let choosesBestSeats = true
 
@@ -18,7 +18,7 @@ struct EchoCodec: LoadCodec {
         guard frame.header.requestID == SeatdCodec.helloRequestID else { throw LoadFailure("the echo of HELLO did not come back first") }
     }
 
-    func encode(_ request: LoadRequest, lane: Int, into buffer: inout ByteBuffer) {
+    mutating func encode(_ request: LoadRequest, lane: Int, into buffer: inout ByteBuffer) {
         frames.encode(request, lane: lane, into: &buffer)
     }
 

@@ -42,6 +42,10 @@ struct SeatLoadCommand: AsyncParsableCommand {
     @Option(help: "The layout of the run's new shows: \(Venue.allCases.map(\.rawValue).joined(separator: ", ")).")
     var venue = Venue.stadium
     @Option(help: "mixed: the share of cycles that read a show's availability.") var readShare = 0.8
+    @Option(help: ArgumentHelp(
+        "mixed, seatd: how a read asks: availability (three bitmaps) or seat-map (compact states, only the version when the lane's map of that show is current).",
+        valueName: "availability|seat-map"))
+    var reads = SeatdCodec.Reads.availability
     @Option(help: "Connections.") var connections = 16
     @Option(help: "Requests in flight per connection (lanes); open loop, cycles in flight.") var depth = 1
     @Option(help: ArgumentHelp(
@@ -131,7 +135,7 @@ struct SeatLoadCommand: AsyncParsableCommand {
             }
             let handler: @Sendable (Channel) -> EventLoopFuture<Void> = { [key, target] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let seatd = SeatdCodec(apiKey: key, holdMilliseconds: holdMilliseconds)
+                    let seatd = SeatdCodec(apiKey: key, holdMilliseconds: holdMilliseconds, reads: reads)
                     // Each handler made with its concrete codec, so the optimizer specializes it:
                     // made through `any LoadCodec`, every request ran the handler's generic code,
                     // looking up type metadata as it went.

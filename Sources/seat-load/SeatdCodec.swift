@@ -1,3 +1,4 @@
+import ArgumentParser
 import NIOCore
 import SeatProtocol
 
@@ -7,8 +8,24 @@ struct SeatdCodec: LoadCodec {
     /// The greeting's request id, never a lane's.
     static let helloRequestID = UInt32.max
 
+    /// How a lane reads a show.
+    enum Reads: String, ExpressibleByArgument {
+        case availability
+        /// SEAT_MAP with the version the lane last got for that show, as a polling page does.
+        case seatMap = "seat-map"
+    }
+
     let apiKey: String
     let holdMilliseconds: UInt32
+    let reads: Reads
+    /// The last SEAT_MAP version each lane got for each show, keyed by lane << 32 | show.
+    private var seatMapVersions: [Int: UInt64] = [:]
+
+    init(apiKey: String, holdMilliseconds: UInt32, reads: Reads = .availability) {
+        self.apiKey = apiKey
+        self.holdMilliseconds = holdMilliseconds
+        self.reads = reads
+    }
 
     static let choosesBestSeats = true
 
@@ -27,7 +44,7 @@ struct SeatdCodec: LoadCodec {
         }
     }
 
-    func encode(_ request: LoadRequest, lane: Int, into buffer: inout ByteBuffer) {
+    mutating func encode(_ request: LoadRequest, lane: Int, into buffer: inout ByteBuffer) {
         let message: Request =
             switch request {
             case .hold(let show, let seats): .hold(HoldRequest(show: show, holdMilliseconds: holdMilliseconds, seats: seats))
@@ -36,12 +53,16 @@ struct SeatdCodec: LoadCodec {
             case .confirm(let hold): .confirm(ReservationCommand(id: hold.id))
             case .release(let hold): .release(ReservationCommand(id: hold.id))
             case .cancel(let booking): .cancelBooking(ReservationCommand(id: booking.id))
-            case .availability(let show): .availability(show: show)
+            case .availability(let show):
+                switch reads {
+                case .availability: .availability(show: show)
+                case .seatMap: .seatMap(show: show, knownVersion: seatMapVersions[lane << 32 | Int(show)] ?? 0)
+                }
             }
         write(message, requestID: UInt32(lane << 3) | request.step.rawValue, into: &buffer)
     }
 
-    func decode(_ frame: Frame) throws(LoadFailure) -> (lane: Int, step: Workload.Step, outcome: LoadOutcome) {
+    mutating func decode(_ frame: Frame) throws(LoadFailure) -> (lane: Int, step: Workload.Step, outcome: LoadOutcome) {
         let header = frame.header
         guard let step = Workload.Step(rawValue: header.requestID & 7) else { throw LoadFailure("answer to an unknown request") }
         let lane = Int(header.requestID >> 3)
@@ -49,10 +70,21 @@ struct SeatdCodec: LoadCodec {
         if header.flags.contains(.error) {
             return (lane, step, .refused((try? ErrorReply.decode(from: &payload))?.code ?? .internalError))
         }
-        // Availability replies are large and their content is not needed: only success counts.
+        // Availability replies are large and their content is not needed: only success counts,
+        // and a seat map's version, which the lane sends with its next read of the show.
         if step == .availability {
-            guard header.opcode == .availability else { throw LoadFailure("availability answered with \(header.opcode)") }
-            return (lane, step, .done)
+            switch (reads, header.opcode) {
+            case (.availability, .availability):
+                return (lane, step, .done)
+            case (.seatMap, .seatMap):
+                guard let (show, version) = payload.readMultipleIntegers(as: (UInt32, UInt64).self) else {
+                    throw LoadFailure("unreadable seat map reply")
+                }
+                seatMapVersions[lane << 32 | Int(show)] = version
+                return (lane, step, .done)
+            default:
+                throw LoadFailure("availability answered with \(header.opcode)")
+            }
         }
         guard let response = try? Response.decode(opcode: header.opcode, payload: &payload) else {
             throw LoadFailure("unreadable \(step.noun) reply")

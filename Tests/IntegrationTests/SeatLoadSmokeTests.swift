@@ -64,6 +64,13 @@ import Testing
             let small = ["--venue", "cinema", "--shows", "2", "--connections", "2", "--depth", "4", "--seconds", "0.5", "--seed", "42"]
 
             try await Self.expectEachRunsCleanly(Self.everyWorkload, port: server.port, small)
+            // Reads by SEAT_MAP, each lane sending the version it last got for the show.
+            try await Self.expectEachRunsCleanly(["mixed"], port: server.port, small + ["--reads", "seat-map"])
+            let connection = try await server.connect()
+            let statistics = try await connection.stats()
+            await connection.close()
+            let unchanged = statistics.first { $0.name == "seat_maps_unchanged" }?.value ?? 0
+            #expect(unchanged > 0, "some reads found the lane's map current: \(statistics)")
 
             // Open loop never starts more cycles than the schedule has arrivals: 400/s for the
             // warm-up second and the half-second measured.

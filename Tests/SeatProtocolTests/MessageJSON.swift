@@ -13,6 +13,10 @@ func jsonValue(_ value: Any) -> Any {
     }
     if let text = value as? String { return text }
     if let flag = value as? Bool { return flag }
+    // Seat states are binary: shown as hex, where other byte arrays are JSON documents.
+    if let states = value as? SeatStateCoding {
+        return ["form": "\(states.form)", "bytes": states.bytes.map { String(format: "%02x", $0) }.joined()]
+    }
     if let bytes = value as? [UInt8] { return String(decoding: bytes, as: UTF8.self) }
     if let raw = value as? any RawRepresentable { return jsonValue(raw.rawValue) }
     let mirror = Mirror(reflecting: value)

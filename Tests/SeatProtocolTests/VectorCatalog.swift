@@ -31,6 +31,8 @@ enum VectorCatalog {
         ("cancel booking", 14, .cancelBooking(ReservationCommand(id: booking))),
         ("reservation", 15, .reservation(id: booking)),
         ("availability", 16, .availability(show: 3)),
+        ("seat map", 30, .seatMap(show: 3, knownVersion: 0)),
+        ("seat map since a version", 31, .seatMap(show: 3, knownVersion: 0x0000_a5c3_0000_0007)),
         ("list shows", 17, .listShows),
         ("layout", 18, .layout(1)),
         ("define layout", 19, .defineLayout(json: Array(tinyLayout.utf8))),
@@ -92,6 +94,23 @@ enum VectorCatalog {
                     ],
                     taken: [0x0000_0000_0007_0001, 0], sold: [0x0000_0000_0006_0000, 0], blocked: [1, 0]))
         ),
+        (
+            "seat map", 30, .seatMap, [],
+            .seatMap(
+                SeatMapReply(
+                    show: 3, version: 0x0000_a5c3_0000_0007,
+                    map: SeatMapContents(
+                        isCancelled: false, seatCount: 70,
+                        counts: WireSeatCounts(free: 66, held: 1, sold: 2, blocked: 1),
+                        categories: [
+                            .init(id: "standard", counts: WireSeatCounts(free: 50, held: 1, sold: 2, blocked: 1)),
+                            .init(id: "premium", counts: WireSeatCounts(free: 16, held: 0, sold: 0, blocked: 0)),
+                        ],
+                        // The availability vector's seats: 0 blocked, 16 held, 17 and 18 sold.
+                        states: SeatStateCoding(
+                            seatCount: 70, taken: [0x0000_0000_0007_0001, 0], sold: [0x0000_0000_0006_0000, 0], blocked: [1, 0]))))
+        ),
+        ("seat map unchanged", 31, .seatMap, [], .seatMap(SeatMapReply(show: 3, version: 0x0000_a5c3_0000_0007, map: nil))),
         ("shows", 17, .listShows, [], .shows([ShowSummary(show: 3, layout: 1, isCancelled: false, seatCount: 300)])),
         ("layout", 18, .layout, [], .layout(id: 1, json: Array(tinyLayout.utf8))),
         ("layout defined", 19, .defineLayout, [], .layoutDefined(layout: 2, seatCount: 2)),

@@ -32,7 +32,7 @@ extension InventoryEngine {
                 changeLog?.logConfirmation(
                     SeatChange(kind: .confirmed, show: show.id, sequence: sequence, reservation: hold.reservation),
                     seats: buffer.span.extracting(0..<count))
-                show.sold.setOwned(buffer.span.extracting(0..<count))
+                show.sell(buffer.span.extracting(0..<count))
                 table.complete(slot, as: booked.with(phase: .booked, isBusy: false))
                 report(.confirmed, show.id, sequence, hold.reservation, seats: buffer.span.extracting(0..<count))
                 record(.confirmations, shard: table.shard)

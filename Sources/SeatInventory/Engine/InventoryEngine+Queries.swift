@@ -28,6 +28,8 @@ public struct SeatMap: Hashable, Sendable {
 /// What a show has left to sell.
 public struct ShowAvailability: Hashable, Sendable {
     public let show: ShowID
+    /// The show's ``InventoryEngine/mapVersion(of:)`` loaded before the map was read.
+    public let version: UInt64
     public let isCancelled: Bool
     public let counts: SeatCounts
     /// Counts per category, in the order of the layout's categories.
@@ -48,6 +50,7 @@ extension InventoryEngine {
     /// Counts by state and category plus the seat map. O(seats / 64 × categories).
     public func availability(of showID: ShowID) throws(InventoryError) -> ShowAvailability {
         unowned(unsafe) let show = try shows.show(showID).takeUnretainedValue()
+        let version = show.mapVersion.load(ordering: .acquiring)
         // Bound once: read through `show` (unowned) inside the loops, each word cost a retain and
         // a release of the storage it lives in, which on a 100,000-seat show was most of the work.
         let takenWords = show.taken.words
@@ -81,6 +84,7 @@ extension InventoryEngine {
         }
         return ShowAvailability(
             show: showID,
+            version: version,
             isCancelled: show.isCancelled.load(ordering: .acquiring),
             counts: counts,
             countsByCategory: byCategory,
@@ -89,6 +93,16 @@ extension InventoryEngine {
                 taken: SeatBitmap(seatCount: show.seatCount, words: taken),
                 sold: SeatBitmap(seatCount: show.seatCount, words: sold),
                 blocked: show.unsellable))
+    }
+
+    /// A number that changes whenever the show's seat map or cancellation does. A map read
+    /// after loading version `v` (``ShowAvailability/version``) holds every change made before
+    /// it; while the version is still `v`, the show's seats differ from that map only by changes
+    /// under way, each of which changes the version once its bits are in place. So a reader
+    /// holding `v` may be told "unchanged" exactly when the version is still `v`.
+    public func mapVersion(of showID: ShowID) throws(InventoryError) -> UInt64 {
+        unowned(unsafe) let show = try shows.show(showID).takeUnretainedValue()
+        return show.mapVersion.load(ordering: .acquiring)
     }
 
     /// The state of one seat.

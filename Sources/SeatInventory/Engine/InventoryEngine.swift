@@ -91,6 +91,7 @@ public final class InventoryEngine: Sendable {
         // Logged first: every hold refused for the cancellation then comes after it in the log.
         changeLog?.logShowCancelled(id)
         show.isCancelled.store(true, ordering: .releasing)
+        show.mapChanged()
     }
 
     /// The ids of every show created so far, cancelled ones included.

@@ -24,6 +24,10 @@ final class ShowInventory: Sendable {
     let isCancelled = Atomic<Bool>(false)
     /// The last ``SeatChange/sequence`` drawn; only counts while the engine has an observer.
     let changeSequence = Atomic<UInt64>(0)
+    /// Bumped after every change to the seat map has reached its bits, refused takes (rolled
+    /// back) and cancellation included: a map read after loading version `v` differs from the
+    /// show's seats only by changes that have not bumped it yet. See ``InventoryEngine/mapVersion(of:)``.
+    let mapVersion = Atomic<UInt64>(0)
 
     init(id: ShowID, layout: SeatLayout, rules: ShowRules) {
         self.id = id
@@ -66,13 +70,26 @@ final class ShowInventory: Sendable {
         // Even a refused take changed bits for a moment (they were rolled back), and a search
         // may have remembered a row as it looked then.
         bumpRowVersions(seats)
+        mapChanged()
         return conflict
     }
 
-    /// Frees the sorted `seats`, which the caller holds.
+    /// Frees the sorted `seats`, which the caller holds (their `sold` bits already cleared).
     func free(_ seats: Span<UInt32>) {
         taken.clearAll(seats)
         bumpRowVersions(seats)
+        mapChanged()
+    }
+
+    /// Marks the sorted `seats`, which the caller holds, sold.
+    func sell(_ seats: Span<UInt32>) {
+        sold.setOwned(seats)
+        mapChanged()
+    }
+
+    /// Releasing: whoever loads the new version sees the bits that changed before it.
+    func mapChanged() {
+        mapVersion.wrappingAdd(1, ordering: .releasing)
     }
 
     /// Bumps the version of every row the sorted `seats` touch, once per row.

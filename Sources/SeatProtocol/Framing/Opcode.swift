@@ -20,6 +20,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let availability = Opcode(rawValue: 0x0201)
     public static let listShows = Opcode(rawValue: 0x0202)
     public static let layout = Opcode(rawValue: 0x0203)
+    public static let seatMap = Opcode(rawValue: 0x0204)
     // Administration: 0x03xx
     public static let defineLayout = Opcode(rawValue: 0x0301)
     public static let createShow = Opcode(rawValue: 0x0302)
@@ -40,7 +41,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         .hello: "HELLO", .ping: "PING", .stats: "STATS",
         .hold: "HOLD", .holdBestAvailable: "HOLD_BEST_AVAILABLE", .confirm: "CONFIRM", .release: "RELEASE",
         .extend: "EXTEND", .cancelBooking: "CANCEL_BOOKING", .reservation: "RESERVATION",
-        .availability: "AVAILABILITY", .listShows: "LIST_SHOWS", .layout: "LAYOUT",
+        .availability: "AVAILABILITY", .listShows: "LIST_SHOWS", .layout: "LAYOUT", .seatMap: "SEAT_MAP",
         .defineLayout: "DEFINE_LAYOUT", .createShow: "CREATE_SHOW", .cancelShow: "CANCEL_SHOW", .snapshot: "SNAPSHOT",
         .createAPIKey: "CREATE_API_KEY", .listAPIKeys: "LIST_API_KEYS", .rotateAPIKey: "ROTATE_API_KEY",
         .revokeAPIKey: "REVOKE_API_KEY",

@@ -122,6 +122,42 @@ public struct AvailabilityReply: Hashable, Sendable {
     }
 }
 
+/// SEAT_MAP's answer: the show's map version and, unless the client already holds that
+/// version, the counts and every seat's state.
+public struct SeatMapReply: Hashable, Sendable {
+    public var show: UInt32
+    /// Opaque, never 0; names this map in the next request for it.
+    public var version: UInt64
+    /// Nil when the show is unchanged since the version the request named.
+    public var map: SeatMapContents?
+
+    public init(show: UInt32, version: UInt64, map: SeatMapContents?) {
+        self.show = show
+        self.version = version
+        self.map = map
+    }
+}
+
+/// A show's counts and seat states as SEAT_MAP sends them.
+public struct SeatMapContents: Hashable, Sendable {
+    public var isCancelled: Bool
+    public var seatCount: UInt32
+    public var counts: WireSeatCounts
+    public var categories: [AvailabilityReply.Category]
+    public var states: SeatStateCoding
+
+    public init(
+        isCancelled: Bool, seatCount: UInt32, counts: WireSeatCounts, categories: [AvailabilityReply.Category],
+        states: SeatStateCoding
+    ) {
+        self.isCancelled = isCancelled
+        self.seatCount = seatCount
+        self.counts = counts
+        self.categories = categories
+        self.states = states
+    }
+}
+
 public struct ShowSummary: Hashable, Sendable {
     public var show: UInt32
     public var layout: UInt32

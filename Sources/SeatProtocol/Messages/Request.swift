@@ -15,6 +15,9 @@ public enum Request: Hashable, Sendable {
     /// A hold or booking by id (bookings have bit 63 set).
     case reservation(id: UInt64)
     case availability(show: UInt32)
+    /// The show's counts and seat states, compactly; only the version when `knownVersion` (0
+    /// for none) is still the show's.
+    case seatMap(show: UInt32, knownVersion: UInt64)
     case listShows
     case layout(UInt32)
     /// A layout document as JSON (see `LayoutDocument`).
@@ -46,6 +49,7 @@ public enum Request: Hashable, Sendable {
         case .cancelBooking: .cancelBooking
         case .reservation: .reservation
         case .availability: .availability
+        case .seatMap: .seatMap
         case .listShows: .listShows
         case .layout: .layout
         case .defineLayout: .defineLayout
@@ -71,8 +75,8 @@ public enum Request: Hashable, Sendable {
             .cancelShow, .batch, .createAPIKey, .rotateAPIKey, .revokeAPIKey:
             true
         // A snapshot changes no state; it waits for the journal itself before it writes.
-        case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe,
-            .snapshot, .listAPIKeys:
+        case .hello, .ping, .stats, .reservation, .availability, .seatMap, .listShows, .layout, .subscribe,
+            .unsubscribe, .snapshot, .listAPIKeys:
             false
         }
     }
@@ -107,6 +111,8 @@ public enum Request: Hashable, Sendable {
             buffer.writeIdempotencyKey(request.idempotencyKey)
         case .reservation(let id):
             buffer.writeInteger(id)
+        case .seatMap(let show, let knownVersion):
+            buffer.writeMultipleIntegers(show, knownVersion)
         case .availability(let show), .layout(let show), .cancelShow(let show), .subscribe(let show),
             .unsubscribe(let show):
             buffer.writeInteger(show)
@@ -182,6 +188,9 @@ public enum Request: Hashable, Sendable {
             request = .reservation(id: try payload.read(UInt64.self, "id"))
         case .availability:
             request = .availability(show: try payload.read(UInt32.self, "show"))
+        case .seatMap:
+            let show = try payload.read(UInt32.self, "show")
+            request = .seatMap(show: show, knownVersion: try payload.read(UInt64.self, "known version"))
         case .listShows:
             request = .listShows
         case .layout:

@@ -15,6 +15,7 @@ public enum Response: Hashable, Sendable {
     case done
     case reservation(ReservationReply)
     case availability(AvailabilityReply)
+    case seatMap(SeatMapReply)
     case shows([ShowSummary])
     case layout(id: UInt32, json: [UInt8])
     case layoutDefined(layout: UInt32, seatCount: UInt32)
@@ -59,15 +60,15 @@ public enum Response: Hashable, Sendable {
             buffer.writeBool(reply.isCancelled)
             buffer.writeInteger(reply.seatCount)
             buffer.writeCounts(reply.counts)
-            buffer.writeInteger(UInt16(truncatingIfNeeded: reply.categories.count))
-            for category in reply.categories {
-                buffer.writeText(category.id)
-                buffer.writeCounts(category.counts)
-            }
+            buffer.writeCategories(reply.categories)
             buffer.writeInteger(UInt32(truncatingIfNeeded: reply.taken.count))
             buffer.writeWords(reply.taken)
             buffer.writeWords(reply.sold)
             buffer.writeWords(reply.blocked)
+        case .seatMap(let reply):
+            buffer.writeMultipleIntegers(reply.show, reply.version)
+            buffer.writeBool(reply.map == nil)
+            if let map = reply.map { map.write(into: &buffer) }
         case .shows(let shows):
             buffer.writeInteger(UInt32(truncatingIfNeeded: shows.count))
             for show in shows {
@@ -188,6 +189,12 @@ public enum Response: Hashable, Sendable {
                 ReservationReply(show: show, status: status, deadlineMilliseconds: deadline, seats: try payload.readSeats("seats")))
         case .availability:
             response = .availability(try AvailabilityReply.read(from: &payload))
+        case .seatMap:
+            let show = try payload.read(UInt32.self, "show")
+            let version = try payload.read(UInt64.self, "version")
+            let isUnchanged = try payload.readBool("unchanged")
+            response = .seatMap(
+                SeatMapReply(show: show, version: version, map: isUnchanged ? nil : try SeatMapContents.read(from: &payload)))
         case .listShows:
             let count = Int(try payload.read(UInt32.self, "show count"))
             guard payload.readableBytes >= count * 13 else { throw .truncated(field: "shows") }
@@ -248,12 +255,7 @@ extension AvailabilityReply {
         let isCancelled = try payload.readBool("cancelled")
         let seatCount = try payload.read(UInt32.self, "seat count")
         let counts = try payload.readCounts("counts")
-        let categoryCount = Int(try payload.read(UInt16.self, "category count"))
-        var categories: [Category] = []
-        for _ in 0..<categoryCount {
-            let id = try payload.readText("category id", limit: ProtocolLimits.nameBytesMax)
-            categories.append(Category(id: id, counts: try payload.readCounts("category counts")))
-        }
+        let categories = try payload.readCategories()
         let wordCount = Int(try payload.read(UInt32.self, "word count"))
         guard wordCount == (Int(seatCount) + 63) / 64 else {
             throw .invalidValue(field: "word count", value: UInt64(wordCount))
@@ -265,6 +267,35 @@ extension AvailabilityReply {
         return AvailabilityReply(
             show: show, isCancelled: isCancelled, seatCount: seatCount, counts: counts, categories: categories,
             taken: taken, sold: sold, blocked: blocked)
+    }
+}
+
+extension SeatMapContents {
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeBool(isCancelled)
+        buffer.writeInteger(seatCount)
+        buffer.writeCounts(counts)
+        buffer.writeCategories(categories)
+        buffer.writeInteger(states.form.rawValue)
+        buffer.writeBlob(states.bytes)
+    }
+
+    /// Reads and checks the map: its states must describe exactly `seat count` seats.
+    static func read(from payload: inout ByteBuffer) throws(PayloadError) -> SeatMapContents {
+        let isCancelled = try payload.readBool("cancelled")
+        let seatCount = try payload.read(UInt32.self, "seat count")
+        guard seatCount <= ProtocolLimits.seatsPerShowMax else {
+            throw .tooLong(field: "seat count", length: Int(seatCount), limit: ProtocolLimits.seatsPerShowMax)
+        }
+        let counts = try payload.readCounts("counts")
+        let categories = try payload.readCategories()
+        let formValue = try payload.read(UInt8.self, "state form")
+        guard let form = SeatStateCoding.Form(rawValue: formValue) else {
+            throw .invalidValue(field: "state form", value: UInt64(formValue))
+        }
+        let states = SeatStateCoding(form: form, bytes: try payload.readBlob("seat states", limit: ProtocolLimits.payloadBytesMax))
+        _ = try states.bitmaps(seatCount: Int(seatCount))
+        return SeatMapContents(isCancelled: isCancelled, seatCount: seatCount, counts: counts, categories: categories, states: states)
     }
 }
 
@@ -286,6 +317,25 @@ extension ByteBuffer {
             let words = (0..<count).map { UInt64(bigEndian: memory.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
             return (count * 8, words)
         }
+    }
+
+    /// Per category of the layout, its id and its counts, after their number (u16).
+    mutating func writeCategories(_ categories: [AvailabilityReply.Category]) {
+        writeInteger(UInt16(truncatingIfNeeded: categories.count))
+        for category in categories {
+            writeText(category.id)
+            writeCounts(category.counts)
+        }
+    }
+
+    mutating func readCategories() throws(PayloadError) -> [AvailabilityReply.Category] {
+        let count = Int(try read(UInt16.self, "category count"))
+        var categories: [AvailabilityReply.Category] = []
+        for _ in 0..<count {
+            let id = try readText("category id", limit: ProtocolLimits.nameBytesMax)
+            categories.append(AvailabilityReply.Category(id: id, counts: try readCounts("category counts")))
+        }
+        return categories
     }
 
     mutating func writeCounts(_ counts: WireSeatCounts) {

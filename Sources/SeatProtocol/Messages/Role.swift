@@ -20,7 +20,7 @@ public enum Role: UInt8, Hashable, Sendable, CaseIterable, Comparable, CustomStr
     /// The least role that may send requests with `opcode`; nil for opcodes that are not requests.
     public static func required(for opcode: Opcode) -> Role? {
         switch opcode {
-        case .hello, .ping, .stats, .reservation, .availability, .listShows, .layout, .subscribe, .unsubscribe:
+        case .hello, .ping, .stats, .reservation, .availability, .seatMap, .listShows, .layout, .subscribe, .unsubscribe:
             .reader
         case .hold, .holdBestAvailable, .confirm, .release, .extend, .cancelBooking, .batch:
             .agent
