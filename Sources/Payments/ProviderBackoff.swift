@@ -53,7 +53,7 @@ public struct ProviderBackoff: Sendable, Equatable {
 /// calls fail at once with ``PaymentError/rateLimited(retryAfterSeconds:)`` instead of adding
 /// to the load of a provider that is failing or asked us to slow down.
 public final class BackedOffProvider: PaymentProvider {
-    public let base: any PaymentProvider
+    private let base: any PaymentProvider
     private let backoff = Mutex(ProviderBackoff())
     private let now: @Sendable () -> Date
 

@@ -185,10 +185,6 @@ enum OrderRecords {
     /// States the reconciler looks at (and held orders, once their hold ran out).
     static let unsettledStates: [OrderState] = [.holding, .paying, .authorized, .seatsConfirmed, .voiding, .cancelling]
 
-    static func insert(_ order: Order, on session: any SQLDatabase) async throws {
-        try await OrderWrite.insert(order).run(on: session)
-    }
-
     static func find(id: String, on session: any SQLDatabase) async throws -> Order? {
         try await session.select().column("*").from("orders").where("id", .equal, id).first(decoding: OrderRow.self)?.order()
     }

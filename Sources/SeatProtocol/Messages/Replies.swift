@@ -158,6 +158,16 @@ public struct SeatMapContents: Hashable, Sendable {
     }
 }
 
+extension AvailabilityReply {
+    /// A SEAT_MAP reply's map as AVAILABILITY gives it: the same counts, the states as bitmaps.
+    public init(show: UInt32, seatMap map: SeatMapContents) throws(PayloadError) {
+        let states = try map.states.bitmaps(seatCount: Int(map.seatCount))
+        self.init(
+            show: show, isCancelled: map.isCancelled, seatCount: map.seatCount, counts: map.counts, categories: map.categories,
+            taken: states.taken, sold: states.sold, blocked: states.blocked)
+    }
+}
+
 public struct ShowSummary: Hashable, Sendable {
     public var show: UInt32
     public var layout: UInt32

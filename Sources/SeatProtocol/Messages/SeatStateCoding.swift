@@ -21,37 +21,65 @@ public struct SeatStateCoding: Hashable, Sendable {
     }
 
     /// The states of `seatCount` seats given as bitmaps of `(seatCount + 63) / 64` words, where
-    /// sold and blocked seats are also taken.
+    /// sold and blocked seats are also taken. Word by word, never seat by seat: a run ends where
+    /// either bit of the state changes, found with a shift and an exclusive or.
     public init(seatCount: Int, taken: [UInt64], sold: [UInt64], blocked: [UInt64]) {
         let packedBytes = (seatCount + 3) / 4
-        var runs = RunWriter(byteLimit: packedBytes)
-        var seat = 0
-        words: while seat < seatCount {
-            let word = seat >> 6
-            let width = min(64, seatCount - seat)
-            let wordMask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
-            let lanes = Lanes(taken: taken[word], sold: sold[word], blocked: blocked[word])
-            // A whole word in one state extends the current run at once: most words of a
-            // stadium's map, empty or sold in blocks, are.
-            if let uniform = lanes.uniformState(mask: wordMask) {
-                guard runs.append(uniform, count: width) else { break words }
-            } else {
-                for bit in 0..<width {
-                    guard runs.append(lanes.state(bit), count: 1) else { break words }
-                }
-            }
-            seat += width
+        let wordCount = (seatCount + 63) / 64
+        // Each run takes a byte at least: when there are more runs than packed bytes, runs lose
+        // and are not written. (A busy stadium's map has tens of thousands of runs.)
+        var runCount = seatCount > 0 ? 1 : 0
+        var before: (low: UInt64, high: UInt64) = (0, 0)
+        for word in 0..<wordCount {
+            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
+            var changes = ((planes.low ^ (planes.low << 1 | before.low)) | (planes.high ^ (planes.high << 1 | before.high))) & planes.mask
+            if word == 0 { changes &= ~1 }
+            runCount += changes.nonzeroBitCount
+            before = (planes.low >> 63, planes.high >> 63)
         }
-        if seat >= seatCount, let encoded = runs.finish() {
+        var runs = RunWriter(byteLimit: packedBytes, runCount: runCount)
+        var runsMayWin = runCount <= packedBytes
+        words: for word in 0..<wordCount where runsMayWin {
+            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
+            // Bit i set where seat i's state differs from seat i - 1's (seat 0 is compared with
+            // the run the writer carries over from the word before).
+            var boundaries = ((planes.low ^ planes.low << 1) | (planes.high ^ planes.high << 1)) & planes.mask & ~1
+            var start = 0
+            while true {
+                let end = boundaries == 0 ? planes.width : boundaries.trailingZeroBitCount
+                guard runs.append(planes.state(start), count: end - start) else {
+                    runsMayWin = false
+                    break words
+                }
+                if boundaries == 0 { break }
+                boundaries &= boundaries - 1
+                start = end
+            }
+        }
+        if runsMayWin, let encoded = runs.finish() {
             self.init(form: .runs, bytes: encoded)
             return
         }
-        var packed = [UInt8](repeating: 0, count: packedBytes)
-        for index in 0..<seatCount {
-            let lanes = Lanes(taken: taken[index >> 6], sold: sold[index >> 6], blocked: blocked[index >> 6])
-            packed[index >> 2] |= lanes.state(index & 63) << UInt8((index & 3) * 2)
+        var packed = [UInt8](repeating: 0, count: wordCount * 16)
+        for word in 0..<wordCount {
+            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
+            for half in 0..<2 {
+                let shift = UInt64(half * 32)
+                let pairs = Self.spread(planes.low >> shift) | Self.spread(planes.high >> shift) << 1
+                for byte in 0..<8 { packed[word * 16 + half * 8 + byte] = UInt8(truncatingIfNeeded: pairs >> UInt64(byte * 8)) }
+            }
         }
-        self.init(form: .packed, bytes: packed)
+        self.init(form: .packed, bytes: Array(packed.prefix(packedBytes)))
+    }
+
+    /// The low 32 bits of `bits` moved to the even bits of the result: bit i to bit 2i.
+    private static func spread(_ bits: UInt64) -> UInt64 {
+        var x = bits & 0xffff_ffff
+        x = (x | x << 16) & 0x0000_ffff_0000_ffff
+        x = (x | x << 8) & 0x00ff_00ff_00ff_00ff
+        x = (x | x << 4) & 0x0f0f_0f0f_0f0f_0f0f
+        x = (x | x << 2) & 0x3333_3333_3333_3333
+        return (x | x << 1) & 0x5555_5555_5555_5555
     }
 
     /// The bitmaps back: `taken` (held, sold or blocked), `sold` and `blocked`, each of
@@ -89,28 +117,24 @@ public struct SeatStateCoding: Hashable, Sendable {
     }
 }
 
-/// One 64-seat word of the three bitmaps, read as states.
-private struct Lanes {
-    let taken: UInt64
-    let sold: UInt64
-    let blocked: UInt64
+/// One 64-seat word of the three bitmaps as the two bits of each seat's state: `low` is set
+/// for held and blocked seats, `high` for sold and blocked ones. Seats past the show's end are 0.
+private struct StatePlanes {
+    let low: UInt64
+    let high: UInt64
+    /// The seats of the word that exist.
+    let width: Int
+    let mask: UInt64
 
-    func state(_ bit: Int) -> UInt8 {
-        let mask: UInt64 = 1 << UInt64(bit)
-        if blocked & mask != 0 { return 3 }
-        if sold & mask != 0 { return 2 }
-        return taken & mask != 0 ? 1 : 0
+    init(word: Int, seatCount: Int, taken: [UInt64], sold: [UInt64], blocked: [UInt64]) {
+        width = min(64, seatCount - word * 64)
+        mask = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+        low = ((taken[word] & ~sold[word]) | blocked[word]) & mask
+        high = (sold[word] | blocked[word]) & mask
     }
 
-    /// The state every seat under `mask` is in, if they share one.
-    func uniformState(mask: UInt64) -> UInt8? {
-        let held = taken & ~sold & ~blocked
-        let sold = sold & ~blocked
-        if taken & mask == 0 { return 0 }
-        if held & mask == mask { return 1 }
-        if sold & mask == mask { return 2 }
-        if blocked & mask == mask { return 3 }
-        return nil
+    func state(_ bit: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: (low >> UInt64(bit)) & 1 | ((high >> UInt64(bit)) & 1) << 1)
     }
 }
 
@@ -121,7 +145,11 @@ private struct RunWriter {
     var state: UInt8 = 0
     var length = 0
 
-    init(byteLimit: Int) { self.byteLimit = byteLimit }
+    init(byteLimit: Int, runCount: Int) {
+        self.byteLimit = byteLimit
+        // Most runs of a seat map take one or two bytes.
+        bytes.reserveCapacity(min(byteLimit, runCount * 2) + 5)
+    }
 
     /// False once the runs are longer than the limit.
     mutating func append(_ next: UInt8, count: Int) -> Bool {

@@ -108,83 +108,97 @@ struct BookingCrashTests {
         #expect(try await createUser.exitStatus(within: .seconds(60)) == 0)
 
         var seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
-        var server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
-        let current = Mutex(server.base)
-        let base: @Sendable () -> String = { current.withLock { $0 } }
-
-        // A showtime on a 300-seat screen, and six customers.
-        let admin = try #require(await Self.call(.POST, base() + "/api/v1/auth/login",
-                                                 json: #"{"email":"admin@example.com","password":"crash test secret"}"#))
-        let adminToken = try #require(Self.field("accessToken", of: admin.1))
-        let movie = try #require(await Self.call(.POST, base() + "/api/v1/admin/movies", token: adminToken, json: CatalogTests.movie))
-        _ = await Self.call(.POST, base() + "/api/v1/admin/theatres", token: adminToken, json: CatalogTests.theatre)
-        let screen = try #require(await Self.call(.POST, base() + "/api/v1/theatres/pvr-pune/screens", token: adminToken,
-                                                  json: CatalogTests.screen))
-        let showtimeBody = #"{"movieId":"\#(Self.field("id", of: movie.1)!)","screenId":"\#(Self.field("id", of: screen.1)!)","startsAt":"\#(CatalogTests.tomorrowEvening().iso)","language":"English","format":"2D","prices":{"standard":25000,"premium":40000},"currency":"INR"}"#
-        let showtime = try #require(await Self.call(.POST, base() + "/api/v1/theatres/pvr-pune/showtimes", token: adminToken,
-                                                    json: showtimeBody))
-        let showtimeID = try #require(Self.field("id", of: showtime.1), "\(showtime)")
-        var tokens: [String] = []
-        for index in 0..<6 {
-            _ = await Self.call(.POST, base() + "/api/v1/accounts",
-                                json: #"{"email":"c\#(index)@example.com","password":"a long passphrase","name":"C"}"#)
-            let login = try #require(await Self.call(.POST, base() + "/api/v1/auth/login",
-                                                     json: #"{"email":"c\#(index)@example.com","password":"a long passphrase"}"#))
-            tokens.append(try #require(Self.field("accessToken", of: login.1)))
+        var server: BoxOfficeProcess
+        do {
+            server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
+        } catch {
+            _ = try? await seatd.process.stopped(signal: SIGKILL)
+            throw error
         }
+        // Whatever fails below, no process is left running after the test.
+        do {
+            let current = Mutex(server.base)
+            let base: @Sendable () -> String = { current.withLock { $0 } }
 
-        var seatdRestarts = 0, postgresRestarts = 0
-        for cycle in 0..<cycles {
-            if cycle > 0 {
-                if Int.random(in: 0..<3, using: &random) == 0 {
-                    // seatd dies too; it comes back with what it acknowledged.
-                    _ = try await seatd.process.stopped(signal: SIGKILL)
-                    seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
-                    seatdRestarts += 1
-                }
-                server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
-                current.withLock { $0 = server.base }
+            // A showtime on a 300-seat screen, and six customers.
+            let admin = try #require(await Self.call(.POST, base() + "/api/v1/auth/login",
+                                                     json: #"{"email":"admin@example.com","password":"crash test secret"}"#))
+            let adminToken = try #require(Self.field("accessToken", of: admin.1))
+            let movie = try #require(await Self.call(.POST, base() + "/api/v1/admin/movies", token: adminToken, json: CatalogTests.movie))
+            _ = await Self.call(.POST, base() + "/api/v1/admin/theatres", token: adminToken, json: CatalogTests.theatre)
+            let screen = try #require(await Self.call(.POST, base() + "/api/v1/theatres/pvr-pune/screens", token: adminToken,
+                                                      json: CatalogTests.screen))
+            let showtimeBody = #"{"movieId":"\#(Self.field("id", of: movie.1)!)","screenId":"\#(Self.field("id", of: screen.1)!)","startsAt":"\#(CatalogTests.tomorrowEvening().iso)","language":"English","format":"2D","prices":{"standard":25000,"premium":40000},"currency":"INR"}"#
+            let showtime = try #require(await Self.call(.POST, base() + "/api/v1/theatres/pvr-pune/showtimes", token: adminToken,
+                                                        json: showtimeBody))
+            let showtimeID = try #require(Self.field("id", of: showtime.1), "\(showtime)")
+            var tokens: [String] = []
+            for index in 0..<6 {
+                _ = await Self.call(.POST, base() + "/api/v1/accounts",
+                                    json: #"{"email":"c\#(index)@example.com","password":"a long passphrase","name":"C"}"#)
+                let login = try #require(await Self.call(.POST, base() + "/api/v1/auth/login",
+                                                         json: #"{"email":"c\#(index)@example.com","password":"a long passphrase"}"#))
+                tokens.append(try #require(Self.field("accessToken", of: login.1)))
             }
-            let customers = tokens
-            let flows = Task { [cycle] in
-                await withTaskGroup(of: Void.self) { group in
-                    for (index, token) in customers.enumerated() {
-                        let flowSeed = seed &+ UInt64(cycle * 100 + index)
-                        group.addTask { await Self.customer(base: base, token: token, showtimeID: showtimeID, seed: flowSeed) }
+
+            var seatdRestarts = 0, postgresRestarts = 0
+            for cycle in 0..<cycles {
+                if cycle > 0 {
+                    if Int.random(in: 0..<3, using: &random) == 0 {
+                        // seatd dies too; it comes back with what it acknowledged.
+                        _ = try await seatd.process.stopped(signal: SIGKILL)
+                        seatd = try await SeatdProcess(dataDirectory: directory.path + "/seatd", arguments: [])
+                        seatdRestarts += 1
+                    }
+                    server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
+                    current.withLock { $0 = server.base }
+                }
+                let customers = tokens
+                let flows = Task { [cycle] in
+                    await withTaskGroup(of: Void.self) { group in
+                        for (index, token) in customers.enumerated() {
+                            let flowSeed = seed &+ UInt64(cycle * 100 + index)
+                            group.addTask { await Self.customer(base: base, token: token, showtimeID: showtimeID, seed: flowSeed) }
+                        }
                     }
                 }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 400...2_000, using: &random)))
+                if let postgres, Int.random(in: 0..<3, using: &random) == 0 {
+                    // The database dies under the flows and comes back; boxoffice goes on meanwhile.
+                    try await postgres.kill()
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 100...1_000, using: &random)))
+                    try await postgres.start()
+                    postgresRestarts += 1
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_500, using: &random)))
+                }
+                _ = try await server.process.stopped(signal: SIGKILL)
+                flows.cancel()
+                await flows.value
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 400...2_000, using: &random)))
-            if let postgres, Int.random(in: 0..<3, using: &random) == 0 {
-                // The database dies under the flows and comes back; boxoffice goes on meanwhile.
-                try await postgres.kill()
-                try await Task.sleep(for: .milliseconds(Int.random(in: 100...1_000, using: &random)))
-                try await postgres.start()
-                postgresRestarts += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_500, using: &random)))
-            }
-            _ = try await server.process.stopped(signal: SIGKILL)
-            flows.cancel()
-            await flows.value
-        }
 
-        // What the last crash left half-done, read while nothing runs.
-        let leftMidway = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") { database in
-            try await database.withReadSession { session in
-                try await session.raw("SELECT state FROM orders").all().map { try $0.decode(column: "state", as: String.self) }
-                    .filter { !Self.settledStates.contains($0) }
-                    .reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            // What the last crash left half-done, read while nothing runs.
+            let leftMidway = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") { database in
+                try await database.withReadSession { session in
+                    try await session.raw("SELECT state FROM orders").all().map { try $0.decode(column: "state", as: String.self) }
+                        .filter { !Self.settledStates.contains($0) }
+                        .reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+                }
             }
+            // Brought back once more, the reconciler settles whatever the crashes left (holds last 10 s).
+            server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
+            let auditedSeatd = seatd
+            let audit = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") {
+                try await Self.audit($0, seatd: auditedSeatd)
+            }
+            print("booking crash test (\(engine)): seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts, \(postgresRestarts) PostgreSQL restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")
+            _ = try await server.process.stopped()
+            _ = try await seatd.process.stopped()
+        } catch {
+            for process in [server.process, seatd.process] where process.exitStatusIfEnded() == nil {
+                _ = try? await process.stopped(signal: SIGKILL)
+            }
+            throw error
         }
-        // Brought back once more, the reconciler settles whatever the crashes left (holds last 10 s).
-        server = try await Self.startBoxOffice(dataDirectory: data, seatdPort: seatd.port, keyFile: keyFile, databaseURL: databaseURL)
-        let auditedSeatd = seatd
-        let audit = try await Harness.withDatabaseAt(databaseURL, sqlitePath: data + "/boxoffice.sqlite") {
-            try await Self.audit($0, seatd: auditedSeatd)
-        }
-        print("booking crash test (\(engine)): seed \(seed); \(cycles) crashes, \(seatdRestarts) seatd restarts, \(postgresRestarts) PostgreSQL restarts; orders left held or mid-saga by the last crash \(leftMidway.sorted { $0.key < $1.key }); orders by state \(audit.states.sorted { $0.key < $1.key }); \(audit.soldSeats) seats sold")
-        _ = try await server.process.stopped()
-        _ = try await seatd.process.stopped()
     }
 
     struct Audit {

@@ -32,7 +32,7 @@ struct OrderRecordsTests {
     func everyColumnSurvivesInsertAndUpdateAndAStaleUpdateChangesNothing(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine) { database in
             let placed = OrderSagaTests.newOrder()
-            try await database.transaction { session in try await OrderRecords.insert(placed, on: session) }
+            _ = try await database.transaction { session in try await OrderWrite.insert(placed).run(on: session) }
             let read = { try await database.withReadSession { session in try await OrderRecords.find(id: placed.id, on: session) } }
             #expect(try await read() == placed)
 

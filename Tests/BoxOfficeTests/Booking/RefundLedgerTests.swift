@@ -13,7 +13,7 @@ struct RefundLedgerTests {
     @Test(arguments: TestEngine.allCases)
     func refundsBeyondTheCaptureAreRefusedAndARepeatedKeyIsTheSameRefund(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine) { database in
-            try await database.transaction { session in try await OrderRecords.insert(OrderSagaTests.newOrder(), on: session) }
+            _ = try await database.transaction { session in try await OrderWrite.insert(OrderSagaTests.newOrder()).run(on: session) }
             func record(_ refund: OrderRecords.RefundRow) async throws -> OrderRecords.RefundRow {
                 try await database.transaction { session in
                     try await OrderRecords.recordRefund(refund, capturedMinor: 50_000, on: session)
