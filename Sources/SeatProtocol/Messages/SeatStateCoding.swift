@@ -72,6 +72,16 @@ public struct SeatStateCoding: Hashable, Sendable {
         self.init(form: .packed, bytes: Array(packed.prefix(packedBytes)))
     }
 
+    /// The even bits of `bits` moved to the low 32 bits of the result: bit 2i to bit i.
+    private static func compact(_ bits: UInt64) -> UInt64 {
+        var x = bits & 0x5555_5555_5555_5555
+        x = (x | x >> 1) & 0x3333_3333_3333_3333
+        x = (x | x >> 2) & 0x0f0f_0f0f_0f0f_0f0f
+        x = (x | x >> 4) & 0x00ff_00ff_00ff_00ff
+        x = (x | x >> 8) & 0x0000_ffff_0000_ffff
+        return (x | x >> 16) & 0x0000_0000_ffff_ffff
+    }
+
     /// The low 32 bits of `bits` moved to the even bits of the result: bit i to bit 2i.
     private static func spread(_ bits: UInt64) -> UInt64 {
         var x = bits & 0xffff_ffff
@@ -106,8 +116,21 @@ public struct SeatStateCoding: Hashable, Sendable {
             guard bytes.count == (seatCount + 3) / 4 else {
                 throw .invalidValue(field: "packed seat states length", value: UInt64(bytes.count))
             }
-            for seat in 0..<seatCount {
-                maps.set(seat..<seat + 1, to: (bytes[seat >> 2] >> UInt8((seat & 3) * 2)) & 3)
+            // Sixteen bytes a word: the even bits of each pair are the low plane, the odd bits
+            // the high one.
+            for word in 0..<maps.taken.count {
+                var planes: (low: UInt64, high: UInt64) = (0, 0)
+                for half in 0..<2 {
+                    var pairs: UInt64 = 0
+                    for byte in 0..<8 where word * 16 + half * 8 + byte < bytes.count {
+                        pairs |= UInt64(bytes[word * 16 + half * 8 + byte]) << UInt64(byte * 8)
+                    }
+                    planes.low |= Self.compact(pairs) << UInt64(half * 32)
+                    planes.high |= Self.compact(pairs >> 1) << UInt64(half * 32)
+                }
+                maps.taken[word] = planes.low | planes.high
+                maps.sold[word] = planes.high & ~planes.low
+                maps.blocked[word] = planes.low & planes.high
             }
             if seatCount & 3 != 0, bytes[bytes.count - 1] >> UInt8((seatCount & 3) * 2) != 0 {
                 throw .invalidValue(field: "packed seat states padding", value: UInt64(bytes[bytes.count - 1]))
@@ -213,13 +236,18 @@ private struct Bitmaps {
         blocked = taken
     }
 
+    /// Sets a run's seats a word at a time.
     mutating func set(_ seats: Range<Int>, to state: UInt8) {
         guard state != 0 else { return }
-        for seat in seats {
-            let bit: UInt64 = 1 << UInt64(seat & 63)
-            taken[seat >> 6] |= bit
-            if state == 2 { sold[seat >> 6] |= bit }
-            if state == 3 { blocked[seat >> 6] |= bit }
+        var seat = seats.lowerBound
+        while seat < seats.upperBound {
+            let offset = seat & 63
+            let count = min(64 - offset, seats.upperBound - seat)
+            let bits: UInt64 = (count == 64 ? ~0 : (1 << UInt64(count)) - 1) << UInt64(offset)
+            taken[seat >> 6] |= bits
+            if state == 2 { sold[seat >> 6] |= bits }
+            if state == 3 { blocked[seat >> 6] |= bits }
+            seat += count
         }
     }
 }
