@@ -77,6 +77,9 @@ import Testing
         let ten = SeatStateCoding(form: .runs, bytes: [36])
         #expect(throws: PayloadError.truncated(field: "seat runs")) { try ten.bitmaps(seatCount: 11) }
         #expect(throws: PayloadError.tooLong(field: "seat runs", length: 10, limit: 9)) { try ten.bitmaps(seatCount: 9) }
+        // A reply is checked without building its bitmaps, with the same refusals.
+        #expect(throws: PayloadError.truncated(field: "seat runs")) { try ten.check(seatCount: 11) }
+        #expect(throws: Never.self) { try ten.check(seatCount: 10) }
         #expect(throws: PayloadError.trailingBytes(1)) {
             try SeatStateCoding(form: .runs, bytes: [36, 0]).bitmaps(seatCount: 10)
         }
@@ -95,6 +98,9 @@ import Testing
         // Five seats use two bits of the second byte; the rest must be 0.
         #expect(throws: PayloadError.invalidValue(field: "packed seat states padding", value: 0b0100)) {
             try SeatStateCoding(form: .packed, bytes: [0, 0b0100]).bitmaps(seatCount: 5)
+        }
+        #expect(throws: PayloadError.invalidValue(field: "packed seat states padding", value: 0b0100)) {
+            try SeatStateCoding(form: .packed, bytes: [0, 0b0100]).check(seatCount: 5)
         }
     }
 

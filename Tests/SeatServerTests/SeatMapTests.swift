@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// A version from another run of the server (here: another service over the same engine,
+    /// whose counts are the same) is not taken for the current one.
+    @Test func aVersionFromAnotherRunOfTheServerIsNotCurrent() async throws {
+        try await withServer { server in
+            let first = server.service
+            let restarted = SeatService(
+                engine: first.engine, catalog: first.catalog, clock: first.clock, statistics: first.statistics)
+            guard case .success(.seatMap(let before)) = first.execute(.seatMap(show: 0, knownVersion: 0)),
+                case .success(.seatMap(let after)) = restarted.execute(.seatMap(show: 0, knownVersion: before.version))
+            else {
+                Issue.record("SEAT_MAP was refused")
+                return
+            }
+            #expect(after.map != nil && after.version != before.version)
+            #expect(after.version & 0xff_ffff_ffff == before.version & 0xff_ffff_ffff, "the engine's count is the same")
+        }
+    }
+
     /// Writers hold, confirm, release and cancel on real threads while a reader polls with the
     /// version it last saw; whenever the writers pause, the reader's map (kept or refreshed) must
     /// be the show's seats exactly: "unchanged" is never said of a map that is stale. Every map

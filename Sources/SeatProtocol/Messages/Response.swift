@@ -294,7 +294,7 @@ extension SeatMapContents {
             throw .invalidValue(field: "state form", value: UInt64(formValue))
         }
         let states = SeatStateCoding(form: form, bytes: try payload.readBlob("seat states", limit: ProtocolLimits.payloadBytesMax))
-        _ = try states.bitmaps(seatCount: Int(seatCount))
+        try states.check(seatCount: Int(seatCount))
         return SeatMapContents(isCancelled: isCancelled, seatCount: seatCount, counts: counts, categories: categories, states: states)
     }
 }

@@ -26,50 +26,53 @@ public struct SeatStateCoding: Hashable, Sendable {
     public init(seatCount: Int, taken: [UInt64], sold: [UInt64], blocked: [UInt64]) {
         let packedBytes = (seatCount + 3) / 4
         let wordCount = (seatCount + 63) / 64
+        // Recomputed where needed, which costs a few instructions a word, not an allocation.
+        func planes(_ word: Int) -> StatePlanes {
+            StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
+        }
         // Each run takes a byte at least: when there are more runs than packed bytes, runs lose
         // and are not written. (A busy stadium's map has tens of thousands of runs.)
         var runCount = seatCount > 0 ? 1 : 0
-        var before: (low: UInt64, high: UInt64) = (0, 0)
+        var previous: StatePlanes?
         for word in 0..<wordCount {
-            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
-            var changes = ((planes.low ^ (planes.low << 1 | before.low)) | (planes.high ^ (planes.high << 1 | before.high))) & planes.mask
-            if word == 0 { changes &= ~1 }
-            runCount += changes.nonzeroBitCount
-            before = (planes.low >> 63, planes.high >> 63)
+            let current = planes(word)
+            runCount += current.changes(after: previous).nonzeroBitCount
+            previous = current
         }
-        var runs = RunWriter(byteLimit: packedBytes, runCount: runCount)
-        var runsMayWin = runCount <= packedBytes
-        words: for word in 0..<wordCount where runsMayWin {
-            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
-            // Bit i set where seat i's state differs from seat i - 1's (seat 0 is compared with
-            // the run the writer carries over from the word before).
-            var boundaries = ((planes.low ^ planes.low << 1) | (planes.high ^ planes.high << 1)) & planes.mask & ~1
+        if runCount <= packedBytes, let encoded = Self.runs(of: (0..<wordCount).lazy.map(planes), byteLimit: packedBytes, runCount: runCount) {
+            self.init(form: .runs, bytes: encoded)
+            return
+        }
+        var packed = [UInt8](repeating: 0, count: packedBytes)
+        for word in 0..<wordCount {
+            let plane = planes(word)
+            for half in 0..<2 {
+                let shift = UInt64(half * 32)
+                let pairs = Self.spread(plane.low >> shift) | Self.spread(plane.high >> shift) << 1
+                for byte in 0..<8 where word * 16 + half * 8 + byte < packedBytes {
+                    packed[word * 16 + half * 8 + byte] = UInt8(truncatingIfNeeded: pairs >> UInt64(byte * 8))
+                }
+            }
+        }
+        self.init(form: .packed, bytes: packed)
+    }
+
+    /// The runs as varints, or nil once they are longer than `byteLimit`.
+    private static func runs(of planes: some Sequence<StatePlanes>, byteLimit: Int, runCount: Int) -> [UInt8]? {
+        var runs = RunWriter(byteLimit: byteLimit, runCount: runCount)
+        for plane in planes {
+            // Seat 0 of a word continues the writer's run when its state is the same.
+            var boundaries = plane.changes(after: nil)
             var start = 0
             while true {
-                let end = boundaries == 0 ? planes.width : boundaries.trailingZeroBitCount
-                guard runs.append(planes.state(start), count: end - start) else {
-                    runsMayWin = false
-                    break words
-                }
+                let end = boundaries == 0 ? plane.width : boundaries.trailingZeroBitCount
+                guard runs.append(plane.state(start), count: end - start) else { return nil }
                 if boundaries == 0 { break }
                 boundaries &= boundaries - 1
                 start = end
             }
         }
-        if runsMayWin, let encoded = runs.finish() {
-            self.init(form: .runs, bytes: encoded)
-            return
-        }
-        var packed = [UInt8](repeating: 0, count: wordCount * 16)
-        for word in 0..<wordCount {
-            let planes = StatePlanes(word: word, seatCount: seatCount, taken: taken, sold: sold, blocked: blocked)
-            for half in 0..<2 {
-                let shift = UInt64(half * 32)
-                let pairs = Self.spread(planes.low >> shift) | Self.spread(planes.high >> shift) << 1
-                for byte in 0..<8 { packed[word * 16 + half * 8 + byte] = UInt8(truncatingIfNeeded: pairs >> UInt64(byte * 8)) }
-            }
-        }
-        self.init(form: .packed, bytes: Array(packed.prefix(packedBytes)))
+        return runs.finish()
     }
 
     /// The even bits of `bits` moved to the low 32 bits of the result: bit 2i to bit i.
@@ -92,6 +95,15 @@ public struct SeatStateCoding: Hashable, Sendable {
         return (x | x << 1) & 0x5555_5555_5555_5555
     }
 
+    /// Throws unless the bytes describe exactly `seatCount` seats, building nothing: what a
+    /// reader checks of a reply before it decides to decode the states.
+    public func check(seatCount: Int) throws(PayloadError) {
+        switch form {
+        case .runs: try forEachRun(seatCount: seatCount) { _, _ in }
+        case .packed: try checkPacked(seatCount: seatCount)
+        }
+    }
+
     /// The bitmaps back: `taken` (held, sold or blocked), `sold` and `blocked`, each of
     /// `(seatCount + 63) / 64` words.
     ///
@@ -100,22 +112,9 @@ public struct SeatStateCoding: Hashable, Sendable {
         var maps = Bitmaps(seatCount: seatCount)
         switch form {
         case .runs:
-            var seat = 0
-            var reader = VarintReader(bytes: bytes)
-            while seat < seatCount {
-                guard let value = try reader.next() else { throw .truncated(field: "seat runs") }
-                let length = Int(value >> 2) + 1
-                guard length <= seatCount - seat else {
-                    throw .tooLong(field: "seat runs", length: seat + length, limit: seatCount)
-                }
-                maps.set(seat..<seat + length, to: UInt8(value & 3))
-                seat += length
-            }
-            guard reader.isAtEnd else { throw .trailingBytes(bytes.count - reader.offset) }
+            try forEachRun(seatCount: seatCount) { seats, state in maps.set(seats, to: state) }
         case .packed:
-            guard bytes.count == (seatCount + 3) / 4 else {
-                throw .invalidValue(field: "packed seat states length", value: UInt64(bytes.count))
-            }
+            try checkPacked(seatCount: seatCount)
             // Sixteen bytes a word: the even bits of each pair are the low plane, the odd bits
             // the high one.
             for word in 0..<maps.taken.count {
@@ -132,11 +131,33 @@ public struct SeatStateCoding: Hashable, Sendable {
                 maps.sold[word] = planes.high & ~planes.low
                 maps.blocked[word] = planes.low & planes.high
             }
-            if seatCount & 3 != 0, bytes[bytes.count - 1] >> UInt8((seatCount & 3) * 2) != 0 {
-                throw .invalidValue(field: "packed seat states padding", value: UInt64(bytes[bytes.count - 1]))
-            }
         }
         return (maps.taken, maps.sold, maps.blocked)
+    }
+
+    /// Hands `body` each run of the runs form, checking they cover exactly `seatCount` seats.
+    private func forEachRun(seatCount: Int, _ body: (Range<Int>, UInt8) -> Void) throws(PayloadError) {
+        var seat = 0
+        var reader = VarintReader(bytes: bytes)
+        while seat < seatCount {
+            guard let value = try reader.next() else { throw .truncated(field: "seat runs") }
+            let length = Int(value >> 2) + 1
+            guard length <= seatCount - seat else {
+                throw .tooLong(field: "seat runs", length: seat + length, limit: seatCount)
+            }
+            body(seat..<seat + length, UInt8(value & 3))
+            seat += length
+        }
+        guard reader.isAtEnd else { throw .trailingBytes(bytes.count - reader.offset) }
+    }
+
+    private func checkPacked(seatCount: Int) throws(PayloadError) {
+        guard bytes.count == (seatCount + 3) / 4 else {
+            throw .invalidValue(field: "packed seat states length", value: UInt64(bytes.count))
+        }
+        if seatCount & 3 != 0, bytes[bytes.count - 1] >> UInt8((seatCount & 3) * 2) != 0 {
+            throw .invalidValue(field: "packed seat states padding", value: UInt64(bytes[bytes.count - 1]))
+        }
     }
 }
 
@@ -158,6 +179,14 @@ private struct StatePlanes {
 
     func state(_ bit: Int) -> UInt8 {
         UInt8(truncatingIfNeeded: (low >> UInt64(bit)) & 1 | ((high >> UInt64(bit)) & 1) << 1)
+    }
+
+    /// Bit i set where seat i's state differs from seat i - 1's; bit 0 compares with the last
+    /// seat of `previous`, and is clear without one.
+    func changes(after previous: StatePlanes?) -> UInt64 {
+        let carriedLow = previous.map { $0.low >> 63 } ?? low & 1
+        let carriedHigh = previous.map { $0.high >> 63 } ?? high & 1
+        return ((low ^ (low << 1 | carriedLow)) | (high ^ (high << 1 | carriedHigh))) & mask
     }
 }
 
