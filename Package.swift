@@ -332,3 +332,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// scripts/test runs two concurrency suites under ThreadSanitizer, a build of its own from scratch.
+// Built whole, that compiles the box office and its dependencies (SQLite, two BoringSSLs,
+// Hummingbird) for nothing; SEAT_PACKAGE_SCOPE=concurrency-tests keeps only those suites' targets.
+if Context.environment["SEAT_PACKAGE_SCOPE"] == "concurrency-tests" {
+    let kept: Set<String> = [
+        "SeatInventory", "SeatJournal", "CLZ4", "CCRC32C", "CCrypto", "SeatSamples", "SeatProtocol", "SeatClient",
+        "SeatTestSupport", "SeatInventoryTests", "SeatJournalTests",
+    ]
+    let keptPackages = ["swift-nio", "swift-nio-ssl"]
+    package.targets.removeAll { !kept.contains($0.name) }
+    package.products.removeAll { !kept.contains($0.name) }
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return !keptPackages.contains { location.hasSuffix("/\($0).git") }
+    }
+}
