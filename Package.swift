@@ -61,8 +61,9 @@ let package = Package(
         .target(name: "SeatProtocol", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(name: "CCRC32C"),
+        .target(name: "CWriteback"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C", "CCrypto"]),
+        .target(name: "SeatJournal", dependencies: ["SeatInventory", "CLZ4", "CCRC32C", "CCrypto", "CWriteback"]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "SeatPostgres",
@@ -338,7 +339,7 @@ let package = Package(
 // Hummingbird) for nothing; SEAT_PACKAGE_SCOPE=concurrency-tests keeps only those suites' targets.
 if Context.environment["SEAT_PACKAGE_SCOPE"] == "concurrency-tests" {
     let kept: Set<String> = [
-        "SeatInventory", "SeatJournal", "CLZ4", "CCRC32C", "CCrypto", "SeatSamples", "SeatProtocol", "SeatClient",
+        "SeatInventory", "SeatJournal", "CLZ4", "CCRC32C", "CCrypto", "CWriteback", "SeatSamples", "SeatProtocol", "SeatClient",
         "SeatTestSupport", "SeatInventoryTests", "SeatJournalTests",
     ]
     let keptPackages = ["swift-nio", "swift-nio-ssl"]

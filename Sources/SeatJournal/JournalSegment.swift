@@ -1,3 +1,4 @@
+import CWriteback
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,6 +90,12 @@ enum JournalFiles {
     static func sync(_ descriptor: Int32, path: String, faults: StorageFaults? = nil) throws(JournalError) {
         try faults?.check(.fsync, "fdatasync", path: path)
         guard fdatasync(descriptor) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
+    }
+
+    /// Starts writing `range` of the file back to disk and returns at once (``WritebackSchedule``).
+    /// A failure is left for the next `fdatasync` to report: this is a hint, not a sync.
+    static func startWriteback(_ descriptor: Int32, _ range: Range<Int>) {
+        _ = seat_start_writeback(descriptor, Int64(range.lowerBound), Int64(range.count))
     }
 
     /// Makes a new or removed directory entry durable.

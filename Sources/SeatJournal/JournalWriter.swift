@@ -68,6 +68,8 @@ public final class JournalWriter: @unchecked Sendable {
     /// The open segment's cipher when it is encrypted, and the frames written to it.
     private var segmentCipher: EncryptedSegment.Cipher?
     private var framesInSegment: UInt32 = 0
+    /// When to start the open segment's writeback; nil under `fsync`, which syncs every batch.
+    private var writeback: WritebackSchedule?
     /// The frame being sealed, reused from batch to batch.
     private var frame: [UInt8] = []
     private var lastSync = ContinuousClock.now
@@ -110,8 +112,13 @@ public final class JournalWriter: @unchecked Sendable {
             (segmentPath, segmentDescriptor, segmentCipher, segmentBytes) = try Self.createSegment(
                 in: directory, firstLSN: lastLSN + 1, encryption: encryption, faults: faults)
         }
-        let thread = Thread { [unowned self] in self.writeLoop() }
-        thread.name = "journal-writer"
+        if durability != .fsync { writeback = WritebackSchedule(segmentBytes: segmentBytes) }
+        let thread = Thread { [unowned self] in
+            // Named from inside: on Linux a name given before the thread starts does not reach
+            // the kernel, and traces (`perf sched`, /proc) showed the writer as Dispatch's.
+            Thread.current.name = "journal-writer"
+            self.writeLoop()
+        }
         self.thread = thread
         thread.start()
     }
@@ -339,6 +346,9 @@ public final class JournalWriter: @unchecked Sendable {
                         try JournalFiles.writeAll(segmentDescriptor, batch, path: segmentPath, faults: faults)
                         segmentBytes += batch.count
                     }
+                    if let range = writeback?.wrote(segmentBytes: segmentBytes) {
+                        JournalFiles.startWriteback(segmentDescriptor, range)
+                    }
                     observer?.wrote(records: Int(batchLastLSN - batchFirstLSN + 1), bytes: segmentCipher == nil ? batch.count : frame.count)
                 }
                 switch durability {
@@ -407,6 +417,7 @@ public final class JournalWriter: @unchecked Sendable {
         (segmentPath, segmentDescriptor, segmentCipher, segmentBytes) = try Self.createSegment(
             in: directory, firstLSN: firstLSN, encryption: encryption, faults: faults)
         framesInSegment = 0
+        if writeback != nil { writeback = WritebackSchedule(segmentBytes: segmentBytes) }
         observer?.startedSegment()
     }
 

@@ -37,6 +37,8 @@ struct LoadLanes {
     private var accepting = true
     private let measureFromNanoseconds: UInt64
     private let endNanoseconds: UInt64
+    /// Answers this slow or slower are kept for `--slow-log`; nil keeps none.
+    private let slowAnswerNanoseconds: UInt64?
     private let tally: LoadTally
     /// This connection's counts, handed to `tally` by ``close()``.
     private var counts = LoadTally.Counts()
@@ -45,7 +47,7 @@ struct LoadLanes {
 
     init(
         plan: LanePlan, pacing: Pacing, targetChoosesBestSeats: Bool, seed: UInt64,
-        measureFromNanoseconds: UInt64, endNanoseconds: UInt64, tally: LoadTally
+        measureFromNanoseconds: UInt64, endNanoseconds: UInt64, slowAnswerNanoseconds: UInt64? = nil, tally: LoadTally
     ) {
         self.plan = plan
         self.lanes = Array(repeating: Lane(), count: plan.lanes)
@@ -54,6 +56,7 @@ struct LoadLanes {
         self.random = SplitMix64(seed: seed)
         self.measureFromNanoseconds = measureFromNanoseconds
         self.endNanoseconds = endNanoseconds
+        self.slowAnswerNanoseconds = slowAnswerNanoseconds
         self.tally = tally
     }
 
@@ -105,7 +108,11 @@ struct LoadLanes {
         guard lanes.indices.contains(lane) else { throw recordFailure("answer to an unknown lane") }
         let isMeasured = (measureFromNanoseconds..<endNanoseconds).contains(now)
         if isMeasured {
-            counts.recordAnswer(step, latencyNanoseconds: now - lanes[lane].sentNanoseconds)
+            let latency = now - lanes[lane].sentNanoseconds
+            counts.recordAnswer(step, latencyNanoseconds: latency)
+            if let slowAnswerNanoseconds, latency >= slowAnswerNanoseconds {
+                counts.recordSlowAnswer(.init(answeredNanoseconds: now, latencyNanoseconds: latency))
+            }
             if plan.workload.headline.map({ $0 == step }) ?? true { unpublishedHeadline += 1 }
             if unpublishedHeadline >= LoadTally.publishEvery {
                 if !tally.publishHeadline(unpublishedHeadline) { accepting = false }

@@ -11,6 +11,15 @@ final class LoadTally: Sendable {
     /// Headline answers a connection counts before publishing them; `--operations` may be
     /// overshot by up to this many per connection.
     static let publishEvery = 64
+    /// Slow answers a connection keeps for `--slow-log`; past this it only counts them.
+    static let slowAnswersPerConnectionMax = 100_000
+
+    /// An answer that took `--slow-microseconds` or longer, for matching against a trace.
+    struct SlowAnswer: Sendable {
+        /// When the answer was read: CLOCK_MONOTONIC nanoseconds, the clock of `perf record -k CLOCK_MONOTONIC`.
+        var answeredNanoseconds: UInt64
+        var latencyNanoseconds: UInt64
+    }
 
     struct Figures: Sendable {
         var count = 0
@@ -38,6 +47,10 @@ final class LoadTally: Sendable {
         var failures: [String] = []
         /// Open loop: arrivals due before the end that never got a lane to start on.
         var unstartedArrivals = 0
+        /// With `--slow-log`: measured answers at or over its threshold, up to ``slowAnswersPerConnectionMax``
+        /// per connection, and how many more there were.
+        var slowAnswers: [SlowAnswer] = []
+        var slowAnswersUnkept = 0
         /// Flash sale: the seats of every confirmation acknowledged, in no order.
         var soldSeats: [UInt32] = []
         /// Flash sale: when the last confirmation was acknowledged, uptime nanoseconds.
@@ -55,6 +68,14 @@ final class LoadTally: Sendable {
             steps[Int(step.rawValue)].record(latencyNanoseconds)
         }
 
+        mutating func recordSlowAnswer(_ answer: SlowAnswer) {
+            if slowAnswers.count < LoadTally.slowAnswersPerConnectionMax {
+                slowAnswers.append(answer)
+            } else {
+                slowAnswersUnkept += 1
+            }
+        }
+
         mutating func recordRefusal(_ code: ErrorCode, of step: Workload.Step) {
             refusals["\(step.noun): \(code)", default: 0] += 1
         }
@@ -70,6 +91,8 @@ final class LoadTally: Sendable {
             refusals.merge(other.refusals, uniquingKeysWith: +)
             failures += other.failures
             unstartedArrivals += other.unstartedArrivals
+            slowAnswers += other.slowAnswers
+            slowAnswersUnkept += other.slowAnswersUnkept
             soldSeats += other.soldSeats
             lastConfirmationNanoseconds = max(lastConfirmationNanoseconds, other.lastConfirmationNanoseconds)
         }

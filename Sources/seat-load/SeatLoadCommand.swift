@@ -58,6 +58,11 @@ struct SeatLoadCommand: AsyncParsableCommand {
     var operations: Int?
     @Option(help: "Seed for the choice of shows and seats (printed; random if not given).") var seed: UInt64?
     @Flag(help: "Print one line of JSON instead of text.") var json = false
+    @Option(help: ArgumentHelp(
+        "Write each measured answer that took --slow-microseconds or longer to this file, a line each: when it came (CLOCK_MONOTONIC nanoseconds) and its latency (nanoseconds).",
+        discussion: "The clock is perf's with `perf record -k CLOCK_MONOTONIC`, so slow answers can be matched against a scheduling trace (Benchmarks/tail)."))
+    var slowLog: String?
+    @Option(help: "The threshold of --slow-log.") var slowMicroseconds = 1000
 
     func validate() throws {
         guard target != .seatd || !key.isEmpty else { throw ValidationError("give seatd's API key with --key or SEAT_API_KEY") }
@@ -126,7 +131,8 @@ struct SeatLoadCommand: AsyncParsableCommand {
                 LoadLanes(
                     plan: plan, pacing: pacing, targetChoosesBestSeats: targetChoosesBestSeats,
                     seed: seed &+ UInt64(connection), measureFromNanoseconds: measureFrom.uptimeNanoseconds,
-                    endNanoseconds: end.uptimeNanoseconds, tally: tally)
+                    endNanoseconds: end.uptimeNanoseconds,
+                    slowAnswerNanoseconds: slowLog == nil ? nil : UInt64(slowMicroseconds) * 1000, tally: tally)
             }
             if target == .postgres {
                 PostgresLoadConnection.start(
@@ -184,11 +190,27 @@ struct SeatLoadCommand: AsyncParsableCommand {
         }
         await setup?.close()
         try await group.shutdownGracefully()
+        if let slowLog { try await writeSlowLog(counts, to: slowLog) }
         let report = LoadReport(
             target: target, workload: workload, pacing: rate.map { .openLoop(rate: $0) } ?? .closedLoop, connections: connections, depth: depth,
             seconds: sellOutSeconds ?? seconds, seed: seed, counts: counts, audit: audit, sellOutSeconds: sellOutSeconds)
         print(json ? report.json : report.text)
         if let audit, !audit.isExact { throw ExitCode(3) }
+    }
+
+    /// `--slow-log`'s file, written on a thread of NIO's pool (file writes block).
+    private func writeSlowLog(_ counts: LoadTally.Counts, to path: String) async throws {
+        var text = "# answered_ns latency_ns: \(counts.slowAnswers.count) answers of \(slowMicroseconds) µs or more"
+        if counts.slowAnswersUnkept > 0 {
+            text += ", and \(counts.slowAnswersUnkept) more not kept (\(LoadTally.slowAnswersPerConnectionMax) per connection)"
+        }
+        text += "\n"
+        for answer in counts.slowAnswers.sorted(by: { $0.answeredNanoseconds < $1.answeredNanoseconds }) {
+            text += "\(answer.answeredNanoseconds) \(answer.latencyNanoseconds)\n"
+        }
+        try await NIOThreadPool.singleton.runIfActive { [text] in
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
     }
 
     private func showProgress(until finished: EventLoopFuture<Void>, tally: LoadTally, start: NIODeadline, end: NIODeadline) async throws {

@@ -16,14 +16,15 @@ import Testing
     static let end = start + 100_000_000
 
     static func lanes(
-        _ workload: Workload, lanes: Int = 2, pacing: Pacing = .closedLoop, tally: LoadTally = LoadTally(operationsMax: nil)
+        _ workload: Workload, lanes: Int = 2, pacing: Pacing = .closedLoop, slowAnswerNanoseconds: UInt64? = nil,
+        tally: LoadTally = LoadTally(operationsMax: nil)
     ) -> LoadLanes {
         let plan = LanePlan(
             workload: workload, shows: workload.usesOwnSeats ? [(10, 100)] : [(20, 300)],
             ownSeats: workload.usesOwnSeats ? (0..<lanes).map { UInt32(5 + $0) } : [], lanes: lanes, readShare: 0.8)
         return LoadLanes(
             plan: plan, pacing: pacing, targetChoosesBestSeats: true, seed: 42, measureFromNanoseconds: measureFrom,
-            endNanoseconds: end, tally: tally)
+            endNanoseconds: end, slowAnswerNanoseconds: slowAnswerNanoseconds, tally: tally)
     }
 
     @Test func aHoldReleaseCycleReleasesWhatItHeldThenHoldsAgainUntilTheEnd() throws {
@@ -59,6 +60,31 @@ import Testing
         #expect(counts[.hold].count == 1, "only answers inside the measured window count")
         #expect(counts[.release].count == 1)
         #expect(tally.headlineCount == 1)
+    }
+
+    @Test func answersAtOrOverTheSlowThresholdAreKeptWithWhenTheyCame() throws {
+        let tally = LoadTally(operationsMax: nil)
+        var lanes = Self.lanes(.holdRelease, lanes: 1, slowAnswerNanoseconds: 500, tally: tally)
+        var sink = RecordingSink()
+        lanes.begin(now: Self.measureFrom, into: &sink)
+        try lanes.take(lane: 0, step: .hold, outcome: .held(id: 1, seats: [5]), now: Self.measureFrom + 499, into: &sink)
+        try lanes.take(lane: 0, step: .release, outcome: .done, now: Self.measureFrom + 999, into: &sink)
+        try lanes.take(lane: 0, step: .hold, outcome: .held(id: 2, seats: [5]), now: Self.measureFrom + 2_000, into: &sink)
+        lanes.close()
+        let slow = tally.snapshot.slowAnswers
+        #expect(slow.map(\.answeredNanoseconds) == [Self.measureFrom + 999, Self.measureFrom + 2_000])
+        #expect(slow.map(\.latencyNanoseconds) == [500, 1_001])
+        #expect(tally.snapshot.slowAnswersUnkept == 0)
+    }
+
+    @Test func withoutASlowThresholdNoAnswerIsKept() throws {
+        let tally = LoadTally(operationsMax: nil)
+        var lanes = Self.lanes(.holdRelease, lanes: 1, tally: tally)
+        var sink = RecordingSink()
+        lanes.begin(now: Self.measureFrom, into: &sink)
+        try lanes.take(lane: 0, step: .hold, outcome: .held(id: 1, seats: [5]), now: Self.measureFrom + 5_000_000, into: &sink)
+        lanes.close()
+        #expect(tally.snapshot.slowAnswers.isEmpty)
     }
 
     @Test func answersBeforeTheWarmUpEndsAreNotCounted() throws {
