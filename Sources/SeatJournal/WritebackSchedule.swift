@@ -7,7 +7,7 @@
 /// for one (`Benchmarks/tail`). Started every ``chunkBytes``, writeback comes in pieces too small
 /// to hold a core for long, and the rotation's sync finds little left to write. RocksDB's
 /// `bytes_per_sync` and PostgreSQL's `wal_writer_flush_after` do the same.
-struct WritebackSchedule: Equatable {
+struct WritebackSchedule {
     static let chunkBytes = 1 << 20
 
     /// The segment's bytes before this offset were handed to the kernel's writeback.

@@ -60,6 +60,7 @@ import Testing
         #expect(counts[.hold].count == 1, "only answers inside the measured window count")
         #expect(counts[.release].count == 1)
         #expect(tally.headlineCount == 1)
+        #expect(counts.slowAnswers.isEmpty, "without --slow-log's threshold no answer is kept")
     }
 
     @Test func answersAtOrOverTheSlowThresholdAreKeptWithWhenTheyCame() throws {
@@ -77,14 +78,17 @@ import Testing
         #expect(tally.snapshot.slowAnswersUnkept == 0)
     }
 
-    @Test func withoutASlowThresholdNoAnswerIsKept() throws {
-        let tally = LoadTally(operationsMax: nil)
-        var lanes = Self.lanes(.holdRelease, lanes: 1, tally: tally)
-        var sink = RecordingSink()
-        lanes.begin(now: Self.measureFrom, into: &sink)
-        try lanes.take(lane: 0, step: .hold, outcome: .held(id: 1, seats: [5]), now: Self.measureFrom + 5_000_000, into: &sink)
-        lanes.close()
-        #expect(tally.snapshot.slowAnswers.isEmpty)
+    @Test func slowAnswersPastTheKeptBoundAreOnlyCounted() {
+        var counts = LoadTally.Counts()
+        for answer in 0..<(LoadTally.slowAnswersPerConnectionMax + 3) {
+            counts.recordSlowAnswer(.init(answeredNanoseconds: UInt64(answer), latencyNanoseconds: 1))
+        }
+        #expect(counts.slowAnswers.count == LoadTally.slowAnswersPerConnectionMax)
+        #expect(counts.slowAnswersUnkept == 3)
+        var merged = LoadTally.Counts()
+        merged.add(counts)
+        merged.add(counts)
+        #expect(merged.slowAnswersUnkept == 6, "merging connections adds their uncounted answers")
     }
 
     @Test func answersBeforeTheWarmUpEndsAreNotCounted() throws {
