@@ -12,38 +12,52 @@ extension BookingService {
     ///   (the hold ended before the seats were sold; the payment is voided), `holdExpired`,
     ///   `orderNotPayable`, `paymentAttemptsExhausted`, `paymentProviderUnavailable`.
     public func pay(orderID: String, owner: Owner, paymentMethod: String) async throws -> Order {
-        _ = try await order(id: orderID, owner: owner)
-        let started: Order = try await locks.withLock(orderID) {
-            var saga = OrderSaga(try await self.load(orderID))
+        guard let seats else { throw BookingError.seatServerUnavailable }
+        // The order's lock is held throughout, so the order read once stays current (a webhook
+        // about this payment waits its turn); another process's change is still caught by each
+        // store's version check.
+        let (driven, attempt): (Order, Int) = try await locks.withLock(orderID) {
+            let order = try await self.load(orderID)
+            guard order.ownerID == owner.id else { throw BookingError.orderNotFound }
+            var saga = OrderSaga(order)
             try saga.paymentStarted(now: self.now())
+            // Extended before the attempt is stored, in the same write: a crash between leaves the
+            // order held with a longer deadline, which harms nobody.
+            if let deadline = await self.extendHoldForPayment(order) { saga.holdExtended(until: deadline) }
             let started = try await self.store(saga)
             guard started.state == .paying, started.paymentAttempt == saga.order.paymentAttempt else {
                 throw BookingError.orderNotPayable(started.state)
             }
-            return try await self.extendHoldForPayment(started)
-        }
-        // Create the attempt's payment (stored before it is confirmed, so a crash leaves a
-        // reference the reconciler can ask about).
-        let created = try await drive(orderID)
-        guard created.state == .paying, created.paymentAttempt == started.paymentAttempt, let reference = created.paymentReference else {
-            if created.state == .paying { throw BookingError.paymentProviderUnavailable("the payment could not be created; try again") }
-            return created
-        }
-        do {
-            _ = try await provider.confirmPayment(reference, paymentMethod: paymentMethod, idempotencyKey: created.paymentKey("confirm"))
-        } catch where !error.isTransient {
-            try await locks.withLock(orderID) {
-                var saga = OrderSaga(try await self.load(orderID))
-                guard saga.order.paymentAttempt == started.paymentAttempt else { return }
-                saga.paymentRefused(reason: error.description)
-                try await self.store(saga)
+            // The attempt's payment is stored before it is confirmed, so a crash leaves a reference
+            // the reconciler can ask about.
+            let created = try await self.runStep(.createPayment, of: started, seats: seats).order
+            guard created.state == .paying, created.paymentAttempt == started.paymentAttempt, let reference = created.paymentReference
+            else {
+                if created.state == .paying { throw BookingError.paymentProviderUnavailable("the payment could not be created; try again") }
+                return (created, started.paymentAttempt)
             }
-        } catch {
-            // A lost answer (a timeout) may hide a success: the drive below asks the provider.
-            logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
+            let answer: Result<ProviderPayment, PaymentError>
+            do throws(PaymentError) {
+                answer = .success(try await self.provider.confirmPayment(reference, paymentMethod: paymentMethod,
+                                                                         idempotencyKey: created.paymentKey("confirm")))
+            } catch {
+                answer = .failure(error)
+            }
+            var outcome = OrderSaga(created)
+            switch answer {
+            case .success(let payment):
+                // The provider's own answer, as asking it again would give.
+                outcome.paymentObserved(payment)
+            case .failure(let error) where !error.isTransient:
+                outcome.paymentRefused(reason: error.description)
+            case .failure(let error):
+                // A lost answer (a timeout) may hide a success: the steps below ask the provider.
+                self.logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
+            }
+            let confirmed = try await self.record(outcome, from: created, into: StepOutcome(order: created, progressed: true))
+            return (try await self.advance(confirmed), started.paymentAttempt)
         }
-        let driven = try await drive(orderID)
-        if driven.state == .held, driven.paymentAttempt == started.paymentAttempt, let failure = driven.paymentFailure {
+        if driven.state == .held, driven.paymentAttempt == attempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)
         }
         if driven.state == .failed || driven.state == .voiding {
@@ -78,18 +92,16 @@ extension BookingService {
     }
 
     /// Extends the hold once, when the first payment starts, so the customer has the payment
-    /// window to complete it (the seat server caps it at the show's hold lifetime).
-    private func extendHoldForPayment(_ order: Order) async throws -> Order {
-        guard !order.isHoldExtended, let hold = order.holdID, let seats else { return order }
+    /// window to complete it (the seat server caps it at the show's hold lifetime); returns the
+    /// new deadline, or nil when the hold keeps its own.
+    private func extendHoldForPayment(_ order: Order) async -> Date? {
+        guard !order.isHoldExtended, let hold = order.holdID, let seats else { return nil }
         do {
-            let deadline = try await seats.extend(hold, by: configuration.paymentWindow)
-            var saga = OrderSaga(order)
-            saga.holdExtended(until: Date(millisecondsSince1970: Int64(deadline)))
-            return try await store(saga)
+            return Date(millisecondsSince1970: Int64(try await seats.extend(hold, by: configuration.paymentWindow)))
         } catch {
             // The hold keeps its deadline; payment may still complete within it.
             logger.info("hold not extended for payment", metadata: ["order": "\(order.id)", "reason": "\(error)"])
-            return order
+            return nil
         }
     }
 

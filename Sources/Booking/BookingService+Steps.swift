@@ -15,9 +15,12 @@ extension BookingService {
     /// What running one step left behind.
     struct StepOutcome: Sendable {
         var order: Order
-        /// Whether the step stored a change (false: its call failed for now, or another actor
+        /// Whether the step moved the order on (false: its call failed for now, or another actor
         /// changed the order first).
         var progressed: Bool
+        /// Whether `order` is as stored (false: it carries a change that waits to be stored with
+        /// the next step's, ``OrderSaga/canWaitForNextStep``).
+        var isStored = true
         /// The seat server's refusal of the hold, in people's words.
         var holdRefusal: BookingError?
         /// The provider's error, when the step could not reach a decision.
@@ -28,23 +31,28 @@ extension BookingService {
     /// now (the reconciler tries again later). Returns the order as it then stands.
     @discardableResult
     public func drive(_ orderID: String) async throws -> Order {
-        try await locks.withLock(orderID) {
-            var order = try await self.load(orderID)
-            for _ in 0..<Self.stepsPerDriveMax {
-                let step = OrderSaga(order).nextStep(now: self.now())
-                guard step != .none, step != .awaitCustomer, let seats = self.seats else { return order }
-                let outcome = try await self.runStep(step, of: order, seats: seats)
-                order = outcome.order
-                guard outcome.progressed else { return order }
-            }
-            return order
-        }
+        try await locks.withLock(orderID) { try await self.advance(StepOutcome(order: try await self.load(orderID), progressed: true)) }
     }
 
-    /// Runs `step` for `order` and stores what came of it.
-    func runStep(_ step: OrderSaga.Step, of order: Order, seats: any SeatRequesting) async throws -> StepOutcome {
+    /// Runs steps from where `start` left the order, for a caller that holds the order's lock.
+    /// A change still waiting to be stored when the steps stop is stored then, so the order
+    /// returned is the one stored.
+    func advance(_ start: StepOutcome) async throws -> Order {
+        var current = start
+        for _ in 0..<Self.stepsPerDriveMax {
+            let step = OrderSaga(current.order).nextStep(now: now())
+            guard step != .none, step != .awaitCustomer, let seats else { break }
+            current = try await runStep(step, of: current.order, isStored: current.isStored, seats: seats)
+            guard current.progressed else { break }
+        }
+        return current.isStored ? current.order : try await store(OrderSaga(current.order))
+    }
+
+    /// Runs `step` for `order` and stores what came of it (with the change `order` carries, when
+    /// it is not as stored).
+    func runStep(_ step: OrderSaga.Step, of order: Order, isStored: Bool = true, seats: any SeatRequesting) async throws -> StepOutcome {
         var saga = OrderSaga(order)
-        var outcome = StepOutcome(order: order, progressed: false)
+        var outcome = StepOutcome(order: order, progressed: false, isStored: isStored)
         switch step {
         case .placeHold:
             do {
@@ -158,8 +166,19 @@ extension BookingService {
         case .awaitCustomer, .none:
             return outcome
         }
+        return try await record(saga, from: order, into: outcome)
+    }
+
+    /// Stores what `saga` changed of `order`, unless the change may wait for the next step's.
+    func record(_ saga: OrderSaga, from order: Order, into outcome: StepOutcome) async throws -> StepOutcome {
+        var outcome = outcome
         guard saga.order != order || !saga.events.isEmpty else { return outcome }
+        if saga.canWaitForNextStep {
+            (outcome.order, outcome.progressed, outcome.isStored) = (saga.order, true, false)
+            return outcome
+        }
         outcome.order = try await store(saga)
+        outcome.isStored = true
         outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
         return outcome
     }

@@ -64,9 +64,10 @@ public struct Database: Sendable, Service {
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers
     /// never deadlock upgrading read locks, and concurrent transactions are committed together
-    /// (``GroupCommit``: one `fsync` for many; `body` may share its transaction with others, so it
-    /// must do nothing but its statements, and never wait for another transaction); on PostgreSQL it is `READ COMMITTED`, and statements
-    /// that must not race say so themselves (unique constraints, conditional updates).
+    /// (``GroupCommit``: one `fsync` for many; `body` may share its transaction with others and
+    /// run again when another body of its batch throws, so it must do nothing but its statements,
+    /// and never wait for another transaction); on PostgreSQL it is `READ COMMITTED`, and
+    /// statements that must not race say so themselves (unique constraints, conditional updates).
     public func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {

@@ -99,34 +99,16 @@ struct GroupCommitTests {
         try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
             let groupCommit = try #require(database.backend as? SQLiteBackend).groupCommit
             let before = groupCommit.totals
-            // The writer is held until all ten transactions wait, so they form one batch.
-            let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-            let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-            let holder = Task {
-                try await database.withSession { _ in
-                    enteredSignal.yield()
-                    for await _ in release { break }
-                }
+            let outcomes = try await Self.inOneBatch(database, count: 10) { index, session in
+                // The eighth reuses the first's key: SQLite refuses that statement.
+                let id = index == 7 ? "t0" : "t\(index)"
+                try await session.insert(into: "probe").columns("id", "value").values(SQLBind(id), SQLBind(index)).run()
+                if index == 4 { throw StorageTests.Boom() }
+                return index
             }
-            for await _ in entered { break }
-            let outcomes = (0..<10).map { index in
-                Task {
-                    try await database.transaction { session in
-                        // The eighth reuses the first's key: SQLite refuses that statement.
-                        let id = index == 7 ? "t0" : "t\(index)"
-                        try await session.insert(into: "probe").columns("id", "value").values(SQLBind(id), SQLBind(index)).run()
-                        if index == 4 { throw StorageTests.Boom() }
-                        return index
-                    }
-                }
-            }
-            // One leads (waiting for the writer); nine wait for it.
-            while groupCommit.waiterCount < 9 { try await Task.sleep(for: .milliseconds(1)) }
-            releaseSignal.yield()
-            try await holder.value
             var succeeded: [Int] = []
             for (index, outcome) in outcomes.enumerated() {
-                switch await outcome.result {
+                switch outcome {
                 case .success(let value): succeeded.append(value)
                 case .failure(let error):
                     #expect(index == 4 || index == 7, "transaction \(index) failed: \(error)")
@@ -137,10 +119,60 @@ struct GroupCommitTests {
             let after = groupCommit.totals
             #expect(after.batches - before.batches == 1)
             #expect(after.transactions - before.transactions == 10)
-            let stored = try await database.withReadSession { session in
-                try await session.select().column("id").from("probe").orderBy("value").all().map { try $0.decode(column: "id", as: String.self) }
+            // The fifth's failure sent the batch round again once; the eighth's was undone alone.
+            #expect(after.reruns - before.reruns == 1)
+            #expect(try await Self.storedIDs(database) == ["t0", "t1", "t2", "t3", "t5", "t6", "t8", "t9"])
+        }
+    }
+
+    @Test func aBatchWithoutFailuresRunsEachBodyOnce() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
+            let groupCommit = try #require(database.backend as? SQLiteBackend).groupCommit
+            let before = groupCommit.totals
+            let runs = Mutex(0)
+            let outcomes = try await Self.inOneBatch(database, count: 10) { index, session in
+                runs.withLock { $0 += 1 }
+                try await session.insert(into: "probe").columns("id", "value").values(SQLBind("t\(index)"), SQLBind(index)).run()
+                return index
             }
-            #expect(stored == ["t0", "t1", "t2", "t3", "t5", "t6", "t8", "t9"])
+            #expect(outcomes.map { try? $0.get() } == Array(0..<10))
+            #expect(runs.withLock { $0 } == 10)
+            let after = groupCommit.totals
+            #expect(after.batches - before.batches == 1)
+            #expect(after.reruns == before.reruns)
+            #expect(try await Self.storedIDs(database) == (0..<10).map { "t\($0)" })
+        }
+    }
+
+    /// Runs `count` transactions of `body` as one batch: the writer is held until all of them
+    /// wait (one leads, waiting for the writer; the others wait for it).
+    private static func inOneBatch(
+        _ database: Database, count: Int, _ body: @escaping @Sendable (Int, any SQLDatabase) async throws -> Int
+    ) async throws -> [Result<Int, any Error>] {
+        let groupCommit = try #require(database.backend as? SQLiteBackend).groupCommit
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await database.withSession { _ in
+                enteredSignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in entered { break }
+        let transactions = (0..<count).map { index in
+            Task { try await database.transaction { session in try await body(index, session) } }
+        }
+        while groupCommit.waiterCount < count - 1 { try await Task.sleep(for: .milliseconds(1)) }
+        releaseSignal.yield()
+        try await holder.value
+        var outcomes: [Result<Int, any Error>] = []
+        for transaction in transactions { outcomes.append(await transaction.result) }
+        return outcomes
+    }
+
+    private static func storedIDs(_ database: Database) async throws -> [String] {
+        try await database.withReadSession { session in
+            try await session.select().column("id").from("probe").orderBy("value").all().map { try $0.decode(column: "id", as: String.self) }
         }
     }
 
