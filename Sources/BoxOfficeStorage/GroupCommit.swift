@@ -57,6 +57,9 @@ final class GroupCommit: Sendable {
     /// Transactions waiting for the next batch (for tests).
     var waiterCount: Int { state.withLock { $0.waiters.count } }
 
+    /// Whether a batch is running or waiting for the connection (for tests).
+    var isLeading: Bool { state.withLock { $0.isLeading } }
+
     /// Batches run, the transactions they carried, and the batches run again after a body threw,
     /// since the start.
     var totals: (batches: Int, transactions: Int, reruns: Int) { state.withLock { ($0.batches, $0.transactions, $0.reruns) } }
@@ -92,7 +95,15 @@ final class GroupCommit: Sendable {
     /// Runs `first` with the waiters that fit in a batch once the connection is lent (so the
     /// batch takes everyone who arrived while it waited for it), answers them, and hands the
     /// lead to the next waiter (or gives it up when nobody waits).
+    ///
+    /// The batch runs in a task of its own: it carries other callers' transactions, so the
+    /// leader's cancellation must not reach it (sqlite-nio refuses to start a statement in a
+    /// cancelled task, which would fail everyone's with a `CancellationError` they never asked for).
     private func lead(_ first: @escaping Body) async -> Outcome {
+        await Task { await self.runBatch(first) }.value
+    }
+
+    private func runBatch(_ first: @escaping Body) async -> Outcome {
         let taken = Mutex<[Waiter]>([])
         var outcomes: [Outcome]
         do {

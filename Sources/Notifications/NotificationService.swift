@@ -281,7 +281,7 @@ public struct OutboxWorker: Service {
                     // A full batch means more are waiting: go again at once.
                     let claimed = try await notifications.deliverDue()
                     if claimed >= notifications.configuration.batchMax { continue }
-                } catch is CancellationError {
+                } catch is CancellationError where Task.isCancelled {
                     return
                 } catch {
                     notifications.logger.warning("outbox worker pass failed", metadata: ["error": "\(error)"])

@@ -144,10 +144,24 @@ struct GroupCommitTests {
         }
     }
 
+    @Test func aCancelledLeaderDoesNotFailTheOthersInItsBatch() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
+            let outcomes = try await Self.inOneBatch(database, count: 5, cancelingTheLeader: true) { index, session in
+                try await session.insert(into: "probe").columns("id", "value").values(SQLBind("t\(index)"), SQLBind(index)).run()
+                return index
+            }
+            for (index, outcome) in outcomes.enumerated().dropFirst() {
+                #expect(throws: Never.self, "transaction \(index)") { try outcome.get() }
+            }
+            #expect(try await Self.storedIDs(database).filter { $0 != "t0" } == ["t1", "t2", "t3", "t4"])
+        }
+    }
+
     /// Runs `count` transactions of `body` as one batch: the writer is held until all of them
-    /// wait (one leads, waiting for the writer; the others wait for it).
+    /// wait (the first leads, waiting for the writer; the others wait for it).
     private static func inOneBatch(
-        _ database: Database, count: Int, _ body: @escaping @Sendable (Int, any SQLDatabase) async throws -> Int
+        _ database: Database, count: Int, cancelingTheLeader: Bool = false,
+        _ body: @escaping @Sendable (Int, any SQLDatabase) async throws -> Int
     ) async throws -> [Result<Int, any Error>] {
         let groupCommit = try #require(database.backend as? SQLiteBackend).groupCommit
         let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
@@ -159,10 +173,14 @@ struct GroupCommitTests {
             }
         }
         for await _ in entered { break }
-        let transactions = (0..<count).map { index in
+        func start(_ index: Int) -> Task<Int, any Error> {
             Task { try await database.transaction { session in try await body(index, session) } }
         }
+        let leader = start(0)
+        while !groupCommit.isLeading { try await Task.sleep(for: .milliseconds(1)) }
+        let transactions = [leader] + (1..<count).map(start)
         while groupCommit.waiterCount < count - 1 { try await Task.sleep(for: .milliseconds(1)) }
+        if cancelingTheLeader { leader.cancel() }
         releaseSignal.yield()
         try await holder.value
         var outcomes: [Result<Int, any Error>] = []
