@@ -55,7 +55,7 @@ extension BookingService {
                 self.logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
             }
             let confirmed = try await self.record(outcome, from: created, into: StepOutcome(order: created, progressed: true))
-            return (try await self.advance(confirmed), started.paymentAttempt)
+            return (try await self.advance(confirmed.order), started.paymentAttempt)
         }
         if driven.state == .held, driven.paymentAttempt == attempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)

@@ -18,9 +18,6 @@ extension BookingService {
         /// Whether the step moved the order on (false: its call failed for now, or another actor
         /// changed the order first).
         var progressed: Bool
-        /// Whether `order` is as stored (false: it carries a change that waits to be stored with
-        /// the next step's, ``OrderSaga/canWaitForNextStep``).
-        var isStored = true
         /// The seat server's refusal of the hold, in people's words.
         var holdRefusal: BookingError?
         /// The provider's error, when the step could not reach a decision.
@@ -31,28 +28,26 @@ extension BookingService {
     /// now (the reconciler tries again later). Returns the order as it then stands.
     @discardableResult
     public func drive(_ orderID: String) async throws -> Order {
-        try await locks.withLock(orderID) { try await self.advance(StepOutcome(order: try await self.load(orderID), progressed: true)) }
+        try await locks.withLock(orderID) { try await self.advance(try await self.load(orderID)) }
     }
 
-    /// Runs steps from where `start` left the order, for a caller that holds the order's lock.
-    /// A change still waiting to be stored when the steps stop is stored then, so the order
-    /// returned is the one stored.
-    func advance(_ start: StepOutcome) async throws -> Order {
-        var current = start
+    /// Runs steps from `order` (as stored), for a caller that holds the order's lock.
+    func advance(_ order: Order) async throws -> Order {
+        var order = order
         for _ in 0..<Self.stepsPerDriveMax {
-            let step = OrderSaga(current.order).nextStep(now: now())
+            let step = OrderSaga(order).nextStep(now: now())
             guard step != .none, step != .awaitCustomer, let seats else { break }
-            current = try await runStep(step, of: current.order, isStored: current.isStored, seats: seats)
-            guard current.progressed else { break }
+            let outcome = try await runStep(step, of: order, seats: seats)
+            order = outcome.order
+            guard outcome.progressed else { break }
         }
-        return current.isStored ? current.order : try await store(OrderSaga(current.order))
+        return order
     }
 
-    /// Runs `step` for `order` and stores what came of it (with the change `order` carries, when
-    /// it is not as stored).
-    func runStep(_ step: OrderSaga.Step, of order: Order, isStored: Bool = true, seats: any SeatRequesting) async throws -> StepOutcome {
+    /// Runs `step` for `order` and stores what came of it.
+    func runStep(_ step: OrderSaga.Step, of order: Order, seats: any SeatRequesting) async throws -> StepOutcome {
         var saga = OrderSaga(order)
-        var outcome = StepOutcome(order: order, progressed: false, isStored: isStored)
+        var outcome = StepOutcome(order: order, progressed: false)
         switch step {
         case .placeHold:
             do {
@@ -169,16 +164,11 @@ extension BookingService {
         return try await record(saga, from: order, into: outcome)
     }
 
-    /// Stores what `saga` changed of `order`, unless the change may wait for the next step's.
+    /// Stores what `saga` changed of `order` (nothing when it changed nothing).
     func record(_ saga: OrderSaga, from order: Order, into outcome: StepOutcome) async throws -> StepOutcome {
         var outcome = outcome
         guard saga.order != order || !saga.events.isEmpty else { return outcome }
-        if saga.canWaitForNextStep {
-            (outcome.order, outcome.progressed, outcome.isStored) = (saga.order, true, false)
-            return outcome
-        }
         outcome.order = try await store(saga)
-        outcome.isStored = true
         outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
         return outcome
     }

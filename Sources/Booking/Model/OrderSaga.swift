@@ -52,15 +52,6 @@ public struct OrderSaga: Sendable, Equatable {
         self.order = order
     }
 
-    /// Whether the changes so far may be stored together with the next step's outcome rather
-    /// than before it: only the provider's authorization may. The next step confirms the seats
-    /// with the order's own key, which the seat server answers the same when asked again, and a
-    /// crash before anything is stored leaves the order paying, which asks the provider again
-    /// and finds the same authorization.
-    public var canWaitForNextStep: Bool {
-        order.state == .authorized && events.isEmpty
-    }
-
     public func nextStep(now: Date) -> Step {
         let holdRanOut = order.holdDeadline.map { now >= $0 } ?? false
         switch order.state {

@@ -52,25 +52,6 @@ struct OrderSagaTests {
         #expect(saga.events == ["booking.confirmed"])
     }
 
-    @Test func onlyAnAuthorizationMayWaitToBeStoredWithTheSeatsConfirmation() throws {
-        func observed(_ payment: ProviderPayment) throws -> OrderSaga {
-            var saga = OrderSaga(Self.held().order)
-            try saga.paymentStarted(now: Self.start)
-            saga.paymentCreated(reference: "pay_1")
-            #expect(!saga.canWaitForNextStep)
-            saga.paymentObserved(payment)
-            return saga
-        }
-        #expect(try observed(Self.payment(.authorized)).canWaitForNextStep)
-        // A decline, an amount that does not match and a 3-D Secure challenge are stored at once.
-        #expect(try !observed(Self.payment(.failed(reason: "card_declined"))).canWaitForNextStep)
-        #expect(try !observed(Self.payment(.authorized, amount: Money(1, "INR"))).canWaitForNextStep)
-        #expect(try !observed(Self.payment(.requiresAction)).canWaitForNextStep)
-        var confirmed = try observed(Self.payment(.authorized))
-        confirmed.seatsConfirmed(seatBookingID: 77, bookingCode: "CODE")
-        #expect(!confirmed.canWaitForNextStep)
-    }
-
     @Test func aDeclineReturnsTheOrderToHeldForAnotherAttemptUpToTheLimit() throws {
         var saga = Self.held()
         for attempt in 1...OrderSaga.paymentAttemptsMax {
