@@ -12,7 +12,6 @@ extension BookingService {
     ///   (the hold ended before the seats were sold; the payment is voided), `holdExpired`,
     ///   `orderNotPayable`, `paymentAttemptsExhausted`, `paymentProviderUnavailable`.
     public func pay(orderID: String, owner: Owner, paymentMethod: String) async throws -> Order {
-        guard let seats else { throw BookingError.seatServerUnavailable }
         // The order's lock is held throughout, so the order read once stays current (a webhook
         // about this payment waits its turn); another process's change is still caught by each
         // store's version check.
@@ -21,6 +20,7 @@ extension BookingService {
             guard order.ownerID == owner.id else { throw BookingError.orderNotFound }
             var saga = OrderSaga(order)
             try saga.paymentStarted(now: self.now())
+            guard let seats = self.seats else { throw BookingError.seatServerUnavailable }
             // Extended before the attempt is stored, in the same write: a crash between leaves the
             // order held with a longer deadline, which harms nobody.
             if let deadline = await self.extendHoldForPayment(order) { saga.holdExtended(until: deadline) }
