@@ -145,9 +145,6 @@ final class GroupCommit: Sendable {
     /// when one does, the transaction is rolled back, that body gets its error, and the others
     /// run again, each in a savepoint so that a second failure undoes only its own body.
     private func run(_ bodies: [Body], on connection: any SQLDatabase) async throws -> [Outcome] {
-        if bodies.count == 1 {
-            return [try await Self.runAlone(bodies[0], on: connection)]
-        }
         try await connection.raw("BEGIN IMMEDIATE").run()
         var failed: (index: Int, error: any Error)?
         var values: [any Sendable] = []
@@ -172,24 +169,13 @@ final class GroupCommit: Sendable {
             throw error
         }
         guard let failed else { preconditionFailure("the first round ends in a commit or a failure") }
+        let others = bodies.enumerated().filter { $0.offset != failed.index }.map(\.element)
+        // Alone, a transaction that throws is simply rolled back.
+        guard !others.isEmpty else { return [.failure(failed.error)] }
         state.withLock { $0.reruns += 1 }
-        var outcomes = try await Self.runInSavepoints(bodies.enumerated().filter { $0.offset != failed.index }.map(\.element),
-                                                 on: connection)
+        var outcomes = try await Self.runInSavepoints(others, on: connection)
         outcomes.insert(.failure(failed.error), at: failed.index)
         return outcomes
-    }
-
-    /// A transaction of one body, as it would be without group commit.
-    private static func runAlone(_ body: Body, on connection: any SQLDatabase) async throws -> Outcome {
-        try await connection.raw("BEGIN IMMEDIATE").run()
-        do {
-            let value = try await body(connection)
-            try await connection.raw("COMMIT").run()
-            return .success(value)
-        } catch {
-            try? await connection.raw("ROLLBACK").run()
-            throw error
-        }
     }
 
     /// One transaction for all of `bodies`, each in a savepoint: a body that throws is undone
