@@ -86,7 +86,17 @@ struct Timings: Sendable {
     var failures = 0
 }
 
-func call(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async -> (status: Int, body: String)? {
+/// The customers' HTTP client. `HTTPClient.shared` keeps at most 8 connections to a host and
+/// queues the rest of the requests, which would cap the sale at 8 customers in flight whatever
+/// CONCURRENCY says: this one opens a connection for every customer in flight.
+func makeClient(concurrency: Int) -> HTTPClient {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}
+
+func call(_ client: HTTPClient, _ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil)
+    async -> (status: Int, body: String)? {
     var request = HTTPClientRequest(url: url)
     request.method = method
     if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -94,7 +104,7 @@ func call(_ method: HTTPMethod, _ url: String, token: String? = nil, json: Strin
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
     }
-    guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(60)),
+    guard let response = try? await client.execute(request, timeout: .seconds(60)),
           let body = try? await response.body.collect(upTo: 64 << 20)
     else { return nil }
     return (Int(response.status.code), String(buffer: body))
@@ -132,10 +142,11 @@ func forEach(_ count: Int, concurrency: Int, _ work: @escaping @Sendable (Int) a
 }
 
 func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, capacity: Int) async {
+    let client = makeClient(concurrency: concurrency)
     let loginStart = ContinuousClock.now
     let tokens = Mutex([String?](repeating: nil, count: customers))
     await forEach(customers, concurrency: concurrency) { index in
-        guard let (status, body) = await call(.POST, base + "/api/v1/auth/login",
+        guard let (status, body) = await call(client, .POST, base + "/api/v1/auth/login",
                                               json: #"{"email":"customer\#(index)@flash.example","password":"\#(password)"}"#),
               status == 200, let token = field("accessToken", body) as? String
         else { return }
@@ -155,7 +166,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
         var wanted = index % 4 + 1
         while !soldOut.withLock({ $0 }) {
             let holdStart = ContinuousClock.now
-            guard let (status, body) = await call(.POST, base + "/api/v1/showtimes/\(showtimeID)/orders", token: token,
+            guard let (status, body) = await call(client, .POST, base + "/api/v1/showtimes/\(showtimeID)/orders", token: token,
                                                   json: #"{"bestAvailable":{"count":\#(wanted)}}"#) else {
                 timings.withLock { $0.failures += 1 }
                 return
@@ -170,7 +181,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
                     wanted -= 1
                     continue
                 }
-                if let (mapStatus, map) = await call(.GET, base + "/api/v1/showtimes/\(showtimeID)/seats"), mapStatus == 200,
+                if let (mapStatus, map) = await call(client, .GET, base + "/api/v1/showtimes/\(showtimeID)/seats"), mapStatus == 200,
                    let counts = field("counts", map) as? [String: Int], counts["held"] == 0 {
                     soldOut.withLock { $0 = true }
                 }
@@ -178,7 +189,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
                 continue
             }
             let payStart = ContinuousClock.now
-            guard let (paid, paidBody) = await call(.POST, base + "/api/v1/orders/\(orderID)/payment", token: token,
+            guard let (paid, paidBody) = await call(client, .POST, base + "/api/v1/orders/\(orderID)/payment", token: token,
                                                     json: #"{"paymentMethod":"4242424242424242"}"#) else {
                 timings.withLock { $0.failures += 1 }
                 return
@@ -198,6 +209,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
             if paid == 200 { lastSale.withLock { $0 = max($0, ContinuousClock.now) } }
         }
     }
+    try? await client.shutdown()
     let result = timings.withLock { $0 }
     let sellOut = (lastSale.withLock { $0 } - start).seconds
     let report: [String: Any] = [
