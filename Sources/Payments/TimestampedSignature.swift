@@ -30,14 +30,14 @@ public struct TimestampedSignature: Sendable {
         var timestamp: Int64?
         var candidates: [[UInt8]] = []
         for part in header.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.withoutSurroundingWhitespace }
             guard pair.count == 2 else { throw .invalidWebhook("signature header is not a list of key=value") }
             switch pair[0] {
             case "t":
                 guard let value = Int64(pair[1]) else { throw .invalidWebhook("signature timestamp is not a number") }
                 timestamp = value
             case "v1":
-                guard let bytes = HMACHex.bytes(hex: pair[1]) else { throw .invalidWebhook("signature is not hexadecimal") }
+                guard let bytes = HMACHex.bytes(hex: String(pair[1])) else { throw .invalidWebhook("signature is not hexadecimal") }
                 candidates.append(bytes)
             default:
                 continue  // other schemes (v0) are not ours to check
@@ -56,5 +56,14 @@ public struct TimestampedSignature: Sendable {
 
     private func mac(_ body: [UInt8], timestamp: Int64) -> [UInt8] {
         HMACHex.sign(Array("\(timestamp).".utf8) + body, secret: secret)
+    }
+}
+
+private extension Substring {
+    /// Without leading and trailing whitespace (the header's parts may be padded).
+    var withoutSurroundingWhitespace: Substring {
+        let start = firstIndex { !$0.isWhitespace } ?? endIndex
+        let end = lastIndex { !$0.isWhitespace }.map(index(after:)) ?? start
+        return self[start..<end]
     }
 }

@@ -98,22 +98,23 @@ public struct MailMessage: Sendable, Equatable {
     }
 
     static func base64Lines(_ bytes: [UInt8]) -> [String] {
-        let encoded = Data(bytes).base64EncodedString()
-        var lines: [String] = []
-        var index = encoded.startIndex
-        while index < encoded.endIndex {
-            let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
-            lines.append(String(encoded[index..<end]))
-            index = end
+        let encoded = Array(Data(bytes).base64EncodedString().utf8)
+        return stride(from: 0, to: encoded.count, by: 76).map { start in
+            String(decoding: encoded[start..<min(start + 76, encoded.count)], as: UTF8.self)
         }
-        return lines
     }
 
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Tue, 01 Dec 2026 18:05:09 +0000`, always in English and UTC (RFC 5322 §3.3), whatever
+    /// the process's locale; computed by the C library, not a `DateFormatter` per message.
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func twoDigits(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekdays[Int(parts.tm_wday)]), \(twoDigits(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(twoDigits(parts.tm_hour)):\(twoDigits(parts.tm_min)):\(twoDigits(parts.tm_sec)) +0000"
     }
 }

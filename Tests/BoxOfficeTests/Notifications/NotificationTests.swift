@@ -35,6 +35,13 @@ struct MailFormatTests {
         #expect(bodies == [Self.message.text, Self.message.html])
     }
 
+    @Test func theDateHeaderIsEnglishUTCWithTwoDigitFields() {
+        #expect(MailMessage.rfc5322Date(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        // 2026-03-05T04:05:06.9Z: fractions of a second are dropped, not rounded up.
+        #expect(MailMessage.rfc5322Date(Date(timeIntervalSince1970: 1_772_683_506.9)) == "Thu, 05 Mar 2026 04:05:06 +0000")
+        #expect(MailMessage.rfc5322Date(Date(timeIntervalSince1970: 1_798_761_599)) == "Thu, 31 Dec 2026 23:59:59 +0000")
+    }
+
     @Test func encodedWordsDecodeToTheTextAndLineBreaksCannotGetIn() throws {
         let subject = String(repeating: "Überraschung ", count: 8) + "\r\nBcc: victim@example.com"
         let encoded = MailMessage.encodedWord(subject)
