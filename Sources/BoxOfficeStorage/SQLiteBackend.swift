@@ -12,9 +12,10 @@ import Synchronization
 /// SQLite has a single writer, so every session that may write takes turns on the writer's
 /// gate and owns that connection until it ends, which keeps transactions simple. In WAL mode
 /// readers see the last committed state without waiting for the writer, so read-only sessions
-/// go to reader connections, each with its own gate, in turn. Statements run on a thread pool
-/// of the backend's own (sqlite-nio's blocking calls never touch the cooperative pool), sized
-/// so that a writer waiting on fsync does not stall the readers.
+/// go to reader connections, each with its own gate, in turn. Statements run on threads of the
+/// backend's own (sqlite-nio's blocking calls never touch the cooperative pool): the writer has
+/// one to itself, on which its sessions' code runs too (``WriterTaskExecutor``), and the readers
+/// share a pool, so a writer waiting on fsync does not stall them.
 final class SQLiteBackend: DatabaseBackend {
     /// Sessions allowed to wait for one connection before new ones are refused.
     static let sessionWaitersMax = 1_024
@@ -23,11 +24,9 @@ final class SQLiteBackend: DatabaseBackend {
 
     let engine = Database.Engine.sqlite
     let beginStatement = "BEGIN IMMEDIATE"
-    private let threadPool: NIOThreadPool
-    /// The loop the sessions' code runs on (``EventLoopTaskExecutor``), and the connections
-    /// complete their statements on.
-    private let loop: MultiThreadedEventLoopGroup
-    private let executor: EventLoopTaskExecutor
+    private let writerThread: NIOThreadPool
+    private let readerThreads: NIOThreadPool
+    private let executor: WriterTaskExecutor
     private let writer: Connection
     private let readers: [Connection]
     let groupCommit: GroupCommit
@@ -43,10 +42,10 @@ final class SQLiteBackend: DatabaseBackend {
         }
     }
 
-    private init(threadPool: NIOThreadPool, loop: MultiThreadedEventLoopGroup, writer: SQLiteConnection, readers: [SQLiteConnection]) {
-        self.threadPool = threadPool
-        self.loop = loop
-        executor = EventLoopTaskExecutor(loop.any())
+    private init(writerThread: NIOThreadPool, readerThreads: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writerThread = writerThread
+        self.readerThreads = readerThreads
+        executor = WriterTaskExecutor(writerThread)
         let writer = Connection(connection: writer)
         self.writer = writer
         self.readers = readers.map { Connection(connection: $0) }
@@ -56,16 +55,18 @@ final class SQLiteBackend: DatabaseBackend {
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
-        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
-        threadPool.start()
-        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let writerThread = NIOThreadPool(numberOfThreads: 1)
+        let readerThreads = NIOThreadPool(numberOfThreads: readerCount)
+        writerThread.start()
+        readerThreads.start()
         var opened: [SQLiteConnection] = []
         do {
-            let eventLoop = loop.any()
+            // sqlite-nio completes its futures on this loop; the sessions use its async calls.
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
             // The writer first: it creates the file and switches it to WAL, which readers need.
             for index in 0...readerCount {
                 let connection = try await SQLiteConnection.open(
-                    storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+                    storage: .file(path: path), threadPool: index == 0 ? writerThread : readerThreads, logger: logger, on: eventLoop)
                 opened.append(connection)
                 let session = connection.sql(queryLogLevel: nil)
                 if index == 0 {
@@ -82,11 +83,11 @@ final class SQLiteBackend: DatabaseBackend {
             }
         } catch {
             for connection in opened { try? await connection.close() }
-            try? await threadPool.shutdownGracefully()
-            try? await loop.shutdownGracefully()
+            try? await writerThread.shutdownGracefully()
+            try? await readerThreads.shutdownGracefully()
             throw error
         }
-        return SQLiteBackend(threadPool: threadPool, loop: loop, writer: opened[0], readers: Array(opened.dropFirst()))
+        return SQLiteBackend(writerThread: writerThread, readerThreads: readerThreads, writer: opened[0], readers: Array(opened.dropFirst()))
     }
 
     func run() async throws {
@@ -94,14 +95,16 @@ final class SQLiteBackend: DatabaseBackend {
         // Closing must happen even when the service ends by cancellation, and sqlite-nio's
         // thread-pool calls refuse to start in a cancelled task: close from a task of its own.
         let connections = [writer] + readers
-        let threadPool = self.threadPool
-        let loop = self.loop
+        let writerThread = self.writerThread
+        let readerThreads = self.readerThreads
+        let executor = self.executor
         try await Task {
             for connection in connections {
                 try await connection.gate.withGate { try await connection.connection.close() }
             }
-            try await threadPool.shutdownGracefully()
-            try await loop.shutdownGracefully()
+            executor.close()
+            try await writerThread.shutdownGracefully()
+            try await readerThreads.shutdownGracefully()
         }.value
     }
 

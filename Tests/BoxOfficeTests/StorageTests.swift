@@ -1,5 +1,6 @@
 @testable import BoxOfficeStorage
 import Foundation
+import NIOPosix
 import SQLKit
 import Synchronization
 import Testing
@@ -217,6 +218,34 @@ struct GroupCommitTests {
         // The waiter leads next, and its lender fails too.
         await #expect(throws: StorageTests.Boom.self) { try await second.value }
         #expect(groupCommit.waiterCount == 0)
+    }
+}
+
+@Suite("The SQLite writer's executor", .timeLimit(.minutes(1)))
+struct WriterTaskExecutorTests {
+    @Test func codeRunsOnTheWritersThreadUntilClosedAndElsewhereOnceItIsGone() async throws {
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        let executor = WriterTaskExecutor(thread)
+        let writersThread = try await thread.runIfActive { pthread_self() }
+        let resumedOn = try await withTaskExecutorPreference(executor) {
+            // Statements' hops: to the pool and back, which is the same thread.
+            var threads: [pthread_t] = []
+            for _ in 0..<3 {
+                _ = try await thread.runIfActive { 1 }
+                threads.append(pthread_self())
+            }
+            return threads
+        }
+        #expect(resumedOn == Array(repeating: writersThread, count: 3))
+        executor.close()
+        try await thread.shutdownGracefully()
+        // A job given to the stopped pool would never run, and this task would never resume.
+        let resumed = await withTaskExecutorPreference(executor) {
+            await Task.yield()
+            return pthread_self() != writersThread
+        }
+        #expect(resumed)
     }
 }
 
