@@ -125,6 +125,22 @@ final class Counter: Sendable {
     func next() -> Int { value.withLock { value in defer { value += 1 }; return value } }
 }
 
+/// Who may look at the seat map to see whether the sale is over: one customer every 100 ms.
+/// The stadium's map is megabytes of JSON, and all customers in flight reading it at once at
+/// the end of a sale kept the client and the server busy with nothing but that.
+final class MapLooks: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    func mayLook() -> Bool {
+        last.withLock { last in
+            let now = ContinuousClock.now
+            if let previous = last, now - previous < .milliseconds(100) { return false }
+            last = now
+            return true
+        }
+    }
+}
+
 /// Runs `work(index)` for indices 0..<count, at most `concurrency` at a time.
 func forEach(_ count: Int, concurrency: Int, _ work: @escaping @Sendable (Int) async -> Void) async {
     let counter = Counter()
@@ -161,6 +177,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
     let timings = Mutex(Timings())
     let start = ContinuousClock.now
     let lastSale = Mutex(start)
+    let mapLooks = MapLooks()
     await forEach(customers, concurrency: concurrency) { index in
         let token = loggedIn[index]
         var wanted = index % 4 + 1
@@ -181,7 +198,8 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
                     wanted -= 1
                     continue
                 }
-                if let (mapStatus, map) = await call(client, .GET, base + "/api/v1/showtimes/\(showtimeID)/seats"), mapStatus == 200,
+                if mapLooks.mayLook(), let (mapStatus, map) = await call(client, .GET, base + "/api/v1/showtimes/\(showtimeID)/seats"),
+                   mapStatus == 200,
                    let counts = field("counts", map) as? [String: Int], counts["held"] == 0 {
                     soldOut.withLock { $0 = true }
                 }
