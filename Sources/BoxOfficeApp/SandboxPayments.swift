@@ -6,22 +6,39 @@ import Payments
 import ServiceLifecycle
 
 /// Hands the sandbox provider's webhooks to the booking service, as a provider's HTTP delivery
-/// would (the same signature check, inbox and drive). A refused or failed one is logged; the
-/// reconciler settles the order anyway.
+/// would (the same signature check, inbox and drive), several at a time as a provider's
+/// deliveries arrive: one at a time, each waiting for its order's lock, fell behind a busy sale,
+/// and the provider's stream keeps only its newest events. A refused or failed one is logged;
+/// the reconciler settles the order anyway.
 struct SandboxWebhookDelivery: Service {
+    /// Webhooks being processed at once at most.
+    static let inFlightMax = 16
+
     let sandbox: SandboxProvider
     let booking: BookingService
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            for await webhook in sandbox.webhooks {
-                do {
-                    try await booking.receiveWebhook(provider: sandbox.name, rawBody: webhook.body, headers: webhook.headers)
-                } catch {
-                    logger.warning("sandbox webhook not processed", metadata: ["error": "\(error)"])
+            await withTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                for await webhook in sandbox.webhooks {
+                    if inFlight == Self.inFlightMax {
+                        await group.next()
+                        inFlight -= 1
+                    }
+                    group.addTask { await deliver(webhook) }
+                    inFlight += 1
                 }
             }
+        }
+    }
+
+    private func deliver(_ webhook: SandboxProvider.Webhook) async {
+        do {
+            try await booking.receiveWebhook(provider: sandbox.name, rawBody: webhook.body, headers: webhook.headers)
+        } catch {
+            logger.warning("sandbox webhook not processed", metadata: ["error": "\(error)"])
         }
     }
 }
