@@ -61,10 +61,9 @@ public struct MailFolder: MailTransport {
         var written = 0
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("writing", temporary)
-            }
+            if count < 0, errno == EINTR { continue }
+            // A write that makes no progress fails too, so the loop always ends.
+            guard count > 0 else { throw failure("writing", temporary) }
             written += count
         }
         guard fsync(descriptor) == 0 else { throw failure("syncing", temporary) }
