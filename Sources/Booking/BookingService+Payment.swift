@@ -20,21 +20,24 @@ extension BookingService {
             guard order.ownerID == owner.id else { throw BookingError.orderNotFound }
             var saga = OrderSaga(order)
             try saga.paymentStarted(now: self.now())
-            guard let seats = self.seats else { throw BookingError.seatServerUnavailable }
+            guard self.seats != nil else { throw BookingError.seatServerUnavailable }
             // Extended before the attempt is stored, in the same write: a crash between leaves the
             // order held with a longer deadline, which harms nobody.
             if let deadline = await self.extendHoldForPayment(order) { saga.holdExtended(until: deadline) }
-            let started = try await self.store(saga)
-            guard started.state == .paying, started.paymentAttempt == saga.order.paymentAttempt else {
-                throw BookingError.orderNotPayable(started.state)
+            // The attempt's payment is created first, with the attempt's key, and stored with the
+            // attempt, before it is confirmed: a crash before the write leaves an unconfirmed payment
+            // that charges nobody (the next attempt has the same number, so the same key, and takes it
+            // up again); one after it leaves a reference the reconciler can ask about.
+            if case .success(let payment)? = await self.createPayment(for: saga.order) {
+                saga.paymentCreated(reference: payment.reference, clientSecret: payment.clientSecret)
             }
-            // The attempt's payment is stored before it is confirmed, so a crash leaves a reference
-            // the reconciler can ask about.
-            let created = try await self.runStep(.createPayment, of: started, seats: seats).order
-            guard created.state == .paying, created.paymentAttempt == started.paymentAttempt, let reference = created.paymentReference
-            else {
-                if created.state == .paying { throw BookingError.paymentProviderUnavailable("the payment could not be created; try again") }
-                return (created, started.paymentAttempt)
+            let created = try await self.store(saga)
+            guard created.state == .paying, created.paymentAttempt == saga.order.paymentAttempt else {
+                throw BookingError.orderNotPayable(created.state)
+            }
+            guard let reference = created.paymentReference else {
+                // Stored without its payment: the reconciler creates it with the same key.
+                throw BookingError.paymentProviderUnavailable("the payment could not be created; try again")
             }
             let answer: Result<ProviderPayment, PaymentError>
             do throws(PaymentError) {
@@ -55,7 +58,7 @@ extension BookingService {
                 self.logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
             }
             let confirmed = try await self.record(outcome, from: created, into: StepOutcome(order: created, progressed: true))
-            return (try await self.advance(confirmed.order), started.paymentAttempt)
+            return (try await self.advance(confirmed.order), created.paymentAttempt)
         }
         if driven.state == .held, driven.paymentAttempt == attempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)

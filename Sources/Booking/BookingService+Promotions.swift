@@ -66,7 +66,7 @@ extension BookingService {
                 discounted.price = price.discounted(by: (code, discount))
                 discounted.promotionID = promotion.id
                 discounted.updatedAt = nowDate
-                guard try await OrderRecords.update(discounted, on: session) else { throw BookingError.orderNotPayable(order.state) }
+                guard try await OrderRecords.update(discounted, from: order, on: session) else { throw BookingError.orderNotPayable(order.state) }
                 discounted.version += 1
                 return discounted
             }
@@ -104,7 +104,7 @@ extension BookingService {
                     discounted.price = price.discounted(by: (offer.description, discount))
                     discounted.promotionID = offer.id
                     discounted.updatedAt = nowDate
-                    guard try await OrderRecords.update(discounted, on: session) else { throw OfferNotTaken() }
+                    guard try await OrderRecords.update(discounted, from: order, on: session) else { throw OfferNotTaken() }
                     discounted.version += 1
                     return discounted
                 }
@@ -133,7 +133,7 @@ extension BookingService {
                 plain.price = price.discounted(by: nil)
                 plain.promotionID = nil
                 plain.updatedAt = nowDate
-                guard try await OrderRecords.update(plain, on: session) else { throw BookingError.orderNotPayable(order.state) }
+                guard try await OrderRecords.update(plain, from: order, on: session) else { throw BookingError.orderNotPayable(order.state) }
                 plain.version += 1
                 return plain
             }

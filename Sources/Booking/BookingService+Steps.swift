@@ -74,12 +74,12 @@ extension BookingService {
         case .expireHold:
             saga.holdExpired()
         case .createPayment:
-            guard let total = order.price?.total else { return outcome }
-            do {
-                let payment = try await provider.createPayment(amount: total, orderID: order.id, idempotencyKey: order.paymentKey("create"))
-                saga.paymentCreated(reference: payment.reference, clientSecret: payment.clientSecret)
-            } catch {
+            switch await createPayment(for: order) {
+            case .success(let payment)?: saga.paymentCreated(reference: payment.reference, clientSecret: payment.clientSecret)
+            case .failure(let error)?:
                 outcome.paymentError = error
+                return outcome
+            case nil:
                 return outcome
             }
         case .checkPayment:
@@ -171,6 +171,17 @@ extension BookingService {
         outcome.order = try await store(saga)
         outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
         return outcome
+    }
+
+    /// Creates the current attempt's payment at the provider, with the attempt's key (asking again
+    /// gives the same payment). Nil when the order has no price to charge.
+    func createPayment(for order: Order) async -> Result<ProviderPayment, PaymentError>? {
+        guard let total = order.price?.total else { return nil }
+        do throws(PaymentError) {
+            return .success(try await provider.createPayment(amount: total, orderID: order.id, idempotencyKey: order.paymentKey("create")))
+        } catch {
+            return .failure(error)
+        }
     }
 
     private func placeHold(_ order: Order, seats: any SeatRequesting) async throws(SeatClientError) -> HoldReply {

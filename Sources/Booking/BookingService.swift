@@ -209,7 +209,7 @@ public final class BookingService: Sendable {
         let stored = order
         let owner = order.ownerID
         let events = saga.events
-        let update = OrderWrite.update(stored)
+        let update = OrderWrite.update(stored, from: saga.original)
         let written = try await database.transaction { session in
             guard try await update.run(on: session) else { return false }
             if stored.promotionID != nil {

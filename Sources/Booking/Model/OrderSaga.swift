@@ -45,11 +45,14 @@ public struct OrderSaga: Sendable, Equatable {
     }
 
     public private(set) var order: Order
+    /// The order as it was read, before these changes: storing them writes only what differs.
+    public let original: Order
     /// The outbox topics the changes so far produced, in order.
     public private(set) var events: [String] = []
 
     public init(_ order: Order) {
         self.order = order
+        original = order
     }
 
     public func nextStep(now: Date) -> Step {

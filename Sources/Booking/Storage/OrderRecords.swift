@@ -51,60 +51,51 @@ struct OrderRow: Codable, Sendable {
         case failureReason = "failure_reason", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
     }
 
-    init(_ order: Order) {
-        id = order.id
-        ownerId = order.ownerID
-        customerReference = order.customerReference
-        showtimeId = order.showtimeID
-        movieId = order.movieID
-        theatreId = order.theatreID
-        seatShowId = Int64(order.seatShowID)
-        showtimeStartsAtMs = order.showtimeStartsAt.millisecondsSince1970
-        selection = JSONColumn.text(order.selection)
-        state = order.state.rawValue
-        version = order.version
-        seats = JSONColumn.text(order.seats)
-        price = order.price.map { JSONColumn.text($0) }
-        cancellationPolicy = JSONColumn.text(order.cancellationPolicy)
-        promotionId = order.promotionID
-        holdId = order.holdID.map { Int64(bitPattern: $0) }
-        holdDeadlineMs = order.holdDeadline?.millisecondsSince1970
-        holdExtended = order.isHoldExtended ? 1 : 0
-        paymentProvider = order.paymentProvider
-        paymentAttempt = order.paymentAttempt
-        paymentReference = order.paymentReference
-        paymentClientSecret = order.paymentClientSecret
-        paymentNextActionUrl = order.paymentNextActionURL
-        paymentFailure = order.paymentFailure
-        seatBookingId = order.seatBookingID.map { Int64(bitPattern: $0) }
-        seatBookingCancelled = order.isSeatBookingCancelled ? 1 : 0
-        bookingCode = order.bookingCode
-        capturedMinor = order.capturedMinor
-        refundMinor = order.refundMinor
-        cancellationFeeMinor = order.cancellationFeeMinor
-        failureReason = order.failureReason
-        createdAtMs = order.createdAt.millisecondsSince1970
-        updatedAtMs = order.updatedAt.millisecondsSince1970
-    }
-
-    /// Every column with its value, for statements written without SQLKit's per-query model
-    /// encoding and identifier quoting: on the booking path those cost more than the statement.
-    var columns: [(key: CodingKeys, value: any SQLExpression)] {
-        [
-            (.id, SQLBind(id)), (.ownerId, SQLBind(ownerId)), (.customerReference, Self.bind(customerReference)),
-            (.showtimeId, SQLBind(showtimeId)), (.movieId, SQLBind(movieId)), (.theatreId, SQLBind(theatreId)),
-            (.seatShowId, SQLBind(seatShowId)), (.showtimeStartsAtMs, SQLBind(showtimeStartsAtMs)), (.selection, SQLBind(selection)),
-            (.state, SQLBind(state)), (.version, SQLBind(version)), (.seats, SQLBind(seats)), (.price, Self.bind(price)),
-            (.cancellationPolicy, SQLBind(cancellationPolicy)), (.promotionId, Self.bind(promotionId)), (.holdId, Self.bind(holdId)),
-            (.holdDeadlineMs, Self.bind(holdDeadlineMs)), (.holdExtended, SQLBind(holdExtended)),
-            (.paymentProvider, SQLBind(paymentProvider)), (.paymentAttempt, SQLBind(paymentAttempt)),
-            (.paymentReference, Self.bind(paymentReference)), (.paymentClientSecret, Self.bind(paymentClientSecret)),
-            (.paymentNextActionUrl, Self.bind(paymentNextActionUrl)), (.paymentFailure, Self.bind(paymentFailure)),
-            (.seatBookingId, Self.bind(seatBookingId)), (.seatBookingCancelled, SQLBind(seatBookingCancelled)),
-            (.bookingCode, Self.bind(bookingCode)), (.capturedMinor, SQLBind(capturedMinor)), (.refundMinor, Self.bind(refundMinor)),
-            (.cancellationFeeMinor, Self.bind(cancellationFeeMinor)), (.failureReason, Self.bind(failureReason)),
-            (.createdAtMs, SQLBind(createdAtMs)), (.updatedAtMs, SQLBind(updatedAtMs)),
-        ]
+    /// The columns of `order` that differ from `previous` (all of them without one), each with
+    /// its value: statements are written with these instead of SQLKit's per-query model encoding
+    /// and identifier quoting, which on the booking path cost more than the statement; and a step
+    /// rewrites only what it changed, not the order's JSON columns every time.
+    static func columns(of order: Order, changedFrom previous: Order? = nil) -> [(key: CodingKeys, value: any SQLExpression)] {
+        var columns: [(key: CodingKeys, value: any SQLExpression)] = []
+        func column<Value: Equatable>(_ key: CodingKeys, _ field: KeyPath<Order, Value>, _ value: (Value) -> any SQLExpression) {
+            let new = order[keyPath: field]
+            if let previous, previous[keyPath: field] == new { return }
+            columns.append((key, value(new)))
+        }
+        column(.id, \.id) { SQLBind($0) }
+        column(.ownerId, \.ownerID) { SQLBind($0) }
+        column(.customerReference, \.customerReference) { bind($0) }
+        column(.showtimeId, \.showtimeID) { SQLBind($0) }
+        column(.movieId, \.movieID) { SQLBind($0) }
+        column(.theatreId, \.theatreID) { SQLBind($0) }
+        column(.seatShowId, \.seatShowID) { SQLBind(Int64($0)) }
+        column(.showtimeStartsAtMs, \.showtimeStartsAt) { SQLBind($0.millisecondsSince1970) }
+        column(.selection, \.selection) { SQLBind(JSONColumn.text($0)) }
+        column(.state, \.state) { SQLBind($0.rawValue) }
+        column(.version, \.version) { SQLBind($0) }
+        column(.seats, \.seats) { SQLBind(JSONColumn.text($0)) }
+        column(.price, \.price) { bind($0.map { JSONColumn.text($0) }) }
+        column(.cancellationPolicy, \.cancellationPolicy) { SQLBind(JSONColumn.text($0)) }
+        column(.promotionId, \.promotionID) { bind($0) }
+        column(.holdId, \.holdID) { bind($0.map { Int64(bitPattern: $0) }) }
+        column(.holdDeadlineMs, \.holdDeadline) { bind($0?.millisecondsSince1970) }
+        column(.holdExtended, \.isHoldExtended) { SQLBind($0 ? 1 : 0) }
+        column(.paymentProvider, \.paymentProvider) { SQLBind($0) }
+        column(.paymentAttempt, \.paymentAttempt) { SQLBind($0) }
+        column(.paymentReference, \.paymentReference) { bind($0) }
+        column(.paymentClientSecret, \.paymentClientSecret) { bind($0) }
+        column(.paymentNextActionUrl, \.paymentNextActionURL) { bind($0) }
+        column(.paymentFailure, \.paymentFailure) { bind($0) }
+        column(.seatBookingId, \.seatBookingID) { bind($0.map { Int64(bitPattern: $0) }) }
+        column(.seatBookingCancelled, \.isSeatBookingCancelled) { SQLBind($0 ? 1 : 0) }
+        column(.bookingCode, \.bookingCode) { bind($0) }
+        column(.capturedMinor, \.capturedMinor) { SQLBind($0) }
+        column(.refundMinor, \.refundMinor) { bind($0) }
+        column(.cancellationFeeMinor, \.cancellationFeeMinor) { bind($0) }
+        column(.failureReason, \.failureReason) { bind($0) }
+        column(.createdAtMs, \.createdAt) { SQLBind($0.millisecondsSince1970) }
+        column(.updatedAtMs, \.updatedAt) { SQLBind($0.millisecondsSince1970) }
+        return columns
     }
 
     private static func bind(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
@@ -138,7 +129,7 @@ struct OrderWrite: Sendable {
 
     /// Adds the order.
     static func insert(_ order: Order) -> OrderWrite {
-        let columns = OrderRow(order).columns
+        let columns = OrderRow.columns(of: order)
         var statement = SQLQueryString("INSERT INTO orders (")
         statement.appendInterpolation(unsafeRaw: columns.map { "\"\($0.key.rawValue)\"" }.joined(separator: ", "))
         statement.appendInterpolation(unsafeRaw: ") VALUES (")
@@ -150,13 +141,14 @@ struct OrderWrite: Sendable {
         return OrderWrite(statement: statement)
     }
 
-    /// Replaces the order's row with `order` (its version bumped), if the row is still at
-    /// `order.version`.
-    static func update(_ order: Order) -> OrderWrite {
+    /// Writes what `order` changed of `previous` (as read, at `order.version`) and bumps the
+    /// version, if the row is still at that version: then the columns left alone still hold
+    /// `previous`'s values.
+    static func update(_ order: Order, from previous: Order) -> OrderWrite {
         var next = order
         next.version += 1
         var statement = SQLQueryString("UPDATE orders SET ")
-        for (index, column) in OrderRow(next).columns.enumerated() {
+        for (index, column) in OrderRow.columns(of: next, changedFrom: previous).enumerated() {
             statement.appendInterpolation(unsafeRaw: (index > 0 ? ", \"" : "\"") + column.key.rawValue + "\" = ")
             statement.appendInterpolation(column.value)
         }
@@ -195,10 +187,10 @@ enum OrderRecords {
             .first(decoding: OrderRow.self)?.order()
     }
 
-    /// Stores `order` if nobody changed it since it was read at `order.version`; returns whether
-    /// it did (with the version bumped).
-    static func update(_ order: Order, on session: any SQLDatabase) async throws -> Bool {
-        try await OrderWrite.update(order).run(on: session)
+    /// Stores what `order` changed of `previous` if nobody changed the row since `previous` was
+    /// read (at `order.version`); returns whether it did (with the version bumped).
+    static func update(_ order: Order, from previous: Order, on session: any SQLDatabase) async throws -> Bool {
+        try await OrderWrite.update(order, from: previous).run(on: session)
     }
 
     /// A customer's orders, newest first, a page at a time.

@@ -37,7 +37,7 @@ struct OrderRecordsTests {
             #expect(try await read() == placed)
 
             let changed = Self.everyFieldSet()
-            #expect(try await database.transaction { session in try await OrderRecords.update(changed, on: session) })
+            #expect(try await database.transaction { session in try await OrderRecords.update(changed, from: placed, on: session) })
             var expected = changed
             expected.version += 1
             #expect(try await read() == expected)
@@ -46,8 +46,20 @@ struct OrderRecordsTests {
             var staleOrder = placed
             staleOrder.state = .expired
             let stale = staleOrder
-            #expect(try await !database.transaction { session in try await OrderRecords.update(stale, on: session) })
+            #expect(try await !database.transaction { session in try await OrderRecords.update(stale, from: placed, on: session) })
             #expect(try await read() == expected)
         }
+    }
+
+    @Test
+    func anUpdateWritesOnlyWhatTheStepChanged() {
+        let held = OrderSagaTests.held().order
+        var paid = held
+        paid.state = .paying
+        paid.paymentAttempt += 1
+        paid.updatedAt = held.updatedAt.addingTimeInterval(1)
+        #expect(OrderRow.columns(of: paid, changedFrom: held).map(\.key) == [.state, .paymentAttempt, .updatedAtMs])
+        #expect(OrderRow.columns(of: held, changedFrom: held).isEmpty)
+        #expect(OrderRow.columns(of: held).count == OrderRow.CodingKeys.allCases.count)
     }
 }
