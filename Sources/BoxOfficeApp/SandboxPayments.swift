@@ -20,16 +20,24 @@ struct SandboxWebhookDelivery: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                var inFlight = 0
-                for await webhook in sandbox.webhooks {
-                    if inFlight == Self.inFlightMax {
-                        await group.next()
-                        inFlight -= 1
-                    }
-                    group.addTask { await deliver(webhook) }
-                    inFlight += 1
+            await Self.deliver(sandbox.webhooks, atOnceMax: Self.inFlightMax) { webhook in await deliver(webhook) }
+        }
+    }
+
+    /// Runs `deliver` for each webhook as it arrives, `atOnceMax` at most at a time; returns when
+    /// the stream ends and every delivery is done.
+    static func deliver<Webhooks: AsyncSequence & Sendable>(
+        _ webhooks: Webhooks, atOnceMax: Int, _ deliver: @escaping @Sendable (Webhooks.Element) async -> Void
+    ) async where Webhooks.Element: Sendable, Webhooks.Failure == Never {
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for await webhook in webhooks {
+                if inFlight == atOnceMax {
+                    await group.next()
+                    inFlight -= 1
                 }
+                group.addTask { await deliver(webhook) }
+                inFlight += 1
             }
         }
     }

@@ -42,8 +42,8 @@ public struct MailFolder: MailTransport {
     /// old message or the new one whole, never a part of one. With plain system calls, which
     /// cost a fraction of `FileManager`'s path handling on a busy server's every booking.
     private static func write(_ bytes: [UInt8], to path: String, temporary: String, folder: String) throws(DeliveryError) {
-        func failure(_ operation: String, _ file: String) -> DeliveryError {
-            DeliveryError("\(operation) \(file) failed: \(String(cString: strerror(errno)))", isTransient: true)
+        func failure(_ operation: String, _ file: String, reason: String = String(cString: strerror(errno))) -> DeliveryError {
+            DeliveryError("\(operation) \(file) failed: \(reason)", isTransient: true)
         }
         let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
         var descriptor = open(temporary, flags, 0o644)
@@ -62,8 +62,9 @@ public struct MailFolder: MailTransport {
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            // A write that makes no progress fails too, so the loop always ends.
-            guard count > 0 else { throw failure("writing", temporary) }
+            guard count >= 0 else { throw failure("writing", temporary) }
+            // A write that makes no progress fails too, so the loop always ends; it sets no errno.
+            guard count > 0 else { throw failure("writing", temporary, reason: "no bytes were written") }
             written += count
         }
         guard fsync(descriptor) == 0 else { throw failure("syncing", temporary) }
