@@ -60,16 +60,15 @@ public final class SandboxProvider: PaymentProvider {
             reference: "pay_" + Self.randomSuffix(), createKey: idempotencyKey, orderId: orderID,
             amountMinor: amount.amountMinor, currency: amount.currency, card: nil, status: PaymentRow.awaitingMethod,
             failureReason: nil, createdAtMs: now().millisecondsSince1970, processingUntilMs: nil)
-        return try await storage { session in
-            if let existing = try await Self.payment(createKey: idempotencyKey, on: session) {
-                // A repeated key must repeat the request, as Stripe checks.
-                guard existing.orderId == orderID, existing.amountMinor == amount.amountMinor, existing.currency == amount.currency
-                else { throw PaymentError.refused("idempotency key \(idempotencyKey) was used for another payment") }
-                return existing.payment
-            }
-            try await session.insert(into: "sandbox_payments").model(row).run()
-            return row.payment
+        let insert = row.insertUnlessKeyUsed
+        if try await storage({ session in try await session.raw(insert).first() != nil }) { return row.payment }
+        guard let existing = try await read({ session in try await Self.payment(createKey: idempotencyKey, on: session) }) else {
+            throw .unavailable("the sandbox's payment for key \(idempotencyKey) is missing")
         }
+        // A repeated key must repeat the request, as Stripe checks.
+        guard existing.orderId == orderID, existing.amountMinor == amount.amountMinor, existing.currency == amount.currency
+        else { throw .refused("idempotency key \(idempotencyKey) was used for another payment") }
+        return existing.payment
     }
 
     public func confirmPayment(_ reference: String, paymentMethod: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
@@ -105,13 +104,9 @@ public final class SandboxProvider: PaymentProvider {
     }
 
     public func fetchPayment(_ reference: String) async throws(PaymentError) -> ProviderPayment {
-        let row: PaymentRow?
-        do {
-            row = try await database.withReadSession { session in try await Self.payment(reference: reference, on: session) }
-        } catch {
-            throw .unavailable("the sandbox's storage failed: \(error)")
+        guard let row = try await read({ session in try await Self.payment(reference: reference, on: session) }) else {
+            throw .unknownPayment(reference)
         }
-        guard let row else { throw .unknownPayment(reference) }
         // Only a finished processing delay needs the write lock (to record its end).
         if row.status == PaymentRow.processing { return try await transition(reference) { _ in false }.payment }
         return row.payment
@@ -267,26 +262,31 @@ public final class SandboxProvider: PaymentProvider {
 
     // MARK: storage
 
-    /// Applies `change` to the payment's row under the write lock (after settling a finished
-    /// processing delay); returns the payment and whether `change` changed it.
+    /// Changes of one payment tried before giving up, when it keeps changing between the read
+    /// and the write.
+    static let transitionAttemptsMax = 8
+
+    /// Applies `change` to the payment's row (after settling a finished processing delay); returns
+    /// the payment and whether `change` changed it. The row is read outside the write lock and
+    /// written only if it still reads the same (else read again): the writer runs one statement.
     private func transition(
-        _ reference: String, _ change: @escaping @Sendable (inout PaymentRow) -> Bool
+        _ reference: String, _ change: (inout PaymentRow) -> Bool
     ) async throws(PaymentError) -> (payment: ProviderPayment, changed: Bool) {
-        let nowMs = now().millisecondsSince1970
-        return try await storage { session in
-            guard var row = try await Self.payment(reference: reference, on: session) else {
-                throw PaymentError.unknownPayment(reference)
+        for _ in 0..<Self.transitionAttemptsMax {
+            let nowMs = now().millisecondsSince1970
+            guard let current = try await read({ session in try await Self.payment(reference: reference, on: session) }) else {
+                throw .unknownPayment(reference)
             }
-            let original = row
+            var row = current
             if row.status == PaymentRow.processing, let until = row.processingUntilMs, until <= nowMs {
                 row.status = PaymentRow.authorized
             }
             let changed = change(&row)
-            if row != original {
-                try await session.update("sandbox_payments").set(model: row, nilEncodingStrategy: .asNil).where("reference", .equal, reference).run()
-            }
-            return (row.payment, changed)
+            guard row != current else { return (row.payment, changed) }
+            let update = PaymentRow.update(from: current, to: row)
+            if try await storage({ session in try await session.raw(update).first() != nil }) { return (row.payment, changed) }
         }
+        throw .unavailable("payment \(reference) kept changing while it was being changed; try again")
     }
 
     private func storage<Result: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> Result) async throws(PaymentError) -> Result {
@@ -294,6 +294,15 @@ public final class SandboxProvider: PaymentProvider {
             return try await database.transaction(body)
         } catch let error as PaymentError {
             throw error
+        } catch {
+            throw .unavailable("the sandbox's storage failed: \(error)")
+        }
+    }
+
+    /// Reads committed rows (on SQLite, off the writer).
+    private func read<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws(PaymentError) -> Result {
+        do {
+            return try await database.withReadSession(body)
         } catch {
             throw .unavailable("the sandbox's storage failed: \(error)")
         }

@@ -74,6 +74,36 @@ struct PaymentRow: Codable, Sendable, Equatable {
     }
 }
 
+extension PaymentRow {
+    /// Adds the row, unless its create key was used before: then it adds nothing and returns no
+    /// row. Built before the transaction that runs it.
+    var insertUnlessKeyUsed: SQLQueryString {
+        """
+        INSERT INTO sandbox_payments (reference, create_key, order_id, amount_minor, currency, card, status, failure_reason,
+        created_at_ms, processing_until_ms) VALUES (\(bind: reference), \(bind: createKey), \(bind: orderId), \(bind: amountMinor),
+        \(bind: currency), \(Self.bind(card)), \(bind: status), \(Self.bind(failureReason)), \(bind: createdAtMs),
+        \(Self.bind(processingUntilMs))) ON CONFLICT (create_key) DO NOTHING RETURNING reference
+        """
+    }
+
+    /// Writes what a change makes of the row (its status, card, failure and processing deadline:
+    /// the rest never changes) if the row still holds `current`'s values; returns a row if it did.
+    static func update(from current: PaymentRow, to next: PaymentRow) -> SQLQueryString {
+        """
+        UPDATE sandbox_payments SET status = \(bind: next.status), card = \(bind(next.card)),
+        failure_reason = \(bind(next.failureReason)), processing_until_ms = \(bind(next.processingUntilMs))
+        WHERE reference = \(bind: current.reference) AND status = \(bind: current.status)
+        AND card IS NOT DISTINCT FROM \(bind(current.card)) AND failure_reason IS NOT DISTINCT FROM \(bind(current.failureReason))
+        AND processing_until_ms IS NOT DISTINCT FROM \(bind(current.processingUntilMs)) RETURNING reference
+        """
+    }
+
+    /// A value, or the literal NULL (which needs no type for PostgreSQL to infer).
+    private static func bind(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
+        value.map { SQLBind($0) } ?? SQLLiteral.null
+    }
+}
+
 struct RefundRow: Codable, Sendable, Equatable {
     static let pending = "pending"
     static let succeeded = "succeeded"
