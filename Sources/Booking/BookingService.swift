@@ -119,17 +119,6 @@ public final class BookingService: Sendable {
                 return current.order
             }
         }
-        if let activity, let userID = owner.userID {
-            // A hold says less than a booking and is noted on its own: losing one to a crash costs little.
-            do {
-                try await database.transaction { session in
-                    try await activity.record(PersonActivity(userID: userID, kind: .hold, movieID: showtime.movieId,
-                                                             theatreID: showtime.theatreId, at: nowDate), on: session)
-                }
-            } catch {
-                logger.warning("could not note a hold for recommendations", metadata: ["error": "\(error)"])
-            }
-        }
         return held
     }
 
@@ -210,6 +199,10 @@ public final class BookingService: Sendable {
         let owner = order.ownerID
         let events = saga.events
         let update = OrderWrite.update(stored, from: saga.original)
+        let activityKind: PersonActivity.Kind? =
+            if events.contains("booking.confirmed") { .booking }
+            else if saga.original.state == .holding, stored.state == .held { .hold }
+            else { nil }
         let written = try await database.transaction { session in
             guard try await update.run(on: session) else { return false }
             if stored.promotionID != nil {
@@ -225,8 +218,9 @@ public final class BookingService: Sendable {
                 try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: OrderEvent(stored, topic: topic),
                                          at: stored.updatedAt, on: session)
             }
-            if events.contains("booking.confirmed"), let recipient, let activity = self.activity {
-                try await activity.record(PersonActivity(userID: recipient, kind: .booking, movieID: stored.movieID,
+            // Holds and bookings are what recommendations learn from.
+            if let recipient, let activity = self.activity, let kind = activityKind {
+                try await activity.record(PersonActivity(userID: recipient, kind: kind, movieID: stored.movieID,
                                                          theatreID: stored.theatreID, at: stored.updatedAt), on: session)
             }
             if events.contains("booking.confirmed"), let recipient, let lead = self.configuration.reminderLead {
