@@ -1,5 +1,6 @@
 @testable import BoxOfficeStorage
 import Foundation
+import Glibc
 import NIOPosix
 import SQLKit
 import Synchronization
@@ -247,6 +248,20 @@ struct WriterTaskExecutorTests {
         }
         #expect(resumedAfterClose != writersThread)
         try await thread.shutdownGracefully()
+    }
+
+    @Test func theWritersThreadRunsAtTheWritersPriorityAndOtherThreadsDoNot() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: []) { database in
+            let writers = try await database.withSession { session in
+                // After a statement the session's code is back on the writer's thread.
+                _ = try await session.raw("SELECT 1 AS one").all()
+                return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            }
+            let others = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            // Only a process allowed to raise a priority gets the writer's.
+            #expect(writers == (geteuid() == 0 ? SQLiteBackend.writerNice : others))
+            #expect(others != SQLiteBackend.writerNice)
+        }
     }
 }
 
