@@ -45,7 +45,8 @@ public func openDatabase(_ configuration: BoxOfficeConfiguration, logger: Logger
                                  logger: logger)
     }
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    return try await Database.sqlite(path: configuration.sqlitePath, logger: logger)
+    return try await Database.sqlite(path: configuration.sqlitePath, raisingWriterPriority: configuration.raisesSQLiteWriterPriority,
+                                     logger: logger)
 }
 
 /// Reads the access-token keys, creating a first key (mode 600) when the file does not exist.

@@ -17,6 +17,10 @@ public struct BoxOfficeConfiguration: Sendable {
     /// A PostgreSQL URL; when set, it is used instead of the SQLite file.
     public var databaseURL: String?
     public var databaseConnectionsMax = 20
+    /// Run the SQLite writer's thread ahead of the others (`boxoffice serve` does): for a
+    /// server's one database, not for a process running many box offices (the tests), whose
+    /// writers would starve everything else.
+    public var raisesSQLiteWriterPriority = false
     /// The access-token key file; default `<data directory>/access-token-keys.json`, created on first start.
     public var accessTokenKeyFile: String?
     /// The seat server checked by `/readyz` (and, later, booked through).

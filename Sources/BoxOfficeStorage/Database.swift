@@ -27,8 +27,11 @@ public struct Database: Sendable, Service {
 
     /// Opens (creating when missing) the SQLite file at `path`, in WAL mode with full sync, so a
     /// committed transaction survives a crash of the process or the machine.
-    public static func sqlite(path: String, logger: Logger) async throws -> Database {
-        Database(backend: try await SQLiteBackend.open(path: path, logger: logger))
+    ///
+    /// - Parameter raisingWriterPriority: runs the writer's thread ahead of the process's others,
+    ///   where the system allows: for a server, whose writer is its one serial resource.
+    public static func sqlite(path: String, raisingWriterPriority: Bool = false, logger: Logger) async throws -> Database {
+        Database(backend: try await SQLiteBackend.open(path: path, raisingWriterPriority: raisingWriterPriority, logger: logger))
     }
 
     /// A PostgreSQL server, reached through a pool of at most `connectionsMax` connections.

@@ -26,7 +26,8 @@ final class SQLiteBackend: DatabaseBackend {
     /// office, and it competed for the cores on equal terms with every request's code: in a
     /// flash sale on two cores it spent as long waiting for a core as running. Ahead of them it
     /// runs when it has work (raising it needs root or `CAP_SYS_NICE`; without, it keeps the
-    /// process's priority).
+    /// process's priority). Only for a server's one database: in a process holding many at once
+    /// (the tests), their writers starved everything else.
     static let writerNice: Int32 = -10
 
     let engine = Database.Engine.sqlite
@@ -61,17 +62,13 @@ final class SQLiteBackend: DatabaseBackend {
         }
     }
 
-    static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
+    static func open(path: String, raisingWriterPriority: Bool, logger: Logger) async throws -> SQLiteBackend {
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         let readerThreads = NIOThreadPool(numberOfThreads: readerCount)
         writerThread.start()
         readerThreads.start()
-        try await writerThread.runIfActive {
-            // On Linux a nice value is a thread's own, and process 0 is the calling thread.
-            if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, writerNice) != 0 {
-                logger.notice("the SQLite writer runs at the process's priority", metadata: [
-                    "reason": "\(String(cString: strerror(errno))) (raising it needs root or CAP_SYS_NICE)"])
-            }
+        if raisingWriterPriority {
+            try await writerThread.runIfActive { raiseWritersPriority(logger: logger) }
         }
         var opened: [SQLiteConnection] = []
         do {
@@ -102,6 +99,15 @@ final class SQLiteBackend: DatabaseBackend {
             throw error
         }
         return SQLiteBackend(writerThread: writerThread, readerThreads: readerThreads, writer: opened[0], readers: Array(opened.dropFirst()))
+    }
+
+    /// Sets the calling thread's nice value to ``writerNice`` (on Linux a nice value is a
+    /// thread's own, and process 0 is the calling thread).
+    private static func raiseWritersPriority(logger: Logger) {
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, writerNice) != 0 {
+            logger.notice("the SQLite writer runs at the process's priority", metadata: [
+                "reason": "\(String(cString: strerror(errno))) (raising it needs root or CAP_SYS_NICE)"])
+        }
     }
 
     func run() async throws {

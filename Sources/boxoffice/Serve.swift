@@ -207,6 +207,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = try storage.configuration()
         configuration.host = host
         configuration.port = port
+        configuration.raisesSQLiteWriterPriority = true
         configuration.corsAllowedOrigins = corsOrigin
         configuration.secureCookies = secureCookies
         if let publicURL = publicURL ?? Self.environment["BOXOFFICE_PUBLIC_URL"] {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import NIOPosix
 import SQLKit
+import SeatTestSupport
 import Synchronization
 import Testing
 
@@ -222,7 +223,7 @@ struct GroupCommitTests {
     }
 }
 
-@Suite("The SQLite writer's executor", .timeLimit(.minutes(1)))
+@Suite("The SQLite writer's executor", .timeLimit(.minutes(3)))
 struct WriterTaskExecutorTests {
     @Test func codeRunsOnTheWritersThreadUntilClosedAndThenOnTheGlobalPool() async throws {
         let thread = NIOThreadPool(numberOfThreads: 1)
@@ -250,8 +251,11 @@ struct WriterTaskExecutorTests {
         try await thread.shutdownGracefully()
     }
 
-    @Test func theWritersThreadRunsAtTheWritersPriorityAndOtherThreadsDoNot() async throws {
-        try await Harness.withDatabase(.sqlite, migrations: []) { database in
+    @Test(arguments: [false, true])
+    func theWritersThreadRunsAheadOnlyWhenAskedAndAllowed(raising: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await Harness.withSQLiteFile(directory.path + "/boxoffice.sqlite", raisingWriterPriority: raising) { database in
             let writers = try await database.withSession { session in
                 // After a statement the session's code is back on the writer's thread.
                 _ = try await session.raw("SELECT 1 AS one").all()
@@ -259,7 +263,7 @@ struct WriterTaskExecutorTests {
             }
             let others = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
             // Only a process allowed to raise a priority gets the writer's.
-            #expect(writers == (geteuid() == 0 ? SQLiteBackend.writerNice : others))
+            #expect(writers == (raising && geteuid() == 0 ? SQLiteBackend.writerNice : others))
             #expect(others != SQLiteBackend.writerNice)
         }
     }

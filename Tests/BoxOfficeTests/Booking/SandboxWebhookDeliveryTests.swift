@@ -2,7 +2,7 @@
 import Synchronization
 import Testing
 
-@Suite("The sandbox's webhooks are handled several at a time, up to a limit", .timeLimit(.minutes(1)))
+@Suite("The sandbox's webhooks are handled several at a time, up to a limit", .timeLimit(.minutes(3)))
 struct SandboxWebhookDeliveryTests {
     struct Counts {
         var inFlight = 0

@@ -65,8 +65,10 @@ enum Harness {
 
     /// Runs `body` with the SQLite file at `path` open as it is, unmigrated: a file a boxoffice
     /// process made or is using (WAL lets readers in beside it).
-    static func withSQLiteFile<Result: Sendable>(_ path: String, _ body: @Sendable (Database) async throws -> Result) async throws -> Result {
-        try await withOpen(try await Database.sqlite(path: path, logger: logger), body)
+    static func withSQLiteFile<Result: Sendable>(
+        _ path: String, raisingWriterPriority: Bool = false, _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        try await withOpen(try await Database.sqlite(path: path, raisingWriterPriority: raisingWriterPriority, logger: logger), body)
     }
 
     /// Runs `body` with a database a boxoffice process made or is using, as it is: PostgreSQL at
