@@ -4,17 +4,42 @@ import Testing
 
 @Suite("The sandbox's webhooks are handled several at a time, up to a limit", .timeLimit(.minutes(3)))
 struct SandboxWebhookDeliveryTests {
+    /// Holds whoever waits until it opens; after that, nobody waits.
+    final class Gate: Sendable {
+        private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func wait() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let isOpen = state.withLock { state in
+                    if !state.isOpen { state.waiters.append(continuation) }
+                    return state.isOpen
+                }
+                if isOpen { continuation.resume() }
+            }
+        }
+
+        func open() {
+            let waiters = state.withLock { state in
+                state.isOpen = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+    }
+
     struct Counts {
         var inFlight = 0
         var inFlightMax = 0
         var delivered: Set<Int> = []
-        var isGateOpen = false
     }
 
     @Test func deliveriesOverlapUpToTheLimitAndEveryOneIsDelivered() async throws {
         let (webhooks, sink) = AsyncStream.makeStream(of: Int.self)
         for webhook in 0..<40 { sink.yield(webhook) }
         sink.finish()
+        let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+        let gate = Gate()
         let counts = Mutex(Counts())
         let deliveries = Task {
             await SandboxWebhookDelivery.deliver(webhooks, atOnceMax: 4) { webhook in
@@ -22,23 +47,21 @@ struct SandboxWebhookDeliveryTests {
                     counts.inFlight += 1
                     counts.inFlightMax = max(counts.inFlightMax, counts.inFlight)
                 }
-                // Held until the test has seen how many are under way (10 s at most).
-                for _ in 0..<10_000 where !counts.withLock({ $0.isGateOpen }) {
-                    try? await Task.sleep(for: .milliseconds(1))
-                }
+                startedSignal.yield()
+                // Held until the test has seen how many are under way.
+                await gate.wait()
                 counts.withLock { counts in
                     counts.inFlight -= 1
                     counts.delivered.insert(webhook)
                 }
             }
         }
-        for _ in 0..<5_000 where counts.withLock({ $0.inFlight }) < 4 {
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        var starts = started.makeAsyncIterator()
+        for _ in 0..<4 { await starts.next() }
         // With four held, the rest wait for one of them to end.
         try await Task.sleep(for: .milliseconds(50))
         #expect(counts.withLock { $0.inFlight } == 4)
-        counts.withLock { $0.isGateOpen = true }
+        gate.open()
         await deliveries.value
         let result = counts.withLock { $0 }
         #expect(result.inFlightMax == 4)
