@@ -203,6 +203,7 @@ public func buildApplication(
     application.beforeServerStarts {
         try await database.migrate(boxOfficeMigrations, logger: logger)
         try await catalog.rebuildSearchIndex()
+        recommendations.beginBuilding()
     }
     return (application, BoxOfficeComponents(
         database: database, accounts: accounts, catalog: catalog, booking: booking, sandbox: sandbox, notifications: notifications,

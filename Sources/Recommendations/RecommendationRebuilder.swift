@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Keeps the served model fresh: builds it once the database is ready, then every
+/// Keeps the served model fresh (the first is begun as the server starts): every
 /// `checkIntervalSeconds` rebuilds when `rebuildAfterSignals` new signals arrived, the model is
 /// `rebuildIntervalSeconds` old, or a person's data was erased; and deletes signals past the
 /// retention window every hour.
@@ -18,7 +18,7 @@ public struct RecommendationRebuilder: Service {
         let check = Duration.seconds(configuration.checkIntervalSeconds)
         await cancelWhenGracefulShutdown {
             var lastSweep = ContinuousClock.now - .seconds(Self.sweepIntervalSeconds)
-            // The first build waits one interval: the migrations run as the server starts.
+            // The first model is begun as the server starts, once the database is migrated.
             while (try? await Task.sleep(for: check)) != nil {
                 do {
                     if ContinuousClock.now - lastSweep >= .seconds(Self.sweepIntervalSeconds) {
@@ -27,10 +27,11 @@ public struct RecommendationRebuilder: Service {
                     }
                     if try await isDue() {
                         service.archive.erasures.isSet.store(false, ordering: .relaxed)
-                        try await service.rebuild()
+                        // A failed build is logged by the build; the next check tries again.
+                        _ = try? await service.rebuild()
                     }
                 } catch {
-                    service.logger.warning("could not refresh the recommendation model", metadata: ["error": "\(error)"])
+                    service.logger.warning("could not check the recommendation signals", metadata: ["error": "\(error)"])
                 }
             }
         }

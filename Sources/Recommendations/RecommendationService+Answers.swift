@@ -52,8 +52,10 @@ extension RecommendationService {
     /// "Recommended for you": movies showing in the person's city soon, best first, each with its
     /// reason. Anyone not signed in gets what is popular in the city. One impression is recorded
     /// for a signed-in person.
-    public func forYou(userID: String?, city: String?, limit: Int) async throws -> [RecommendedMovie] {
-        let served = try await currentModel()
+    public func forYou(userID: String?, city: String?, limit: Int, whileFirstBuilds: WhileFirstModelBuilds) async throws
+        -> [RecommendedMovie]
+    {
+        let served = try await currentModel(whileFirstBuilds)
         let tastes = try await userID.asyncMap(tastes) ?? DeclaredTastes()
         let place = city ?? tastes.city
         let person = try await userID.asyncMap(personSignals) ?? PersonSignals([], weights: configuration.weights)
@@ -77,9 +79,11 @@ extension RecommendationService {
 
     /// "People who booked this also booked": movies showing in the city soon that the same people
     /// wanted, or with the most similar content while too few did.
-    public func alsoBooked(movieID: String, city: String?, limit: Int) async throws -> [RecommendedMovie] {
+    public func alsoBooked(movieID: String, city: String?, limit: Int, whileFirstBuilds: WhileFirstModelBuilds) async throws
+        -> [RecommendedMovie]
+    {
         guard let movie = catalog.movies(ids: [movieID])[movieID] else { throw RecommendationError.movieNotFound }
-        let served = try await currentModel()
+        let served = try await currentModel(whileFirstBuilds)
         guard let item = served.movieIndex[movieID] else { return [] }
         let showing = showingSoon().movies(in: city)
         let candidates = showing.keys.compactMap { served.movieIndex[$0] }.sorted()
@@ -92,7 +96,7 @@ extension RecommendationService {
     /// Up to three lists, one per movie the person booked most recently, of what people who
     /// booked it also booked (leaving out what the person dismissed or booked).
     public func becauseYouBooked(userID: String, city: String?, limit: Int) async throws -> [BecauseYouBooked] {
-        let served = try await currentModel()
+        let served = try await currentModel(.wait)
         let person = try await personSignals(userID: userID)
         var place = city
         if place == nil { place = try await tastes(userID).city }
@@ -112,7 +116,9 @@ extension RecommendationService {
 
     /// After a booking: the same movie in another format or language in the same city soon, and
     /// the person's recommendations among the other movies showing at that theatre soon.
-    public func afterBooking(_ show: BookedShow, userID: String, limit: Int) async throws -> AfterBooking {
+    public func afterBooking(_ show: BookedShow, userID: String, limit: Int, whileFirstBuilds: WhileFirstModelBuilds) async throws
+        -> AfterBooking
+    {
         let (movie, showtimes, theatres) = try await catalog.movie(id: show.movieID)
         let theatreByID = Dictionary(uniqueKeysWithValues: theatres.map { ($0.id, $0) })
         var city = theatreByID[show.theatreID]?.city
@@ -131,7 +137,7 @@ extension RecommendationService {
                                              movieId: movie.id))
         }
 
-        let served = try await currentModel()
+        let served = try await currentModel(whileFirstBuilds)
         var query = SearchQuery()
         query.theatreIDs = [show.theatreID]
         query.startsFromMs = now().millisecondsSince1970

@@ -20,8 +20,8 @@ public final class RecommendationService: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let served = Mutex<ServedModel?>(nil)
-    /// The build under way, which every caller waiting for a first model shares.
-    let building = Mutex<Task<ServedModel, any Error>?>(nil)
+    /// The build under way, which callers share.
+    let building = Mutex<Build?>(nil)
     /// Its signals' share of people's exports and erasures.
     let archive: RecommendationSignalsArchive
     let showing = Mutex<(version: Int64, hour: Int64, showing: ShowingSoon)?>(nil)
@@ -37,6 +37,11 @@ public final class RecommendationService: Sendable {
         self.configuration = configuration
         self.now = now
         self.logger = logger
+    }
+
+    struct Build {
+        var task: Task<ServedModel, any Error>
+        var startedAt: ContinuousClock.Instant
     }
 
     /// What an instance serves: when it was built, from how much.
@@ -65,26 +70,56 @@ public final class RecommendationService: Sendable {
         }
     }
 
-    /// The model in use, building the first one if there is none yet.
-    func currentModel() async throws -> ServedModel {
+    /// The model in use. Without one yet, `.wait` waits for the first build (the JSON API's
+    /// answers), and `.answerWithout` starts it and throws ``RecommendationError/modelNotBuiltYet``
+    /// (the pages', which show no recommendations rather than keep a person waiting).
+    func currentModel(_ whileFirstBuilds: WhileFirstModelBuilds) async throws -> ServedModel {
         if let model = served.withLock({ $0 }) { return model }
-        return try await rebuild()
+        let build = startBuilding().task
+        guard whileFirstBuilds == .wait else { throw RecommendationError.modelNotBuiltYet }
+        return try await build.value
     }
 
     /// Builds a model from every signal within the retention window and swaps it in. Concurrent
-    /// calls share one build. The work runs on NIO's thread pool, off the tasks' threads.
+    /// calls share one build, but never one begun before the call, which may have missed what
+    /// the caller just wrote. The work runs on NIO's thread pool, off the tasks' threads.
     @discardableResult
     public func rebuild() async throws -> ServedModel {
-        let task = building.withLock { building in
-            if let building { return building }
-            let task = Task { try await self.build() }
-            building = task
-            return task
+        let called = ContinuousClock.now
+        var build = startBuilding()
+        if build.startedAt < called {
+            _ = try? await build.task.value
+            build = startBuilding()
         }
-        defer { building.withLock { if $0 == task { $0 = nil } } }
-        let model = try await task.value
-        served.withLock { $0 = model }
-        return model
+        return try await build.task.value
+    }
+
+    /// Starts the first model's build as the server starts, so that no request waits for it.
+    public func beginBuilding() {
+        _ = startBuilding()
+    }
+
+    /// The build under way, or a new one, which serves its model once built whether or not anyone
+    /// still waits for it.
+    func startBuilding() -> Build {
+        building.withLock { building in
+            if let building { return building }
+            let task = Task {
+                // Only one build is under way at a time, so the one recorded is this one; the lock
+                // held while it is recorded keeps this from running first.
+                defer { self.building.withLock { $0 = nil } }
+                do {
+                    let model = try await self.build()
+                    self.served.withLock { $0 = model }
+                    return model
+                } catch {
+                    self.logger.warning("could not build the recommendation model", metadata: ["error": "\(error)"])
+                    throw error
+                }
+            }
+            building = Build(task: task, startedAt: .now)
+            return building!
+        }
     }
 
     /// The kinds of signal the models learn from.

@@ -5,6 +5,7 @@ import BoxOfficeStorage
 import Catalog
 import Foundation
 import HummingbirdTesting
+import Logging
 import Payments
 import Recommendations
 import SQLKit
@@ -188,6 +189,41 @@ struct RecommendationRouteTests {
             #expect(after.alsoShowingHere.allSatisfy { $0.movie.id != interstellar })
             let (stranger, _) = try await steps.customer("stranger@example.com")
             #expect(try await client.request(.get, "/api/v1/orders/\(order.id)/suggestions", token: stranger).status == .notFound)
+        }
+    }
+
+    @Test func pagesAreAnsweredWithoutTheFirstModelAndARebuildSeesWhatWasWrittenBeforeIt() async throws {
+        try await Harness.withApp(.sqlite) { client, components in
+            let admin = try await AccountSteps(client: client, components: components).newAdmin()
+            let movie: Movie = try await client.request(.post, "/api/v1/admin/movies", token: admin.accessToken, json: CatalogTests.movie).json()
+            let service = components.recommendations
+            #expect(try await Self.eventually { service.status.builtAt != nil }, "the first model, begun as the server started")
+
+            // A service with no model yet: a page's answer comes at once, without recommendations,
+            // and begins the build; the JSON API's answer waits for it.
+            func modelless() -> RecommendationService {
+                RecommendationService(database: components.database, catalog: components.catalog, archive: RecommendationSignalsArchive(),
+                                      tastes: { _ in DeclaredTastes() }, logger: Logger(label: "test"))
+            }
+            let forPages = modelless()
+            await #expect(throws: RecommendationError.modelNotBuiltYet) {
+                try await forPages.forYou(userID: nil, city: nil, limit: 5, whileFirstBuilds: .answerWithout)
+            }
+            #expect(try await Self.eventually { forPages.status.builtAt != nil }, "the build the page began")
+            let forTheAPI = modelless()
+            _ = try await forTheAPI.forYou(userID: nil, city: nil, limit: 5, whileFirstBuilds: .wait)
+            #expect(forTheAPI.status.builtAt != nil)
+
+            // A rebuild called while an older build runs waits for it and builds again, so it
+            // learns from what was written before the call.
+            for round in 1...5 {
+                service.beginBuilding()
+                try await components.database.transaction { session in
+                    try await service.record(PersonActivity(userID: "viewer\(round)", kind: .booking, movieID: movie.id, at: Date()), on: session)
+                }
+                try await service.rebuild()
+                #expect(service.status.signals == round)
+            }
         }
     }
 

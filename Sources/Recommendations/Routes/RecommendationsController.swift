@@ -52,7 +52,7 @@ public struct RecommendationsController: Sendable {
     @Sendable func forYou(_ request: Request, context: Context) async throws -> RecommendationList {
         let person = context.identity.flatMap { $0.kind == .user ? $0.subject : nil }
         return RecommendationList(recommendations: try await service.forYou(
-            userID: person, city: try Self.city(request), limit: try Self.limit(request)))
+            userID: person, city: try Self.city(request), limit: try Self.limit(request), whileFirstBuilds: .wait))
     }
 
     @Sendable func becauseYouBooked(_ request: Request, context: Context) async throws -> BecauseYouBookedList {
@@ -62,7 +62,7 @@ public struct RecommendationsController: Sendable {
 
     @Sendable func alsoBooked(_ request: Request, context: Context) async throws -> RecommendationList {
         RecommendationList(recommendations: try await service.alsoBooked(
-            movieID: try Self.movieID(context), city: try Self.city(request), limit: try Self.limit(request)))
+            movieID: try Self.movieID(context), city: try Self.city(request), limit: try Self.limit(request), whileFirstBuilds: .wait))
     }
 
     @Sendable func afterBooking(_ request: Request, context: Context) async throws -> AfterBooking {
@@ -71,7 +71,7 @@ public struct RecommendationsController: Sendable {
         guard Identifiers.isGenerated(orderID), let show = try await bookedShow(orderID, userID) else {
             throw RecommendationError.orderNotFound
         }
-        return try await service.afterBooking(show, userID: userID, limit: try Self.limit(request))
+        return try await service.afterBooking(show, userID: userID, limit: try Self.limit(request), whileFirstBuilds: .wait)
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
@@ -129,6 +129,9 @@ extension RecommendationError: ProblemConvertible {
         case .invalidField(let field, let message): .validation(field: field, message)
         case .movieNotFound: .notFound("No such movie.")
         case .orderNotFound: .notFound("No such order.")
+        case .modelNotBuiltYet:
+            Problem(.serviceUnavailable, code: "recommendations_not_ready", title: "Recommendations are not ready yet",
+                    detail: "The first recommendation model is still being built.", headers: [.retryAfter: "5"])
         }
     }
 }

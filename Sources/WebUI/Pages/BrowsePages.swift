@@ -73,7 +73,7 @@ struct BrowsePages: Sendable {
     /// cannot be had.
     func recommendedCards(for person: String?, city: String?) async -> [MovieCard] {
         do {
-            return try await recommendations.forYou(userID: person, city: city, limit: Self.recommendationsShown)
+            return try await recommendations.forYou(userID: person, city: city, limit: Self.recommendationsShown, whileFirstBuilds: .answerWithout)
                 .compactMap { MovieCard($0, catalog: catalog, isDismissible: person != nil) }
         } catch {
             return []
@@ -209,7 +209,8 @@ struct BrowsePages: Sendable {
         let days = Self.days(of: showtimes, theatres: theatresByID)
         await note(SignalInput(kind: SignalKind.detailView.rawValue, movieId: id, surface: "movie"), context: context)
         let city = request.cookies[Self.cityCookie]?.value
-        let alsoChosen = (try? await recommendations.alsoBooked(movieID: id, city: city, limit: Self.recommendationsShown)) ?? []
+        let alsoChosen = (try? await recommendations.alsoBooked(
+            movieID: id, city: city, limit: Self.recommendationsShown, whileFirstBuilds: .answerWithout)) ?? []
         let page = MoviePage(
             movie: MovieCard(movie, rating: rating), synopsis: movie.synopsis, languages: movie.languages.joined(separator: ", "),
             formats: movie.formats.joined(separator: ", "), releaseDate: movie.releaseDate,

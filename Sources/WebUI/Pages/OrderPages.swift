@@ -118,7 +118,7 @@ struct OrderPages: Sendable {
             // Suggestions are extra: the ticket is shown without them if they cannot be had.
             after = try? await recommendations.afterBooking(
                 BookedShow(movieID: order.movieID, theatreID: order.theatreID, showtimeID: order.showtimeID), userID: userID,
-                limit: Self.suggestionsShown)
+                limit: Self.suggestionsShown, whileFirstBuilds: .answerWithout)
         }
         let currency = order.price?.currency ?? ""
         let refundPending = refunds.contains { $0.status != "succeeded" }
