@@ -179,17 +179,19 @@ public func buildApplication(
             certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)))
         server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
     }
+    // The services that read or write tables, which start once they are migrated.
+    let tableServices: [any Service] = [
+        ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
+        CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
+        OrderReconciler(booking: booking), OutboxWorker(notifications: notifications),
+        RecommendationRebuilder(service: recommendations),
+    ] + (sandbox.map { [SandboxWebhookDelivery(sandbox: $0, booking: booking, logger: logger)] } ?? [])
+    let migrated = Gate()
     var application = Application(
         router: router, server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "boxoffice"),
-        services: [
-            database, ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
-            CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
-            OrderReconciler(booking: booking), OutboxWorker(notifications: notifications),
-            RecommendationRebuilder(service: recommendations),
-        ] + (sandbox.map { [SandboxWebhookDelivery(sandbox: $0, booking: booking, logger: logger)] } ?? [])
-            + (seatCore.map { [$0.live] } ?? []),
+        services: [database] + (seatCore.map { [$0.live] } ?? []) + tableServices.map { AfterMigrations(migrated: migrated, service: $0) },
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicURL == nil, configuration.port == 0 {
@@ -203,6 +205,7 @@ public func buildApplication(
     application.beforeServerStarts {
         try await database.migrate(boxOfficeMigrations, logger: logger)
         try await catalog.rebuildSearchIndex()
+        migrated.open()
         recommendations.beginBuilding()
     }
     return (application, BoxOfficeComponents(

@@ -272,9 +272,6 @@ public struct OutboxWorker: Service {
     public func run() async throws {
         let interval = notifications.configuration.pollInterval
         await cancelWhenGracefulShutdown {
-            // The first pass one interval in: the application migrates its tables before it
-            // listens, while its services are already starting.
-            guard (try? await Task.sleep(for: interval)) != nil else { return }
             while !Task.isCancelled {
                 do {
                     try await notifications.campaigns.fanOutPass()

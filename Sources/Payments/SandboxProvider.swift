@@ -266,11 +266,12 @@ public final class SandboxProvider: PaymentProvider {
     /// and the write.
     static let transitionAttemptsMax = 8
 
-    /// Applies `change` to the payment's row (after settling a finished processing delay); returns
-    /// the payment and whether `change` changed it. The row is read outside the write lock and
-    /// written only if it still reads the same (else read again): the writer runs one statement.
+    /// Applies `change` to what may change of the payment's row (after settling a finished
+    /// processing delay), the only columns then written; returns the payment and whether `change`
+    /// changed it. The row is read outside the write lock and written only if it still reads the
+    /// same (else read again): the writer runs one statement.
     private func transition(
-        _ reference: String, _ change: (inout PaymentRow) -> Bool
+        _ reference: String, _ change: (inout PaymentRow.Changeable) -> Bool
     ) async throws(PaymentError) -> (payment: ProviderPayment, changed: Bool) {
         for _ in 0..<Self.transitionAttemptsMax {
             let nowMs = now().millisecondsSince1970
@@ -281,9 +282,9 @@ public final class SandboxProvider: PaymentProvider {
             if row.status == PaymentRow.processing, let until = row.processingUntilMs, until <= nowMs {
                 row.status = PaymentRow.authorized
             }
-            let changed = change(&row)
+            let changed = change(&row.changeable)
             guard row != current else { return (row.payment, changed) }
-            let update = PaymentRow.update(from: current, to: row)
+            let update = PaymentRow.update(from: current, to: row.changeable)
             if try await storage({ session in try await session.raw(update).first() != nil }) { return (row.payment, changed) }
         }
         throw .unavailable("payment \(reference) kept changing while it was being changed; try again")

@@ -86,9 +86,21 @@ extension PaymentRow {
         """
     }
 
-    /// Writes what a change makes of the row (its status, card, failure and processing deadline:
-    /// the rest never changes) if the row still holds `current`'s values; returns a row if it did.
-    static func update(from current: PaymentRow, to next: PaymentRow) -> SQLQueryString {
+    /// What a change of a payment may touch; the rest of its row is fixed when it is created.
+    struct Changeable: Equatable {
+        var status: String
+        var card: String?
+        var failureReason: String?
+        var processingUntilMs: Int64?
+    }
+
+    var changeable: Changeable {
+        get { Changeable(status: status, card: card, failureReason: failureReason, processingUntilMs: processingUntilMs) }
+        set { (status, card, failureReason, processingUntilMs) = (newValue.status, newValue.card, newValue.failureReason, newValue.processingUntilMs) }
+    }
+
+    /// Writes `next` over the row if the row still holds `current`'s values; returns a row if it did.
+    static func update(from current: PaymentRow, to next: Changeable) -> SQLQueryString {
         """
         UPDATE sandbox_payments SET status = \(bind: next.status), card = \(bind(next.card)),
         failure_reason = \(bind(next.failureReason)), processing_until_ms = \(bind(next.processingUntilMs))

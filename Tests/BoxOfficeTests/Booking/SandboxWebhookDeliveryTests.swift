@@ -4,30 +4,6 @@ import Testing
 
 @Suite("The sandbox's webhooks are handled several at a time, up to a limit", .timeLimit(.minutes(3)))
 struct SandboxWebhookDeliveryTests {
-    /// Holds whoever waits until it opens; after that, nobody waits.
-    final class Gate: Sendable {
-        private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-        func wait() async {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let isOpen = state.withLock { state in
-                    if !state.isOpen { state.waiters.append(continuation) }
-                    return state.isOpen
-                }
-                if isOpen { continuation.resume() }
-            }
-        }
-
-        func open() {
-            let waiters = state.withLock { state in
-                state.isOpen = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
-    }
-
     struct Counts {
         var inFlight = 0
         var inFlightMax = 0

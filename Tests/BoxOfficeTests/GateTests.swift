@@ -1,0 +1,43 @@
+@testable import BoxOfficeApp
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@Suite("Services that use tables start once the tables are migrated", .timeLimit(.minutes(1)))
+struct GateTests {
+    /// Counts its runs, and says when it has run.
+    final class Probe: Service {
+        let runs = Mutex(0)
+        let (ran, ranSignal) = AsyncStream.makeStream(of: Void.self)
+
+        func run() async throws {
+            runs.withLock { $0 += 1 }
+            ranSignal.yield()
+        }
+    }
+
+    @Test func aServiceWaitsForTheGateAndRunsOnceItOpens() async throws {
+        let migrated = Gate()
+        let probe = Probe()
+        let service = Task { try await AfterMigrations(migrated: migrated, service: probe).run() }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(probe.runs.withLock { $0 } == 0, "not run while the gate is shut")
+        migrated.open()
+        for await _ in probe.ran { break }
+        try await service.value
+        #expect(probe.runs.withLock { $0 } == 1)
+        // Open, the gate holds nobody.
+        await migrated.wait()
+    }
+
+    @Test func aServiceCancelledBeforeTheGateOpensNeverRuns() async throws {
+        let migrated = Gate()
+        let probe = Probe()
+        let service = Task { try await AfterMigrations(migrated: migrated, service: probe).run() }
+        try await Task.sleep(for: .milliseconds(50))
+        service.cancel()
+        try await service.value
+        migrated.open()
+        #expect(probe.runs.withLock { $0 } == 0)
+    }
+}
