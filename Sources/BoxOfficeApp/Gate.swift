@@ -39,9 +39,12 @@ final class Gate: Sendable {
 /// The application migrates its tables as its server starts, while its other services are
 /// already running: those that read or write tables wait for the migrations, rather than query
 /// tables that may not exist yet.
-struct AfterMigrations: Service {
+struct AfterMigrations: Service, CustomStringConvertible {
     let migrated: Gate
     let service: any Service
+
+    /// The service's own name, as the service group logs it.
+    var description: String { "\(service) (after the migrations)" }
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await migrated.wait() }

@@ -26,6 +26,7 @@ struct GateTests {
         for await _ in probe.ran { break }
         try await service.value
         #expect(probe.runs.withLock { $0 } == 1)
+        #expect("\(AfterMigrations(migrated: migrated, service: probe))".hasPrefix("\(probe)"), "named after its service in logs")
         // Open, the gate holds nobody.
         await migrated.wait()
     }
