@@ -116,17 +116,16 @@ extension BookingService {
                     return outcome
                 }
             }
+            // The capture follows at once and is stored with the seats' confirmation, in one write
+            // (`confirmed`: seats sold and payment captured). A crash before that write leaves the
+            // order `authorized`, and both calls are made again with their keys: the seat server
+            // answers with the same booking, the provider with the same capture. A capture that
+            // reaches no decision leaves the order `seatsConfirmed`, for the next step to capture.
+            if saga.order.state == .seatsConfirmed { _ = await capture(&saga) }
         case .capturePayment:
-            guard let reference = order.paymentReference else { return outcome }
-            do {
-                let payment = try await provider.capturePayment(reference, idempotencyKey: order.paymentKey("capture"))
-                saga.captured(payment.amount)
-            } catch {
-                guard case .refused(let reason) = error else {
-                    outcome.paymentError = error
-                    return outcome
-                }
-                saga.captureFailed(reason: reason)
+            if let error = await capture(&saga) {
+                outcome.paymentError = error
+                return outcome
             }
         case .cancelSeatBooking:
             guard let booking = order.seatBookingID else { return outcome }
@@ -171,6 +170,19 @@ extension BookingService {
         outcome.order = try await store(saga)
         outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
         return outcome
+    }
+
+    /// Captures the order's payment with the attempt's key and records the outcome in `saga`;
+    /// returns the provider's error when that reached no decision (the capture is asked for again).
+    private func capture(_ saga: inout OrderSaga) async -> PaymentError? {
+        guard let reference = saga.order.paymentReference else { return nil }
+        do {
+            saga.captured(try await provider.capturePayment(reference, idempotencyKey: saga.order.paymentKey("capture")).amount)
+        } catch {
+            guard case .refused(let reason) = error else { return error }
+            saga.captureFailed(reason: reason)
+        }
+        return nil
     }
 
     /// Creates the current attempt's payment at the provider, with the attempt's key (asking again

@@ -203,7 +203,20 @@ public final class BookingService: Sendable {
             if events.contains("booking.confirmed") { .booking }
             else if saga.original.state == .holding, stored.state == .held { .hold }
             else { nil }
-        let written = try await database.transaction { session in
+        let recipient = owner.hasPrefix("partner:") ? nil : owner
+        // The outbox's messages are encoded before the transaction, off the writer's turn.
+        var messages = try events.map { topic in
+            try Outbox.Entry(topic: topic, recipientUserID: recipient, payload: OrderEvent(stored, topic: topic), at: stored.updatedAt)
+        }
+        if events.contains("booking.confirmed"), let recipient, let lead = configuration.reminderLead {
+            let remindAt = stored.showtimeStartsAt.addingTimeInterval(-TimeInterval(lead.milliseconds) / 1000)
+            if remindAt > stored.updatedAt {
+                messages.append(try Outbox.Entry(topic: "booking.reminder", recipientUserID: recipient,
+                                                 payload: OrderEvent(stored, topic: "booking.reminder"), at: stored.updatedAt,
+                                                 deliverAt: remindAt))
+            }
+        }
+        let written = try await database.transaction { [messages] session in
             guard try await update.run(on: session) else { return false }
             if stored.promotionID != nil {
                 // The promotion's use follows the order: final with the sale, given back without one.
@@ -213,23 +226,11 @@ public final class BookingService: Sendable {
                 default: break
                 }
             }
-            let recipient = owner.hasPrefix("partner:") ? nil : owner
-            for topic in events {
-                try await Outbox.enqueue(topic: topic, recipientUserID: recipient, payload: OrderEvent(stored, topic: topic),
-                                         at: stored.updatedAt, on: session)
-            }
+            try await Outbox.enqueue(messages, on: session)
             // Holds and bookings are what recommendations learn from.
             if let recipient, let activity = self.activity, let kind = activityKind {
                 try await activity.record(PersonActivity(userID: recipient, kind: kind, movieID: stored.movieID,
                                                          theatreID: stored.theatreID, at: stored.updatedAt), on: session)
-            }
-            if events.contains("booking.confirmed"), let recipient, let lead = self.configuration.reminderLead {
-                let remindAt = stored.showtimeStartsAt.addingTimeInterval(-TimeInterval(lead.milliseconds) / 1000)
-                if remindAt > stored.updatedAt {
-                    try await Outbox.enqueue(topic: "booking.reminder", recipientUserID: recipient,
-                                             payload: OrderEvent(stored, topic: "booking.reminder"), at: stored.updatedAt,
-                                             deliverAt: remindAt, on: session)
-                }
             }
             return true
         }

@@ -30,29 +30,48 @@ public enum Outbox {
         public var deliveredAtMs: Int64?
     }
 
-    /// Adds a message in the caller's transaction; `payload` is encoded as JSON text.
-    ///
-    /// - Parameter deliverAt: when the message is due (a reminder), rather than at once. It is
-    ///   kept in `next_attempt_at_ms`, the column the notifications component's first migration
-    ///   adds to this table (the application always runs both).
+    /// A message ready to add: its payload encoded, so that the encoding is done before the
+    /// transaction that adds it, not during the writer's turn.
+    public struct Entry: Sendable {
+        let message: Message
+        /// When the message is due: 0 (the column's default) for at once.
+        let dueAtMs: Int64
+
+        /// `payload` is encoded as JSON text.
+        ///
+        /// - Parameter deliverAt: when the message is due (a reminder), rather than at once. It is
+        ///   kept in `next_attempt_at_ms`, the column the notifications component's first migration
+        ///   adds to this table (the application always runs both).
+        public init(topic: String, recipientUserID: String?, payload: some Encodable, at now: Date, deliverAt: Date? = nil) throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            message = Message(
+                id: UUID().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
+                payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
+                createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
+            dueAtMs = deliverAt?.millisecondsSince1970 ?? 0
+        }
+    }
+
+    /// Adds a message in the caller's transaction (see ``Entry``).
     public static func enqueue(
         topic: String, recipientUserID: String?, payload: some Encodable, at now: Date, deliverAt: Date? = nil, on session: any SQLDatabase
     ) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let message = Message(
-            id: UUID().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
-            payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
-            createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
-        guard let deliverAt else {
-            try await session.insert(into: "outbox").model(message, keyEncodingStrategy: .convertToSnakeCase).run()
-            return
-        }
-        try await session.insert(into: "outbox")
+        try await enqueue([Entry(topic: topic, recipientUserID: recipientUserID, payload: payload, at: now, deliverAt: deliverAt)],
+                          on: session)
+    }
+
+    /// Adds messages in the caller's transaction, with one statement.
+    public static func enqueue(_ entries: [Entry], on session: any SQLDatabase) async throws {
+        guard !entries.isEmpty else { return }
+        var insert = session.insert(into: "outbox")
             .columns("id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms")
-            .values(SQLBind(message.id), SQLBind(message.topic), SQLBind(message.recipientUserId), SQLBind(message.payload),
-                    SQLBind(message.createdAtMs), SQLBind(deliverAt.millisecondsSince1970))
-            .run()
+        for entry in entries {
+            let message = entry.message
+            insert = insert.values(SQLBind(message.id), SQLBind(message.topic), SQLBind(message.recipientUserId), SQLBind(message.payload),
+                                   SQLBind(message.createdAtMs), SQLBind(entry.dueAtMs))
+        }
+        try await insert.run()
     }
 
     /// Messages for one user, oldest first (for tests and for a user's data export).

@@ -1,5 +1,6 @@
 import Booking
 import BoxOfficeApp
+import BoxOfficeStorage
 import Catalog
 import Foundation
 import HTTPTypes
@@ -39,6 +40,55 @@ struct BookingRecoveryTests {
             }
             if lost { throw .connectionClosed }
             return response
+        }
+    }
+
+    /// The sandbox, with the answers of chosen captures lost after the sandbox acted, as when a
+    /// provider's reply times out: a fault the sandbox's cards produce only for confirmations.
+    /// Every other call goes to the sandbox unchanged.
+    final class LosingCaptureAnswers: PaymentProvider {
+        let sandbox: SandboxProvider
+        private let captureAnswersToLose: Mutex<Int>
+        /// Captures the sandbox made.
+        let captures = Mutex(0)
+
+        init(sandbox: SandboxProvider, losing count: Int) {
+            self.sandbox = sandbox
+            captureAnswersToLose = Mutex(count)
+        }
+
+        var name: String { sandbox.name }
+
+        func capturePayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
+            let payment = try await sandbox.capturePayment(reference, idempotencyKey: idempotencyKey)
+            captures.withLock { $0 += 1 }
+            let lost = captureAnswersToLose.withLock { left in
+                defer { left = max(0, left - 1) }
+                return left > 0
+            }
+            if lost { throw .timedOut }
+            return payment
+        }
+
+        func createPayment(amount: Money, orderID: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
+            try await sandbox.createPayment(amount: amount, orderID: orderID, idempotencyKey: idempotencyKey)
+        }
+        func confirmPayment(_ reference: String, paymentMethod: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
+            try await sandbox.confirmPayment(reference, paymentMethod: paymentMethod, idempotencyKey: idempotencyKey)
+        }
+        func fetchPayment(_ reference: String) async throws(PaymentError) -> ProviderPayment { try await sandbox.fetchPayment(reference) }
+        func cancelPayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
+            try await sandbox.cancelPayment(reference, idempotencyKey: idempotencyKey)
+        }
+        func refund(_ reference: String, amount: Money, idempotencyKey: String) async throws(PaymentError) -> ProviderRefund {
+            try await sandbox.refund(reference, amount: amount, idempotencyKey: idempotencyKey)
+        }
+        func fetchRefund(_ reference: String) async throws(PaymentError) -> ProviderRefund { try await sandbox.fetchRefund(reference) }
+        func verifyReturn(_ reference: String, fields: [String: String]) throws(PaymentError) {
+            try sandbox.verifyReturn(reference, fields: fields)
+        }
+        func verifyWebhook(rawBody: [UInt8], headers: [String: String], now: Date) throws(PaymentError) -> ProviderEvent {
+            try sandbox.verifyWebhook(rawBody: rawBody, headers: headers, now: now)
         }
     }
 
@@ -87,6 +137,54 @@ struct BookingRecoveryTests {
             #expect(soldMap.counts["held"] == 0 && soldMap.counts["sold"] == 2)
             let payment = try await components.sandbox!.fetchPayment(try #require(confirmed.paymentReference))
             #expect(payment.status == .captured)
+            await seatClient.close()
+        }
+    }
+
+    /// The seats' confirmation and the capture are stored in one write; a capture whose answers
+    /// were lost leaves the order with its seats confirmed, and the reconciler captures with the
+    /// same key: one capture at the provider, one `booking.confirmed`.
+    @Test func aCaptureWhoseAnswersWereLostIsAskedAgainWithItsKey() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptly(&configuration)
+            // The application's own booking service would otherwise drive the order on the
+            // sandbox's webhooks, capturing before this test's reconciliation.
+            guard case .sandbox(var sandbox) = configuration.payments else { return }
+            sandbox.webhookDelay = .seconds(3600)
+            configuration.payments = .sandbox(sandbox)
+        }) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let seatClient = SeatClient(configuration: .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey))
+            // The step that confirms the seats captures at once, and the next step captures again
+            // when that reached no decision: losing two answers leaves the order for the reconciler.
+            let provider = LosingCaptureAnswers(sandbox: try #require(components.sandbox), losing: 2)
+            var configuration = BookingConfiguration()
+            configuration.reconcileAfter = .zero
+            let booking = BookingService(
+                database: components.database, catalog: components.catalog, seats: seatClient, provider: provider,
+                configuration: configuration, logger: Harness.logger)
+            let owner = BookingService.Owner.user("u1")
+            let seating = try await components.catalog.seating(showtimeID: showtime.id)
+            let held = try await booking.placeOrder(owner: owner, showtimeID: showtime.id,
+                                                    selection: .seats(try SeatLabels.resolve(["D4"], in: seating.layout)))
+
+            let paid = try await booking.pay(orderID: held.id, owner: owner, paymentMethod: SandboxCard.success.rawValue)
+            #expect(paid.state == .seatsConfirmed && paid.seatBookingID != nil && paid.capturedMinor == 0)
+            #expect(provider.captures.withLock { $0 } == 2)
+            try await booking.reconcile()
+            let confirmed = try await booking.order(id: held.id, owner: owner)
+            #expect(confirmed.state == .confirmed && confirmed.capturedMinor == held.price?.totalMinor)
+            #expect(confirmed.seatBookingID == paid.seatBookingID)
+            #expect(provider.captures.withLock { $0 } == 3)
+            let payment = try await provider.fetchPayment(try #require(confirmed.paymentReference))
+            #expect(payment.status == .captured && payment.amount == held.price?.total)
+            let events = try await components.database.withReadSession { session in
+                try await Outbox.messages(for: "u1", on: session).filter { $0.payload.contains(held.id) }.map(\.topic)
+            }
+            #expect(events.filter { $0 == "booking.confirmed" }.count == 1)
+            let (soldMap, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 1 }
+            #expect(soldMap.counts["held"] == 0 && soldMap.counts["sold"] == 1)
             await seatClient.close()
         }
     }
