@@ -71,12 +71,12 @@ public final class RecommendationService: Sendable {
     }
 
     /// The model in use. Without one yet, `.wait` waits for the first build (the JSON API's
-    /// answers), and `.answerWithout` starts it and throws ``RecommendationError/modelNotBuiltYet``
+    /// answers), and `.answerWithout` starts it and throws ``RecommendationModelNotBuiltYet``
     /// (the pages', which show no recommendations rather than keep a person waiting).
     func currentModel(_ whileFirstBuilds: WhileFirstModelBuilds) async throws -> ServedModel {
         if let model = served.withLock({ $0 }) { return model }
         let build = startBuilding().task
-        guard whileFirstBuilds == .wait else { throw RecommendationError.modelNotBuiltYet }
+        guard whileFirstBuilds == .wait else { throw RecommendationModelNotBuiltYet() }
         return try await build.value
     }
 

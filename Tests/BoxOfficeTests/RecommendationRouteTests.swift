@@ -206,7 +206,7 @@ struct RecommendationRouteTests {
                                       tastes: { _ in DeclaredTastes() }, logger: Logger(label: "test"))
             }
             let forPages = modelless()
-            await #expect(throws: RecommendationError.modelNotBuiltYet) {
+            await #expect(throws: RecommendationModelNotBuiltYet()) {
                 try await forPages.forYou(userID: nil, city: nil, limit: 5, whileFirstBuilds: .answerWithout)
             }
             #expect(try await Self.eventually { forPages.status.builtAt != nil }, "the build the page began")

@@ -3,8 +3,12 @@ public enum RecommendationError: Error, Sendable, Equatable {
     case invalidField(String, String)
     case movieNotFound
     case orderNotFound
-    /// The first model is still being built, and the caller would rather not wait.
-    case modelNotBuiltYet
+}
+
+/// The first model is still being built, and the caller (a page, which shows none rather than
+/// wait) asked not to wait for it. Not a refusal of the API, whose answers always wait.
+public struct RecommendationModelNotBuiltYet: Error, Sendable, Equatable {
+    public init() {}
 }
 
 /// What an answer does while the first recommendation model is still being built.

@@ -129,9 +129,6 @@ extension RecommendationError: ProblemConvertible {
         case .invalidField(let field, let message): .validation(field: field, message)
         case .movieNotFound: .notFound("No such movie.")
         case .orderNotFound: .notFound("No such order.")
-        case .modelNotBuiltYet:
-            Problem(.serviceUnavailable, code: "recommendations_not_ready", title: "Recommendations are not ready yet",
-                    detail: "The first recommendation model is still being built.", headers: [.retryAfter: "5"])
         }
     }
 }
