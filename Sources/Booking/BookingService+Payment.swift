@@ -136,19 +136,25 @@ extension BookingService {
             logger.info("webhook for a payment of no order", metadata: ["provider": "\(name)", "event": "\(event.id)"])
             return
         }
-        try await checkLatePayment(order)
+        // A settled order has nothing left for the webhook to move (most of a sale's webhooks
+        // arrive after the customer's own request drove the order to the end): it is not read
+        // again. A payment that completed after its order ended without a sale is the exception.
+        let endedWithMoney = try await checkLatePayment(order)
+        guard endedWithMoney || OrderSaga(order).nextStep(now: now()) != .none else { return }
         try await drive(order.id)
     }
 
     /// An order that ended without a sale whose payment completed anyway is put back on the path
-    /// that voids or refunds it.
-    private func checkLatePayment(_ order: Order) async throws {
-        guard [.expired, .released, .rejected].contains(order.state), let reference = order.paymentReference else { return }
+    /// that voids or refunds it; returns whether it was.
+    private func checkLatePayment(_ order: Order) async throws -> Bool {
+        guard [.expired, .released, .rejected].contains(order.state), let reference = order.paymentReference else { return false }
         let payment = try await provider.fetchPayment(reference)
-        try await locks.withLock(order.id) {
+        return try await locks.withLock(order.id) {
             var saga = OrderSaga(try await self.load(order.id))
             saga.latePaymentObserved(payment)
-            if saga.order.state == .voiding { try await self.store(saga) }
+            guard saga.order.state == .voiding else { return false }
+            try await self.store(saga)
+            return true
         }
     }
 }
