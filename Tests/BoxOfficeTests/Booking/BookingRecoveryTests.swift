@@ -43,18 +43,22 @@ struct BookingRecoveryTests {
         }
     }
 
-    /// The sandbox, with the answers of chosen captures lost after the sandbox acted, as when a
-    /// provider's reply times out: a fault the sandbox's cards produce only for confirmations.
+    /// The sandbox, with two faults its cards cannot produce, scripted: the answers of chosen
+    /// captures lost after the sandbox acted (as when a provider's reply times out), and
+    /// cancellations answered "canceled" that never reached it (as when a provider acknowledges a
+    /// cancel that loses a race with the customer's bank, and the payment completes after all).
     /// Every other call goes to the sandbox unchanged.
-    final class LosingCaptureAnswers: PaymentProvider {
+    final class SandboxWithFaults: PaymentProvider {
         let sandbox: SandboxProvider
         private let captureAnswersToLose: Mutex<Int>
+        private let cancelsToSkip: Mutex<Int>
         /// Captures the sandbox made.
         let captures = Mutex(0)
 
-        init(sandbox: SandboxProvider, losing count: Int) {
+        init(sandbox: SandboxProvider, losingCaptureAnswers: Int = 0, skippingCancels: Int = 0) {
             self.sandbox = sandbox
-            captureAnswersToLose = Mutex(count)
+            captureAnswersToLose = Mutex(losingCaptureAnswers)
+            cancelsToSkip = Mutex(skippingCancels)
         }
 
         var name: String { sandbox.name }
@@ -62,12 +66,16 @@ struct BookingRecoveryTests {
         func capturePayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
             let payment = try await sandbox.capturePayment(reference, idempotencyKey: idempotencyKey)
             captures.withLock { $0 += 1 }
-            let lost = captureAnswersToLose.withLock { left in
+            if Self.takeOne(captureAnswersToLose) { throw .timedOut }
+            return payment
+        }
+
+        /// Whether a fault of `budget` is left, spending it if so.
+        private static func takeOne(_ budget: borrowing Mutex<Int>) -> Bool {
+            budget.withLock { left in
                 defer { left = max(0, left - 1) }
                 return left > 0
             }
-            if lost { throw .timedOut }
-            return payment
         }
 
         func createPayment(amount: Money, orderID: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
@@ -78,7 +86,10 @@ struct BookingRecoveryTests {
         }
         func fetchPayment(_ reference: String) async throws(PaymentError) -> ProviderPayment { try await sandbox.fetchPayment(reference) }
         func cancelPayment(_ reference: String, idempotencyKey: String) async throws(PaymentError) -> ProviderPayment {
-            try await sandbox.cancelPayment(reference, idempotencyKey: idempotencyKey)
+            guard Self.takeOne(cancelsToSkip) else { return try await sandbox.cancelPayment(reference, idempotencyKey: idempotencyKey) }
+            var acknowledged = try await sandbox.fetchPayment(reference)
+            acknowledged.status = .canceled
+            return acknowledged
         }
         func refund(_ reference: String, amount: Money, idempotencyKey: String) async throws(PaymentError) -> ProviderRefund {
             try await sandbox.refund(reference, amount: amount, idempotencyKey: idempotencyKey)
@@ -158,7 +169,7 @@ struct BookingRecoveryTests {
             let seatClient = SeatClient(configuration: .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey))
             // The step that confirms the seats captures at once, and the next step captures again
             // when that reached no decision: losing two answers leaves the order for the reconciler.
-            let provider = LosingCaptureAnswers(sandbox: try #require(components.sandbox), losing: 2)
+            let provider = SandboxWithFaults(sandbox: try #require(components.sandbox), losingCaptureAnswers: 2)
             var configuration = BookingConfiguration()
             configuration.reconcileAfter = .zero
             let booking = BookingService(
@@ -185,6 +196,53 @@ struct BookingRecoveryTests {
             #expect(events.filter { $0 == "booking.confirmed" }.count == 1)
             let (soldMap, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 1 }
             #expect(soldMap.counts["held"] == 0 && soldMap.counts["sold"] == 1)
+            await seatClient.close()
+        }
+    }
+
+    @Test func aPaymentCompletedAfterItsOrderExpiredIsVoidedWhenItsWebhookComes() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptly) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let sandbox = try #require(components.sandbox)
+            let seatClient = SeatClient(configuration: .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey))
+            // This service expires the order, with a clock past the hold's deadline, and a cancel
+            // the provider acknowledges without making. The application's own service, on the real
+            // clock, takes the sandbox's webhooks.
+            let clockOffset = Mutex<TimeInterval>(0)
+            var configuration = BookingConfiguration()
+            configuration.reconcileAfter = .zero
+            let expiring = BookingService(
+                database: components.database, catalog: components.catalog, seats: seatClient,
+                provider: SandboxWithFaults(sandbox: sandbox, skippingCancels: 1), configuration: configuration,
+                now: { Date().addingTimeInterval(clockOffset.withLock { $0 }) }, logger: Harness.logger)
+            let owner = BookingService.Owner.user("u1")
+            let seating = try await components.catalog.seating(showtimeID: showtime.id)
+            let held = try await expiring.placeOrder(owner: owner, showtimeID: showtime.id,
+                                                     selection: .seats(try SeatLabels.resolve(["G7"], in: seating.layout)))
+            let paying = try await expiring.pay(orderID: held.id, owner: owner, paymentMethod: SandboxCard.requiresAuthentication.rawValue)
+            let reference = try #require(paying.paymentReference)
+            #expect(paying.state == .paying)
+            clockOffset.withLock { $0 = 11 * 60 }
+            try await expiring.reconcile()
+            #expect(try await expiring.order(id: held.id, owner: owner).state == .expired)
+
+            // The customer's bank approves after all: the provider's webhook says so, and the
+            // order that ended without a sale takes the money back.
+            #expect(try await sandbox.authenticate(reference, approved: true).status == .authorized)
+            var settled = try await components.booking.order(id: held.id, owner: owner)
+            for _ in 0..<200 where settled.state != .failed {
+                try await Task.sleep(for: .milliseconds(25))
+                settled = try await components.booking.order(id: held.id, owner: owner)
+            }
+            #expect(settled.state == .failed && settled.failureReason == "the payment completed after the hold had ended")
+            #expect(try await sandbox.fetchPayment(reference).status == .canceled)
+            let events = try await components.database.withReadSession { session in
+                try await Outbox.messages(for: "u1", on: session).filter { $0.payload.contains(held.id) }.map(\.topic)
+            }
+            #expect(events.filter { $0 == "booking.failed" }.count == 1)
+            let (map, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 0 }
+            #expect(map.counts["sold"] == 0)
             await seatClient.close()
         }
     }
