@@ -73,7 +73,10 @@ extension CatalogService {
     }
 
     private func seatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {
-        if let cached = seatMaps.entry(showtimeID)?.layout { return cached }
+        try await seatMaps.layout(showtimeID) { try await self.buildSeatMapLayout(showtimeID) }
+    }
+
+    private func buildSeatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {
         let (showtimeRow, screenRow, theatreRow) = try await database.withReadSession { session in
             guard let showtime = try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: session)
             else { throw CatalogError.showtimeNotFound }
@@ -84,10 +87,8 @@ extension CatalogService {
             return (showtime, screen, theatre)
         }
         guard let seatShowID = UInt32(exactly: showtimeRow.seatShowId) else { throw CatalogError.notInSeatServer }
-        let layout = try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
-                                       screenName: screenRow.name, layoutJSON: screenRow.layout,
-                                       cancellationPolicy: try theatreRow.theatre().cancellationPolicy)
-        seatMaps.store(layout)
-        return layout
+        return try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
+                                 screenName: screenRow.name, layoutJSON: screenRow.layout,
+                                 cancellationPolicy: try theatreRow.theatre().cancellationPolicy)
     }
 }

@@ -12,23 +12,58 @@ final class SeatMapCache: Sendable {
         var rendered: (version: String, body: ByteBuffer)?
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    /// A showtime's layout as of one generation of the cache.
+    struct LayoutKey: Hashable, Sendable {
+        var showtimeID: String
+        var generation: Int
+    }
 
-    func entry(_ showtimeID: String) -> Entry? { entries.withLock { $0[showtimeID] } }
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Moves on at every ``removeAll()``, so a layout built from rows read before it is
+        /// neither kept nor handed to anyone who asked after it.
+        var generation = 0
+    }
 
-    func store(_ layout: SeatMapLayout) {
-        entries.withLock { entries in
-            if entries.count >= Self.showtimesMax { entries.removeAll(keepingCapacity: true) }
-            entries[layout.showtime.id, default: Entry(layout: layout)].layout = layout
+    private let state = Mutex(State())
+    private let layoutLoads = SingleFlight<LayoutKey, SeatMapLayout>()
+
+    func entry(_ showtimeID: String) -> Entry? { state.withLock { $0.entries[showtimeID] } }
+
+    /// Readers waiting for the showtime's layout to be built (for tests).
+    func readersWaitingForLayout(_ showtimeID: String) -> Int {
+        layoutLoads.callers(of: LayoutKey(showtimeID: showtimeID, generation: state.withLock { $0.generation }))
+    }
+
+    /// The showtime's layout, kept or built by `build` (once, however many ask for it at once).
+    func layout(_ showtimeID: String, build: @escaping @Sendable () async throws -> SeatMapLayout) async throws -> SeatMapLayout {
+        let (kept, generation) = state.withLock { ($0.entries[showtimeID]?.layout, $0.generation) }
+        if let kept { return kept }
+        let key = LayoutKey(showtimeID: showtimeID, generation: generation)
+        return try await layoutLoads.value(for: key) {
+            let layout = try await build()
+            self.store(layout, builtIn: generation)
+            return layout
+        }
+    }
+
+    private func store(_ layout: SeatMapLayout, builtIn generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= Self.showtimesMax { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[layout.showtime.id, default: Entry(layout: layout)].layout = layout
         }
     }
 
     func store(rendered body: ByteBuffer, version: String, for showtimeID: String) {
-        entries.withLock { $0[showtimeID]?.rendered = (version, body) }
+        state.withLock { $0.entries[showtimeID]?.rendered = (version, body) }
     }
 
     /// Forgets every layout: the catalog changed (a showtime cancelled, say).
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation += 1
+        }
     }
 }

@@ -1,0 +1,139 @@
+@testable import Catalog
+import Foundation
+import SeatSamples
+import Synchronization
+import Testing
+
+/// A seat map's layout is built once however many ask for it at once (a stadium's costs most of
+/// a second of CPU, and its sale opens with a hundred requests for it), and a layout built from
+/// rows read before the catalog changed is not kept.
+@Suite("Layouts built once for concurrent readers", .timeLimit(.minutes(1)))
+struct SeatMapLayoutCacheTests {
+    /// A load held open until `open()`: callers pile up on it meanwhile.
+    final class HeldLoad: Sendable {
+        let runs = Mutex(0)
+        private let (opened, openSignal) = AsyncStream.makeStream(of: Void.self)
+
+        func run<Value>(_ value: Value) async throws -> Value {
+            runs.withLock { $0 += 1 }
+            for await _ in opened { break }
+            return value
+        }
+
+        func run(failingWith error: any Error) async throws -> Int {
+            runs.withLock { $0 += 1 }
+            for await _ in opened { break }
+            throw error
+        }
+
+        func open() { openSignal.finish() }
+    }
+
+    struct Refused: Error, Equatable {}
+
+    /// Waits (in steps of a millisecond, for 10 s at most) until `condition` holds.
+    static func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<10_000 where !condition() {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(condition())
+    }
+
+    static let callers = 64
+
+    @Test func concurrentCallersShareOneLoadAndItsValue() async throws {
+        let flights = SingleFlight<String, Int>()
+        let load = HeldLoad()
+        let other = HeldLoad()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<Self.callers {
+                group.addTask { try await flights.value(for: "stadium") { try await load.run(7) } }
+            }
+            group.addTask { try await flights.value(for: "cinema") { try await other.run(3) } }
+            try await Self.eventually { flights.callers(of: "stadium") == Self.callers && flights.callers(of: "cinema") == 1 }
+            load.open()
+            other.open()
+            var values: [Int] = []
+            for try await value in group { values.append(value) }
+            #expect(values.sorted() == [3] + Array(repeating: 7, count: Self.callers))
+        }
+        #expect(load.runs.withLock { $0 } == 1, "one load for all \(Self.callers) callers of one key")
+        #expect(other.runs.withLock { $0 } == 1, "another key has its own load")
+        #expect(flights.loadsInFlight == 0, "a load is forgotten once its callers have its value")
+        // Asked again later, the key loads afresh (its value would be cached by then).
+        let again = HeldLoad()
+        again.open()
+        #expect(try await flights.value(for: "stadium") { try await again.run(8) } == 8)
+    }
+
+    @Test func aFailedLoadFailsEveryCallerAndIsTriedAgainAfter() async throws {
+        let flights = SingleFlight<String, Int>()
+        let load = HeldLoad()
+        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<Self.callers {
+                group.addTask {
+                    do {
+                        _ = try await flights.value(for: "gone") { try await load.run(failingWith: Refused()) }
+                        return false
+                    } catch {
+                        return error is Refused
+                    }
+                }
+            }
+            try await Self.eventually { flights.callers(of: "gone") == Self.callers }
+            load.open()
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == Self.callers)
+        #expect(load.runs.withLock { $0 } == 1)
+        let retry = HeldLoad()
+        retry.open()
+        #expect(try await flights.value(for: "gone") { try await retry.run(1) } == 1)
+        #expect(retry.runs.withLock { $0 } == 1)
+    }
+
+    static func layout(screenName: String = "Screen 1") throws -> SeatMapLayout {
+        let json = String(decoding: try JSONEncoder().encode(SampleVenues.cinema()), as: UTF8.self)
+        let showtime = Showtime(
+            id: "show-1", movieId: "movie", theatreId: "theatre", screenId: "screen", startsAt: .now, endsAt: .now,
+            language: "English", format: "2D", prices: ["standard": 100, "premium": 200], currency: "INR", status: .scheduled)
+        return try SeatMapLayout(showtime: showtime, seatShowID: 1, screenName: screenName, layoutJSON: json,
+                                 cancellationPolicy: CancellationPolicy())
+    }
+
+    @Test func aLayoutIsBuiltOnceForConcurrentReadersAndThenKept() async throws {
+        let cache = SeatMapCache()
+        let layout = try Self.layout()
+        let build = HeldLoad()
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<Self.callers {
+                group.addTask { try await cache.layout("show-1") { try await build.run(layout) }.showtime.id }
+            }
+            try await Self.eventually { cache.readersWaitingForLayout("show-1") == Self.callers }
+            build.open()
+            for try await id in group { #expect(id == "show-1") }
+        }
+        #expect(build.runs.withLock { $0 } == 1)
+        #expect(cache.entry("show-1")?.layout.showtime.id == "show-1", "kept")
+        let unused = HeldLoad()
+        _ = try await cache.layout("show-1") { try await unused.run(layout) }
+        #expect(unused.runs.withLock { $0 } == 0, "served from the cache")
+    }
+
+    @Test func aLayoutBuiltBeforeTheCatalogChangedIsNotKept() async throws {
+        let cache = SeatMapCache()
+        let stale = HeldLoad()
+        let old = try Self.layout(screenName: "Old name")
+        let before = Task { try await cache.layout("show-1") { try await stale.run(old) } }
+        try await Self.eventually { stale.runs.withLock { $0 } == 1 }
+        cache.removeAll()
+        // A reader after the change does not join the build begun before it.
+        let fresh = HeldLoad()
+        fresh.open()
+        let renamed = try await cache.layout("show-1") { try await fresh.run(try Self.layout(screenName: "New name")) }
+        #expect(fresh.runs.withLock { $0 } == 1 && renamed.screenName == "New name")
+        stale.open()
+        #expect(try await before.value.screenName == "Old name", "its own reader gets it")
+        #expect(cache.entry("show-1")?.layout.screenName == "New name", "the stale build finished last and was not kept")
+    }
+}
