@@ -4,9 +4,9 @@ import Synchronization
 /// load's result instead of starting its own.
 ///
 /// A cold cache in front of a costly load otherwise fails exactly when it matters: a stadium's
-/// layout takes a large share of a second of CPU to build, and the first moment of its sale
-/// brings a hundred requests for it at once, each building its own copy while the others queue
-/// behind it.
+/// seat-map layout (100,000 seats decoded, labelled and encoded) is costly to build, and the
+/// first moment of its sale brings a hundred requests for it at once. Each built its own copy,
+/// and in a flash sale that kept both cores busy with nothing else for a minute.
 final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Load {
         let task: Task<Value, any Error>

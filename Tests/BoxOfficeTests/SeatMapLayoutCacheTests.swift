@@ -4,9 +4,9 @@ import SeatSamples
 import Synchronization
 import Testing
 
-/// A seat map's layout is built once however many ask for it at once (a stadium's costs most of
-/// a second of CPU, and its sale opens with a hundred requests for it), and a layout built from
-/// rows read before the catalog changed is not kept.
+/// A seat map's layout is built once however many ask for it at once (a stadium's is costly,
+/// and its sale opens with a hundred requests for it), and a layout built from rows read before
+/// the catalog changed is not kept.
 @Suite("Layouts built once for concurrent readers", .timeLimit(.minutes(1)))
 struct SeatMapLayoutCacheTests {
     /// A load held open until `open()`: callers pile up on it meanwhile.
