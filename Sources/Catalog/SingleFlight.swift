@@ -6,7 +6,7 @@ import Synchronization
 /// A cold cache in front of a costly load otherwise fails exactly when it matters: a stadium's
 /// seat-map layout (100,000 seats decoded, labelled and encoded) is costly to build, and the
 /// first moment of its sale brings a hundred requests for it at once. Each built its own copy,
-/// and in a flash sale that kept both cores busy with nothing else for a minute.
+/// and in one flash sale that left every request in flight unanswered for over a minute.
 final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Load {
         let task: Task<Value, any Error>

@@ -14,22 +14,19 @@ struct SeatMapLayoutCacheTests {
         let runs = Mutex(0)
         private let (opened, openSignal) = AsyncStream.makeStream(of: Void.self)
 
-        func run<Value>(_ value: Value) async throws -> Value {
+        /// Counts the run, waits until opened, then gives `outcome`'s value or throws its error.
+        func run<Value>(_ outcome: @autoclosure () throws -> Value) async throws -> Value {
             runs.withLock { $0 += 1 }
             for await _ in opened { break }
-            return value
-        }
-
-        func run(failingWith error: any Error) async throws -> Int {
-            runs.withLock { $0 += 1 }
-            for await _ in opened { break }
-            throw error
+            return try outcome()
         }
 
         func open() { openSignal.finish() }
     }
 
     struct Refused: Error, Equatable {}
+
+    static func refuse() throws -> Int { throw Refused() }
 
     /// Waits (in steps of a millisecond, for 10 s at most) until `condition` holds.
     static func eventually(_ condition: () -> Bool) async throws {
@@ -73,7 +70,7 @@ struct SeatMapLayoutCacheTests {
             for _ in 0..<Self.callers {
                 group.addTask {
                     do {
-                        _ = try await flights.value(for: "gone") { try await load.run(failingWith: Refused()) }
+                        _ = try await flights.value(for: "gone") { try await load.run(try Self.refuse()) }
                         return false
                     } catch {
                         return error is Refused
