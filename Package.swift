@@ -178,6 +178,7 @@ let package = Package(
                 "BoxOfficeStorage", "BoxOfficeEdge", "Search", "SeatClient", "SeatInventory", "SeatMaps", "SeatProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]),
         .target(

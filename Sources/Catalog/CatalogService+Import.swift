@@ -80,7 +80,7 @@ extension CatalogService {
             theatres[theatre.id] = theatre
         }
         let categories = try Self.categories(ofLayout: catalog.screenLayoutJSON)
-        let seatCount = try SeatMapLayout.seatCount(ofLayout: catalog.screenLayoutJSON)
+        let seatCount = try ScreenSeatMap.seatCount(ofLayout: catalog.screenLayoutJSON)
         var screens: [String: Screen] = [:]
         var screenRows: [CatalogRecords.ScreenRow] = []
         for (index, entry) in catalog.screens.enumerated() {

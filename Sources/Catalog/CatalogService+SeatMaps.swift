@@ -1,5 +1,6 @@
 import SeatMaps
 import NIOCore
+import NIOPosix
 import SeatInventory
 
 /// A showtime with its show and seat layout in the seat server.
@@ -33,7 +34,7 @@ extension CatalogService {
     /// and layout in the seat server. Kept with the seat map's cached layout.
     public func seating(showtimeID: String) async throws -> ShowtimeSeating {
         let layout = try await seatMapLayout(showtimeID)
-        return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.seatLayout,
+        return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.screen.seatLayout,
                                cancellationPolicy: layout.cancellationPolicy)
     }
 
@@ -76,19 +77,26 @@ extension CatalogService {
         try await seatMaps.layout(showtimeID) { try await self.buildSeatMapLayout(showtimeID) }
     }
 
+    /// Reads the showtime and its theatre, and takes the screen's seat map from the cache (built
+    /// on first use, off Swift's cooperative pool: a stadium's takes about a second of CPU).
     private func buildSeatMapLayout(_ showtimeID: String) async throws -> SeatMapLayout {
-        let (showtimeRow, screenRow, theatreRow) = try await database.withReadSession { session in
+        let (showtimeRow, theatreRow) = try await database.withReadSession { session in
             guard let showtime = try await CatalogRecords.find(CatalogRecords.ShowtimeRow.self, in: "showtimes", id: showtimeID, on: session)
             else { throw CatalogError.showtimeNotFound }
-            guard let screen = try await CatalogRecords.find(CatalogRecords.ScreenRow.self, in: "screens", id: showtime.screenId, on: session)
-            else { throw CatalogError.screenNotFound }
             guard let theatre = try await CatalogRecords.find(CatalogRecords.TheatreRow.self, in: "theatres", id: showtime.theatreId, on: session)
             else { throw CatalogError.theatreNotFound }
-            return (showtime, screen, theatre)
+            return (showtime, theatre)
         }
         guard let seatShowID = UInt32(exactly: showtimeRow.seatShowId) else { throw CatalogError.notInSeatServer }
-        return try SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
-                                 screenName: screenRow.name, layoutJSON: screenRow.layout,
-                                 cancellationPolicy: try theatreRow.theatre().cancellationPolicy)
+        let screenID = showtimeRow.screenId
+        let screen = try await seatMaps.screen(screenID) {
+            let row = try await self.database.withReadSession { session in
+                try await CatalogRecords.find(CatalogRecords.ScreenRow.self, in: "screens", id: screenID, on: session)
+            }
+            guard let row else { throw CatalogError.screenNotFound }
+            return try await NIOThreadPool.singleton.runIfActive { try ScreenSeatMap(screenName: row.name, layoutJSON: row.layout) }
+        }
+        return SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
+                             cancellationPolicy: try theatreRow.theatre().cancellationPolicy, screen: screen)
     }
 }

@@ -2,10 +2,14 @@ import NIOCore
 import Synchronization
 
 /// Seat maps as last rendered, per showtime: the layout part built once, the whole map kept
-/// for the version of the seats it shows, so reading an unchanged map costs a lookup.
+/// for the version of the seats it shows, so reading an unchanged map costs a lookup. Screens'
+/// seat maps, the costly part of a layout, are kept apart: they never change, so a catalog
+/// change does not make anyone build them again.
 final class SeatMapCache: Sendable {
     /// Showtimes kept; past it the cache starts over (a day's showtimes of a large chain fit).
     static let showtimesMax = 4_096
+    /// Screens kept; past it they start over (a large chain's screens fit).
+    static let screensMax = 1_024
 
     struct Entry: Sendable {
         var layout: SeatMapLayout
@@ -27,6 +31,8 @@ final class SeatMapCache: Sendable {
 
     private let state = Mutex(State())
     private let layoutLoads = SingleFlight<LayoutKey, SeatMapLayout>()
+    private let screens = Mutex<[String: ScreenSeatMap]>([:])
+    private let screenLoads = SingleFlight<String, ScreenSeatMap>()
 
     func entry(_ showtimeID: String) -> Entry? { state.withLock { $0.entries[showtimeID] } }
 
@@ -47,6 +53,19 @@ final class SeatMapCache: Sendable {
         }
     }
 
+    /// The screen's seat map, kept or built by `build` (once, however many ask for it at once).
+    func screen(_ screenID: String, build: @escaping @Sendable () async throws -> ScreenSeatMap) async throws -> ScreenSeatMap {
+        if let kept = screens.withLock({ $0[screenID] }) { return kept }
+        return try await screenLoads.value(for: screenID) {
+            let screen = try await build()
+            self.screens.withLock { screens in
+                if screens.count >= Self.screensMax { screens.removeAll(keepingCapacity: true) }
+                screens[screenID] = screen
+            }
+            return screen
+        }
+    }
+
     private func store(_ layout: SeatMapLayout, builtIn generation: Int) {
         state.withLock { state in
             guard state.generation == generation else { return }
@@ -59,7 +78,8 @@ final class SeatMapCache: Sendable {
         state.withLock { $0.entries[showtimeID]?.rendered = (version, body) }
     }
 
-    /// Forgets every layout: the catalog changed (a showtime cancelled, say).
+    /// Forgets every showtime's layout: the catalog changed (a showtime cancelled, say). Screens'
+    /// seat maps are kept: no change to the catalog alters them.
     func removeAll() {
         state.withLock { state in
             state.entries.removeAll()

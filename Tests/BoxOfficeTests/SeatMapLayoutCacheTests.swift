@@ -89,13 +89,19 @@ struct SeatMapLayoutCacheTests {
         #expect(retry.runs.withLock { $0 } == 1)
     }
 
-    static func layout(screenName: String = "Screen 1") throws -> SeatMapLayout {
-        let json = String(decoding: try JSONEncoder().encode(SampleVenues.cinema()), as: UTF8.self)
+    static func screen(named name: String = "Screen 1") throws -> ScreenSeatMap {
+        try ScreenSeatMap(screenName: name, layoutJSON: String(decoding: try JSONEncoder().encode(SampleVenues.cinema()), as: UTF8.self))
+    }
+
+    static func layout(of showtimeID: String = "show-1", on screen: ScreenSeatMap) -> SeatMapLayout {
         let showtime = Showtime(
-            id: "show-1", movieId: "movie", theatreId: "theatre", screenId: "screen", startsAt: .now, endsAt: .now,
+            id: showtimeID, movieId: "movie", theatreId: "theatre", screenId: "screen", startsAt: .now, endsAt: .now,
             language: "English", format: "2D", prices: ["standard": 100, "premium": 200], currency: "INR", status: .scheduled)
-        return try SeatMapLayout(showtime: showtime, seatShowID: 1, screenName: screenName, layoutJSON: json,
-                                 cancellationPolicy: CancellationPolicy())
+        return SeatMapLayout(showtime: showtime, seatShowID: 1, cancellationPolicy: CancellationPolicy(), screen: screen)
+    }
+
+    static func layout(screenName: String = "Screen 1") throws -> SeatMapLayout {
+        layout(on: try screen(named: screenName))
     }
 
     @Test func aLayoutIsBuiltOnceForConcurrentReadersAndThenKept() async throws {
@@ -128,9 +134,34 @@ struct SeatMapLayoutCacheTests {
         let fresh = HeldLoad()
         fresh.open()
         let renamed = try await cache.layout("show-1") { try await fresh.run(try Self.layout(screenName: "New name")) }
-        #expect(fresh.runs.withLock { $0 } == 1 && renamed.screenName == "New name")
+        #expect(fresh.runs.withLock { $0 } == 1 && renamed.screen.screenName == "New name")
         stale.open()
-        #expect(try await before.value.screenName == "Old name", "its own reader gets it")
-        #expect(cache.entry("show-1")?.layout.screenName == "New name", "the stale build finished last and was not kept")
+        #expect(try await before.value.screen.screenName == "Old name", "its own reader gets it")
+        #expect(cache.entry("show-1")?.layout.screen.screenName == "New name", "the stale build finished last and was not kept")
+    }
+
+    @Test func aCatalogChangeRebuildsShowtimesLayoutsButNotTheirScreensSeatMaps() async throws {
+        let cache = SeatMapCache()
+        let screen = try Self.screen()
+        let screenBuild = HeldLoad()
+        @Sendable func build(_ showtimeID: String) async throws -> SeatMapLayout {
+            Self.layout(of: showtimeID, on: try await cache.screen("screen") { try await screenBuild.run(screen) })
+        }
+        // Two showtimes on one screen, their readers at once: one build of the screen's map.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for reader in 0..<Self.callers {
+                let showtimeID = reader.isMultiple(of: 2) ? "show-1" : "show-2"
+                group.addTask { _ = try await cache.layout(showtimeID) { try await build(showtimeID) } }
+            }
+            try await Self.eventually { cache.readersWaitingForLayout("show-1") + cache.readersWaitingForLayout("show-2") == Self.callers }
+            screenBuild.open()
+            try await group.waitForAll()
+        }
+        #expect(screenBuild.runs.withLock { $0 } == 1, "one screen, one build")
+        cache.removeAll()
+        #expect(cache.entry("show-1") == nil, "the showtimes' layouts are forgotten")
+        let rebuilt = try await cache.layout("show-1") { try await build("show-1") }
+        #expect(rebuilt.showtime.id == "show-1" && rebuilt.screen.seatCount == screen.seatCount)
+        #expect(screenBuild.runs.withLock { $0 } == 1, "the screen's seat map was kept through the change")
     }
 }
