@@ -84,6 +84,9 @@ struct Timings: Sendable {
     var seats = 0
     var refusals = 0
     var failures = 0
+    /// Confirmed bookings in each 10-s interval from the first hold: whether the rate held up
+    /// over the sale or a stretch of it dragged the whole sale's rate down.
+    var bookingsPerTenSeconds: [Int] = []
 }
 
 /// The customers' HTTP client. `HTTPClient.shared` keeps at most 8 connections to a host and
@@ -219,6 +222,13 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
                 timings.pay.append(paySeconds)
                 if paid == 200 {
                     timings.bookings += 1
+                    let interval = Int((ContinuousClock.now - start).seconds / 10)
+                    if interval < 360 {
+                        if timings.bookingsPerTenSeconds.count <= interval {
+                            timings.bookingsPerTenSeconds += repeatElement(0, count: interval + 1 - timings.bookingsPerTenSeconds.count)
+                        }
+                        timings.bookingsPerTenSeconds[interval] += 1
+                    }
                     timings.seats += seats
                 } else {
                     timings.failures += 1
@@ -233,7 +243,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
     let report: [String: Any] = [
         "customers": customers, "concurrency": concurrency, "capacity": capacity, "loginSeconds": loginSeconds,
         "sellOutSeconds": sellOut, "bookings": result.bookings, "seats": result.seats,
-        "bookingsPerSecond": Double(result.bookings) / max(sellOut, 0.001), "refusals": result.refusals, "failures": result.failures,
+        "bookingsPerSecond": Double(result.bookings) / max(sellOut, 0.001), "bookingsPerTenSeconds": result.bookingsPerTenSeconds, "refusals": result.refusals, "failures": result.failures,
         "holdP50Ms": percentile(result.hold, 0.5) * 1000, "holdP99Ms": percentile(result.hold, 0.99) * 1000,
         "payP50Ms": percentile(result.pay, 0.5) * 1000, "payP99Ms": percentile(result.pay, 0.99) * 1000,
     ]
