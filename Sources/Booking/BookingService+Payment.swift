@@ -120,7 +120,7 @@ extension BookingService {
             logger.warning("webhook refused", metadata: ["provider": "\(name)", "reason": "\(error)"])
             throw BookingError.invalidWebhook(error.description)
         }
-        let isNew = try await database.transaction { session in
+        let isNew = try await database.write { session in
             try await OrderRecords.recordWebhook(provider: name, eventID: event.id, type: event.type,
                                                  now: self.now().millisecondsSince1970, on: session)
         }

@@ -106,7 +106,7 @@ public final class BookingService: Sendable {
         // Stored before the seat server is asked: a hold placed for an order nobody recorded could
         // not be found again.
         let insert = OrderWrite.insert(order)
-        try await database.transaction { session in _ = try await insert.run(on: session) }
+        try await database.write { session in _ = try await insert.run(on: session) }
         let held = try await locks.withLock(order.id) {
             let current = try await self.runStep(.placeHold, of: order, seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
@@ -216,28 +216,47 @@ public final class BookingService: Sendable {
                                                  deliverAt: remindAt))
             }
         }
-        let written = try await database.transaction { [messages] session in
+        let promotionUse = stored.promotionID == nil ? nil : PromotionUse(orderNow: stored.state)
+        // Holds and bookings are what recommendations learn from.
+        let noted: (any ActivityLog, PersonActivity)? =
+            if let recipient, let activity, let activityKind {
+                (activity, PersonActivity(userID: recipient, kind: activityKind, movieID: stored.movieID,
+                                          theatreID: stored.theatreID, at: stored.updatedAt))
+            } else { nil }
+        let write: @Sendable (any SQLDatabase) async throws -> Bool = { [messages] session in
             guard try await update.run(on: session) else { return false }
-            if stored.promotionID != nil {
-                // The promotion's use follows the order: final with the sale, given back without one.
-                switch stored.state {
-                case .confirmed: try await PromotionRecords.markUsed(orderID: stored.id, on: session)
-                case .expired, .released, .rejected, .failed: try await PromotionRecords.release(orderID: stored.id, on: session)
-                default: break
-                }
+            switch promotionUse {
+            case .markUsed: try await PromotionRecords.markUsed(orderID: stored.id, on: session)
+            case .release: try await PromotionRecords.release(orderID: stored.id, on: session)
+            case nil: break
             }
             try await Outbox.enqueue(messages, on: session)
-            // Holds and bookings are what recommendations learn from.
-            if let recipient, let activity = self.activity, let kind = activityKind {
-                try await activity.record(PersonActivity(userID: recipient, kind: kind, movieID: stored.movieID,
-                                                         theatreID: stored.theatreID, at: stored.updatedAt), on: session)
-            }
+            if let (activity, note) = noted { try await activity.record(note, on: session) }
             return true
         }
+        // Most steps write the order's row alone: one statement, with no transaction around it.
+        let isOneStatement = promotionUse == nil && messages.isEmpty && noted == nil
+        let written = isOneStatement ? try await database.write(write) : try await database.transaction(write)
         guard written else { return try await load(order.id) }
         order.version += 1
         changes.changed(order.id)
         return order
+    }
+}
+
+/// What becomes of an order's promotion when the order is stored: its use follows the order,
+/// final with the sale, given back without one.
+enum PromotionUse {
+    case markUsed
+    case release
+
+    /// What an order now in `state` does to its promotion; nil while the order is under way.
+    init?(orderNow state: OrderState) {
+        switch state {
+        case .confirmed: self = .markUsed
+        case .expired, .released, .rejected, .failed: self = .release
+        default: return nil
+        }
     }
 }
 

@@ -77,6 +77,21 @@ public struct Database: Sendable, Service {
         try await backend.transaction(body)
     }
 
+    /// Runs `statement`, a write of one statement, as a transaction of its own.
+    ///
+    /// On PostgreSQL the statement is sent outside a transaction block, which makes it a
+    /// transaction by itself without the round trips of `BEGIN` and `COMMIT`: a booking makes
+    /// several such writes, and each round trip costs both processes a wake-up. On SQLite it is
+    /// a transaction like any other, committed with its batch.
+    ///
+    /// - Throws: ``DatabaseError/secondStatementInSingleWrite`` when `statement` begins a second
+    ///   statement (which is not run); use ``transaction(_:)`` for more than one.
+    public func write<Result: Sendable>(
+        _ statement: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await backend.write { session in try await statement(SingleStatementSession(session)) }
+    }
+
     /// Runs `body` between `begin` and `COMMIT` on a session already held.
     static func inTransaction<Result: Sendable>(
         on session: any SQLDatabase, begin: String,
@@ -123,6 +138,10 @@ protocol DatabaseBackend: Sendable {
     func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
+    /// Runs `body`, which runs one statement, as a transaction (see ``Database/write(_:)``).
+    func write<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
     /// Runs `body` with every other migrating process kept out, across processes.
     func withMigrationLock<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
@@ -138,6 +157,9 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     case schemaNewerThanCode(component: String, databaseVersion: Int, codeVersion: Int)
     /// `DATABASE_URL` could not be understood.
     case invalidURL(String)
+    /// A write meant as one statement (``Database/write(_:)``) began a second: a mistake in the
+    /// code, caught before the second statement ran.
+    case secondStatementInSingleWrite
 
     public var description: String {
         switch self {
@@ -147,6 +169,8 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
             "the \(component) tables are at migration \(databaseVersion), newer than this program's \(codeVersion); run a newer boxoffice"
         case .invalidURL(let reason):
             "DATABASE_URL is not valid: \(reason)"
+        case .secondStatementInSingleWrite:
+            "a write of one statement began a second, which was not run"
         }
     }
 }

@@ -42,6 +42,14 @@ final class PostgresBackend: DatabaseBackend {
         try await withSession { session in try await Database.inTransaction(on: session, begin: self.beginStatement, body) }
     }
 
+    /// The statement is sent outside a transaction block: PostgreSQL makes it a transaction by
+    /// itself, committed when it ends.
+    func write<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await withSession(body)
+    }
+
     func withReadSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {

@@ -140,6 +140,13 @@ final class SQLiteBackend: DatabaseBackend {
         try await groupCommit.transaction(body)
     }
 
+    /// One statement is a transaction like any other here: it is committed with its batch.
+    func write<Result: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await groupCommit.transaction(body)
+    }
+
     func withReadSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {

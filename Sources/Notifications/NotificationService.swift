@@ -87,7 +87,7 @@ public final class NotificationService: Sendable {
     public func deliverDue() async throws -> Int {
         let nowMs = now().millisecondsSince1970
         let engine = database.engine
-        let claimed = try await database.transaction { session in
+        let claimed = try await database.write { session in
             try await OutboxRecords.claim(limit: self.configuration.batchMax, nowMs: nowMs,
                                           leaseMs: self.configuration.lease.milliseconds, engine: engine, on: session)
         }

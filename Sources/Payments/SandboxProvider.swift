@@ -61,7 +61,7 @@ public final class SandboxProvider: PaymentProvider {
             amountMinor: amount.amountMinor, currency: amount.currency, card: nil, status: PaymentRow.awaitingMethod,
             failureReason: nil, createdAtMs: now().millisecondsSince1970, processingUntilMs: nil)
         let insert = row.insertUnlessKeyUsed
-        if try await storage({ session in try await session.raw(insert).first() != nil }) { return row.payment }
+        if try await storage(isOneStatement: true, { session in try await session.raw(insert).first() != nil }) { return row.payment }
         guard let existing = try await read({ session in try await Self.payment(createKey: idempotencyKey, on: session) }) else {
             throw .unavailable("the sandbox's payment for key \(idempotencyKey) is missing")
         }
@@ -285,14 +285,18 @@ public final class SandboxProvider: PaymentProvider {
             let changed = change(&row.changeable)
             guard row != current else { return (row.payment, changed) }
             let update = PaymentRow.update(from: current, to: row.changeable)
-            if try await storage({ session in try await session.raw(update).first() != nil }) { return (row.payment, changed) }
+            if try await storage(isOneStatement: true, { session in try await session.raw(update).first() != nil }) { return (row.payment, changed) }
         }
         throw .unavailable("payment \(reference) kept changing while it was being changed; try again")
     }
 
-    private func storage<Result: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> Result) async throws(PaymentError) -> Result {
+    /// Runs `body` in a transaction; as one statement (``Database/write(_:)``: no `BEGIN` and
+    /// `COMMIT` around it on PostgreSQL) when `isOneStatement`.
+    private func storage<Result: Sendable>(
+        isOneStatement: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws(PaymentError) -> Result {
         do {
-            return try await database.transaction(body)
+            return isOneStatement ? try await database.write(body) : try await database.transaction(body)
         } catch let error as PaymentError {
             throw error
         } catch {

@@ -76,6 +76,38 @@ struct StorageTests {
     }
 
     @Test(arguments: TestEngine.allCases)
+    func aWriteRunsOneStatementAndRefusesASecondBeforeRunningIt(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
+            let inserted = try await database.write { session in
+                try await session.insert(into: "probe").columns("id", "value").values(SQLBind("a"), SQLBind(1)).returning("id").all().count
+            }
+            #expect(inserted == 1)
+            await #expect(throws: DatabaseError.secondStatementInSingleWrite) {
+                try await database.write { session in
+                    try await session.insert(into: "probe").columns("id", "value").values(SQLBind("b"), SQLBind(2)).run()
+                    try await session.insert(into: "probe").columns("id", "value").values(SQLBind("c"), SQLBind(3)).run()
+                }
+            }
+            let ids = try await database.withSession { session in
+                try await session.select().column("id").from("probe").orderBy("id").all().map { try $0.decode(column: "id", as: String.self) }
+            }
+            // SQLite ran the refused write's first statement in a transaction, rolled back with it;
+            // PostgreSQL committed it by itself. The second ran on neither.
+            #expect(ids == (engine == .sqlite ? ["a"] : ["a", "b"]))
+        }
+    }
+
+    /// PostgreSQL refuses a savepoint outside a transaction block, which tells whether a
+    /// `BEGIN` came first.
+    @Test func onPostgreSQLAWriteIsSentWithoutBegin() async throws {
+        try await Harness.withDatabase(.postgres, migrations: []) { database in
+            let savepoint: @Sendable (any SQLDatabase) async throws -> Void = { session in try await session.raw("SAVEPOINT probe").run() }
+            await #expect(throws: (any Error).self, "no transaction block") { try await database.write(savepoint) }
+            try await database.transaction(savepoint)
+        }
+    }
+
+    @Test(arguments: TestEngine.allCases)
     func hostileStringsAreStoredVerbatim(engine: TestEngine) async throws {
         let hostile = [
             "'; DROP TABLE probe; --", "\" OR 1=1 --", "Robert'); DELETE FROM probe;--", "\\x00 nul", "?1 $1 %s",
