@@ -25,6 +25,10 @@ public struct BookingConfiguration: Sendable {
     /// outbox when the booking is confirmed, so it survives restarts); nil sends no reminders.
     /// A booking made closer to the showtime than this gets none.
     public var reminderLead: Duration? = .seconds(3 * 3600)
+    /// How long the active offers, once read, serve new orders (``OfferCache``): an offer
+    /// created or withdrawn through another instance counts within this long. Zero reads them
+    /// for every order.
+    public var offerCacheLifetime: Duration = .seconds(1)
 
     public init() {}
 }

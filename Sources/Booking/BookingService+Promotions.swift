@@ -13,6 +13,7 @@ extension BookingService {
             try await PromotionRecords.insert(promotion, at: nowMs, on: session)
         }
         guard inserted else { throw BookingError.promotionExists }
+        offerCache.invalidate()
         return promotion
     }
 
@@ -28,6 +29,7 @@ extension BookingService {
         guard let row = try await database.transaction({ try await PromotionRecords.deactivate(id: id, on: $0) }) else {
             throw BookingError.promotionNotFound
         }
+        offerCache.invalidate()
         return try row.promotion()
     }
 
@@ -86,8 +88,10 @@ extension BookingService {
         guard order.state == .held, order.promotionID == nil, let price = order.price else { return order }
         let nowDate = now()
         let nowMs = nowDate.millisecondsSince1970
-        let offers = try await database.withReadSession { session in
-            try await PromotionRecords.offers(validAt: nowMs, limit: Self.offersConsideredMax, on: session).map { try $0.promotion() }
+        let offers = try await offerCache.offers(at: nowMs) { [database] in
+            try await database.withReadSession { session in
+                try await PromotionRecords.offers(validAt: nowMs, limit: Self.offersConsideredMax, on: session).map { try $0.promotion() }
+            }
         }
         guard !offers.isEmpty else { return order }
         let isPartner = order.ownerID.hasPrefix("partner:")

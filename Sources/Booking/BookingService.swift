@@ -32,6 +32,8 @@ public final class BookingService: Sendable {
     let refundScan = Mutex<Int64>(-1)
     /// Where people's holds and bookings are noted (for recommendations).
     let activity: (any ActivityLog)?
+    /// The active offers every new order weighs.
+    let offerCache: OfferCache
 
     public init(
         database: Database, catalog: CatalogService, seats: (any SeatRequesting)?, provider: any PaymentProvider,
@@ -45,6 +47,7 @@ public final class BookingService: Sendable {
         self.provider = provider
         self.configuration = configuration
         self.now = now
+        offerCache = OfferCache(lifetime: configuration.offerCacheLifetime)
         self.logger = logger
     }
 

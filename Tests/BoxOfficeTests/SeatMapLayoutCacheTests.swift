@@ -164,4 +164,26 @@ struct SeatMapLayoutCacheTests {
         #expect(rebuilt.showtime.id == "show-1" && rebuilt.screen.seatCount == screen.seatCount)
         #expect(screenBuild.runs.withLock { $0 } == 1, "the screen's seat map was kept through the change")
     }
+
+    /// Both parts are bounded: past their limits they start over rather than grow.
+    @Test func screensAndShowtimesStartOverPastTheirLimits() async throws {
+        let cache = SeatMapCache()
+        let screen = try Self.screen()
+        let build = HeldLoad()
+        build.open()
+        for index in 0..<SeatMapCache.screensMax { _ = try await cache.screen("screen-\(index)") { try await build.run(screen) } }
+        _ = try await cache.screen("screen-0") { try await build.run(screen) }
+        #expect(build.runs.withLock { $0 } == SeatMapCache.screensMax, "every screen up to the limit is kept")
+        _ = try await cache.screen("screen-\(SeatMapCache.screensMax)") { try await build.run(screen) }
+        _ = try await cache.screen("screen-0") { try await build.run(screen) }
+        #expect(build.runs.withLock { $0 } == SeatMapCache.screensMax + 2, "one more screen started the screens over")
+
+        for index in 0..<SeatMapCache.showtimesMax {
+            _ = try await cache.layout("show-\(index)") { Self.layout(of: "show-\(index)", on: screen) }
+        }
+        #expect(cache.entry("show-0") != nil, "every showtime up to the limit is kept")
+        let past = "show-\(SeatMapCache.showtimesMax)"
+        _ = try await cache.layout(past) { Self.layout(of: past, on: screen) }
+        #expect(cache.entry("show-0") == nil && cache.entry(past) != nil, "one more showtime started the showtimes over")
+    }
 }

@@ -102,7 +102,9 @@ struct StorageTests {
     @Test func onPostgreSQLAWriteIsSentWithoutBegin() async throws {
         try await Harness.withDatabase(.postgres, migrations: []) { database in
             let savepoint: @Sendable (any SQLDatabase) async throws -> Void = { session in try await session.raw("SAVEPOINT probe").run() }
-            await #expect(throws: (any Error).self, "no transaction block") { try await database.write(savepoint) }
+            let refusal = await #expect(throws: (any Error).self, "no transaction block") { try await database.write(savepoint) }
+            // 25P01, no_active_sql_transaction: refused for that reason, not another.
+            #expect(refusal.map { String(reflecting: $0).contains("25P01") } == true, "\(refusal.map { String(reflecting: $0) } ?? "")")
             try await database.transaction(savepoint)
         }
     }

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import SeatInventory
 import SeatMaps
 
 /// A showtime's seat map apart from its seats' states: the showtime (prices, status, start), its

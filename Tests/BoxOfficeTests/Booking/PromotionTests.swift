@@ -147,6 +147,26 @@ struct PromotionTests {
         }
     }
 
+    /// The offers are read once a second at most (``OfferCache``), but an offer created or
+    /// withdrawn through this instance counts from the next order on.
+    @Test func anOfferCreatedOrWithdrawnHereCountsFromTheNextOrder() async throws {
+        try await Harness.withAppAndSeatd(.sqlite) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let (showtime, adminToken) = try await SeatMapTests.scheduleShowtime(client, components)
+            let (token, _) = try await steps.customer("asha@example.com")
+            func hold() async throws -> Discounted {
+                try await client.request(.post, "/api/v1/showtimes/\(showtime.id)/orders", token: token,
+                                         json: #"{"bestAvailable":{"count":1}}"#).json()
+            }
+            #expect(try await hold().price.discountCode == nil, "no offers yet (and that is read)")
+            let offer = try await Self.create(client, adminToken,
+                                              #"{"description":"Everyone","kind":"percentage","value":500,"scope":"everything",\#(Self.window)}"#)
+            #expect(try await hold().price.discountCode == "Everyone")
+            #expect(try await client.request(.post, "/api/v1/admin/promotions/\(offer.id)/deactivate", token: adminToken).status == .ok)
+            #expect(try await hold().price.discountCode == nil)
+        }
+    }
+
     static func create(_ client: any TestClientProtocol, _ adminToken: String, _ json: String) async throws -> BookingAPI.PromotionView {
         let response = try await client.request(.post, "/api/v1/admin/promotions", token: adminToken, json: json)
         #expect(response.status == .created, "\(response.text)")
