@@ -25,8 +25,8 @@ struct BoxOfficeDirectory: NotificationDirectory {
 
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {
         guard let seating = try? await catalog.seating(showtimeID: showtimeID) else { return nil }
-        let showtime = seating.showtime
-        let theatre = try await catalog.theatre(id: showtime.theatreId)
+        // The theatre as the catalog's cached seating has it, not read again for every message.
+        let (showtime, theatre) = (seating.showtime, seating.theatre)
         return ShowtimeSummary(
             movieTitle: catalog.movies(ids: [showtime.movieId])[showtime.movieId]?.title ?? "your film",
             theatreName: "\(theatre.name), \(theatre.address)", startsAt: LocalTime(zoneIdentifier: theatre.timeZone).full(showtime.startsAt),

@@ -8,8 +8,11 @@ public struct ShowtimeSeating: Sendable {
     public let showtime: Showtime
     public let seatShowID: UInt32
     public let layout: SeatLayout
+    /// Its theatre, as the catalog stands.
+    public let theatre: Theatre
+
     /// The theatre's cancellation terms, as they stand when the seats are sold.
-    public let cancellationPolicy: CancellationPolicy
+    public var cancellationPolicy: CancellationPolicy { theatre.cancellationPolicy }
 }
 
 extension CatalogService {
@@ -35,7 +38,7 @@ extension CatalogService {
     public func seating(showtimeID: String) async throws -> ShowtimeSeating {
         let layout = try await seatMapLayout(showtimeID)
         return ShowtimeSeating(showtime: layout.showtime, seatShowID: layout.seatShowID, layout: layout.screen.seatLayout,
-                               cancellationPolicy: layout.cancellationPolicy)
+                               theatre: layout.theatre)
     }
 
     /// A showtime's seating with its seats' states as the live feed last heard them (the web
@@ -97,6 +100,6 @@ extension CatalogService {
             return try await NIOThreadPool.singleton.runIfActive { try ScreenSeatMap(screenName: row.name, layoutJSON: row.layout) }
         }
         return SeatMapLayout(showtime: try showtimeRow.showtime(), seatShowID: seatShowID,
-                             cancellationPolicy: try theatreRow.theatre().cancellationPolicy, screen: screen)
+                             theatre: try theatreRow.theatre(), screen: screen)
     }
 }

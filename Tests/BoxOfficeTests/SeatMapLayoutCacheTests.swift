@@ -97,7 +97,9 @@ struct SeatMapLayoutCacheTests {
         let showtime = Showtime(
             id: showtimeID, movieId: "movie", theatreId: "theatre", screenId: "screen", startsAt: .now, endsAt: .now,
             language: "English", format: "2D", prices: ["standard": 100, "premium": 200], currency: "INR", status: .scheduled)
-        return SeatMapLayout(showtime: showtime, seatShowID: 1, cancellationPolicy: CancellationPolicy(), screen: screen)
+        let theatre = Theatre(id: "theatre", chain: "Chain", name: "Theatre", address: "1 Road", city: "Pune", latitude: 0, longitude: 0,
+                              timeZone: "Asia/Kolkata", amenities: [], cancellationPolicy: CancellationPolicy())
+        return SeatMapLayout(showtime: showtime, seatShowID: 1, theatre: theatre, screen: screen)
     }
 
     static func layout(screenName: String = "Screen 1") throws -> SeatMapLayout {

@@ -3,14 +3,15 @@ import NIOCore
 import SeatMaps
 
 /// A showtime's seat map apart from its seats' states: the showtime (prices, status, start), its
-/// show in the seat server, the theatre's cancellation terms and the screen's seat map. Built
+/// show in the seat server, its theatre (name, time zone, cancellation terms) and the screen's
+/// seat map. Built
 /// again after a catalog change, which is cheap: the screen's part is kept.
 /// ``render(_:)`` adds the seats' states.
 struct SeatMapLayout: Sendable {
     let showtime: Showtime
     /// The showtime's show in the seat server.
     let seatShowID: UInt32
-    let cancellationPolicy: CancellationPolicy
+    let theatre: Theatre
     let screen: ScreenSeatMap
 
     /// The seat map's changing part: states, counts and what is left per category.
