@@ -4,8 +4,7 @@ import SeatMaps
 
 /// A showtime's seat map apart from its seats' states: the showtime (prices, status, start), its
 /// show in the seat server, its theatre (name, time zone, cancellation terms) and the screen's
-/// seat map. Built
-/// again after a catalog change, which is cheap: the screen's part is kept.
+/// seat map. Built again after a catalog change, which is cheap: the screen's part is kept.
 /// ``render(_:)`` adds the seats' states.
 struct SeatMapLayout: Sendable {
     let showtime: Showtime
