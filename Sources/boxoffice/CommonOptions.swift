@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoxOfficeApp
+import BoxOfficeStorage
 import Foundation
 import Logging
 
@@ -44,5 +45,21 @@ struct StorageOptions: ParsableArguments {
             return handler
         }
         return Logger(label: "boxoffice")
+    }
+}
+
+extension StorageOptions {
+    /// Runs `body` with the configured database running and migrated, for a command that does
+    /// one thing and ends; the database's connections close when `body` returns or throws.
+    func withMigratedDatabase<Result: Sendable>(
+        _ configuration: BoxOfficeConfiguration, logger: Logger, _ body: (Database) async throws -> Result
+    ) async throws -> Result {
+        let database = try await openDatabase(configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            try await database.migrate(boxOfficeMigrations, logger: logger)
+            return try await body(database)
+        }
     }
 }

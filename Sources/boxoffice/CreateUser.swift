@@ -2,7 +2,6 @@ import Accounts
 import ArgumentParser
 import BoxOfficeApp
 import BoxOfficeEdge
-import BoxOfficeStorage
 import Foundation
 
 /// Creates an account from the command line (the first admin of a deployment, staff accounts
@@ -40,12 +39,8 @@ struct CreateUser: AsyncParsableCommand {
         let roles: Identity.Roles
         do { roles = try Identity.Roles(names: role) } catch { throw ValidationError("unknown role \(error.name)") }
 
-        let database = try await openDatabase(configuration, logger: logger)
         let keys = try loadOrCreateAccessTokenKeys(configuration, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await database.run() }
-            defer { group.cancelAll() }
-            try await database.migrate(boxOfficeMigrations, logger: logger)
+        try await storage.withMigratedDatabase(configuration, logger: logger) { database in
             let accounts = try await AccountService.make(database: database, keys: keys, configuration: configuration.accounts)
             do {
                 let user = try await accounts.signUp(.init(email: email, password: password, name: name), roles: roles,

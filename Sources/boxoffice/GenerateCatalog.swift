@@ -34,11 +34,7 @@ struct GenerateCatalog: AsyncParsableCommand {
     func run() async throws {
         let logger = try storage.bootstrapLogging()
         let configuration = try storage.configuration()
-        let database = try await openDatabase(configuration, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await database.run() }
-            defer { group.cancelAll() }
-            try await database.migrate(boxOfficeMigrations, logger: logger)
+        try await storage.withMigratedDatabase(configuration, logger: logger) { database in
             let catalog = CatalogService(database: database, seats: NoSeatServer())
             guard try await catalog.isEmpty() else {
                 print("the catalog already has movies; nothing generated")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BoxOfficeApp
 import BoxOfficeSamples
-import BoxOfficeStorage
 import Catalog
 import Foundation
 import Recommendations
@@ -30,11 +29,7 @@ struct LoadSamples: AsyncParsableCommand {
         }
         let key = try String(contentsOfFile: seatdKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let client = SeatClient(configuration: .init(host: String(seatd[..<colon]), port: port, apiKey: key))
-        let database = try await openDatabase(configuration, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await database.run() }
-            defer { group.cancelAll() }
-            try await database.migrate(boxOfficeMigrations, logger: logger)
+        try await storage.withMigratedDatabase(configuration, logger: logger) { database in
             let catalog = CatalogService(database: database, seats: SeatClientCore(client: client))
             guard try await catalog.isEmpty() else {
                 print("the catalog already has movies; nothing loaded")
