@@ -297,6 +297,43 @@ struct BookingRecoveryTests {
         }
     }
 
+    @Test func aHoldWhoseSlotServedALaterHoldLosesItsSeatsAndVoidsThePayment() async throws {
+        // One shard of eight reservations: a released hold's slot serves a later hold within eight holds.
+        try await Harness.withAppAndSeatd(.sqlite, seatdArguments: ["--shards", "1", "--reservations-per-shard", "8"],
+                                          configure: Self.promptly) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, _) = try await steps.customer("asha@example.com")
+            let sandbox = try #require(components.sandbox)
+
+            // The order's hold is released behind its back, and its slot then serves later holds.
+            let order = try await steps.held(showtime, seats: ["E1"], token: token)
+            let hold = try #require(try await components.booking.order(id: order.id, owner: nil).holdID)
+            let connection = try await seatd.connect()
+            let held = try await connection.reservation(hold)
+            try await connection.release(hold)
+            var refusal: ErrorCode?
+            for _ in 0..<16 where refusal != .holdSuperseded {
+                let later = try await connection.hold(held.seats, show: held.show, for: .seconds(60))
+                try await connection.release(later.hold)
+                do {
+                    _ = try await connection.reservation(hold)
+                } catch SeatClientError.refused(let reply) {
+                    refusal = reply.code
+                }
+            }
+            await connection.close()
+            try #require(refusal == .holdSuperseded, "the released hold's slot served a later hold")
+
+            // Paying authorizes, the confirmation is refused with HOLD_SUPERSEDED, and the payment is voided.
+            let lost = try await steps.pay(order, card: SandboxCard.success.rawValue, token: token)
+            #expect(try lost.status == .conflict && (lost.problem().code) == "seats_lost", "\(lost.text)")
+            let failed = try await components.booking.order(id: order.id, owner: nil)
+            #expect(failed.state == .failed && failed.failureReason == "the seats could not be sold: HOLD_SUPERSEDED")
+            #expect(try await sandbox.fetchPayment(try #require(failed.paymentReference)).status == .canceled)
+        }
+    }
+
     @Test func seatsLostBeforeTheSaleVoidThePaymentAndAnAbandonedOneIsCancelled() async throws {
         // The box office's clock, moved past the hold's deadline when the test needs it to have run
         // out (a real one-second hold makes the test depend on how fast a loaded machine pays).

@@ -116,14 +116,15 @@ enum Harness {
     }
 
     /// Runs `body` against the application with a real seatd process beside it (its own data
-    /// directory, an admin key), as the catalog needs one.
+    /// directory, an admin key, and `seatdArguments`), as the catalog needs one.
     static func withAppAndSeatd<Result: Sendable>(
-        _ engine: TestEngine, mode: TestingSetup = .router, configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
+        _ engine: TestEngine, mode: TestingSetup = .router, seatdArguments: [String] = [],
+        configure: @Sendable (inout BoxOfficeConfiguration) -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol, BoxOfficeComponents, SeatdProcess) async throws -> Result
     ) async throws -> Result {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        return try await SeatdProcess.with(dataDirectory: directory.path + "/seatd", arguments: []) { seatd in
+        return try await SeatdProcess.with(dataDirectory: directory.path + "/seatd", arguments: seatdArguments) { seatd in
             try await withApp(engine, mode: mode, configure: { configuration in
                 // As deployed: bookings with an agent's key, the catalog's shows with an admin's.
                 configuration.seatd = .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.agentKey,
