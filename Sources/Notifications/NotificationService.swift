@@ -110,8 +110,8 @@ public final class NotificationService: Sendable {
             return deliveries
         }
         await record(deliveries)
-        let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
-        lagGauge.record(Double(backlog.oldestPendingMs ?? 0) / 1000)
+        let oldestDueAtMs = try await database.withReadSession { try await OutboxRecords.oldestDue(nowMs: nowMs, on: $0) }
+        lagGauge.record(Double(oldestDueAtMs.map { nowMs - $0 } ?? 0) / 1000)
         return claimed.count
     }
 
@@ -234,11 +234,16 @@ public final class NotificationService: Sendable {
 
     public static let deadLettersListedMax = 200
 
-    /// Messages waiting, dead-lettered, and how long the oldest waiting one has waited.
-    public func backlog() async throws -> (pending: Int, dead: Int, oldestPending: Duration?) {
+    /// Messages due and not yet sent, messages scheduled for later, dead letters, and how long
+    /// the oldest due message has waited since it became due (a reminder waits from its time
+    /// before the showtime, not from the booking that scheduled it).
+    public func backlog() async throws -> (due: Int, scheduled: Int, dead: Int, oldestDueWaited: Duration?) {
         let nowMs = now().millisecondsSince1970
-        let backlog = try await database.withReadSession { try await OutboxRecords.backlog(nowMs: nowMs, on: $0) }
-        return (backlog.pending, backlog.dead, backlog.oldestPendingMs.map { .milliseconds($0) })
+        return try await database.withReadSession { session in
+            let counts = try await OutboxRecords.counts(nowMs: nowMs, on: session)
+            let oldestDueAtMs = try await OutboxRecords.oldestDue(nowMs: nowMs, on: session)
+            return (counts.due, counts.scheduled, counts.dead, oldestDueAtMs.map { .milliseconds(nowMs - $0) })
+        }
     }
 
     public func deadLetters() async throws -> [DeadLetter] {

@@ -96,24 +96,27 @@ enum OutboxRecords {
         return !rows.isEmpty
     }
 
-    /// Counts by status, and the age of the oldest message still waiting (the worker's lag).
-    static func backlog(nowMs: Int64, on session: any SQLDatabase) async throws -> (pending: Int, dead: Int, oldestPendingMs: Int64?) {
-        let rows = try await session.raw("""
-            SELECT status, COUNT(*) AS count, MIN(created_at_ms) AS oldest FROM outbox
-            WHERE status IN (\(bind: pending), \(bind: dead)) GROUP BY status
-            """).all()
-        var pendingCount = 0, deadCount = 0
-        var oldest: Int64?
-        for row in rows {
-            let status = try row.decode(column: "status", as: String.self)
-            let count = try row.decode(column: "count", as: Int.self)
-            if status == pending {
-                pendingCount = count
-                oldest = try row.decode(column: "oldest", as: Int64?.self)
-            } else {
-                deadCount = count
-            }
-        }
-        return (pendingCount, deadCount, oldest.map { nowMs - $0 })
+    /// How many messages are due and not yet sent, scheduled for later (a reminder before its
+    /// showtime), and dead-lettered. One pass over the messages not yet done with: for a page,
+    /// not for a loop.
+    static func counts(nowMs: Int64, on session: any SQLDatabase) async throws -> (due: Int, scheduled: Int, dead: Int) {
+        let row = try await session.raw("""
+            SELECT SUM(CASE WHEN status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs) THEN 1 ELSE 0 END) AS due,
+                SUM(CASE WHEN status = \(bind: pending) AND next_attempt_at_ms > \(bind: nowMs) THEN 1 ELSE 0 END) AS scheduled,
+                SUM(CASE WHEN status = \(bind: dead) THEN 1 ELSE 0 END) AS dead
+            FROM outbox WHERE status IN (\(bind: pending), \(bind: dead))
+            """).first()
+        guard let row else { return (0, 0, 0) }
+        return (try row.decode(column: "due", as: Int?.self) ?? 0, try row.decode(column: "scheduled", as: Int?.self) ?? 0,
+                try row.decode(column: "dead", as: Int?.self) ?? 0)
+    }
+
+    /// Since when the oldest message due and not yet sent has been due; nil when none is. The
+    /// worker asks after every batch, so this reads one entry of the due index (status, next
+    /// attempt) however many messages are scheduled for later.
+    static func oldestDue(nowMs: Int64, on session: any SQLDatabase) async throws -> Int64? {
+        try await session.raw("""
+            SELECT MIN(next_attempt_at_ms) AS due FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)
+            """).first()?.decode(column: "due", as: Int64?.self)
     }
 }

@@ -17,7 +17,8 @@ struct NotificationAdminPages: Sendable {
     }
 
     struct Content: Sendable {
-        let pending: Int
+        let due: Int
+        let scheduled: Int
         let dead: Int
         let lag: String
         let letters: [Letter]
@@ -39,8 +40,8 @@ struct NotificationAdminPages: Sendable {
         let backlog = try await notifications.backlog()
         let utc = LocalTime(zoneIdentifier: "UTC")
         let content = Content(
-            pending: backlog.pending, dead: backlog.dead,
-            lag: backlog.oldestPending.map { "\($0.components.seconds) s" } ?? "none",
+            due: backlog.due, scheduled: backlog.scheduled, dead: backlog.dead,
+            lag: backlog.oldestDueWaited.map { "\($0.components.seconds) s" } ?? "none",
             letters: try await notifications.deadLetters().map {
                 Letter(id: $0.id, topic: $0.topic, recipient: $0.recipientUserID ?? "—", attempts: $0.attempts, error: $0.lastError ?? "",
                        created: utc.full($0.createdAt) + " UTC")
