@@ -47,5 +47,14 @@ public enum NotificationsMigrations {
             try await database.alter(table: "outbox").column("delivery_status", type: .text).run()
             try await database.create(index: "outbox_provider_reference").on("outbox").column("provider_reference").run()
         },
+        Migration(4, "the due messages indexed in the order they are claimed") { database, _ in
+            // Messages due at once all have next_attempt_at_ms 0, so an index without the
+            // creation time left every claim to sort the whole due backlog for its first few (33 ms
+            // a claim at 17,000 waiting, in a flash sale on PostgreSQL); in claim order it reads
+            // only those it claims.
+            try await database.create(index: "outbox_due_in_order").on("outbox")
+                .column("status").column("next_attempt_at_ms").column("created_at_ms").run()
+            try await database.drop(index: "outbox_due").run()
+        },
     ])
 }

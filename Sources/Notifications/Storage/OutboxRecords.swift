@@ -30,15 +30,23 @@ enum OutboxRecords {
     /// (PostgreSQL's `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time anyway), and they
     /// come due again if this worker dies holding them.
     static func claim(limit: Int, nowMs: Int64, leaseMs: Int64, engine: Database.Engine, on session: any SQLDatabase) async throws -> [Row] {
-        let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let query: SQLQueryString = """
             UPDATE outbox SET claimed_until_ms = \(bind: nowMs + leaseMs)
-            WHERE id IN (SELECT id FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)
-                AND claimed_until_ms <= \(bind: nowMs) ORDER BY next_attempt_at_ms, created_at_ms LIMIT \(bind: limit)\(unsafeRaw: lock))
+            WHERE id IN (\(dueFirst(limit: limit, nowMs: nowMs, engine: engine)))
             RETURNING \(unsafeRaw: columns)
             """
         return try await session.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
             .sorted { ($0.nextAttemptAtMs, $0.createdAtMs) < ($1.nextAttemptAtMs, $1.createdAtMs) }
+    }
+
+    /// The ids of the first `limit` messages due and not claimed, in the order of the due index
+    /// (`outbox_due_in_order`), which reads only those rather than sorting every due message.
+    static func dueFirst(limit: Int, nowMs: Int64, engine: Database.Engine) -> SQLQueryString {
+        let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return """
+            SELECT id FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)
+                AND claimed_until_ms <= \(bind: nowMs) ORDER BY next_attempt_at_ms, created_at_ms LIMIT \(bind: limit)\(unsafeRaw: lock)
+            """
     }
 
     /// - Parameter providerReference: the provider's id for it (a text message's), for its status reports.
@@ -113,7 +121,7 @@ enum OutboxRecords {
 
     /// Since when the oldest message due and not yet sent has been due; nil when none is. The
     /// worker asks after every batch, so this reads one entry of the due index (status, next
-    /// attempt) however many messages are scheduled for later.
+    /// attempt, creation) however many messages are scheduled for later.
     static func oldestDue(nowMs: Int64, on session: any SQLDatabase) async throws -> Int64? {
         try await session.raw("""
             SELECT MIN(next_attempt_at_ms) AS due FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)

@@ -2,10 +2,12 @@ import BoxOfficeApp
 import BoxOfficeStorage
 import Foundation
 import HTTPTypes
+@testable import Notifications
+import SQLKit
 import SeatTestSupport
 import Testing
 
-@Suite("The outbox's backlog: messages due apart from those scheduled for later", .timeLimit(.minutes(2)))
+@Suite("The outbox's backlog: messages due apart from those scheduled for later, claimed in order", .timeLimit(.minutes(2)))
 struct OutboxBacklogTests {
     @Test(arguments: TestEngine.allCases)
     func aReminderForLaterIsNotWaitingAndTheWaitRunsFromWhenAMessageBecameDue(engine: TestEngine) async throws {
@@ -42,6 +44,39 @@ struct OutboxBacklogTests {
             let summary = try #require(page.text.firstMatch(of: #/Due and waiting: <strong>(\d+)</strong> \(the oldest for (\d+) s\) · Scheduled for later: <strong>(\d+)</strong> · Given up: <strong>(\d+)</strong>/#))
             #expect(summary.output.1 == "1" && summary.output.3 == "1" && summary.output.4 == "1", "\(summary.output.0)")
             #expect((30..<90).contains(Int(summary.output.2) ?? 0), "\(summary.output.0)")
+        }
+    }
+
+    /// Messages due at once all have next_attempt_at_ms 0, and a batch of reminders may share one
+    /// moment: only the creation time orders them, so an index without it made every claim sort
+    /// the whole due backlog.
+    @Test(arguments: TestEngine.allCases)
+    func aClaimReadsTheDueMessagesInIndexOrderInsteadOfSortingThemAll(engine: TestEngine) async throws {
+        try await Harness.withApp(engine) { _, components in
+            // Two thousand messages that all come due at the same moment, an hour from now (so the
+            // application's own worker leaves them be), and a claim asked for two hours from now.
+            let nowMs = Date().millisecondsSince1970
+            let dueAtMs = nowMs + 3_600_000
+            let plan = try await components.database.withSession { session in
+                for block in 0..<2 {
+                    var insert = session.insert(into: "outbox").columns("id", "topic", "payload", "created_at_ms", "next_attempt_at_ms")
+                    for index in 0..<1_000 {
+                        insert = insert.values(SQLBind("due-\(block)-\(index)"), SQLBind("booking.confirmed"), SQLBind("{}"),
+                                               SQLBind(nowMs - Int64(block * 1_000 + index)), SQLBind(dueAtMs))
+                    }
+                    try await insert.run()
+                }
+                let first = OutboxRecords.dueFirst(limit: 50, nowMs: dueAtMs + 3_600_000, engine: components.database.engine)
+                switch components.database.engine {
+                case .sqlite:
+                    return try await session.raw("EXPLAIN QUERY PLAN \(first)").all().map { try $0.decode(column: "detail", as: String.self) }
+                case .postgres:
+                    try await session.raw("ANALYZE outbox").run()
+                    return try await session.raw("EXPLAIN \(first)").all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
+                }
+            }
+            #expect(plan.contains { $0.contains("outbox_due_in_order") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.contains("Sort") }, "the due messages were sorted: \(plan)")
         }
     }
 
