@@ -21,13 +21,13 @@ struct OutboxBacklogTests {
             let day: Int64 = 86_400_000
             try await components.database.withSession { session in
                 for (id, status, createdAtMs, dueAtMs) in [
-                    ("reminder-due", OutboxStatus.pending, nowMs - 2 * day, nowMs - 30_000),
-                    ("reminder-tomorrow", OutboxStatus.pending, nowMs - 3 * day, nowMs + day),
-                    ("given-up", OutboxStatus.dead, nowMs - day, Int64(0)),
+                    ("reminder-due", OutboxRecords.pending, nowMs - 2 * day, nowMs - 30_000),
+                    ("reminder-tomorrow", OutboxRecords.pending, nowMs - 3 * day, nowMs + day),
+                    ("given-up", OutboxRecords.dead, nowMs - day, Int64(0)),
                 ] {
                     try await session.raw("""
                         INSERT INTO outbox (id, topic, payload, created_at_ms, status, next_attempt_at_ms, claimed_until_ms)
-                        VALUES (\(bind: id), 'booking.reminder', '{}', \(bind: createdAtMs), \(bind: status.rawValue), \(bind: dueAtMs),
+                        VALUES (\(bind: id), 'booking.reminder', '{}', \(bind: createdAtMs), \(bind: status), \(bind: dueAtMs),
                             \(bind: nowMs + 3_600_000))
                         """).run()
                 }
@@ -78,10 +78,6 @@ struct OutboxBacklogTests {
             #expect(plan.contains { $0.contains("outbox_due_in_order") }, "\(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.contains("Sort") }, "the due messages were sorted: \(plan)")
         }
-    }
-
-    enum OutboxStatus: String {
-        case pending, dead
     }
 
     /// Until the application's worker has handled whatever the set-up queued; 10 s at most.
