@@ -249,6 +249,15 @@ public struct AccountService: Sendable {
         return user
     }
 
+    /// The users among `ids` that exist and are not erased, read in one statement (for a batch of
+    /// messages to many people): never from the profile cache, which one-off reads would only
+    /// crowd. The caller bounds `ids` (a statement binds each one).
+    public func users(ids: [String]) async throws -> [User] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.withReadSession { try await UserRecords.find(ids: ids, on: $0) }
+            .map { try $0.user() }.filter { $0.status != .erased }
+    }
+
     public func sessions(of userID: String) async throws -> [Session] {
         let nowMs = now.millisecondsSince1970
         return try await database.withReadSession { session in

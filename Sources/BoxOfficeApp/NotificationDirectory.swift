@@ -13,14 +13,21 @@ struct BoxOfficeDirectory: NotificationDirectory {
 
     func person(_ userID: String) async throws -> Person? {
         do {
-            let user = try await accounts.user(id: userID)
-            return Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail,
-                          wantsOffers: Self.consentsToOffers(user), phone: user.phone, wantsTexts: user.consents.sms,
-                          language: user.messageLanguage)
+            return Self.person(try await accounts.user(id: userID))
         } catch AccountError.userNotFound {
             // Erased since the message was written: there is no one to tell.
             return nil
         }
+    }
+
+    /// In one read, however many there are (a batch of the outbox is at most its claim's size).
+    func people(_ userIDs: [String]) async throws -> [String: Person] {
+        Dictionary(try await accounts.users(ids: userIDs).map { ($0.id, Self.person($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static func person(_ user: User) -> Person {
+        Person(name: user.name, email: user.email.value, wantsReminders: user.consents.reminderEmail, wantsOffers: consentsToOffers(user),
+               phone: user.phone, wantsTexts: user.consents.sms, language: user.messageLanguage)
     }
 
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? {

@@ -6,12 +6,26 @@ import Payments
 /// knows them (the application answers from accounts and the catalog).
 public protocol NotificationDirectory: Sendable {
     func person(_ userID: String) async throws -> Person?
+    /// The people among `userIDs` there are, by id (none for an unknown or erased account): the
+    /// recipients of a batch of messages at once.
+    func people(_ userIDs: [String]) async throws -> [String: Person]
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary?
     /// Whether the order is a booking that still stands (not cancelled or refunded).
     func isConfirmed(orderID: String) async throws -> Bool
     /// A page of the people a campaign may reach, in a stable order, and the cursor of the next
     /// page (nil after the last).
     func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?)
+}
+
+extension NotificationDirectory {
+    /// One lookup per person, for a directory with no cheaper way to find many.
+    public func people(_ userIDs: [String]) async throws -> [String: Person] {
+        var people: [String: Person] = [:]
+        for id in userIDs {
+            people[id] = try await person(id)
+        }
+        return people
+    }
 }
 
 public struct Person: Sendable, Equatable {
@@ -126,24 +140,26 @@ struct MailComposer: Sendable {
         return try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path)
     }
 
+    /// - Parameters:
+    ///   - recipient: the person `recipientUserID` names, as the directory has them now (nil
+    ///     when there is no such person, or no recipient).
     func compose(
-        id: String, topic: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String, now: Date
+        id: String, topic: String, recipientUserID: String?, recipient: Person?, payload json: String, createdAt: Date, siteURL: String,
+        now: Date
     ) async throws -> Outcome {
         if Campaign.Kind.allCases.contains(where: { $0.topic == topic }) {
-            return try await composeCampaign(id: id, recipientUserID: recipientUserID, payload: json, createdAt: createdAt, siteURL: siteURL)
+            return try await composeCampaign(id: id, recipientUserID: recipientUserID, recipient: recipient, payload: json,
+                                             createdAt: createdAt, siteURL: siteURL)
         }
         if topic.hasPrefix(Self.textPrefix) {
-            return try await composeText(topic: String(topic.dropFirst(Self.textPrefix.count)), recipientUserID: recipientUserID,
+            return try await composeText(topic: String(topic.dropFirst(Self.textPrefix.count)), recipient: recipient,
                                          payload: json, siteURL: siteURL, now: now)
         }
         guard let subjectPattern = Self.subjects[topic] else { return .skip("nothing is sent for \(topic)") }
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
-        var person: Person?
-        if let email = payload.email, let name = payload.name {
-            person = Person(name: name, email: email)
-        } else if let recipientUserID {
-            person = try await directory.person(recipientUserID)
-        }
+        var person = recipient
+        // An account's message (a verification, a reset) names its address itself.
+        if let email = payload.email, let name = payload.name { person = Person(name: name, email: email) }
         guard let person else { return .skip("no one to send it to") }
         var (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
         let language = language(of: "\(topic).text", for: person)
@@ -209,15 +225,15 @@ struct MailComposer: Sendable {
     public static let textStatusPath = "/api/v1/notifications/sms/status"
 
     /// Whether `topic`'s event also goes to its recipient by text.
-    func sendsText(topic: String, recipientUserID: String?) async throws -> Bool {
-        guard Self.textTopics.contains(topic), let recipientUserID, let person = try await directory.person(recipientUserID) else { return false }
-        return person.phone != nil && person.wantsTexts
+    func sendsText(topic: String, recipient: Person?) -> Bool {
+        guard Self.textTopics.contains(topic), let recipient else { return false }
+        return recipient.phone != nil && recipient.wantsTexts
     }
 
-    private func composeText(topic: String, recipientUserID: String?, payload json: String, siteURL: String, now: Date) async throws -> Outcome {
+    private func composeText(topic: String, recipient: Person?, payload json: String, siteURL: String, now: Date) async throws -> Outcome {
         guard Self.textTopics.contains(topic) else { return .skip("nothing is sent by text for \(topic)") }
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
-        guard let recipientUserID, let person = try await directory.person(recipientUserID), let phone = person.phone, person.wantsTexts
+        guard let person = recipient, let phone = person.phone, person.wantsTexts
         else { return .skip("no number to text, or texts are turned off") }
         let (values, showtime) = try await details(payload, name: person.name, siteURL: siteURL)
         if topic == "booking.reminder", let refusal = try await reminderRefusal(payload, showtime: showtime, now: now) { return .skip(refusal) }
@@ -230,11 +246,13 @@ struct MailComposer: Sendable {
 
     /// A campaign's message to one person, decided when it is due: not for someone who has
     /// withdrawn their consent since, nor for a cancelled campaign.
-    private func composeCampaign(id: String, recipientUserID: String?, payload json: String, createdAt: Date, siteURL: String) async throws -> Outcome {
+    private func composeCampaign(
+        id: String, recipientUserID: String?, recipient: Person?, payload json: String, createdAt: Date, siteURL: String
+    ) async throws -> Outcome {
         let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
         guard let campaignID = payload.campaignId, let campaign = try await campaign(campaignID) else { return .skip("no such campaign") }
         guard campaign.status != .cancelled else { return .skip("the campaign was cancelled") }
-        guard let recipientUserID, let person = try await directory.person(recipientUserID) else { return .skip("no one to send it to") }
+        guard let recipientUserID, let person = recipient else { return .skip("no one to send it to") }
         guard person.wantsOffers else { return .skip("offers are turned off") }
         let unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .offers))"
         var values: [String: Any] = [

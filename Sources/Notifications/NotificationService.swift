@@ -91,6 +91,16 @@ public final class NotificationService: Sendable {
             try await OutboxRecords.claim(limit: self.configuration.batchMax, nowMs: nowMs,
                                           leaseMs: self.configuration.lease.milliseconds, engine: engine, on: session)
         }
+        // The batch's recipients are read at once: one read waits its turn for the database,
+        // not one per message (in a busy sale each such wait took most of a message's time).
+        let recipients: [String: Person]
+        do {
+            recipients = try await composer.directory.people(Array(Set(claimed.compactMap(\.recipientUserId))))
+        } catch {
+            let reason = "the recipients could not be looked up: \(error)"
+            await record(claimed.map { ($0, failed($0, reason: reason, isTransient: true)) })
+            return claimed.count
+        }
         // Past three quarters of the lease, the rest of the batch is left to run out and be
         // claimed again: a message sent after its lease ended could be sent by another worker too.
         let sendUntilMs = nowMs + configuration.lease.milliseconds * 3 / 4
@@ -103,7 +113,7 @@ public final class NotificationService: Sendable {
                     sending -= 1
                 }
                 guard now().millisecondsSince1970 < sendUntilMs else { break }
-                group.addTask { (row, await self.deliver(row)) }
+                group.addTask { (row, await self.deliver(row, to: row.recipientUserId.flatMap { recipients[$0] })) }
                 sending += 1
             }
             for await done in group { deliveries.append(done) }
@@ -129,13 +139,13 @@ public final class NotificationService: Sendable {
         var alsoByText = false
     }
 
-    private func deliver(_ row: OutboxRecords.Row) async -> Delivery {
+    /// - Parameter recipient: the person the message's recipient id names, as the directory had them.
+    private func deliver(_ row: OutboxRecords.Row, to recipient: Person?) async -> Delivery {
         let failure: (message: String, isTransient: Bool)
         do {
-            var alsoByText = false
-            if sms != nil { alsoByText = try await composer.sendsText(topic: row.topic, recipientUserID: row.recipientUserId) }
-            switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, payload: row.payload,
-                                              createdAt: Date(millisecondsSince1970: row.createdAtMs),
+            let alsoByText = sms != nil && composer.sendsText(topic: row.topic, recipient: recipient)
+            switch try await composer.compose(id: row.id, topic: row.topic, recipientUserID: row.recipientUserId, recipient: recipient,
+                                              payload: row.payload, createdAt: Date(millisecondsSince1970: row.createdAtMs),
                                               siteURL: siteURL.withLock { $0 }, now: now()) {
             case .skip(let reason):
                 return Delivery(outcome: .skipped(reason: reason), alsoByText: alsoByText)
@@ -156,28 +166,39 @@ public final class NotificationService: Sendable {
         } catch {
             failure = ("\(error)", true)
         }
+        return failed(row, reason: failure.message, isTransient: failure.isTransient)
+    }
+
+    /// A failed attempt at `row`: tried again after the retry policy's delay when trying again
+    /// may help and attempts are left, dead-lettered otherwise.
+    private func failed(_ row: OutboxRecords.Row, reason: String, isTransient: Bool) -> Delivery {
         failedCounter.increment()
         let attempts = row.attempts + 1
-        let delay = failure.isTransient ? configuration.retry.delay(afterFailedAttempts: attempts, random: random()) : nil
+        let delay = isTransient ? configuration.retry.delay(afterFailedAttempts: attempts, random: random()) : nil
         let retryAtMs = delay.map { now().millisecondsSince1970 + $0.milliseconds }
         if retryAtMs == nil { deadCounter.increment() } else { retriedCounter.increment() }
         logger.warning(retryAtMs == nil ? "notification dead-lettered" : "notification failed; will retry", metadata: [
-            "message": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(attempts)", "error": "\(failure.message)",
+            "message": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(attempts)", "error": "\(reason)",
         ])
-        return Delivery(outcome: .failed(error: failure.message, retryAtMs: retryAtMs))
+        return Delivery(outcome: .failed(error: reason, retryAtMs: retryAtMs))
     }
 
-    /// Records a batch's outcomes in one transaction (one commit for the batch, not one per
-    /// message). If that fails, the batch's lease runs out and its messages come due again:
-    /// those sent are sent again, under the same `Message-ID`.
+    /// Records a batch's outcomes in one transaction (one commit for the batch, and one statement
+    /// for all the mail it sent). If that fails, the batch's lease runs out and its messages come
+    /// due again: those sent are sent again, under the same `Message-ID`.
     private func record(_ deliveries: [(OutboxRecords.Row, Delivery)]) async {
         guard !deliveries.isEmpty else { return }
         let nowMs = now().millisecondsSince1970
         do {
+            let mailSent = deliveries.compactMap { row, delivery in
+                if case .sent(providerReference: nil) = delivery.outcome { row.id } else { nil }
+            }
             try await database.transaction { session in
+                try await OutboxRecords.recordSent(ids: mailSent, nowMs: nowMs, on: session)
                 for (row, delivery) in deliveries {
                     switch delivery.outcome {
-                    case .sent(let reference):
+                    case .sent(nil): break
+                    case .sent(let reference?):
                         try await OutboxRecords.recordSent(id: row.id, providerReference: reference, nowMs: nowMs, on: session)
                     case .skipped(let reason): try await OutboxRecords.recordSkipped(id: row.id, reason: reason, nowMs: nowMs, on: session)
                     case .failed(let error, let retryAtMs):

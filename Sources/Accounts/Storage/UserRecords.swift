@@ -79,6 +79,12 @@ enum UserRecords {
             .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    static func find(ids: [String], on session: any SQLDatabase) async throws -> [UserRow] {
+        guard !ids.isEmpty else { return [] }
+        return try await session.select().column("*").from(table).where("id", .in, ids)
+            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     static func find(email: EmailAddress, on session: any SQLDatabase) async throws -> UserRow? {
         try await session.select().column("*").from(table).where("email", .equal, email.value)
             .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)

@@ -50,12 +50,21 @@ enum OutboxRecords {
     }
 
     /// - Parameter providerReference: the provider's id for it (a text message's), for its status reports.
-    static func recordSent(id: String, providerReference: String?, nowMs: Int64, on session: any SQLDatabase) async throws {
-        try await session.update("outbox")
+    static func recordSent(id: String, providerReference: String, nowMs: Int64, on session: any SQLDatabase) async throws {
+        try await markSent(on: session, nowMs: nowMs).set("provider_reference", to: providerReference).where("id", .equal, id).run()
+    }
+
+    /// Messages sent with no provider id for them (mail), in one statement: a batch's record is
+    /// one round trip however many it sent.
+    static func recordSent(ids: [String], nowMs: Int64, on session: any SQLDatabase) async throws {
+        guard !ids.isEmpty else { return }
+        try await markSent(on: session, nowMs: nowMs).where("id", .in, ids).run()
+    }
+
+    private static func markSent(on session: any SQLDatabase, nowMs: Int64) -> SQLUpdateBuilder {
+        session.update("outbox")
             .set("status", to: sent).set("sent_at_ms", to: nowMs).set("delivered_at_ms", to: nowMs).set("claimed_until_ms", to: 0)
             .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            .set("provider_reference", to: providerReference)
-            .where("id", .equal, id).run()
     }
 
     /// The text message of an event, as a message of its own (its own attempts, retries and

@@ -1,10 +1,12 @@
+import Accounts
 @testable import BoxOfficeApp
 import Catalog
 import Foundation
 import Testing
 
-/// What the notifier learns of a showtime comes from the catalog as it stands.
-@Suite("The notifier's directory of showtimes", .timeLimit(.minutes(2)))
+/// What the notifier learns of a showtime comes from the catalog as it stands, and of people
+/// from their accounts.
+@Suite("The notifier's directory of showtimes and people", .timeLimit(.minutes(2)))
 struct NotificationDirectoryTests {
     @Test func aShowtimesSummaryNamesItsTheatreAsTheCatalogHasIt() async throws {
         try await Harness.withAppAndSeatd(.sqlite) { client, components, _ in
@@ -20,6 +22,27 @@ struct NotificationDirectoryTests {
             #expect(renamed.status == .ok, "\(renamed.text)")
             #expect(try await directory.showtime(showtime.id)?.theatreName == "PVR Phoenix Mall, Viman Nagar")
             #expect(try await directory.showtime("no-such-showtime") == nil)
+        }
+    }
+
+    /// The recipients of a batch, in one read: as each would be found alone, and nobody erased.
+    @Test(arguments: TestEngine.allCases)
+    func peopleAreFoundTogetherAsEachIsAloneAndTheErasedAreNot(engine: TestEngine) async throws {
+        try await Harness.withApp(engine) { _, components in
+            let directory = BoxOfficeDirectory(accounts: components.accounts, catalog: components.catalog, booking: components.booking)
+            var ids: [String] = []
+            for name in ["Asha", "Ravi", "Meera"] {
+                ids.append(try await components.accounts.signUp(.init(email: "\(name.lowercased())@example.com", password: "correct horse battery",
+                                                                      name: name)).id)
+            }
+            try await components.accounts.erase(userID: ids[2], confirmingPassword: nil, requestedBy: "test")
+            let people = try await directory.people(ids + ["no-such-user"])
+            #expect(people.keys.sorted() == ids.prefix(2).sorted())
+            for id in ids.prefix(2) {
+                #expect(try await people[id] == directory.person(id))
+            }
+            #expect(people[ids[0]]?.name == "Asha" && people[ids[0]]?.email == "asha@example.com")
+            #expect(try await directory.people([]).isEmpty)
         }
     }
 }

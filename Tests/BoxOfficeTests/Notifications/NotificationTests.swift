@@ -120,14 +120,15 @@ struct OutboxWorkerTests {
     }
 
     static func service(
-        _ database: Database, mail: any MailTransport, clock: Clock, batchMax: Int = 50, sendsAtOnceMax: Int = 8
+        _ database: Database, mail: any MailTransport, clock: Clock, batchMax: Int = 50, sendsAtOnceMax: Int = 8,
+        directory: any NotificationDirectory = FixedDirectory()
     ) async throws -> NotificationService {
         var configuration = NotificationsConfiguration(siteURL: "https://tickets.example")
         configuration.batchMax = batchMax
         configuration.sendsAtOnceMax = sendsAtOnceMax
         configuration.retry.base = .seconds(10)
         configuration.retry.attemptsMax = 3
-        return try await NotificationService.make(database: database, directory: FixedDirectory(), mail: mail, configuration: configuration,
+        return try await NotificationService.make(database: database, directory: directory, mail: mail, configuration: configuration,
                                                   unsubscribeLinks: links, now: clock.now, random: { 1 }, logger: logger)
     }
 
@@ -308,6 +309,73 @@ struct OutboxWorkerTests {
             clock.advance(.seconds(2 * 3600))
             #expect(try await service.deliverDue() == 1)
             #expect(mail.sent.withLock { $0.count } == 1)
+        }
+    }
+
+    /// `FixedDirectory`'s answers, with the lookups of people counted: one at a time, or a batch
+    /// at once (refused while `isDown`).
+    final class CountingDirectory: NotificationDirectory {
+        struct Down: Error {}
+        let fixed = FixedDirectory()
+        let oneByOne = Mutex(0)
+        let batches = Mutex<[[String]]>([])
+        let isDown = Mutex(false)
+
+        func person(_ userID: String) async throws -> Person? {
+            oneByOne.withLock { $0 += 1 }
+            return try await fixed.person(userID)
+        }
+        func people(_ userIDs: [String]) async throws -> [String: Person] {
+            guard !isDown.withLock({ $0 }) else { throw Down() }
+            batches.withLock { $0.append(userIDs.sorted()) }
+            return try await fixed.people(userIDs)
+        }
+        func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? { try await fixed.showtime(showtimeID) }
+        func isConfirmed(orderID: String) async throws -> Bool { try await fixed.isConfirmed(orderID: orderID) }
+        func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?) {
+            try await fixed.audience(after: cursor, limit: limit)
+        }
+    }
+
+    /// A busy database makes every read wait its turn: a batch's recipients are read at once,
+    /// not one wait per message. A failed read of them fails the batch's attempts, to be tried
+    /// again with backoff, instead of leaving them claimed until the lease ends.
+    @Test(arguments: TestEngine.allCases)
+    func aBatchLooksItsRecipientsUpAtOnceAndIsRetriedWhenItCannot(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), mail = ScriptedMail(), directory = CountingDirectory()
+            let service = try await Self.service(database, mail: mail, clock: clock, directory: directory)
+            let users = (0..<10).map { "u\($0)" } + ["u0", "erased"]
+            for user in users {
+                try await Self.enqueue(database, topic: "booking.confirmed", to: user, payload: ["orderId": "o-\(user)", "showtimeId": "s1"],
+                                       at: clock.now())
+            }
+            // An account's message names its address itself: nobody is looked up for it.
+            try await Self.enqueue(database, topic: "account.password_changed", to: nil, payload: ["email": "p@example.com", "name": "P"],
+                                   at: clock.now())
+            #expect(try await service.deliverDue() == users.count + 1)
+            #expect(directory.oneByOne.withLock { $0 } == 0)
+            #expect(directory.batches.withLock { $0 } == [Set(users).sorted()])
+            let sent = mail.sent.withLock { $0.map(\.to.email) }
+            #expect(sent.sorted() == (users.dropLast().map { "\($0)@example.com" } + ["p@example.com"]).sorted(), "the erased one is skipped")
+
+            directory.isDown.withLock { $0 = true }
+            for user in ["u1", "u2"] {
+                try await Self.enqueue(database, topic: "booking.cancelled", to: user, payload: ["orderId": "o-\(user)"], at: clock.now())
+            }
+            #expect(try await service.deliverDue() == 2)
+            let failed = try await database.withSession { session in
+                try await session.raw("SELECT attempts, last_error, claimed_until_ms FROM outbox WHERE topic = 'booking.cancelled'").all()
+                    .map { (try $0.decode(column: "attempts", as: Int.self), try $0.decode(column: "last_error", as: String.self),
+                            try $0.decode(column: "claimed_until_ms", as: Int64.self)) }
+            }
+            #expect(failed.count == 2)
+            #expect(failed.allSatisfy { $0.0 == 1 && $0.1.hasPrefix("the recipients could not be looked up") && $0.2 == 0 })
+            // Not claimed until the lease ends: due again after the backoff (10 s at its top).
+            directory.isDown.withLock { $0 = false }
+            clock.advance(.seconds(10))
+            #expect(try await service.deliverDue() == 2)
+            #expect(mail.sent.withLock { $0.count } == sent.count + 2)
         }
     }
 
