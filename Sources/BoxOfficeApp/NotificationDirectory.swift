@@ -11,16 +11,8 @@ struct BoxOfficeDirectory: NotificationDirectory {
     let catalog: CatalogService
     let booking: BookingService
 
-    func person(_ userID: String) async throws -> Person? {
-        do {
-            return Self.person(try await accounts.user(id: userID))
-        } catch AccountError.userNotFound {
-            // Erased since the message was written: there is no one to tell.
-            return nil
-        }
-    }
-
     /// In one read, however many there are (a batch of the outbox is at most its claim's size).
+    /// Someone erased since their message was written is not found: there is no one to tell.
     func people(_ userIDs: [String]) async throws -> [String: Person] {
         Dictionary(try await accounts.users(ids: userIDs).map { ($0.id, Self.person($0)) }, uniquingKeysWith: { first, _ in first })
     }

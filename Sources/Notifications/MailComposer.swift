@@ -5,9 +5,8 @@ import Payments
 /// Who a message goes to, and the showtime an order is for, as the rest of the box office
 /// knows them (the application answers from accounts and the catalog).
 public protocol NotificationDirectory: Sendable {
-    func person(_ userID: String) async throws -> Person?
     /// The people among `userIDs` there are, by id (none for an unknown or erased account): the
-    /// recipients of a batch of messages at once.
+    /// recipients of a batch of messages, found at once.
     func people(_ userIDs: [String]) async throws -> [String: Person]
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary?
     /// Whether the order is a booking that still stands (not cancelled or refunded).
@@ -15,17 +14,6 @@ public protocol NotificationDirectory: Sendable {
     /// A page of the people a campaign may reach, in a stable order, and the cursor of the next
     /// page (nil after the last).
     func audience(after cursor: String?, limit: Int) async throws -> (members: [AudienceMember], nextCursor: String?)
-}
-
-extension NotificationDirectory {
-    /// One lookup per person, for a directory with no cheaper way to find many.
-    public func people(_ userIDs: [String]) async throws -> [String: Person] {
-        var people: [String: Person] = [:]
-        for id in userIDs {
-            people[id] = try await person(id)
-        }
-        return people
-    }
 }
 
 public struct Person: Sendable, Equatable {

@@ -64,23 +64,28 @@ struct CampaignRuleTests {
 
 /// People for campaigns, in id order: every third without consent, cities alternating.
 final class PeopleDirectory: NotificationDirectory {
-    let people: [AudienceMember]
+    let members: [AudienceMember]
     /// Pages served before the next one fails (a crash in the middle of a fan-out).
     let pagesBeforeFailure = Mutex<Int?>(nil)
     /// People who withdrew their consent after the fan-out.
     let withdrawn = Mutex<Set<String>>([])
 
     init(count: Int) {
-        people = (0..<count).map { index in
+        members = (0..<count).map { index in
             AudienceMember(userID: String(format: "user-%06d", index), city: index % 2 == 0 ? "Pune" : "Mumbai", languages: ["Hindi"],
                            genres: ["Drama"], consentsToOffers: index % 3 != 0)
         }
     }
 
-    func person(_ userID: String) async throws -> Person? {
-        guard let member = people.first(where: { $0.userID == userID }) else { return nil }
-        return Person(name: "Person \(userID)", email: "\(userID)@example.com",
-                      wantsOffers: member.consentsToOffers && !withdrawn.withLock { $0.contains(userID) })
+    func people(_ userIDs: [String]) async throws -> [String: Person] {
+        let withdrawn = withdrawn.withLock { $0 }
+        var people: [String: Person] = [:]
+        for id in userIDs {
+            guard let member = members.first(where: { $0.userID == id }) else { continue }
+            people[id] = Person(name: "Person \(id)", email: "\(id)@example.com",
+                                wantsOffers: member.consentsToOffers && !withdrawn.contains(id))
+        }
+        return people
     }
     func showtime(_ showtimeID: String) async throws -> ShowtimeSummary? { nil }
     func isConfirmed(orderID: String) async throws -> Bool { false }
@@ -94,9 +99,9 @@ final class PeopleDirectory: NotificationDirectory {
                 left = remaining - 1
             }
         }
-        let start = cursor.flatMap { cursor in people.firstIndex { $0.userID > cursor } } ?? (cursor == nil ? 0 : people.count)
-        let page = Array(people[start..<min(start + limit, people.count)])
-        return (page, start + limit < people.count ? page.last?.userID : nil)
+        let start = cursor.flatMap { cursor in members.firstIndex { $0.userID > cursor } } ?? (cursor == nil ? 0 : members.count)
+        let page = Array(members[start..<min(start + limit, members.count)])
+        return (page, start + limit < members.count ? page.last?.userID : nil)
     }
 }
 
@@ -140,7 +145,7 @@ struct CampaignFanOutTests {
             while try await campaigns.fanOutPass() > 0 {}
             let done = try await campaigns.progress(id: campaign.id)
             // In Pune (even numbers) and consenting (not multiples of three): 2,500 / 2 × 2/3.
-            let expected = directory.people.filter { Audience(cities: ["Pune"]).includes($0) }.count
+            let expected = directory.members.filter { Audience(cities: ["Pune"]).includes($0) }.count
             #expect(expected == 833)
             #expect(done.campaign.status == .queued && done.campaign.recipients == expected && done.messages == ["pending": expected])
             let due = try await Self.dueTimes(database, campaign: campaign.id)
