@@ -119,7 +119,7 @@ public final class NotificationService: Sendable {
             for await done in group { deliveries.append(done) }
             return deliveries
         }
-        await record(deliveries)
+        await record(await madeDurable(deliveries))
         let oldestDueAtMs = try await database.withReadSession { try await OutboxRecords.oldestDue(nowMs: nowMs, on: $0) }
         lagGauge.record(Double(oldestDueAtMs.map { nowMs - $0 } ?? 0) / 1000)
         return claimed.count
@@ -137,6 +137,11 @@ public final class NotificationService: Sendable {
         var outcome: Outcome
         /// The event goes to its recipient by text too: its text message is added to the outbox.
         var alsoByText = false
+
+        /// Mail handed to the transport (a text message sent has the provider's id for it).
+        var isMailSent: Bool {
+            if case .sent(providerReference: nil) = outcome { true } else { false }
+        }
     }
 
     /// - Parameter recipient: the person the message's recipient id names, as the directory had them.
@@ -183,6 +188,21 @@ public final class NotificationService: Sendable {
         return Delivery(outcome: .failed(error: reason, retryAtMs: retryAtMs))
     }
 
+    /// The batch's mail, made durable by its transport before it is recorded as sent. If it
+    /// cannot be, it is recorded as a failed attempt, sent again after its backoff under the same
+    /// `Message-ID` (to a folder: the same file).
+    private func madeDurable(_ deliveries: [(OutboxRecords.Row, Delivery)]) async -> [(OutboxRecords.Row, Delivery)] {
+        guard deliveries.contains(where: \.1.isMailSent) else { return deliveries }
+        do {
+            try await mail.makeDurable()
+            return deliveries
+        } catch {
+            return deliveries.map { row, delivery in
+                delivery.isMailSent ? (row, failed(row, reason: error.message, isTransient: error.isTransient)) : (row, delivery)
+            }
+        }
+    }
+
     /// Records a batch's outcomes in one transaction (one commit for the batch, and one statement
     /// for all the mail it sent). If that fails, the batch's lease runs out and its messages come
     /// due again: those sent are sent again, under the same `Message-ID`.
@@ -190,9 +210,7 @@ public final class NotificationService: Sendable {
         guard !deliveries.isEmpty else { return }
         let nowMs = now().millisecondsSince1970
         do {
-            let mailSent = deliveries.compactMap { row, delivery in
-                if case .sent(providerReference: nil) = delivery.outcome { row.id } else { nil }
-            }
+            let mailSent = deliveries.filter(\.1.isMailSent).map(\.0.id)
             try await database.transaction { session in
                 try await OutboxRecords.recordSent(ids: mailSent, nowMs: nowMs, on: session)
                 for (row, delivery) in deliveries {

@@ -6,14 +6,23 @@ import NIOPosix
 public protocol MailTransport: Sendable {
     /// Hands the message on. Throws ``DeliveryError`` saying whether trying again may help.
     func send(_ message: MailMessage) async throws(DeliveryError)
+    /// Makes the messages handed on so far survive a crash of the machine, for a transport that
+    /// leaves part of that until asked; the worker asks before it records a batch as sent.
+    func makeDurable() async throws(DeliveryError)
     /// Said at start, so the operator knows where mail goes.
     var description: String { get }
+}
+
+extension MailTransport {
+    /// A server's acceptance of a message is its hand-over: nothing is left to make durable.
+    public func makeDurable() async throws(DeliveryError) {}
 }
 
 /// Mail written to a folder as `.eml` files, one per message, named by its `Message-ID`: what
 /// the embedded default does with no SMTP server, and what the tests read links from. Sending
 /// the same message again rewrites the same file. Written whole (a temporary file renamed into
-/// place after fsync) on NIO's thread pool, never on Swift's cooperative one.
+/// place after fsync) on NIO's thread pool, never on Swift's cooperative one; the names given
+/// by the renames are made durable together, by one fsync of the folder (``makeDurable()``).
 public struct MailFolder: MailTransport {
     public let path: String
 
@@ -27,24 +36,42 @@ public struct MailFolder: MailTransport {
         let name = Self.fileName(for: message.messageID)
         let folder = path
         let bytes = message.rendered()
+        try await blocking { () throws(DeliveryError) in
+            try Self.write(bytes, to: "\(folder)/\(name)", temporary: "\(folder)/.\(name).tmp", folder: folder)
+        }
+    }
+
+    /// Syncs the folder itself: a file's own fsync does not make its name in the folder durable,
+    /// so without this a power cut could lose a message already recorded as sent.
+    public func makeDurable() async throws(DeliveryError) {
+        let folder = path
+        try await blocking { () throws(DeliveryError) in
+            let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw Self.failure("opening", folder) }
+            defer { close(descriptor) }
+            guard fsync(descriptor) == 0 else { throw Self.failure("syncing", folder) }
+        }
+    }
+
+    /// Runs `body`, which blocks, on NIO's thread pool.
+    private func blocking(_ body: @escaping @Sendable () throws(DeliveryError) -> Void) async throws(DeliveryError) {
         do {
-            try await NIOThreadPool.singleton.runIfActive {
-                try Self.write(bytes, to: "\(folder)/\(name)", temporary: "\(folder)/.\(name).tmp", folder: folder)
-            }
+            try await NIOThreadPool.singleton.runIfActive { try body() }
         } catch let error as DeliveryError {
             throw error
         } catch {
-            throw DeliveryError("writing the mail to \(folder) failed: \(error)", isTransient: true)
+            throw DeliveryError("writing the mail to \(path) failed: \(error)", isTransient: true)
         }
+    }
+
+    private static func failure(_ operation: String, _ file: String, reason: String = String(cString: strerror(errno))) -> DeliveryError {
+        DeliveryError("\(operation) \(file) failed: \(reason)", isTransient: true)
     }
 
     /// Writes `bytes` to `temporary`, fsyncs it, and renames it over `path`: a reader finds the
     /// old message or the new one whole, never a part of one. With plain system calls, which
     /// cost a fraction of `FileManager`'s path handling on a busy server's every booking.
     private static func write(_ bytes: [UInt8], to path: String, temporary: String, folder: String) throws(DeliveryError) {
-        func failure(_ operation: String, _ file: String, reason: String = String(cString: strerror(errno))) -> DeliveryError {
-            DeliveryError("\(operation) \(file) failed: \(reason)", isTransient: true)
-        }
         let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
         var descriptor = open(temporary, flags, 0o644)
         if descriptor < 0, errno == ENOENT {

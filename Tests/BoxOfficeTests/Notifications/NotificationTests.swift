@@ -373,6 +373,56 @@ struct OutboxWorkerTests {
         }
     }
 
+    /// Takes every message, but cannot make them durable while `isFailing` (a full disk).
+    final class UnsyncedMail: MailTransport {
+        let sent = Mutex<[String]>([])
+        let syncs = Mutex(0)
+        let isFailing = Mutex(true)
+        var description: String { "mail that cannot be made durable" }
+        func send(_ message: MailMessage) async throws(DeliveryError) {
+            sent.withLock { $0.append(message.to.email) }
+        }
+        func makeDurable() async throws(DeliveryError) {
+            guard !isFailing.withLock({ $0 }) else { throw DeliveryError("syncing the mail folder failed: No space left on device", isTransient: true) }
+            syncs.withLock { $0 += 1 }
+        }
+    }
+
+    /// A power cut must not lose mail recorded as sent: a batch is recorded only once its
+    /// transport made the batch's mail durable (a folder's one fsync for all of them).
+    @Test(arguments: TestEngine.allCases)
+    func mailIsRecordedAsSentOnlyOnceItsTransportMadeItDurable(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), mail = UnsyncedMail()
+            let service = try await Self.service(database, mail: mail, clock: clock)
+            let users = ["u1", "u2", "u3"]
+            for user in users {
+                try await Self.enqueue(database, topic: "account.password_changed", to: user, payload: [:], at: clock.now())
+            }
+            @Sendable func outbox() async throws -> [(status: String, attempts: Int, error: String?)] {
+                try await database.withSession { session in
+                    try await session.raw("SELECT status, attempts, last_error FROM outbox ORDER BY recipient_user_id").all().map {
+                        (try $0.decode(column: "status", as: String.self), try $0.decode(column: "attempts", as: Int.self),
+                         try $0.decode(column: "last_error", as: String?.self))
+                    }
+                }
+            }
+            #expect(try await service.deliverDue() == users.count)
+            #expect(mail.sent.withLock { $0.count } == users.count, "handed over, but not durable")
+            let failed = try await outbox()
+            #expect(failed.count == users.count)
+            #expect(failed.allSatisfy {
+                $0.status == "pending" && $0.attempts == 1 && $0.error == "syncing the mail folder failed: No space left on device"
+            })
+
+            mail.isFailing.withLock { $0 = false }
+            clock.advance(.seconds(10))
+            #expect(try await service.deliverDue() == users.count)
+            #expect(mail.syncs.withLock { $0 } == 1, "one for the batch")
+            #expect(try await outbox().allSatisfy { $0.status == "sent" && $0.attempts == 2 })
+        }
+    }
+
     /// Sends as told, taking `took` of the test clock per message (a slow server).
     final class SlowMail: MailTransport {
         let clock: Clock
@@ -460,6 +510,12 @@ struct OutboxWorkerTests {
         #expect(files == ["m1_boxoffice.local.eml"])
         let contents = try #require(FileManager.default.contents(atPath: directory.path + "/mail/" + files[0]))
         #expect(Array(contents) == MailFormatTests.message.rendered())
+        // The names are made durable by syncing the folder: a folder that is not there says so.
+        try await folder.makeDurable()
+        let missing = directory.path + "/no-such-folder"
+        await #expect(throws: DeliveryError("opening \(missing) failed: No such file or directory", isTransient: true)) {
+            try await MailFolder(path: missing).makeDurable()
+        }
     }
 }
 
