@@ -93,18 +93,28 @@ public final class NotificationService: Sendable {
         }
         // The batch's recipients are read at once: one read waits its turn for the database,
         // not one per message (in a busy sale each such wait took most of a message's time).
-        let recipients: [String: Person]
+        let deliveries: [(OutboxRecords.Row, Delivery)]
         do {
-            recipients = try await composer.directory.people(Array(Set(claimed.compactMap(\.recipientUserId))))
+            let recipients = try await composer.directory.people(Array(Set(claimed.compactMap(\.recipientUserId))))
+            deliveries = await madeDurable(await send(claimed, to: recipients, claimedAtMs: nowMs))
         } catch {
             let reason = "the recipients could not be looked up: \(error)"
-            await record(claimed.map { ($0, failed($0, reason: reason, isTransient: true)) })
-            return claimed.count
+            deliveries = claimed.map { ($0, failed($0, reason: reason, isTransient: true)) }
         }
+        await record(deliveries)
+        let oldestDueAtMs = try await database.withReadSession { try await OutboxRecords.oldestDue(nowMs: nowMs, on: $0) }
+        lagGauge.record(Double(oldestDueAtMs.map { nowMs - $0 } ?? 0) / 1000)
+        return claimed.count
+    }
+
+    /// Sends `claimed`, a few at a time, to the people `recipients` names by id.
+    private func send(
+        _ claimed: [OutboxRecords.Row], to recipients: [String: Person], claimedAtMs: Int64
+    ) async -> [(OutboxRecords.Row, Delivery)] {
         // Past three quarters of the lease, the rest of the batch is left to run out and be
         // claimed again: a message sent after its lease ended could be sent by another worker too.
-        let sendUntilMs = nowMs + configuration.lease.milliseconds * 3 / 4
-        let deliveries = await withTaskGroup(of: (OutboxRecords.Row, Delivery).self, returning: [(OutboxRecords.Row, Delivery)].self) { group in
+        let sendUntilMs = claimedAtMs + configuration.lease.milliseconds * 3 / 4
+        return await withTaskGroup(of: (OutboxRecords.Row, Delivery).self, returning: [(OutboxRecords.Row, Delivery)].self) { group in
             var deliveries: [(OutboxRecords.Row, Delivery)] = []
             var sending = 0
             for row in claimed {
@@ -119,10 +129,6 @@ public final class NotificationService: Sendable {
             for await done in group { deliveries.append(done) }
             return deliveries
         }
-        await record(await madeDurable(deliveries))
-        let oldestDueAtMs = try await database.withReadSession { try await OutboxRecords.oldestDue(nowMs: nowMs, on: $0) }
-        lagGauge.record(Double(oldestDueAtMs.map { nowMs - $0 } ?? 0) / 1000)
-        return claimed.count
     }
 
     /// What became of one message.

@@ -79,9 +79,9 @@ enum UserRecords {
             .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// `ids` must not be empty (`IN ()` is not SQL everywhere).
     static func find(ids: [String], on session: any SQLDatabase) async throws -> [UserRow] {
-        guard !ids.isEmpty else { return [] }
-        return try await session.select().column("*").from(table).where("id", .in, ids)
+        try await session.select().column("*").from(table).where("id", .in, ids)
             .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
