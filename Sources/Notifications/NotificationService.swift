@@ -42,29 +42,32 @@ public final class NotificationService: Sendable {
     /// The site's address for links: configured, or learnt when the server picked its port.
     let siteURL: Mutex<String>
 
-    let sentCounter = Counter(label: "notifications_sent_total")
-    let failedCounter = Counter(label: "notifications_failed_total")
-    let retriedCounter = Counter(label: "notifications_retried_total")
-    let deadCounter = Counter(label: "notifications_dead_lettered_total")
-    let lagGauge = Gauge(label: "notifications_lag_seconds")
+    /// Messages recorded as sent: a mail sent again after its first sending was not recorded
+    /// (its folder could not be synced, say) counts once.
+    let sentCounter: Counter
+    let failedCounter: Counter
+    let retriedCounter: Counter
+    let deadCounter: Counter
+    /// How long the oldest due message has waited, after each batch.
+    let lagGauge: Gauge
 
     public static func make(
         database: Database, directory: any NotificationDirectory, mail: any MailTransport, sms: (any SMSTransport)? = nil,
         configuration: NotificationsConfiguration, unsubscribeLinks: UnsubscribeLinks,
         now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        logger: Logger
+        metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger
     ) async throws -> NotificationService {
         let host = URL(string: configuration.siteURL)?.host ?? "boxoffice.local"
         let campaigns = CampaignService(database: database, directory: directory, now: now)
         let composer = MailComposer(library: try await MailComposer.load(), directory: directory, from: configuration.from, domain: host,
                                     unsubscribeLinks: unsubscribeLinks, campaign: { try await campaigns.campaignForSending(id: $0) })
         return NotificationService(database: database, campaigns: campaigns, composer: composer, mail: mail, sms: sms,
-                                   configuration: configuration, now: now, random: random, logger: logger)
+                                   configuration: configuration, now: now, random: random, metrics: metrics, logger: logger)
     }
 
     init(database: Database, campaigns: CampaignService, composer: MailComposer, mail: any MailTransport, sms: (any SMSTransport)?,
          configuration: NotificationsConfiguration, now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double,
-         logger: Logger) {
+         metrics: any MetricsFactory, logger: Logger) {
         self.database = database
         self.campaigns = campaigns
         self.sms = sms
@@ -75,6 +78,11 @@ public final class NotificationService: Sendable {
         self.random = random
         self.logger = logger
         siteURL = Mutex(configuration.siteURL)
+        sentCounter = Counter(label: "notifications_sent_total", factory: metrics)
+        failedCounter = Counter(label: "notifications_failed_total", factory: metrics)
+        retriedCounter = Counter(label: "notifications_retried_total", factory: metrics)
+        deadCounter = Counter(label: "notifications_dead_lettered_total", factory: metrics)
+        lagGauge = Gauge(label: "notifications_lag_seconds", factory: metrics)
     }
 
     /// Links lead here from now on (when the listening port is known only once listening).
@@ -162,12 +170,10 @@ public final class NotificationService: Sendable {
                 return Delivery(outcome: .skipped(reason: reason), alsoByText: alsoByText)
             case .mail(let message):
                 try await mail.send(message)
-                sentCounter.increment()
                 return Delivery(outcome: .sent(providerReference: nil), alsoByText: alsoByText)
             case .text(let message):
                 guard let sms else { return Delivery(outcome: .skipped(reason: "no SMS provider is configured")) }
                 let reference = try await sms.send(message)
-                sentCounter.increment()
                 return Delivery(outcome: .sent(providerReference: reference))
             }
         } catch let error as DeliveryError {
@@ -231,6 +237,7 @@ public final class NotificationService: Sendable {
                     if delivery.alsoByText { try await OutboxRecords.addText(of: row, nowMs: nowMs, on: session) }
                 }
             }
+            sentCounter.increment(by: deliveries.count { if case .sent = $0.1.outcome { true } else { false } })
         } catch {
             logger.error("could not record a batch of notifications; they come due again when their lease ends", metadata: [
                 "messages": "\(deliveries.count)", "error": "\(error)",

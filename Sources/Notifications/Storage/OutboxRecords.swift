@@ -128,12 +128,19 @@ enum OutboxRecords {
                 try row.decode(column: "dead", as: Int?.self) ?? 0)
     }
 
-    /// Since when the oldest message due and not yet sent has been due; nil when none is. The
-    /// worker asks after every batch, so this reads one entry of the due index (status, next
-    /// attempt, creation) however many messages are scheduled for later.
+    /// Since when the oldest message due and not yet sent has been due; nil when none is. A
+    /// message due at once (`next_attempt_at_ms` 0) has been due since it was created; one
+    /// scheduled (a reminder, a retry) since its time. The worker asks after every batch, so this
+    /// reads the first entry of each part of the due index (status, next attempt, creation)
+    /// however many messages wait.
     static func oldestDue(nowMs: Int64, on session: any SQLDatabase) async throws -> Int64? {
-        try await session.raw("""
-            SELECT MIN(next_attempt_at_ms) AS due FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms <= \(bind: nowMs)
-            """).first()?.decode(column: "due", as: Int64?.self)
+        let row = try await session.raw("""
+            SELECT (SELECT MIN(created_at_ms) FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms = 0) AS at_once,
+                (SELECT MIN(next_attempt_at_ms) FROM outbox WHERE status = \(bind: pending) AND next_attempt_at_ms > 0
+                    AND next_attempt_at_ms <= \(bind: nowMs)) AS scheduled
+            """).first()
+        guard let row else { return nil }
+        return [try row.decode(column: "at_once", as: Int64?.self), try row.decode(column: "scheduled", as: Int64?.self)]
+            .compactMap { $0 }.min()
     }
 }

@@ -3,6 +3,7 @@ import BoxOfficeStorage
 import Crypto
 import Foundation
 import Logging
+import MetricsTestKit
 @testable import Notifications
 import SeatTestSupport
 import Synchronization
@@ -122,7 +123,7 @@ struct OutboxWorkerTests {
 
     static func service(
         _ database: Database, mail: any MailTransport, clock: Clock, batchMax: Int = 50, sendsAtOnceMax: Int = 8,
-        directory: any NotificationDirectory = FixedDirectory()
+        directory: any NotificationDirectory = FixedDirectory(), metrics: TestMetrics = TestMetrics()
     ) async throws -> NotificationService {
         var configuration = NotificationsConfiguration(siteURL: "https://tickets.example")
         configuration.batchMax = batchMax
@@ -130,7 +131,7 @@ struct OutboxWorkerTests {
         configuration.retry.base = .seconds(10)
         configuration.retry.attemptsMax = 3
         return try await NotificationService.make(database: database, directory: directory, mail: mail, configuration: configuration,
-                                                  unsubscribeLinks: links, now: clock.now, random: { 1 }, logger: logger)
+                                                  unsubscribeLinks: links, now: clock.now, random: { 1 }, metrics: metrics, logger: logger)
     }
 
     static let links = UnsubscribeLinks(secrets: [SymmetricKey(size: .bits256)])
@@ -393,8 +394,8 @@ struct OutboxWorkerTests {
     @Test(arguments: TestEngine.allCases)
     func mailIsRecordedAsSentOnlyOnceItsTransportMadeItDurable(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine) { database in
-            let clock = Clock(), mail = UnsyncedMail()
-            let service = try await Self.service(database, mail: mail, clock: clock)
+            let clock = Clock(), mail = UnsyncedMail(), metrics = TestMetrics()
+            let service = try await Self.service(database, mail: mail, clock: clock, metrics: metrics)
             let users = ["u1", "u2", "u3"]
             for user in users {
                 try await Self.enqueue(database, topic: "account.password_changed", to: user, payload: [:], at: clock.now())
@@ -414,12 +415,37 @@ struct OutboxWorkerTests {
             #expect(failed.allSatisfy {
                 $0.status == "pending" && $0.attempts == 1 && $0.error == "syncing the mail folder failed: No space left on device"
             })
+            // Written, but not recorded as sent: not counted as sent.
+            #expect(try metrics.expectCounter("notifications_sent_total").totalValue == 0)
+            #expect(try metrics.expectCounter("notifications_failed_total").totalValue == Int64(users.count))
 
             mail.isFailing.withLock { $0 = false }
             clock.advance(.seconds(10))
             #expect(try await service.deliverDue() == users.count)
             #expect(mail.syncs.withLock { $0 } == 1, "one for the batch")
             #expect(try await outbox().allSatisfy { $0.status == "sent" && $0.attempts == 2 })
+            #expect(try metrics.expectCounter("notifications_sent_total").totalValue == Int64(users.count), "each counted once")
+        }
+    }
+
+    /// The lag gauge says, after each batch, how long the oldest message still due has waited:
+    /// from its creation for one due at once, nothing once none is due.
+    @Test(arguments: TestEngine.allCases)
+    func theLagIsHowLongTheOldestMessageLeftDueHasWaited(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let clock = Clock(), metrics = TestMetrics()
+            let service = try await Self.service(database, mail: ScriptedMail(), clock: clock, batchMax: 2, metrics: metrics)
+            for (index, user) in ["u1", "u2", "u3"].enumerated() {
+                try await Self.enqueue(database, topic: "account.password_changed", to: user, payload: [:],
+                                       at: clock.now().addingTimeInterval(Double(index)))
+            }
+            clock.advance(.seconds(30))
+            #expect(try await service.deliverDue() == 2)
+            // The third, created 2 s after the first, has waited 28 s.
+            #expect(try metrics.expectGauge("notifications_lag_seconds").lastValue == 28)
+            #expect(try await service.deliverDue() == 1)
+            #expect(try metrics.expectGauge("notifications_lag_seconds").lastValue == 0)
+            #expect(try metrics.expectCounter("notifications_sent_total").totalValue == 3)
         }
     }
 

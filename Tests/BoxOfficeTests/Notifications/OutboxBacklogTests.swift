@@ -44,6 +44,20 @@ struct OutboxBacklogTests {
             let summary = try #require(page.text.firstMatch(of: #/Due and waiting: <strong>(\d+)</strong> \(the oldest for (\d+) s\) · Scheduled for later: <strong>(\d+)</strong> · Given up: <strong>(\d+)</strong>/#))
             #expect(summary.output.1 == "1" && summary.output.3 == "1" && summary.output.4 == "1", "\(summary.output.0)")
             #expect((30..<90).contains(Int(summary.output.2) ?? 0), "\(summary.output.0)")
+
+            // A message due at once (next attempt 0) has waited since it was created: 45 s, older
+            // than the reminder's 30.
+            try await components.database.withSession { session in
+                try await session.raw("""
+                    INSERT INTO outbox (id, topic, payload, created_at_ms, status, next_attempt_at_ms, claimed_until_ms)
+                    VALUES ('confirmation', 'booking.confirmed', '{}', \(bind: nowMs - 45_000), \(bind: OutboxRecords.pending), 0,
+                        \(bind: nowMs + 3_600_000))
+                    """).run()
+            }
+            let withConfirmation = try await components.notifications.backlog()
+            #expect(withConfirmation.due == 2, "\(withConfirmation)")
+            let longest = try #require(withConfirmation.oldestDueWaited)
+            #expect(longest >= .seconds(45) && longest < .seconds(90), "\(longest)")
         }
     }
 
