@@ -45,12 +45,7 @@ public struct MailFolder: MailTransport {
     /// so without this a power cut could lose a message already recorded as sent.
     public func makeDurable() async throws(DeliveryError) {
         let folder = path
-        try await blocking { () throws(DeliveryError) in
-            let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw Self.failure("opening", folder) }
-            defer { close(descriptor) }
-            guard fsync(descriptor) == 0 else { throw Self.failure("syncing", folder) }
-        }
+        try await blocking { () throws(DeliveryError) in try Self.sync(folder: folder) }
     }
 
     /// Runs `body`, which blocks, on NIO's thread pool.
@@ -76,11 +71,7 @@ public struct MailFolder: MailTransport {
         var descriptor = open(temporary, flags, 0o644)
         if descriptor < 0, errno == ENOENT {
             // The folder is made at the first message (and again if it was removed).
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw DeliveryError("cannot create the mail folder \(folder): \(error)", isTransient: true)
-            }
+            try makeFolder(folder)
             descriptor = open(temporary, flags, 0o644)
         }
         guard descriptor >= 0 else { throw failure("creating", temporary) }
@@ -96,6 +87,35 @@ public struct MailFolder: MailTransport {
         }
         guard fsync(descriptor) == 0 else { throw failure("syncing", temporary) }
         guard rename(temporary, path) == 0 else { throw failure("renaming", temporary) }
+    }
+
+    /// Makes `folder` and whichever of its parents are missing, and syncs the folder each one
+    /// was made in: a new folder's name is an entry in its parent, lost in a power cut like a
+    /// file's until the parent is synced, and with it every message recorded as sent inside.
+    private static func makeFolder(_ folder: String) throws(DeliveryError) {
+        var missing: [String] = []
+        var candidate = folder
+        while !candidate.isEmpty, candidate != "/", access(candidate, F_OK) != 0 {
+            missing.append(candidate)
+            candidate = (candidate as NSString).deletingLastPathComponent
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DeliveryError("cannot create the mail folder \(folder): \(error)", isTransient: true)
+        }
+        for made in missing {
+            let parent = (made as NSString).deletingLastPathComponent
+            try sync(folder: parent.isEmpty ? "." : parent)
+        }
+    }
+
+    /// Syncs the folder at `path`, which makes its entries' names durable.
+    private static func sync(folder path: String) throws(DeliveryError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("opening", path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure("syncing", path) }
     }
 
     /// `<id@domain>` as a file name: its letters, digits, dots and dashes.

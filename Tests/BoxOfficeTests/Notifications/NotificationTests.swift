@@ -529,12 +529,13 @@ struct OutboxWorkerTests {
     @Test func mailWrittenToAFolderIsOneFilePerMessageAndARepeatRewritesIt() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let folder = MailFolder(path: directory.path + "/mail")
+        // Two folders made at the first message, each then synced in its parent.
+        let folder = MailFolder(path: directory.path + "/data/mail")
         try await folder.send(MailFormatTests.message)
         try await folder.send(MailFormatTests.message)
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/mail")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/data/mail")
         #expect(files == ["m1_boxoffice.local.eml"])
-        let contents = try #require(FileManager.default.contents(atPath: directory.path + "/mail/" + files[0]))
+        let contents = try #require(FileManager.default.contents(atPath: directory.path + "/data/mail/" + files[0]))
         #expect(Array(contents) == MailFormatTests.message.rendered())
         // The names are made durable by syncing the folder: a folder that is not there says so.
         try await folder.makeDurable()
