@@ -1,4 +1,4 @@
-import Booking
+@testable import Booking
 import BoxOfficeApp
 import BoxOfficeStorage
 import Catalog
@@ -6,7 +6,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOConcurrencyHelpers
-import Payments
+@testable import Payments
 import SeatClient
 import SeatProtocol
 import SeatTestSupport
@@ -244,6 +244,60 @@ struct BookingRecoveryTests {
             let (map, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 0 }
             #expect(map.counts["sold"] == 0)
             await seatClient.close()
+        }
+    }
+
+    /// Most of a sale's webhooks come after the customer's own request settled the order: such a
+    /// webhook is recorded in the inbox and goes no further. It does not wait for the order's
+    /// turn (held here, as by a step in progress), which driving the order would.
+    @Test func aWebhookAboutASettledOrderIsRecordedWithoutWaitingForTheOrder() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptly(&configuration)
+            guard case .sandbox(var sandbox) = configuration.payments else { return }
+            sandbox.webhookDelay = .seconds(3600)
+            configuration.payments = .sandbox(sandbox)
+        }) { client, components, _ in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, userID) = try await steps.customer("asha@example.com")
+            let held = try await steps.held(showtime, seats: ["F3"], token: token)
+            #expect(try await steps.pay(held, card: SandboxCard.success.rawValue, token: token).status == .ok)
+            let booking = components.booking
+            let order = try await booking.order(id: held.id, owner: .user(userID))
+            #expect(order.state == .confirmed)
+            let reference = try #require(order.paymentReference)
+
+            let (taken, turnTaken) = AsyncStream<Void>.makeStream()
+            let (ended, endTurn) = AsyncStream<Void>.makeStream()
+            let step = Task {
+                try await booking.locks.withLock(order.id) {
+                    turnTaken.yield()
+                    for await _ in ended {}
+                }
+            }
+            for await _ in taken { break }
+
+            let sandbox = try #require(components.sandbox)
+            let body = Array(#"{"created":0,"data":{"payment":"\#(reference)"},"id":"evt_settled","type":"payment.captured"}"#.utf8)
+            let headers = [SandboxProvider.signatureHeader: sandbox.signature.header(for: body, at: Date())]
+            // Answered while the order's turn is still taken, or not within 5 s.
+            let answered = Mutex(false)
+            let webhook = Task {
+                try await booking.receiveWebhook(provider: "sandbox", rawBody: body, headers: headers)
+                answered.withLock { $0 = true }
+            }
+            for _ in 0..<100 where !answered.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+            let answeredDuringTheTurn = answered.withLock { $0 }
+            endTurn.finish()
+            try await step.value
+            try await webhook.value
+            #expect(answeredDuringTheTurn, "the webhook waited for the order's turn")
+            let inbox = try await components.database.withReadSession { session in
+                try await session.raw("SELECT COUNT(*) AS count FROM webhook_inbox WHERE event_id = 'evt_settled'").first()?
+                    .decode(column: "count", as: Int.self)
+            }
+            #expect(inbox == 1)
+            #expect(try await booking.order(id: held.id, owner: .user(userID)).version == order.version)
         }
     }
 
