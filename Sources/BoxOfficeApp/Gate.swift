@@ -6,18 +6,22 @@ import Synchronization
 final class Gate: Sendable {
     private struct State {
         var isOpen = false
-        var waiting: [AsyncStream<Never>.Continuation] = []
+        var nextWaiter = 0
+        var waiting: [Int: AsyncStream<Never>.Continuation] = [:]
     }
 
     private let state = Mutex(State())
 
     var isOpen: Bool { state.withLock { $0.isOpen } }
 
+    /// Those waiting now (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     func open() {
         let waiting = state.withLock { state in
             state.isOpen = true
-            defer { state.waiting = [] }
-            return state.waiting
+            defer { state.waiting = [:] }
+            return state.waiting.values
         }
         for waiter in waiting { waiter.finish() }
     }
@@ -25,8 +29,16 @@ final class Gate: Sendable {
     /// Returns once the gate is open, or as soon as the task is cancelled.
     func wait() async {
         let (opened, continuation) = AsyncStream<Never>.makeStream()
+        let waiter = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        // A waiter cancelled before the gate opens leaves nothing behind.
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.waiting.removeValue(forKey: waiter) }
+        }
         let isOpen = state.withLock { state in
-            if !state.isOpen { state.waiting.append(continuation) }
+            if !state.isOpen { state.waiting[waiter] = continuation }
             return state.isOpen
         }
         guard !isOpen else { return }

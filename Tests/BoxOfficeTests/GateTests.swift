@@ -20,7 +20,7 @@ struct GateTests {
         let migrated = Gate()
         let probe = Probe()
         let service = Task { try await AfterMigrations(migrated: migrated, service: probe).run() }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Self.untilWaiting(migrated)
         #expect(probe.runs.withLock { $0 } == 0, "not run while the gate is shut")
         migrated.open()
         for await _ in probe.ran { break }
@@ -35,10 +35,17 @@ struct GateTests {
         let migrated = Gate()
         let probe = Probe()
         let service = Task { try await AfterMigrations(migrated: migrated, service: probe).run() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(migrated)
         service.cancel()
         try await service.value
+        #expect(migrated.waitingCount == 0, "a cancelled waiter leaves nothing behind")
         migrated.open()
         #expect(probe.runs.withLock { $0 } == 0)
+    }
+
+    /// Returns once someone waits at `gate` (within 10 s).
+    static func untilWaiting(_ gate: Gate) async throws {
+        for _ in 0..<10_000 where gate.waitingCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(gate.waitingCount == 1)
     }
 }
