@@ -109,6 +109,15 @@ struct BookingRecoveryTests {
         configuration.booking.reconcileInterval = .seconds(3600)
     }
 
+    /// Immediate reconciliation, and the sandbox's webhooks held back for an hour: only the test
+    /// drives its orders.
+    static func promptlyWithWebhooksHeldBack(_ configuration: inout BoxOfficeConfiguration) {
+        promptly(&configuration)
+        guard case .sandbox(var sandbox) = configuration.payments else { return }
+        sandbox.webhookDelay = .seconds(3600)
+        configuration.payments = .sandbox(sandbox)
+    }
+
     @Test func aHoldAndAConfirmationWhoseAnswersWereLostAreAskedAgainNotRepeated() async throws {
         try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptly) { client, components, seatd in
             let steps = BookingSteps(client: client, components: components)
@@ -156,14 +165,9 @@ struct BookingRecoveryTests {
     /// were lost leaves the order with its seats confirmed, and the reconciler captures with the
     /// same key: one capture at the provider, one `booking.confirmed`.
     @Test func aCaptureWhoseAnswersWereLostIsAskedAgainWithItsKey() async throws {
-        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
-            Self.promptly(&configuration)
-            // The application's own booking service would otherwise drive the order on the
-            // sandbox's webhooks, capturing before this test's reconciliation.
-            guard case .sandbox(var sandbox) = configuration.payments else { return }
-            sandbox.webhookDelay = .seconds(3600)
-            configuration.payments = .sandbox(sandbox)
-        }) { client, components, seatd in
+        // The application's own booking service would otherwise drive the order on the sandbox's
+        // webhooks, capturing before this test's reconciliation.
+        try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptlyWithWebhooksHeldBack) { client, components, seatd in
             let steps = BookingSteps(client: client, components: components)
             let showtime = try await steps.showtime()
             let seatClient = SeatClient(configuration: .init(host: "127.0.0.1", port: seatd.port, apiKey: SeatdProcess.apiKey))
@@ -251,12 +255,7 @@ struct BookingRecoveryTests {
     /// webhook is recorded in the inbox and goes no further. It does not wait for the order's
     /// turn (held here, as by a step in progress), which driving the order would.
     @Test func aWebhookAboutASettledOrderIsRecordedWithoutWaitingForTheOrder() async throws {
-        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
-            Self.promptly(&configuration)
-            guard case .sandbox(var sandbox) = configuration.payments else { return }
-            sandbox.webhookDelay = .seconds(3600)
-            configuration.payments = .sandbox(sandbox)
-        }) { client, components, _ in
+        try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptlyWithWebhooksHeldBack) { client, components, _ in
             let steps = BookingSteps(client: client, components: components)
             let showtime = try await steps.showtime()
             let (token, userID) = try await steps.customer("asha@example.com")
