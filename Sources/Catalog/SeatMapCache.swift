@@ -10,6 +10,9 @@ final class SeatMapCache: Sendable {
     static let showtimesMax = 4_096
     /// Screens kept; past it they start over (a large chain's screens fit).
     static let screensMax = 1_024
+    /// Bytes of rendered maps kept, by default: a stadium's map is megabytes, and every showtime
+    /// keeps its own.
+    static let renderedBytesMaxDefault = 256 << 20
 
     struct Entry: Sendable {
         var layout: SeatMapLayout
@@ -27,9 +30,31 @@ final class SeatMapCache: Sendable {
         /// Moves on at every ``removeAll()``, so a layout built from rows read before it is
         /// neither kept nor handed to anyone who asked after it.
         var generation = 0
+        /// The rendered maps' bytes among `entries`.
+        var renderedBytes = 0
+
+        mutating func removeEntries() {
+            entries.removeAll(keepingCapacity: true)
+            renderedBytes = 0
+        }
+
+        /// Forgets every rendered map and keeps the layouts: each is rendered again at its next reading.
+        mutating func removeRendered() {
+            for showtimeID in entries.keys { entries[showtimeID]?.rendered = nil }
+            renderedBytes = 0
+        }
     }
 
     private let state = Mutex(State())
+    /// Past it, the rendered maps start over; a map larger than it is served but not kept.
+    let renderedBytesMax: Int
+
+    init(renderedBytesMax: Int = SeatMapCache.renderedBytesMaxDefault) {
+        self.renderedBytesMax = renderedBytesMax
+    }
+
+    /// The rendered maps' bytes kept now (for tests).
+    var renderedBytes: Int { state.withLock { $0.renderedBytes } }
     private let layoutLoads = SingleFlight<LayoutKey, SeatMapLayout>()
     private let screens = Mutex<[String: ScreenSeatMap]>([:])
     private let screenLoads = SingleFlight<String, ScreenSeatMap>()
@@ -69,20 +94,27 @@ final class SeatMapCache: Sendable {
     private func store(_ layout: SeatMapLayout, builtIn generation: Int) {
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.entries.count >= Self.showtimesMax { state.entries.removeAll(keepingCapacity: true) }
+            if state.entries.count >= Self.showtimesMax { state.removeEntries() }
             state.entries[layout.showtime.id, default: Entry(layout: layout)].layout = layout
         }
     }
 
     func store(rendered body: ByteBuffer, version: String, for showtimeID: String) {
-        state.withLock { $0.entries[showtimeID]?.rendered = (version, body) }
+        let bytes = body.readableBytes
+        state.withLock { state in
+            guard state.entries[showtimeID] != nil, bytes <= renderedBytesMax else { return }
+            state.renderedBytes -= state.entries[showtimeID]?.rendered?.body.readableBytes ?? 0
+            if state.renderedBytes + bytes > renderedBytesMax { state.removeRendered() }
+            state.entries[showtimeID]?.rendered = (version, body)
+            state.renderedBytes += bytes
+        }
     }
 
     /// Forgets every showtime's layout: the catalog changed (a showtime cancelled, say). Screens'
     /// seat maps are kept: no change to the catalog alters them.
     func removeAll() {
         state.withLock { state in
-            state.entries.removeAll()
+            state.removeEntries()
             state.generation += 1
         }
     }

@@ -1,5 +1,6 @@
 @testable import Catalog
 import Foundation
+import NIOCore
 import SeatSamples
 import Synchronization
 import Testing
@@ -187,5 +188,28 @@ struct SeatMapLayoutCacheTests {
         let past = "show-\(SeatMapCache.showtimesMax)"
         _ = try await cache.layout(past) { Self.layout(of: past, on: screen) }
         #expect(cache.entry("show-0") == nil && cache.entry(past) != nil, "one more showtime started the showtimes over")
+    }
+
+    /// Rendered maps are bounded by their bytes: past the limit they start over, their layouts kept.
+    @Test func renderedMapsStartOverPastTheirBytes() async throws {
+        let cache = SeatMapCache(renderedBytesMax: 1_000)
+        let screen = try Self.screen()
+        for showtimeID in ["show-1", "show-2", "show-3"] {
+            _ = try await cache.layout(showtimeID) { Self.layout(of: showtimeID, on: screen) }
+        }
+        func rendered(_ bytes: Int) -> ByteBuffer { ByteBuffer(repeating: UInt8(ascii: "x"), count: bytes) }
+        cache.store(rendered: rendered(400), version: "1", for: "show-1")
+        cache.store(rendered: rendered(400), version: "1", for: "show-2")
+        #expect(cache.renderedBytes == 800)
+        cache.store(rendered: rendered(300), version: "2", for: "show-2")
+        #expect(cache.renderedBytes == 700, "a map rendered again replaces its bytes")
+        cache.store(rendered: rendered(400), version: "1", for: "show-3")
+        #expect(cache.entry("show-1")?.rendered == nil && cache.entry("show-2")?.rendered == nil, "past the limit: started over")
+        #expect(cache.entry("show-1")?.layout.showtime.id == "show-1", "the layouts kept")
+        #expect(cache.entry("show-3")?.rendered?.version == "1" && cache.renderedBytes == 400)
+        cache.store(rendered: rendered(1_001), version: "2", for: "show-1")
+        #expect(cache.entry("show-1")?.rendered == nil && cache.renderedBytes == 400, "a map over the limit is not kept")
+        cache.removeAll()
+        #expect(cache.renderedBytes == 0)
     }
 }
