@@ -41,6 +41,8 @@ public final class SandboxProvider: PaymentProvider {
     /// service. Buffered without bound only in name: at most a few per payment.
     public let webhooks: AsyncStream<Webhook>
     private let webhookSink: AsyncStream<Webhook>.Continuation
+    /// Spares a change the read before its write (a busy sale's confirmations and captures).
+    let knownRows = KnownPaymentRows()
 
     public init(configuration: Configuration, database: Database, now: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
@@ -61,7 +63,10 @@ public final class SandboxProvider: PaymentProvider {
             amountMinor: amount.amountMinor, currency: amount.currency, card: nil, status: PaymentRow.awaitingMethod,
             failureReason: nil, createdAtMs: now().millisecondsSince1970, processingUntilMs: nil)
         let insert = row.insertUnlessKeyUsed
-        if try await storage(isOneStatement: true, { session in try await session.raw(insert).first() != nil }) { return row.payment }
+        if try await storage(isOneStatement: true, { session in try await session.raw(insert).first() != nil }) {
+            knownRows.wrote(row)
+            return row.payment
+        }
         guard let existing = try await read({ session in try await Self.payment(createKey: idempotencyKey, on: session) }) else {
             throw .unavailable("the sandbox's payment for key \(idempotencyKey) is missing")
         }
@@ -268,24 +273,42 @@ public final class SandboxProvider: PaymentProvider {
 
     /// Applies `change` to what may change of the payment's row (after settling a finished
     /// processing delay), the only columns then written; returns the payment and whether `change`
-    /// changed it. The row is read outside the write lock and written only if it still reads the
-    /// same (else read again): the writer runs one statement.
+    /// changed it. The row is taken as this process last wrote it (``knownRows``), else read
+    /// outside the write lock, and written only if the table still holds it (else read again):
+    /// the writer runs one statement. A remembered row that `change` leaves alone is read again
+    /// before it is answered, as the table may have moved on.
     private func transition(
         _ reference: String, _ change: (inout PaymentRow.Changeable) -> Bool
     ) async throws(PaymentError) -> (payment: ProviderPayment, changed: Bool) {
+        var remembered = knownRows.row(reference)
         for _ in 0..<Self.transitionAttemptsMax {
             let nowMs = now().millisecondsSince1970
-            guard let current = try await read({ session in try await Self.payment(reference: reference, on: session) }) else {
-                throw .unknownPayment(reference)
+            let isRemembered = remembered != nil
+            let current: PaymentRow
+            if let remembered {
+                current = remembered
+            } else {
+                guard let stored = try await read({ session in try await Self.payment(reference: reference, on: session) }) else {
+                    throw .unknownPayment(reference)
+                }
+                current = stored
             }
+            remembered = nil
             var row = current
             if row.status == PaymentRow.processing, let until = row.processingUntilMs, until <= nowMs {
                 row.status = PaymentRow.authorized
             }
             let changed = change(&row.changeable)
-            guard row != current else { return (row.payment, changed) }
+            if row == current {
+                if isRemembered { continue }
+                return (row.payment, changed)
+            }
             let update = PaymentRow.update(from: current, to: row.changeable)
-            if try await storage(isOneStatement: true, { session in try await session.raw(update).first() != nil }) { return (row.payment, changed) }
+            if try await storage(isOneStatement: true, { session in try await session.raw(update).first() != nil }) {
+                knownRows.wrote(row)
+                return (row.payment, changed)
+            }
+            if isRemembered { knownRows.forget(reference) }
         }
         throw .unavailable("payment \(reference) kept changing while it was being changed; try again")
     }

@@ -1,5 +1,5 @@
 import BoxOfficeStorage
-import Payments
+@testable import Payments
 import Testing
 
 @Suite("The sandbox provider: idempotent creation, and changes of one payment that race", .timeLimit(.minutes(2)))
@@ -60,5 +60,59 @@ struct SandboxProviderTests {
                 }
             }
         }
+    }
+
+    /// Two sandboxes on one database stand for two processes: each remembers the rows it wrote,
+    /// and the other's changes must still win over what it remembers.
+    @Test(arguments: TestEngine.allCases)
+    func aRememberedRowThatAnotherWriterChangedIsNeverTheAnswer(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let this = Self.sandbox(database)
+            let other = Self.sandbox(database)
+            // Changed elsewhere, then changed here: the write over the remembered row finds it
+            // gone, and the change is decided again on the table's row.
+            let cancelled = try await this.createPayment(amount: Money(52_000, "INR"), orderID: "order-1", idempotencyKey: "create-1")
+            _ = try await this.confirmPayment(cancelled.reference, paymentMethod: SandboxCard.success.rawValue, idempotencyKey: "confirm-1")
+            #expect(this.knownRows.row(cancelled.reference)?.status == "authorized")
+            #expect(try await other.cancelPayment(cancelled.reference, idempotencyKey: "cancel-1").status == .canceled)
+            await #expect(throws: PaymentError.refused("payment \(cancelled.reference) cannot be captured: it is canceled")) {
+                try await this.capturePayment(cancelled.reference, idempotencyKey: "capture-1")
+            }
+            #expect(this.knownRows.row(cancelled.reference) == nil)
+            // Changed elsewhere, then left alone here: the answer is the table's, not the memory's.
+            let authenticated = try await this.createPayment(amount: Money(52_000, "INR"), orderID: "order-2", idempotencyKey: "create-2")
+            let waiting = try await this.confirmPayment(authenticated.reference, paymentMethod: SandboxCard.requiresAuthentication.rawValue,
+                                                        idempotencyKey: "confirm-2")
+            #expect(waiting.status == .requiresAction)
+            #expect(try await other.authenticate(authenticated.reference, approved: true).status == .authorized)
+            let again = try await this.confirmPayment(authenticated.reference, paymentMethod: SandboxCard.requiresAuthentication.rawValue,
+                                                      idempotencyKey: "confirm-2")
+            #expect(again.status == .authorized)
+            // Captured here: nothing left to change, so nothing is kept.
+            #expect(try await this.capturePayment(authenticated.reference, idempotencyKey: "capture-2").status == .captured)
+            #expect(this.knownRows.row(authenticated.reference) == nil)
+            #expect(this.knownRows.count == 0)
+        }
+    }
+
+    @Test
+    func theRememberedRowsStartOverPastTheirLimit() {
+        let rows = KnownPaymentRows()
+        func row(_ index: Int, _ status: String = "authorized") -> PaymentRow {
+            PaymentRow(reference: "pay_\(index)", createKey: "create-\(index)", orderId: "order-\(index)", amountMinor: 100,
+                       currency: "INR", card: nil, status: status, failureReason: nil, createdAtMs: 0, processingUntilMs: nil)
+        }
+        for index in 0..<KnownPaymentRows.rowsMax { rows.wrote(row(index)) }
+        #expect(rows.count == KnownPaymentRows.rowsMax)
+        // Rewriting a remembered row takes no room.
+        rows.wrote(row(7, "requires_action"))
+        #expect(rows.count == KnownPaymentRows.rowsMax)
+        #expect(rows.row("pay_7")?.status == "requires_action")
+        rows.wrote(row(KnownPaymentRows.rowsMax))
+        #expect(rows.count == 1)
+        #expect(rows.row("pay_0") == nil)
+        #expect(rows.row("pay_\(KnownPaymentRows.rowsMax)") != nil)
+        rows.wrote(row(KnownPaymentRows.rowsMax, "captured"))
+        #expect(rows.count == 0)
     }
 }
