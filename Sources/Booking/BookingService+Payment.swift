@@ -20,7 +20,7 @@ extension BookingService {
             guard order.ownerID == owner.id else { throw BookingError.orderNotFound }
             var saga = OrderSaga(order)
             try saga.paymentStarted(now: self.now())
-            guard self.seats != nil else { throw BookingError.seatServerUnavailable }
+            guard let seats = self.seats else { throw BookingError.seatServerUnavailable }
             // Extended before the attempt is stored, in the same write: a crash between leaves the
             // order held with a longer deadline, which harms nobody.
             if let deadline = await self.extendHoldForPayment(order) { saga.holdExtended(until: deadline) }
@@ -57,8 +57,16 @@ extension BookingService {
                 // A lost answer (a timeout) may hide a success: the steps below ask the provider.
                 self.logger.info("payment confirmation unanswered", metadata: ["order": "\(orderID)", "error": "\(error)"])
             }
-            let confirmed = try await self.record(outcome, from: created, into: StepOutcome(order: created, progressed: true))
-            return (try await self.advance(confirmed.order), created.paymentAttempt)
+            // An authorized payment goes straight on to the seats' confirmation and the capture,
+            // all stored in one write. A crash before it leaves the order `paying` with its
+            // payment's reference: the provider then says the payment completed, and the seat
+            // server whether the seats were sold, whatever the hold's deadline (`abandonPayment`).
+            guard outcome.order.state == .authorized else {
+                let observed = try await self.record(outcome, into: StepOutcome(order: created, progressed: true))
+                return (try await self.advance(observed.order), created.paymentAttempt)
+            }
+            let confirmed = try await self.runStep(.confirmSeats, of: outcome, seats: seats)
+            return (confirmed.progressed ? try await self.advance(confirmed.order) : confirmed.order, created.paymentAttempt)
         }
         if driven.state == .held, driven.paymentAttempt == attempt, let failure = driven.paymentFailure {
             throw BookingError.paymentDeclined(failure)

@@ -37,17 +37,34 @@ extension BookingService {
         for _ in 0..<Self.stepsPerDriveMax {
             let step = OrderSaga(order).nextStep(now: now())
             guard step != .none, step != .awaitCustomer, let seats else { break }
-            let outcome = try await runStep(step, of: order, seats: seats)
+            let outcome = try await runStep(step, of: OrderSaga(order), seats: seats)
             order = outcome.order
             guard outcome.progressed else { break }
         }
         return order
     }
 
-    /// Runs `step` for `order` and stores what came of it.
-    func runStep(_ step: OrderSaga.Step, of order: Order, seats: any SeatRequesting) async throws -> StepOutcome {
-        var saga = OrderSaga(order)
-        var outcome = StepOutcome(order: order, progressed: false)
+    /// Runs `step` for the order `pending` leads to, and stores what came of both in one write:
+    /// `pending` may carry changes not stored yet (a payment observed), which are stored even
+    /// when the step's call fails for now.
+    func runStep(_ step: OrderSaga.Step, of pending: OrderSaga, seats: any SeatRequesting) async throws -> StepOutcome {
+        var saga = pending
+        var outcome = StepOutcome(order: pending.original, progressed: false)
+        guard try await perform(step, on: &saga, noting: &outcome, seats: seats) else {
+            var kept = try await record(pending, into: outcome)
+            kept.progressed = false
+            return kept
+        }
+        return try await record(saga, into: outcome)
+    }
+
+    /// Makes `step`'s calls for the order and records their outcome in `saga` (refusals and
+    /// provider errors in `outcome`); returns false when a call failed for now, leaving the step
+    /// undecided.
+    private func perform(
+        _ step: OrderSaga.Step, on saga: inout OrderSaga, noting outcome: inout StepOutcome, seats: any SeatRequesting
+    ) async throws -> Bool {
+        let order = saga.order
         switch step {
         case .placeHold:
             do {
@@ -63,7 +80,7 @@ extension BookingService {
                     holdID: reply.hold, deadline: Date(millisecondsSince1970: Int64(reply.deadlineMilliseconds)), seats: held,
                     price: PriceBreakdown(seats: held, currency: seating.showtime.currency, rules: configuration.pricing))
             } catch let error as SeatClientError {
-                guard case .refused(let reply) = error, !reply.code.isTransient else { return outcome }
+                guard case .refused(let reply) = error, !reply.code.isTransient else { return false }
                 let seating = try await seating(order.showtimeID)
                 let refusal = SeatLabels.refusal(reply, layout: seating.layout, seatsPerHoldMax: configuration.seatsPerOrderMax)
                 outcome.holdRefusal = refusal
@@ -78,62 +95,71 @@ extension BookingService {
             case .success(let payment)?: saga.paymentCreated(reference: payment.reference, clientSecret: payment.clientSecret)
             case .failure(let error)?:
                 outcome.paymentError = error
-                return outcome
+                return false
             case nil:
-                return outcome
+                return false
             }
         case .checkPayment:
-            guard let reference = order.paymentReference else { return outcome }
+            guard let reference = order.paymentReference else { return false }
             do {
                 saga.paymentObserved(try await provider.fetchPayment(reference))
             } catch {
                 outcome.paymentError = error
-                return outcome
+                return false
             }
         case .abandonPayment:
             if let reference = order.paymentReference {
                 do {
+                    // A payment that completed is not abandoned on our clock: the customer's own
+                    // request may have sold the seats before a crash stored it (see `pay`), or the
+                    // hold may still stand. The seat server decides, as for any authorized order.
+                    let payment = try await provider.fetchPayment(reference)
+                    if payment.status == .authorized || payment.status == .captured {
+                        saga.paymentObserved(payment)
+                        return true
+                    }
                     _ = try await provider.cancelPayment(reference, idempotencyKey: order.paymentKey("cancel"))
                 } catch {
                     outcome.paymentError = error
-                    return outcome
+                    return false
                 }
             }
             saga.paymentAbandoned()
         case .confirmSeats:
-            guard let hold = order.holdID else { return outcome }
+            guard let hold = order.holdID else { return false }
             do {
                 let booking = try await seats.confirm(hold, idempotencyKey: SeatKeys.key(order.idempotencyKey("confirm")))
                 saga.seatsConfirmed(seatBookingID: booking, bookingCode: BookingCode.make(orderID: order.id))
             } catch {
-                guard case .refused(let reply) = error else { return outcome }
+                guard case .refused(let reply) = error else { return false }
                 if reply.code == .holdAlreadyConfirmed {
                     // Confirmed by an earlier attempt whose answer was lost (beyond the key's window).
                     saga.seatsConfirmed(seatBookingID: reply.secondDetail, bookingCode: BookingCode.make(orderID: order.id))
                 } else if reply.code.meansSeatsLost {
                     saga.seatsLost(reason: "the seats could not be sold: \(reply.code)")
                 } else {
-                    return outcome
+                    return false
                 }
             }
             // The capture follows at once and is stored with the seats' confirmation, in one write
             // (`confirmed`: seats sold and payment captured). A crash before that write leaves the
-            // order `authorized`, and both calls are made again with their keys: the seat server
-            // answers with the same booking, the provider with the same capture. A capture that
-            // reaches no decision leaves the order `seatsConfirmed`, for the next step to capture.
+            // order `authorized` (or `paying`, when the payment's authorization was not stored
+            // either), and both calls are made again with their keys: the seat server answers with
+            // the same booking, the provider with the same capture. A capture that reaches no
+            // decision leaves the order `seatsConfirmed`, for the next step to capture.
             if saga.order.state == .seatsConfirmed { _ = await capture(&saga) }
         case .capturePayment:
             if let error = await capture(&saga) {
                 outcome.paymentError = error
-                return outcome
+                return false
             }
         case .cancelSeatBooking:
-            guard let booking = order.seatBookingID else { return outcome }
+            guard let booking = order.seatBookingID else { return false }
             do {
                 try await seats.cancelBooking(booking, idempotencyKey: SeatKeys.key(order.idempotencyKey("cancel-seats")))
             } catch {
                 guard case .refused(let reply) = error, reply.code == .bookingCancelled || reply.code == .showCancelled else {
-                    return outcome
+                    return false
                 }
             }
             saga.seatBookingCancelled()
@@ -143,7 +169,7 @@ extension BookingService {
                     try await voidPayment(reference, of: order)
                 } catch let error as PaymentError {
                     outcome.paymentError = error
-                    return outcome
+                    return false
                 }
             }
             saga.paymentVoided()
@@ -153,22 +179,22 @@ extension BookingService {
                     try await self.refund(Money(refund, currency), of: reference, order: order, reason: "cancellation")
                 } catch let error as PaymentError {
                     outcome.paymentError = error
-                    return outcome
+                    return false
                 }
             }
             saga.cancellationRefunded()
         case .awaitCustomer, .none:
-            return outcome
+            return false
         }
-        return try await record(saga, from: order, into: outcome)
+        return true
     }
 
-    /// Stores what `saga` changed of `order` (nothing when it changed nothing).
-    func record(_ saga: OrderSaga, from order: Order, into outcome: StepOutcome) async throws -> StepOutcome {
+    /// Stores what `saga` changed of the order as read (nothing when it changed nothing).
+    func record(_ saga: OrderSaga, into outcome: StepOutcome) async throws -> StepOutcome {
         var outcome = outcome
-        guard saga.order != order || !saga.events.isEmpty else { return outcome }
+        guard saga.order != saga.original || !saga.events.isEmpty else { return outcome }
         outcome.order = try await store(saga)
-        outcome.progressed = outcome.order.version == order.version + 1 && outcome.order.state == saga.order.state
+        outcome.progressed = outcome.order.version == saga.original.version + 1 && outcome.order.state == saga.order.state
         return outcome
     }
 

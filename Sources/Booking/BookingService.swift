@@ -111,7 +111,7 @@ public final class BookingService: Sendable {
         let insert = OrderWrite.insert(order)
         try await database.write { session in _ = try await insert.run(on: session) }
         let held = try await locks.withLock(order.id) {
-            let current = try await self.runStep(.placeHold, of: order, seats: seats)
+            let current = try await self.runStep(.placeHold, of: OrderSaga(order), seats: seats)
             if current.order.state == .rejected, let refusal = current.holdRefusal { throw refusal }
             if current.order.state == .holding { throw BookingError.seatServerUnavailable }
             do {

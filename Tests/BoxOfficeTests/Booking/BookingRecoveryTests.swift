@@ -427,4 +427,56 @@ struct BookingRecoveryTests {
             #expect(try await sandbox.authenticate(reference, approved: true).status == .canceled)
         }
     }
+
+    /// The customer's payment request stores nothing between the provider's authorization and the
+    /// sale (`confirmed` is one write), so a crash there leaves the order `paying`. Once our clock
+    /// says the hold ran out, the reconciler asks before abandoning: a completed payment goes to
+    /// the seat server, which says whether the seats were sold.
+    @Test func aCompletedPaymentIsNotAbandonedOnTheClockTheSeatServerDecides() async throws {
+        let clockOffset = Mutex<TimeInterval>(0)
+        try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
+            Self.promptlyWithWebhooksHeldBack(&configuration)
+            configuration.accounts.now = { Date().addingTimeInterval(clockOffset.withLock { $0 }) }
+        }) { client, components, seatd in
+            let steps = BookingSteps(client: client, components: components)
+            let showtime = try await steps.showtime()
+            let (token, _) = try await steps.customer("asha@example.com")
+            let sandbox = try #require(components.sandbox)
+            let connection = try await seatd.connect()
+
+            // Paid and sold, then the crash: the payment authorized and the seats confirmed with the
+            // order's own key, as the request had done, and nothing stored after `paying`.
+            let sold = try await steps.held(showtime, seats: ["H1"], token: token)
+            let soldPending: BookingSteps.Order = try await steps.pay(sold, card: SandboxCard.requiresAuthentication.rawValue,
+                                                                      token: token).json()
+            #expect(soldPending.state == "paying")
+            let soldOrder = try await components.booking.order(id: sold.id, owner: nil)
+            let soldReference = try #require(soldOrder.paymentReference)
+            #expect(try await sandbox.authenticate(soldReference, approved: true).status == .authorized)
+            let seatBooking = try await connection.confirm(try #require(soldOrder.holdID),
+                                                           idempotencyKey: SeatKeys.key(soldOrder.idempotencyKey("confirm")))
+
+            // Paid, and the hold let go before the sale: the seats are lost.
+            let lost = try await steps.held(showtime, seats: ["H2"], token: token)
+            let lostPending: BookingSteps.Order = try await steps.pay(lost, card: SandboxCard.requiresAuthentication.rawValue,
+                                                                      token: token).json()
+            #expect(lostPending.state == "paying")
+            let lostOrder = try await components.booking.order(id: lost.id, owner: nil)
+            let lostReference = try #require(lostOrder.paymentReference)
+            #expect(try await sandbox.authenticate(lostReference, approved: true).status == .authorized)
+            try await connection.release(try #require(lostOrder.holdID))
+            await connection.close()
+
+            clockOffset.withLock { $0 = 11 * 60 }
+            try await components.booking.reconcile()
+            let confirmed = try await components.booking.order(id: sold.id, owner: nil)
+            #expect(confirmed.state == .confirmed && confirmed.seatBookingID == seatBooking)
+            #expect(try await sandbox.fetchPayment(soldReference).status == .captured)
+            let failed = try await components.booking.order(id: lost.id, owner: nil)
+            #expect(failed.state == .failed && failed.failureReason == "the seats could not be sold: HOLD_RELEASED")
+            #expect(try await sandbox.fetchPayment(lostReference).status == .canceled)
+            let (map, _) = try await SeatMapTests.seatMap(client, showtime.id) { $0.counts["sold"] == 1 && $0.counts["held"] == 0 }
+            #expect(map.counts["sold"] == 1 && map.counts["held"] == 0)
+        }
+    }
 }
