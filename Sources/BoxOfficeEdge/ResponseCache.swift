@@ -1,3 +1,4 @@
+import BoxOfficeStorage
 import HTTPTypes
 import NIOCore
 import Synchronization
@@ -7,7 +8,7 @@ import Synchronization
 /// `maxAge`, misses. Answers that depend on the time (listings "from now on") are kept no longer
 /// than clients are told they may keep them.
 public final class ResponseCache: Sendable {
-    /// Entries kept; past it the cache starts over (search queries are unbounded in variety).
+    /// Entries kept; past it the stale ones go, or else all (search queries are unbounded in variety).
     public static let entriesMax = 10_000
     /// Longer request targets are not cached.
     public static let keyBytesMax = 1_024
@@ -20,7 +21,7 @@ public final class ResponseCache: Sendable {
         let storedAtNanoseconds: Int64
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex(BoundedDictionary<String, Entry>(entriesMax: ResponseCache.entriesMax))
     private let generation: @Sendable () -> Int64
     private let maxAgeNanoseconds: Int64
     private let now: @Sendable () -> Int64
@@ -41,22 +42,27 @@ public final class ResponseCache: Sendable {
         let now = now()
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
-            guard entry.generation == generation, now - entry.storedAtNanoseconds < maxAgeNanoseconds else {
-                entries[key] = nil
+            guard isFresh(entry, generation: generation, now: now) else {
+                entries.removeValue(forKey: key)
                 return nil
             }
             return entry
         }
     }
 
+    private func isFresh(_ entry: Entry, generation: Int64, now: Int64) -> Bool {
+        entry.generation == generation && now - entry.storedAtNanoseconds < maxAgeNanoseconds
+    }
+
     /// Stores an answer computed from the data as of `generation` (read before computing it, so
     /// an answer raced by a change is stored as already stale).
     public func store(key: String, generation: Int64, contentType: String?, body: ByteBuffer, tag: String) {
         guard key.utf8.count <= Self.keyBytesMax else { return }
-        let entry = Entry(contentType: contentType, body: body, tag: tag, generation: generation, storedAtNanoseconds: now())
+        let now = now()
+        let entry = Entry(contentType: contentType, body: body, tag: tag, generation: generation, storedAtNanoseconds: now)
+        let current = self.generation()
         entries.withLock { entries in
-            if entries.count >= Self.entriesMax { entries.removeAll(keepingCapacity: true) }
-            entries[key] = entry
+            entries.set(entry, for: key, droppingWhenFull: { !self.isFresh($0, generation: current, now: now) })
         }
     }
 

@@ -1,3 +1,4 @@
+import BoxOfficeStorage
 import Foundation
 import Synchronization
 
@@ -11,25 +12,19 @@ import Synchronization
 final class VerifiedTokenCache: Sendable {
     static let entriesMax = 10_000
 
-    private let entries = Mutex<[String: AccessTokenClaims]>([:])
+    private let entries = Mutex(BoundedDictionary<String, AccessTokenClaims>(entriesMax: VerifiedTokenCache.entriesMax))
 
     func claims(for token: String, at now: Date) -> AccessTokenClaims? {
         guard let claims = entries.withLock({ $0[token] }) else { return nil }
         guard claims.exp.value > now else {
-            entries.withLock { $0[token] = nil }
+            entries.withLock { _ = $0.removeValue(forKey: token) }
             return nil
         }
         return claims
     }
 
     func remember(_ claims: AccessTokenClaims, for token: String, at now: Date) {
-        entries.withLock { entries in
-            if entries.count >= Self.entriesMax {
-                entries = entries.filter { $0.value.exp.value > now }
-                if entries.count >= Self.entriesMax { entries.removeAll(keepingCapacity: true) }
-            }
-            entries[token] = claims
-        }
+        entries.withLock { $0.set(claims, for: token, droppingWhenFull: { $0.exp.value <= now }) }
     }
 
     var count: Int { entries.withLock { $0.count } }

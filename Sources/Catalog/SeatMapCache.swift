@@ -1,3 +1,4 @@
+import BoxOfficeStorage
 import NIOCore
 import Synchronization
 
@@ -56,7 +57,7 @@ final class SeatMapCache: Sendable {
     /// The rendered maps' bytes kept now (for tests).
     var renderedBytes: Int { state.withLock { $0.renderedBytes } }
     private let layoutLoads = SingleFlight<LayoutKey, SeatMapLayout>()
-    private let screens = Mutex<[String: ScreenSeatMap]>([:])
+    private let screens = Mutex(BoundedDictionary<String, ScreenSeatMap>(entriesMax: SeatMapCache.screensMax))
     private let screenLoads = SingleFlight<String, ScreenSeatMap>()
 
     func entry(_ showtimeID: String) -> Entry? { state.withLock { $0.entries[showtimeID] } }
@@ -83,10 +84,7 @@ final class SeatMapCache: Sendable {
         if let kept = screens.withLock({ $0[screenID] }) { return kept }
         return try await screenLoads.value(for: screenID) {
             let screen = try await build()
-            self.screens.withLock { screens in
-                if screens.count >= Self.screensMax { screens.removeAll(keepingCapacity: true) }
-                screens[screenID] = screen
-            }
+            self.screens.withLock { $0.set(screen, for: screenID) }
             return screen
         }
     }
@@ -102,8 +100,11 @@ final class SeatMapCache: Sendable {
     func store(rendered body: ByteBuffer, version: String, for showtimeID: String) {
         let bytes = body.readableBytes
         state.withLock { state in
-            guard state.entries[showtimeID] != nil, bytes <= renderedBytesMax else { return }
+            guard state.entries[showtimeID] != nil else { return }
+            // The showtime's older map goes whether or not this one is kept: it is no longer served.
             state.renderedBytes -= state.entries[showtimeID]?.rendered?.body.readableBytes ?? 0
+            state.entries[showtimeID]?.rendered = nil
+            guard bytes <= renderedBytesMax else { return }
             if state.renderedBytes + bytes > renderedBytesMax { state.removeRendered() }
             state.entries[showtimeID]?.rendered = (version, body)
             state.renderedBytes += bytes

@@ -1,3 +1,4 @@
+import BoxOfficeStorage
 import Synchronization
 
 /// The sandbox's payments as this process last wrote them, so that a change of one (confirm,
@@ -11,7 +12,7 @@ final class KnownPaymentRows: Sendable {
     /// Payments remembered at most: far more than are paid for at once in a busy sale.
     static let rowsMax = 10_000
 
-    private let rows = Mutex<[String: PaymentRow]>([:])
+    private let rows = Mutex(BoundedDictionary<String, PaymentRow>(entriesMax: KnownPaymentRows.rowsMax))
 
     /// The row as this process last wrote it, if it did.
     func row(_ reference: String) -> PaymentRow? {
@@ -22,18 +23,18 @@ final class KnownPaymentRows: Sendable {
     func wrote(_ row: PaymentRow) {
         rows.withLock { rows in
             guard row.status != PaymentRow.captured, row.status != PaymentRow.canceled else {
-                rows[row.reference] = nil
+                rows.removeValue(forKey: row.reference)
                 return
             }
-            if rows.count >= Self.rowsMax, rows[row.reference] == nil { rows.removeAll(keepingCapacity: true) }
-            rows[row.reference] = row
+            rows.set(row, for: row.reference)
         }
     }
 
     /// Forgets the row of `reference` (the table holds something else).
     func forget(_ reference: String) {
-        _ = rows.withLock { $0.removeValue(forKey: reference) }
+        rows.withLock { _ = $0.removeValue(forKey: reference) }
     }
 
+    /// Rows remembered now (for tests).
     var count: Int { rows.withLock { $0.count } }
 }

@@ -209,6 +209,9 @@ struct SeatMapLayoutCacheTests {
         #expect(cache.entry("show-3")?.rendered?.version == "1" && cache.renderedBytes == 400)
         cache.store(rendered: rendered(1_001), version: "2", for: "show-1")
         #expect(cache.entry("show-1")?.rendered == nil && cache.renderedBytes == 400, "a map over the limit is not kept")
+        cache.store(rendered: rendered(1_001), version: "2", for: "show-3")
+        #expect(cache.entry("show-3")?.rendered == nil && cache.renderedBytes == 0,
+                "nor is the older map it replaces, which is no longer served")
         cache.removeAll()
         #expect(cache.renderedBytes == 0)
     }

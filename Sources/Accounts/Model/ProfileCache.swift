@@ -1,3 +1,4 @@
+import BoxOfficeStorage
 import Foundation
 import Synchronization
 
@@ -20,7 +21,7 @@ final class ProfileCache: Sendable {
         var expiresAtMs: Int64
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex(BoundedDictionary<String, Entry>(entriesMax: ProfileCache.entriesMax))
 
     init(lifetime: Duration) {
         lifetimeMilliseconds = lifetime.milliseconds
@@ -31,7 +32,7 @@ final class ProfileCache: Sendable {
         return entries.withLock { entries in
             guard let entry = entries[id] else { return nil }
             guard entry.expiresAtMs > nowMs else {
-                entries[id] = nil
+                entries.removeValue(forKey: id)
                 return nil
             }
             return entry.user
@@ -41,12 +42,9 @@ final class ProfileCache: Sendable {
     func remember(_ user: User, at nowMs: Int64) {
         guard lifetimeMilliseconds > 0 else { return }
         entries.withLock { entries in
-            if entries.count >= Self.entriesMax, entries[user.id] == nil {
-                entries = entries.filter { $0.value.expiresAtMs > nowMs }
-                if entries.count >= Self.entriesMax { entries.removeAll(keepingCapacity: true) }
-            }
             if let current = entries[user.id]?.user, current.updatedAt > user.updatedAt { return }
-            entries[user.id] = Entry(user: user, expiresAtMs: nowMs + lifetimeMilliseconds)
+            entries.set(Entry(user: user, expiresAtMs: nowMs + lifetimeMilliseconds), for: user.id,
+                        droppingWhenFull: { $0.expiresAtMs <= nowMs })
         }
     }
 }

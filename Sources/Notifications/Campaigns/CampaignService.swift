@@ -11,7 +11,8 @@ public final class CampaignService: Sendable {
     let directory: any NotificationDirectory
     let now: @Sendable () -> Date
     /// Campaigns read for sending, reused briefly (a campaign's messages all need it).
-    private let sendingCache = Mutex<[String: (campaign: Campaign, readAtMs: Int64)]>([:])
+    private let sendingCache = Mutex(BoundedDictionary<String, (campaign: Campaign, readAtMs: Int64)>(
+        entriesMax: CampaignService.sendingCacheEntriesMax))
 
     /// People read per page of the fan-out, and pages per campaign per pass.
     static let pageSize = 100
@@ -132,8 +133,7 @@ public final class CampaignService: Sendable {
             return nil
         }
         sendingCache.withLock { cache in
-            if cache.count >= Self.sendingCacheEntriesMax { cache.removeAll() }
-            cache[id] = (campaign, nowMs)
+            cache.set((campaign, nowMs), for: id, droppingWhenFull: { nowMs - $0.readAtMs >= Self.sendingCacheLifetimeMs })
         }
         return campaign
     }
