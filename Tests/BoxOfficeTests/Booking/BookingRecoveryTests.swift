@@ -443,28 +443,27 @@ struct BookingRecoveryTests {
             let (token, _) = try await steps.customer("asha@example.com")
             let sandbox = try #require(components.sandbox)
             let connection = try await seatd.connect()
-
-            // Paid and sold, then the crash: the payment authorized and the seats confirmed with the
-            // order's own key, as the request had done, and nothing stored after `paying`.
-            let sold = try await steps.held(showtime, seats: ["H1"], token: token)
-            let soldPending: BookingSteps.Order = try await steps.pay(sold, card: SandboxCard.requiresAuthentication.rawValue,
+            // An order paid through 3-D Secure and approved at the bank, with its webhook held back:
+            // as a crash right after the provider's answer leaves it, `paying`.
+            func authorizedWhilePaying(_ seat: String) async throws -> (order: Order, reference: String) {
+                let held = try await steps.held(showtime, seats: [seat], token: token)
+                let pending: BookingSteps.Order = try await steps.pay(held, card: SandboxCard.requiresAuthentication.rawValue,
                                                                       token: token).json()
-            #expect(soldPending.state == "paying")
-            let soldOrder = try await components.booking.order(id: sold.id, owner: nil)
-            let soldReference = try #require(soldOrder.paymentReference)
-            #expect(try await sandbox.authenticate(soldReference, approved: true).status == .authorized)
-            let seatBooking = try await connection.confirm(try #require(soldOrder.holdID),
-                                                           idempotencyKey: SeatKeys.key(soldOrder.idempotencyKey("confirm")))
+                #expect(pending.state == "paying")
+                let order = try await components.booking.order(id: held.id, owner: nil)
+                let reference = try #require(order.paymentReference)
+                #expect(try await sandbox.authenticate(reference, approved: true).status == .authorized)
+                return (order, reference)
+            }
 
+            // Paid and sold, then the crash: the seats confirmed with the order's own key, as the
+            // request had done, and nothing stored after `paying`.
+            let (sold, soldReference) = try await authorizedWhilePaying("H1")
+            let seatBooking = try await connection.confirm(try #require(sold.holdID),
+                                                           idempotencyKey: SeatKeys.key(sold.idempotencyKey("confirm")))
             // Paid, and the hold let go before the sale: the seats are lost.
-            let lost = try await steps.held(showtime, seats: ["H2"], token: token)
-            let lostPending: BookingSteps.Order = try await steps.pay(lost, card: SandboxCard.requiresAuthentication.rawValue,
-                                                                      token: token).json()
-            #expect(lostPending.state == "paying")
-            let lostOrder = try await components.booking.order(id: lost.id, owner: nil)
-            let lostReference = try #require(lostOrder.paymentReference)
-            #expect(try await sandbox.authenticate(lostReference, approved: true).status == .authorized)
-            try await connection.release(try #require(lostOrder.holdID))
+            let (lost, lostReference) = try await authorizedWhilePaying("H2")
+            try await connection.release(try #require(lost.holdID))
             await connection.close()
 
             clockOffset.withLock { $0 = 11 * 60 }
