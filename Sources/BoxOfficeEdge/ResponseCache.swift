@@ -60,9 +60,9 @@ public final class ResponseCache: Sendable {
         guard key.utf8.count <= Self.keyBytesMax else { return }
         let now = now()
         let entry = Entry(contentType: contentType, body: body, tag: tag, generation: generation, storedAtNanoseconds: now)
-        let current = self.generation()
+        // Staleness is judged against the answer's own generation: no second read of the data's.
         entries.withLock { entries in
-            entries.set(entry, for: key, droppingWhenFull: { !self.isFresh($0, generation: current, now: now) })
+            entries.set(entry, for: key, droppingWhenFull: { !self.isFresh($0, generation: generation, now: now) })
         }
     }
 
