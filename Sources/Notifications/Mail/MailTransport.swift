@@ -99,10 +99,14 @@ public struct MailFolder: MailTransport {
             missing.append(candidate)
             candidate = (candidate as NSString).deletingLastPathComponent
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw DeliveryError("cannot create the mail folder \(folder): \(error)", isTransient: true)
+        // Outermost first. One made meanwhile by another writer is as good as ours; anything
+        // else already there (a file, a dangling link) is not.
+        for made in missing.reversed() where mkdir(made, 0o755) != 0 {
+            let reason = errno
+            var status = stat()
+            guard reason == EEXIST, stat(made, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                throw failure("making the mail folder", made, reason: String(cString: strerror(reason)))
+            }
         }
         for made in missing {
             let parent = (made as NSString).deletingLastPathComponent

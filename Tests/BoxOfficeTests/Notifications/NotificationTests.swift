@@ -544,6 +544,26 @@ struct OutboxWorkerTests {
             try await MailFolder(path: missing).makeDurable()
         }
     }
+
+    /// A folder that cannot be made, or a file where the folder should be: the message is not
+    /// sent, with an error that names the path and asks for another try later, and nothing is
+    /// written anywhere.
+    @Test func aMailFolderThatCannotBeWrittenSaysWhereAndWhy() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dangling = directory.path + "/mail"
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: directory.path + "/gone/mail")
+        await #expect(throws: DeliveryError("making the mail folder \(dangling) failed: File exists", isTransient: true)) {
+            try await MailFolder(path: dangling).send(MailFormatTests.message)
+        }
+        let file = directory.path + "/taken"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("not a folder".utf8)))
+        await #expect(throws: DeliveryError("creating \(file)/.m1_boxoffice.local.eml.tmp failed: Not a directory", isTransient: true)) {
+            try await MailFolder(path: file).send(MailFormatTests.message)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["mail", "taken"])
+        #expect(FileManager.default.contents(atPath: file) == Data("not a folder".utf8))
+    }
 }
 
 extension Sequence where Element: Sendable {
