@@ -14,8 +14,10 @@ import Synchronization
 // The flash sale over HTTP (Benchmarks/flash-sale runs it):
 //   FlashSale prepare DATA_DIR|DATABASE_URL CUSTOMERS    customers with accounts, made in the database
 //   FlashSale layout cinema|stadium                      a layout document, for the screen's import
-//   FlashSale sale BASE_URL SHOWTIME_ID CUSTOMERS CONCURRENCY SEATS
-//                                                        log every customer in, then race until sold out
+//   FlashSale sale BASE_URL SHOWTIME_ID CUSTOMERS CONCURRENCY SEATS [NAME=PID …]
+//                                                        log every customer in, then race until sold out;
+//                                                        the CPU each named process (with its children)
+//                                                        and the client used per booking during the race
 //   FlashSale audit DATA_DIR|DATABASE_URL SEATD_PORT SEATD_KEY SHOWTIME_ID
 //                                                        sold seats = confirmed bookings' seats, none twice,
 //                                                        nobody charged without a seat
@@ -89,6 +91,51 @@ struct Timings: Sendable {
     var bookingsPerTenSeconds: [Int] = []
 }
 
+/// A process whose CPU time a sale reports, read from `/proc`: its own threads', and its
+/// children's, running or ended and waited for (PostgreSQL serves each connection from a child
+/// of its postmaster, and one that ends adds its time to the postmaster's).
+struct WatchedProcess: Sendable {
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let name: String
+    let pid: Int32
+
+    /// `NAME=PID`.
+    init?(_ argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let pid = Int32(parts[1]) else { return nil }
+        name = String(parts[0])
+        self.pid = pid
+    }
+
+    /// CPU seconds so far.
+    func cpuSeconds() -> Double {
+        guard let own = Self.times(of: pid) else { fail("no process \(pid) (\(name)) to measure") }
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        let live = children.split(separator: " ").compactMap { Int32($0) }.compactMap(Self.times(of:))
+        return Double(own.running + own.ended + live.reduce(0) { $0 + $1.running }) / Self.ticksPerSecond
+    }
+
+    /// Clock ticks a process ran (user and system) and its ended children ran; nil when it is gone.
+    private static func times(of pid: Int32) -> (running: Int, ended: Int)? {
+        // The fields after the command's name, which is in parentheses and may hold spaces:
+        // utime, stime, cutime and cstime are the 14th to 17th of the whole line.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ").compactMap { Int($0) }
+        // The state (3rd field) is a letter, so the numbers start at the 4th.
+        guard fields.count > 13 else { return nil }
+        return (fields[10] + fields[11], fields[12] + fields[13])
+    }
+}
+
+/// The client's own CPU seconds so far.
+func clientCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// The customers' HTTP client. `HTTPClient.shared` keeps at most 8 connections to a host and
 /// queues the rest of the requests, which would cap the sale at 8 customers in flight whatever
 /// CONCURRENCY says: this one opens a connection for every customer in flight.
@@ -160,7 +207,7 @@ func forEach(_ count: Int, concurrency: Int, _ work: @escaping @Sendable (Int) a
     }
 }
 
-func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, capacity: Int) async {
+func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, capacity: Int, watched: [WatchedProcess]) async {
     let client = makeClient(concurrency: concurrency)
     let loginStart = ContinuousClock.now
     let tokens = Mutex([String?](repeating: nil, count: customers))
@@ -178,6 +225,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
     // Every customer wants 1 to 4 seats, and comes back for more until the seats are gone.
     let soldOut = Mutex(false)
     let timings = Mutex(Timings())
+    let cpuAtStart = [clientCPUSeconds()] + watched.map { $0.cpuSeconds() }
     let start = ContinuousClock.now
     let lastSale = Mutex(start)
     let mapLooks = MapLooks()
@@ -237,8 +285,14 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
             if paid == 200 { lastSale.withLock { $0 = max($0, ContinuousClock.now) } }
         }
     }
+    let cpuAtEnd = [clientCPUSeconds()] + watched.map { $0.cpuSeconds() }
     try? await client.shutdown()
     let result = timings.withLock { $0 }
+    // Over the whole race, to the last customer's last request; per confirmed booking.
+    var cpuMsPerBooking: [String: Double] = [:]
+    for (name, (before, after)) in zip(["client"] + watched.map(\.name), zip(cpuAtStart, cpuAtEnd)) {
+        cpuMsPerBooking[name] = (after - before) * 1000 / Double(max(result.bookings, 1))
+    }
     let sellOut = (lastSale.withLock { $0 } - start).seconds
     let report: [String: Any] = [
         "customers": customers, "concurrency": concurrency, "capacity": capacity, "loginSeconds": loginSeconds,
@@ -246,6 +300,7 @@ func sale(base: String, showtimeID: String, customers: Int, concurrency: Int, ca
         "bookingsPerSecond": Double(result.bookings) / max(sellOut, 0.001), "bookingsPerTenSeconds": result.bookingsPerTenSeconds, "refusals": result.refusals, "failures": result.failures,
         "holdP50Ms": percentile(result.hold, 0.5) * 1000, "holdP99Ms": percentile(result.hold, 0.99) * 1000,
         "payP50Ms": percentile(result.pay, 0.5) * 1000, "payP99Ms": percentile(result.pay, 0.99) * 1000,
+        "cpuMsPerBooking": cpuMsPerBooking, "cores": ProcessInfo.processInfo.activeProcessorCount,
     ]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
 }
@@ -315,9 +370,13 @@ case "prepare" where arguments.count == 4:
 case "layout" where arguments.count == 3:
     let layout = arguments[2] == "stadium" ? SampleVenues.stadium() : SampleVenues.cinema()
     print(String(decoding: try JSONEncoder().encode(layout), as: UTF8.self))
-case "sale" where arguments.count == 7:
+case "sale" where arguments.count >= 7:
+    let watched = arguments.dropFirst(7).map { argument in
+        guard let process = WatchedProcess(argument) else { fail("\(argument): NAME=PID expected") }
+        return process
+    }
     await sale(base: arguments[2], showtimeID: arguments[3], customers: number(4, "CUSTOMERS"),
-               concurrency: number(5, "CONCURRENCY"), capacity: number(6, "SEATS"))
+               concurrency: number(5, "CONCURRENCY"), capacity: number(6, "SEATS"), watched: watched)
 case "audit" where arguments.count == 6:
     try await audit(arguments[2], seatdPort: number(3, "SEATD_PORT"), key: arguments[4], showtimeID: arguments[5])
 default:
