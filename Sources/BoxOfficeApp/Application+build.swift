@@ -100,7 +100,7 @@ public func buildApplication(
     let provider: any PaymentProvider
     switch configuration.payments {
     case .sandbox(let settings):
-        sandbox = SandboxProvider(configuration: settings, database: database, now: configuration.accounts.now)
+        sandbox = SandboxProvider(configuration: settings, database: database, now: configuration.accounts.now, logger: logger)
         provider = sandbox!
     case .stripe(let settings):
         sandbox = nil

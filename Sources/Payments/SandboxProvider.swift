@@ -1,6 +1,8 @@
 import BoxOfficeStorage
 import Foundation
+import Logging
 import SQLKit
+import Synchronization
 
 /// The built-in payment provider of the embedded default and the tests: it behaves like a
 /// real one (idempotency keys, manual capture, 3-D Secure, processing delays, lost answers,
@@ -19,6 +21,9 @@ public final class SandboxProvider: PaymentProvider {
         public var webhookDelay: Duration = .zero
         /// Send every webhook twice (as providers may).
         public var sendsWebhooksTwice = false
+        /// Webhooks waiting for their delivery at most: past it, the oldest are dropped (and
+        /// counted) rather than kept without bound while the delivery falls behind.
+        public var webhooksWaitingMax = 10_000
 
         public init(webhookSecret: String) {
             self.webhookSecret = webhookSecret
@@ -37,20 +42,32 @@ public final class SandboxProvider: PaymentProvider {
     let database: Database
     let now: @Sendable () -> Date
     let signature: TimestampedSignature
+    /// Dropped webhooks are logged at the first and then at every this many.
+    static let droppedWebhooksLoggedEvery = 1_000
     /// Webhooks, in the order they are sent; the application delivers them to the booking
-    /// service. Buffered without bound only in name: at most a few per payment.
+    /// service.
     public let webhooks: AsyncStream<Webhook>
     private let webhookSink: AsyncStream<Webhook>.Continuation
+    private let droppedWebhooks = Atomic<Int>(0)
+    private let logger: Logger
     /// Spares a change the read before its write (a busy sale's confirmations and captures).
     let knownRows = KnownPaymentRows()
 
-    public init(configuration: Configuration, database: Database, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(configuration: Configuration, database: Database, now: @escaping @Sendable () -> Date = Date.init,
+                logger: Logger = Logger(label: "sandbox")) {
         self.configuration = configuration
         self.database = database
         self.now = now
+        self.logger = logger
         signature = TimestampedSignature(secret: configuration.webhookSecret)
-        (webhooks, webhookSink) = AsyncStream.makeStream(of: Webhook.self, bufferingPolicy: .bufferingNewest(10_000))
+        (webhooks, webhookSink) = AsyncStream.makeStream(of: Webhook.self, bufferingPolicy: .bufferingNewest(configuration.webhooksWaitingMax))
     }
+
+    /// Webhooks dropped so far because their delivery fell behind by
+    /// ``Configuration/webhooksWaitingMax``.
+    /// Their orders were most often settled already by the customer's own request; the others
+    /// are settled by the reconciler, as after any lost webhook.
+    public var webhooksDropped: Int { droppedWebhooks.load(ordering: .relaxed) }
 
     // MARK: payments
 
@@ -252,7 +269,7 @@ public final class SandboxProvider: PaymentProvider {
     private func send(_ event: EventBody, after delay: Duration) {
         let configuration = configuration
         let total = delay + configuration.webhookDelay
-        Task { [webhookSink, signature, now] in
+        Task { [self] in
             if total > .zero { try? await Task.sleep(for: total) }
             var event = event
             let sentAt = now()
@@ -261,7 +278,14 @@ public final class SandboxProvider: PaymentProvider {
             encoder.outputFormatting = .sortedKeys
             guard let body = try? Array(encoder.encode(event)) else { return }
             let webhook = Webhook(body: body, headers: [Self.signatureHeader: signature.header(for: body, at: sentAt)])
-            for _ in 0..<(configuration.sendsWebhooksTwice ? 2 : 1) { webhookSink.yield(webhook) }
+            for _ in 0..<(configuration.sendsWebhooksTwice ? 2 : 1) {
+                guard case .dropped = webhookSink.yield(webhook) else { continue }
+                let dropped = self.droppedWebhooks.wrappingAdd(1, ordering: .relaxed).newValue
+                if dropped == 1 || dropped % Self.droppedWebhooksLoggedEvery == 0 {
+                    self.logger.warning("sandbox webhooks dropped: their delivery fell behind",
+                                        metadata: ["dropped": "\(dropped)", "waitingMax": "\(configuration.webhooksWaitingMax)"])
+                }
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import BoxOfficeStorage
+import Foundation
 @testable import Payments
 import Testing
 
@@ -6,6 +7,31 @@ import Testing
 struct SandboxProviderTests {
     static func sandbox(_ database: Database) -> SandboxProvider {
         SandboxProvider(configuration: .init(webhookSecret: "whsec_sandbox_tests"), database: database)
+    }
+
+    /// Nobody delivers this sandbox's webhooks, and it keeps two waiting at most: of a payment's
+    /// three (authorized, captured, refund succeeded), one goes and is counted.
+    @Test func webhooksPastTheWaitingLimitAreDroppedAndCounted() async throws {
+        try await Harness.withDatabase(.sqlite) { database in
+            var configuration = SandboxProvider.Configuration(webhookSecret: "whsec_sandbox_tests")
+            configuration.webhooksWaitingMax = 2
+            let sandbox = SandboxProvider(configuration: configuration, database: database)
+            let payment = try await sandbox.createPayment(amount: Money(52_000, "INR"), orderID: "order-1", idempotencyKey: "create-1")
+            _ = try await sandbox.confirmPayment(payment.reference, paymentMethod: SandboxCard.success.rawValue, idempotencyKey: "confirm-1")
+            _ = try await sandbox.capturePayment(payment.reference, idempotencyKey: "capture-1")
+            _ = try await sandbox.refund(payment.reference, amount: Money(52_000, "INR"), idempotencyKey: "refund-1")
+            // Each webhook is sent from a task of its own: wait for the third.
+            for _ in 0..<200 where sandbox.webhooksDropped == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(sandbox.webhooksDropped == 1)
+            var types: [String] = []
+            for await webhook in sandbox.webhooks {
+                struct Event: Decodable { var type: String }
+                types.append(try JSONDecoder().decode(Event.self, from: Data(webhook.body)).type)
+                if types.count == 2 { break }
+            }
+            #expect(Set(types).count == 2)
+            #expect(Set(types).isSubset(of: ["payment.authorized", "payment.captured", "refund.succeeded"]))
+        }
     }
 
     @Test(arguments: TestEngine.allCases)
