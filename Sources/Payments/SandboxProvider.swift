@@ -44,8 +44,8 @@ public final class SandboxProvider: PaymentProvider {
     let signature: TimestampedSignature
     /// Dropped webhooks are logged at the first and then at every this many.
     static let droppedWebhooksLoggedEvery = 1_000
-    /// Webhooks, in the order they are sent; the application delivers them to the booking
-    /// service.
+    /// Webhooks, in the order they are sent (those sent after a delay when it ends); the
+    /// application delivers them to the booking service.
     public let webhooks: AsyncStream<Webhook>
     private let webhookSink: AsyncStream<Webhook>.Continuation
     private let droppedWebhooks = Atomic<Int>(0)
@@ -266,25 +266,33 @@ public final class SandboxProvider: PaymentProvider {
                        data: .init(payment: refund.paymentReference, refund: refund.reference)), after: delay)
     }
 
+    /// Sends the webhook at once, or when `delay` and the configured webhook delay have passed:
+    /// webhooks sent at once join the stream in the order of the changes they tell of.
     private func send(_ event: EventBody, after delay: Duration) {
-        let configuration = configuration
         let total = delay + configuration.webhookDelay
+        guard total > .zero else { return enqueue(event) }
         Task { [self] in
-            if total > .zero { try? await Task.sleep(for: total) }
-            var event = event
-            let sentAt = now()
-            event.created = Int64(sentAt.timeIntervalSince1970)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            guard let body = try? Array(encoder.encode(event)) else { return }
-            let webhook = Webhook(body: body, headers: [Self.signatureHeader: signature.header(for: body, at: sentAt)])
-            for _ in 0..<(configuration.sendsWebhooksTwice ? 2 : 1) {
-                guard case .dropped = webhookSink.yield(webhook) else { continue }
-                let dropped = self.droppedWebhooks.wrappingAdd(1, ordering: .relaxed).newValue
-                if dropped == 1 || dropped % Self.droppedWebhooksLoggedEvery == 0 {
-                    self.logger.warning("sandbox webhooks dropped: their delivery fell behind",
-                                        metadata: ["dropped": "\(dropped)", "waitingMax": "\(configuration.webhooksWaitingMax)"])
-                }
+            try? await Task.sleep(for: total)
+            enqueue(event)
+        }
+    }
+
+    /// Signs the webhook as sent now and puts it in the stream (twice if so configured),
+    /// counting what the stream drops.
+    private func enqueue(_ event: EventBody) {
+        var event = event
+        let sentAt = now()
+        event.created = Int64(sentAt.timeIntervalSince1970)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let body = try? Array(encoder.encode(event)) else { return }
+        let webhook = Webhook(body: body, headers: [Self.signatureHeader: signature.header(for: body, at: sentAt)])
+        for _ in 0..<(configuration.sendsWebhooksTwice ? 2 : 1) {
+            guard case .dropped = webhookSink.yield(webhook) else { continue }
+            let dropped = droppedWebhooks.wrappingAdd(1, ordering: .relaxed).newValue
+            if dropped == 1 || dropped % Self.droppedWebhooksLoggedEvery == 0 {
+                logger.warning("sandbox webhooks dropped: their delivery fell behind",
+                               metadata: ["dropped": "\(dropped)", "waitingMax": "\(configuration.webhooksWaitingMax)"])
             }
         }
     }
