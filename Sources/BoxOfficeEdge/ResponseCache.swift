@@ -8,7 +8,7 @@ import Synchronization
 /// `maxAge`, misses. Answers that depend on the time (listings "from now on") are kept no longer
 /// than clients are told they may keep them.
 public final class ResponseCache: Sendable {
-    /// Entries kept; past it the stale ones go, or else all (search queries are unbounded in variety).
+    /// Entries kept; past it the stale ones go, or all if too few are (search queries are unbounded in variety).
     public static let entriesMax = 10_000
     /// Longer request targets are not cached.
     public static let keyBytesMax = 1_024

@@ -8,7 +8,7 @@ import Synchronization
 /// request costs, and a client sends the same token with every request for its whole life. The
 /// key is the complete token text, so only the exact bytes that verified are ever answered
 /// from here, and each hit is checked against its expiry again. Bounded: when full, expired
-/// entries are dropped, and if none has expired, everything is (the next requests verify again).
+/// entries are dropped, and if too few had expired, everything is (the next requests verify again).
 final class VerifiedTokenCache: Sendable {
     static let entriesMax = 10_000
 

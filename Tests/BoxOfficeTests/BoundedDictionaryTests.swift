@@ -25,6 +25,19 @@ struct BoundedDictionaryTests {
         #expect(entries["b"] == nil && entries["d"] == nil)
     }
 
+    /// Eight kept at most, so dropping stale entries must free two: one is not enough, and the
+    /// next new keys would each scan everything again.
+    @Test func staleEntriesThatFreeTooLittleRoomStartItOver() {
+        var entries = BoundedDictionary<String, Int>(entriesMax: 8)
+        for age in 1...8 { entries.set(age, for: "\(age)") }
+        #expect(entries.roomFreedMin == 2)
+        entries.set(0, for: "new", droppingWhenFull: { $0 > 7 })
+        #expect(entries.count == 1 && entries["new"] == 0)
+        for age in 1...7 { entries.set(age, for: "\(age)") }
+        entries.set(0, for: "newer", droppingWhenFull: { $0 > 5 })
+        #expect(entries.count == 7 && entries["newer"] == 0 && entries["5"] == 5 && entries["6"] == nil)
+    }
+
     @Test func replacingAKeptKeyWhenFullDropsNothing() {
         var entries = Self.full()
         entries.set(5, for: "b", droppingWhenFull: { _ in true })
