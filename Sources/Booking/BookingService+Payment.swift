@@ -137,28 +137,32 @@ extension BookingService {
         case .payment(let reference): reference
         case .refund(_, let paymentReference): paymentReference
         }
-        let order = try await database.withReadSession { session in
-            try await OrderRecords.find(paymentReference: paymentReference, provider: name, on: session)
+        let found = try await database.withReadSession { session in
+            try await OrderRecords.state(paymentReference: paymentReference, provider: name, on: session)
         }
-        guard let order else {
+        guard let found else {
             logger.info("webhook for a payment of no order", metadata: ["provider": "\(name)", "event": "\(event.id)"])
             return
         }
-        // A settled order has nothing left for the webhook to move (most of a sale's webhooks
-        // arrive after the customer's own request drove the order to the end): it is not read
-        // again. A payment that completed after its order ended without a sale is the exception.
-        let endedWithMoney = try await checkLatePayment(order)
-        guard endedWithMoney || OrderSaga(order).nextStep(now: now()) != .none else { return }
-        try await drive(order.id)
+        switch found.state {
+        case let state where state.endedWithoutSale:
+            if try await checkLatePayment(orderID: found.id, paymentReference: paymentReference) { try await drive(found.id) }
+        case let state where state.isSettled:
+            // Nothing is left for the webhook to move, and most of a sale's webhooks arrive after
+            // the customer's own request drove the order to the end: its state alone says so, so
+            // the order is neither read whole nor locked.
+            return
+        default:
+            try await drive(found.id)
+        }
     }
 
-    /// An order that ended without a sale whose payment completed anyway is put back on the path
-    /// that voids or refunds it; returns whether it was.
-    private func checkLatePayment(_ order: Order) async throws -> Bool {
-        guard [.expired, .released, .rejected].contains(order.state), let reference = order.paymentReference else { return false }
-        let payment = try await provider.fetchPayment(reference)
-        return try await locks.withLock(order.id) {
-            var saga = OrderSaga(try await self.load(order.id))
+    /// An order that ended without a sale whose payment completed anyway (the provider says so)
+    /// is put back on the path that voids or refunds it; returns whether it was.
+    private func checkLatePayment(orderID: String, paymentReference: String) async throws -> Bool {
+        let payment = try await provider.fetchPayment(paymentReference)
+        return try await locks.withLock(orderID) {
+            var saga = OrderSaga(try await self.load(orderID))
             saga.latePaymentObserved(payment)
             guard saga.order.state == .voiding else { return false }
             try await self.store(saga)

@@ -41,6 +41,15 @@ public enum OrderState: String, Sendable, Codable, CaseIterable {
         case .holding, .held, .paying, .authorized, .seatsConfirmed, .cancelling, .voiding: false
         }
     }
+
+    /// Whether the order ended before its seats were sold, so nobody was to be charged: a
+    /// payment that completes anyway afterwards must be voided or refunded.
+    public var endedWithoutSale: Bool {
+        switch self {
+        case .expired, .released, .rejected: true
+        default: false
+        }
+    }
 }
 
 /// Which seats an order asked for.

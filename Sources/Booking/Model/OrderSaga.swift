@@ -170,7 +170,7 @@ public struct OrderSaga: Sendable, Equatable {
     /// A payment of an order that ended without a sale turned out to hold money (it completed
     /// after the hold ran out): it must be voided or refunded.
     public mutating func latePaymentObserved(_ payment: ProviderPayment) {
-        guard [.expired, .released, .rejected].contains(order.state), payment.reference == order.paymentReference
+        guard order.state.endedWithoutSale, payment.reference == order.paymentReference
         else { return }
         guard payment.status == .authorized || payment.status == .captured else { return }
         order.state = .voiding

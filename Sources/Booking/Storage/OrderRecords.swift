@@ -181,10 +181,15 @@ enum OrderRecords {
         try await session.select().column("*").from("orders").where("id", .equal, id).first(decoding: OrderRow.self)?.order()
     }
 
-    static func find(paymentReference: String, provider: String, on session: any SQLDatabase) async throws -> Order? {
-        try await session.select().column("*").from("orders")
+    /// The id and state of the order paying with the provider's payment `paymentReference`.
+    static func state(paymentReference: String, provider: String, on session: any SQLDatabase) async throws -> (id: String, state: OrderState)? {
+        guard let row = try await session.select().column("id").column("state").from("orders")
             .where("payment_reference", .equal, paymentReference).where("payment_provider", .equal, provider)
-            .first(decoding: OrderRow.self)?.order()
+            .first()
+        else { return nil }
+        let id = try row.decode(column: "id", as: String.self)
+        guard let state = OrderState(rawValue: try row.decode(column: "state", as: String.self)) else { throw CorruptRow(id: id) }
+        return (id, state)
     }
 
     /// Stores what `order` changed of `previous` if nobody changed the row since `previous` was
