@@ -46,7 +46,7 @@ public enum Outbox {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             message = Message(
-                id: UUID().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
+                id: UUID.random().uuidString.lowercased(), topic: topic, recipientUserId: recipientUserID,
                 payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
                 createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
             dueAtMs = deliverAt?.millisecondsSince1970 ?? 0
@@ -64,14 +64,12 @@ public enum Outbox {
     /// Adds messages in the caller's transaction, with one statement.
     public static func enqueue(_ entries: [Entry], on session: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        var insert = session.insert(into: "outbox")
-            .columns("id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms")
-        for entry in entries {
-            let message = entry.message
-            insert = insert.values(SQLBind(message.id), SQLBind(message.topic), SQLBind(message.recipientUserId), SQLBind(message.payload),
-                                   SQLBind(message.createdAtMs), SQLBind(entry.dueAtMs))
-        }
-        try await insert.run()
+        try await session.raw(SQLQueryString.insert(
+            into: "outbox", columns: ["id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms"],
+            rows: entries.map { entry in
+                let message = entry.message
+                return [message.id, message.topic, message.recipientUserId, message.payload, message.createdAtMs, entry.dueAtMs]
+            })).run()
     }
 
     /// Messages for one user, oldest first (for tests and for a user's data export).

@@ -379,7 +379,7 @@ public final class SandboxProvider: PaymentProvider {
     }
 
     static func randomSuffix() -> String {
-        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(24).description
+        String(UUID.random().uuidString.lowercased().filter { $0 != "-" }.prefix(24))
     }
 }
 
