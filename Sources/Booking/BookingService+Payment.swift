@@ -144,15 +144,12 @@ extension BookingService {
             logger.info("webhook for a payment of no order", metadata: ["provider": "\(name)", "event": "\(event.id)"])
             return
         }
-        switch found.state {
-        case let state where state.endedWithoutSale:
-            if try await checkLatePayment(orderID: found.id, paymentReference: paymentReference) { try await drive(found.id) }
-        case let state where state.isSettled:
-            // Nothing is left for the webhook to move, and most of a sale's webhooks arrive after
-            // the customer's own request drove the order to the end: its state alone says so, so
-            // the order is neither read whole nor locked.
+        switch found.state.webhookAction {
+        case .leave:
             return
-        default:
+        case .checkLatePayment:
+            if try await checkLatePayment(orderID: found.id, paymentReference: paymentReference) { try await drive(found.id) }
+        case .drive:
             try await drive(found.id)
         }
     }

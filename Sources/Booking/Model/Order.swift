@@ -50,6 +50,23 @@ public enum OrderState: String, Sendable, Codable, CaseIterable {
         default: false
         }
     }
+
+    /// What a provider's webhook about the order's payment does, from the order's state alone.
+    public enum WebhookAction: Sendable, Equatable {
+        /// Nothing: the order is settled with its sale (or its money given back), and most of a
+        /// sale's webhooks find it so, after the customer's own request drove it to the end. It
+        /// is neither read whole nor locked.
+        case leave
+        /// Ask the provider whether the payment completed after the order ended without a sale.
+        case checkLatePayment
+        /// Drive the order from where it stands.
+        case drive
+    }
+
+    public var webhookAction: WebhookAction {
+        if endedWithoutSale { return .checkLatePayment }
+        return isSettled ? .leave : .drive
+    }
 }
 
 /// Which seats an order asked for.

@@ -30,6 +30,19 @@ struct OrderSagaTests {
         ProviderPayment(reference: "pay_1", status: status, amount: amount, orderID: "o1")
     }
 
+    @Test func aWebhookLeavesOrdersSettledWithTheirSaleChecksThoseEndedWithoutOneAndDrivesTheRest() {
+        let expected: [OrderState: OrderState.WebhookAction] = [
+            .confirmed: .leave, .cancelled: .leave, .failed: .leave,
+            .expired: .checkLatePayment, .released: .checkLatePayment, .rejected: .checkLatePayment,
+            .holding: .drive, .held: .drive, .paying: .drive, .authorized: .drive, .seatsConfirmed: .drive,
+            .voiding: .drive, .cancelling: .drive,
+        ]
+        #expect(Set(expected.keys) == Set(OrderState.allCases))
+        for state in OrderState.allCases {
+            #expect(state.webhookAction == expected[state], "\(state)")
+        }
+    }
+
     @Test func theHappyPathRunsHoldPayConfirmCapture() throws {
         var saga = OrderSaga(Self.newOrder())
         #expect(saga.nextStep(now: Self.start) == .placeHold)
