@@ -17,4 +17,7 @@ extension UUID {
         }
         return UUID(uuid: uuid)
     }
+
+    /// A new random UUID in the lowercase text form every generated id here takes.
+    public static func randomID() -> String { random().uuidString.lowercased() }
 }

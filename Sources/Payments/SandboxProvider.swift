@@ -379,7 +379,7 @@ public final class SandboxProvider: PaymentProvider {
     }
 
     static func randomSuffix() -> String {
-        String(UUID.random().uuidString.lowercased().filter { $0 != "-" }.prefix(24))
+        String(UUID.randomID().filter { $0 != "-" }.prefix(24))
     }
 }
 

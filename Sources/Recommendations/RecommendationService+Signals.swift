@@ -64,7 +64,7 @@ extension RecommendationService: ActivityLog {
         case .rating: .rating
         }
         try await SignalRecords.insert([SignalRow(
-            id: UUID.random().uuidString.lowercased(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
+            id: UUID.randomID(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
             city: nil, theatreId: activity.theatreID, occurredAtMs: activity.at.millisecondsSince1970,
             payload: JSONColumn.text(SignalDetails(rating: activity.rating)))], on: session)
     }
