@@ -64,12 +64,12 @@ public enum Outbox {
     /// Adds messages in the caller's transaction, with one statement.
     public static func enqueue(_ entries: [Entry], on session: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        try await session.raw(SQLQueryString.insert(
+        try await session.insertRows(
             into: "outbox", columns: ["id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms"],
             rows: entries.map { entry in
                 let message = entry.message
                 return [message.id, message.topic, message.recipientUserId, message.payload, message.createdAtMs, entry.dueAtMs]
-            })).run()
+            })
     }
 
     /// Messages for one user, oldest first (for tests and for a user's data export).

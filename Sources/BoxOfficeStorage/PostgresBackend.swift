@@ -14,6 +14,7 @@ final class PostgresBackend: DatabaseBackend {
     let engine = Database.Engine.postgres
     let beginStatement = "BEGIN"
     private let client: PostgresClient
+    private let preparedNames = PreparedStatementNames()
 
     init(location: PostgresLocation, connectionsMax: Int, logger: Logger) {
         var configuration = PostgresClient.Configuration(
@@ -32,7 +33,7 @@ final class PostgresBackend: DatabaseBackend {
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: nil))
+            try await body(PostgresSession(connection, names: self.preparedNames))
         }
     }
 

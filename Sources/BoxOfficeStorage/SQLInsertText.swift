@@ -19,3 +19,20 @@ extension SQLQueryString {
         return statement
     }
 }
+
+extension SQLDatabase {
+    /// Inserts `rows` with ``SQLQueryString/insert(into:columns:rows:)``, prepared (``PreparedSQL``)
+    /// when there are few: each row count is a text of its own, and only the small inserts every
+    /// booking makes are worth keeping prepared on every connection.
+    public func insertRows(into table: String, columns: [String], rows: [[any Encodable & Sendable]]) async throws {
+        let statement = SQLQueryString.insert(into: table, columns: columns, rows: rows)
+        if rows.count <= preparedInsertRowsMax {
+            try await prepared(statement).run()
+        } else {
+            try await raw(statement).run()
+        }
+    }
+}
+
+/// Rows in an insert that ``SQLDatabase/insertRows(into:columns:rows:)`` prepares, at most.
+let preparedInsertRowsMax = 4

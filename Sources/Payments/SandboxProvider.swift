@@ -80,7 +80,7 @@ public final class SandboxProvider: PaymentProvider {
             amountMinor: amount.amountMinor, currency: amount.currency, card: nil, status: PaymentRow.awaitingMethod,
             failureReason: nil, createdAtMs: now().millisecondsSince1970, processingUntilMs: nil)
         let insert = row.insertUnlessKeyUsed
-        if try await storage(isOneStatement: true, { session in try await session.raw(insert).first() != nil }) {
+        if try await storage(isOneStatement: true, { session in try await session.prepared(insert).first() != nil }) {
             knownRows.wrote(row)
             return row.payment
         }
@@ -336,7 +336,7 @@ public final class SandboxProvider: PaymentProvider {
                 return (row.payment, changed)
             }
             let update = PaymentRow.update(from: current, to: row.changeable)
-            if try await storage(isOneStatement: true, { session in try await session.raw(update).first() != nil }) {
+            if try await storage(isOneStatement: true, { session in try await session.prepared(update).first() != nil }) {
                 knownRows.wrote(row)
                 return (row.payment, changed)
             }

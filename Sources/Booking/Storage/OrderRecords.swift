@@ -51,6 +51,10 @@ struct OrderRow: Codable, Sendable {
         case failureReason = "failure_reason", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
     }
 
+    /// Every column, for a statement that reads whole rows: a prepared `SELECT *` would fail once
+    /// a newer box office added a column (see `PreparedSQL`).
+    static let columnList = CodingKeys.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+
     /// The columns of `order` that differ from `previous` (all of them without one), each with
     /// its value: statements are written with these instead of SQLKit's per-query model encoding
     /// and identifier quoting, which on the booking path cost more than the statement; and a step
@@ -163,7 +167,7 @@ struct OrderWrite: Sendable {
     /// Runs the statement; returns whether it wrote the row.
     @discardableResult
     func run(on session: any SQLDatabase) async throws -> Bool {
-        try await session.raw(statement).first() != nil
+        try await session.prepared(statement).first() != nil
     }
 }
 
@@ -181,12 +185,13 @@ enum OrderRecords {
     // SQLKit's builders, whose building and identifier quoting cost more than running them.
 
     static func find(id: String, on session: any SQLDatabase) async throws -> Order? {
-        try await session.raw("SELECT * FROM orders WHERE id = \(bind: id)").first(decoding: OrderRow.self)?.order()
+        try await session.prepared("SELECT \(unsafeRaw: OrderRow.columnList) FROM orders WHERE id = \(bind: id)")
+            .first(decoding: OrderRow.self)?.order()
     }
 
     /// The id and state of the order paying with the provider's payment `paymentReference`.
     static func state(paymentReference: String, provider: String, on session: any SQLDatabase) async throws -> (id: String, state: OrderState)? {
-        guard let row = try await session.raw("""
+        guard let row = try await session.prepared("""
             SELECT id, state FROM orders WHERE payment_reference = \(bind: paymentReference) AND payment_provider = \(bind: provider)
             """).first()
         else { return nil }
@@ -343,7 +348,7 @@ enum OrderRecords {
 
     /// Records a webhook's event; returns false when it was already recorded (a repeat).
     static func recordWebhook(provider: String, eventID: String, type: String, now: Int64, on session: any SQLDatabase) async throws -> Bool {
-        let inserted = try await session.raw("""
+        let inserted = try await session.prepared("""
             INSERT INTO webhook_inbox (provider, event_id, event_type, received_at_ms)
             VALUES (\(bind: provider), \(bind: eventID), \(bind: type), \(bind: now))
             ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id

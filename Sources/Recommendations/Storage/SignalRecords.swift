@@ -64,9 +64,9 @@ enum SignalRecords {
 
     static func insert(_ rows: [SignalRow], on session: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
-        try await session.raw(SQLQueryString.insert(
+        try await session.insertRows(
             into: table, columns: ["id", "user_id", "kind", "movie_id", "city", "theatre_id", "occurred_at_ms", "payload"],
-            rows: rows.map { [$0.id, $0.userId, $0.kind, $0.movieId, $0.city, $0.theatreId, $0.occurredAtMs, $0.payload] })).run()
+            rows: rows.map { [$0.id, $0.userId, $0.kind, $0.movieId, $0.city, $0.theatreId, $0.occurredAtMs, $0.payload] })
     }
 
     /// A person's latest `limit` signals but impressions, newest first (impressions say nothing

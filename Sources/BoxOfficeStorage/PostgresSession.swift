@@ -1,0 +1,113 @@
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import Synchronization
+
+/// One of the pool's connections as the repositories see it: PostgresKit's `SQLDatabase`, except
+/// that ``PreparedSQL`` statements run as named prepared statements, parsed and planned by the
+/// server once per connection. An unnamed statement is parsed, analysed and planned again at
+/// every run; in a flash sale that was more than a quarter of PostgreSQL's CPU.
+final class PostgresSession: WrappingSession {
+    private let connection: PostgresConnection
+    /// PostgresKit's session on the connection, which runs every other statement.
+    let wrapped: any SQLDatabase
+    private let names: PreparedStatementNames
+
+    init(_ connection: PostgresConnection, names: PreparedStatementNames) {
+        self.connection = connection
+        wrapped = connection.sql(queryLogLevel: nil)
+        self.names = names
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        guard query is PreparedSQL else { return wrapped.execute(sql: query, onRow) }
+        return eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        guard query is PreparedSQL, let statement = try named(query) else {
+            return try await wrapped.execute(sql: query, onRow)
+        }
+        try await NamedStatement.$text.withValue(statement.text) {
+            for try await row in try await connection.execute(NamedStatement(bindings: statement.bindings), logger: logger) {
+                onRow(row.sql())
+            }
+        }
+    }
+
+    /// The statement's name, text and binds; nil when it must run unnamed: a bind PostgresNIO
+    /// cannot encode directly (PostgresKit's path encodes it through `Encodable`), or no name left.
+    private func named(_ query: any SQLExpression) throws -> (text: NamedStatement.Text, bindings: PostgresBindings)? {
+        let (sql, binds) = serialize(query)
+        var bindings = PostgresBindings(capacity: binds.count)
+        // The binds' types are part of the statement: it is prepared with the types of its first
+        // run, and a value of another type (a NULL where there was text) needs a statement of its own.
+        var types = ""
+        for bind in binds {
+            guard let type = try Self.append(bind, to: &bindings) else { return nil }
+            types += "\(type.rawValue),"
+        }
+        guard let name = names.name(sql: sql, bindTypes: types) else { return nil }
+        return (NamedStatement.Text(name: name, sql: sql), bindings)
+    }
+
+    /// Appends `value` as PostgresKit would for a type PostgresNIO encodes directly; returns its
+    /// type (`.null` for nil), or nil for a value it does not encode directly.
+    private static func append<Value: Encodable>(_ value: Value, to bindings: inout PostgresBindings) throws -> PostgresDataType? {
+        // `value as Any?` would wrap a nil in `.some`; an `Any` holding one matches `.none`.
+        let boxed: Any = value
+        if case Optional<Any>.none = boxed {
+            bindings.appendNull()
+            return .null
+        }
+        guard let value = value as? any PostgresThrowingDynamicTypeEncodable else { return nil }
+        try bindings.append(value)
+        return value.psqlType
+    }
+}
+
+/// The names of the statements prepared on this process's connections, one per text and bind
+/// types, the same on every connection (each prepares a statement the first time it runs it).
+final class PreparedStatementNames: Sendable {
+    /// Distinct statements prepared at most. PostgresNIO keeps a connection's prepared statements
+    /// for its lifetime, so this also bounds what each connection and its server process hold.
+    static let namesMax = 256
+
+    private let names = Mutex<[String: String]>([:])
+
+    /// The name of `sql` run with binds of `bindTypes`; nil once `namesMax` are given out.
+    func name(sql: String, bindTypes: String) -> String? {
+        let key = bindTypes + "\u{0}" + sql
+        return names.withLock { names in
+            if let name = names[key] { return name }
+            guard names.count < Self.namesMax else { return nil }
+            let name = "boxoffice_\(names.count + 1)"
+            names[key] = name
+            return name
+        }
+    }
+}
+
+/// A statement for PostgresNIO's prepared-statement API, which knows a statement's name and text
+/// by its type (static members); ours are known only when run, so they ride in a task-local
+/// value. PostgresNIO reads them in the calling task, when it sends the statement (and again for
+/// an error's description); were it to read them anywhere else it would find an empty name and
+/// text, which the server refuses, so such a change would fail loudly rather than run anything.
+struct NamedStatement: PostgresPreparedStatement {
+    struct Text: Sendable {
+        var name: String
+        var sql: String
+    }
+
+    @TaskLocal static var text = Text(name: "", sql: "")
+
+    static var name: String { text.name }
+    static var sql: String { text.sql }
+
+    let bindings: PostgresBindings
+
+    func makeBindings() -> PostgresBindings { bindings }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}

@@ -1,0 +1,89 @@
+@testable import BoxOfficeStorage
+import SQLKit
+import Testing
+
+@Suite("Statements prepared once per connection", .timeLimit(.minutes(2)))
+struct PreparedStatementTests {
+    static let typed = MigrationSet(component: "typed", migrations: [
+        Migration(1, "create typed") { database, _ in
+            try await database.raw("CREATE TABLE typed (id TEXT PRIMARY KEY, count INTEGER, note TEXT)").run()
+        },
+    ])
+
+    /// Rows as (id, count, note), by id.
+    static func rows(on session: any SQLDatabase) async throws -> [String] {
+        try await session.prepared("SELECT id, count, note FROM typed WHERE id > \(bind: "") ORDER BY id").all().map { row in
+            let count = try row.decodeNil(column: "count") ? "-" : String(try row.decode(column: "count", as: Int.self))
+            let note = try row.decode(column: "note", as: String?.self) ?? "-"
+            return "\(try row.decode(column: "id", as: String.self)) \(count) \(note)"
+        }
+    }
+
+    /// A NULL and then a number for the same placeholder: PostgreSQL infers an INTEGER for the
+    /// NULL, and an 8-byte number sent for it would be refused; the two runs are two statements.
+    @Test(arguments: TestEngine.allCases)
+    func aPreparedStatementRunsWithEveryKindOfValueItIsGiven(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine, migrations: [Self.typed]) { database in
+            let insert: @Sendable (String, Int?, String?) async throws -> Void = { id, count, note in
+                try await database.withSession { session in
+                    try await session.prepared("INSERT INTO typed (id, count, note) VALUES (\(bind: id), \(bind: count), \(bind: note))").run()
+                }
+            }
+            try await insert("a", nil, "first")
+            try await insert("b", 5, nil)
+            try await insert("c", 7, "third")
+            try await insert("d", nil, nil)
+            let rows = try await database.withSession { session in try await Self.rows(on: session) }
+            #expect(rows == ["a - first", "b 5 -", "c 7 third", "d - -"])
+        }
+    }
+
+    /// `pg_prepared_statements` lists a connection's named statements: the texts run as
+    /// `PreparedSQL` are there, each once however often it ran; statements run plainly are not.
+    @Test func onPostgreSQLEachTextIsPreparedOncePerConnection() async throws {
+        try await Harness.withDatabase(.postgres, migrations: [Self.typed]) { database in
+            let prepared = try await database.withSession { session in
+                for id in ["a", "b", "c"] {
+                    try await session.prepared("INSERT INTO typed (id, count) VALUES (\(bind: id), \(bind: 1))").run()
+                }
+                try await session.raw("INSERT INTO typed (id, count) VALUES (\(bind: "d"), \(bind: 2))").run()
+                _ = try await Self.rows(on: session)
+                return try await session.raw("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'boxoffice_%' ORDER BY statement")
+                    .all().map { try $0.decode(column: "statement", as: String.self) }
+            }
+            #expect(prepared == ["INSERT INTO typed (id, count) VALUES ($1, $2)", "SELECT id, count, note FROM typed WHERE id > $1 ORDER BY id"])
+        }
+    }
+
+    /// Why `PreparedSQL` names the columns it reads: on a connection that prepared a `SELECT *`,
+    /// a column added meanwhile (a newer box office migrating) makes it fail; named columns go on.
+    @Test func onPostgreSQLNamedColumnsSurviveAColumnAddedWhileASelectStarDoesNot() async throws {
+        try await Harness.withDatabase(.postgres, migrations: [Self.typed]) { database in
+            try await database.withSession { session in
+                try await session.raw("INSERT INTO typed (id, count, note) VALUES ('a', 1, 'x')").run()
+                let star: SQLQueryString = "SELECT * FROM typed WHERE id = \(bind: "a")"
+                _ = try await session.prepared(star).all()
+                #expect(try await Self.rows(on: session) == ["a 1 x"])
+                try await session.raw("ALTER TABLE typed ADD COLUMN extra TEXT").run()
+                #expect(try await Self.rows(on: session) == ["a 1 x"])
+                let refusal = await #expect(throws: (any Error).self) { try await session.prepared(star).all() }
+                // 0A000, feature_not_supported: "cached plan must not change result type".
+                #expect(refusal.map { String(reflecting: $0).contains("0A000") } == true, "\(refusal.map { String(reflecting: $0) } ?? "")")
+            }
+        }
+    }
+
+    @Test func namesAreOnePerTextAndBindTypesAndRunOutAtTheLimit() {
+        let names = PreparedStatementNames()
+        let first = names.name(sql: "SELECT $1", bindTypes: "25,")
+        #expect(first != nil)
+        #expect(names.name(sql: "SELECT $1", bindTypes: "25,") == first)
+        #expect(names.name(sql: "SELECT $1", bindTypes: "0,") != first)
+        #expect(names.name(sql: "SELECT $1 AS other", bindTypes: "25,") != first)
+        for index in 3..<PreparedStatementNames.namesMax {
+            #expect(names.name(sql: "SELECT \(index)", bindTypes: "") != nil)
+        }
+        #expect(names.name(sql: "SELECT 'one too many'", bindTypes: "") == nil)
+        #expect(names.name(sql: "SELECT $1", bindTypes: "25,") == first, "names given before the limit stay")
+    }
+}
