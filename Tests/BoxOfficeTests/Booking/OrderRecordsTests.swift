@@ -51,6 +51,29 @@ struct OrderRecordsTests {
         }
     }
 
+    /// A state this program does not know (written by a newer box office, or by hand) stops
+    /// the reads that decode it with the order's id, rather than being taken for another state.
+    @Test(arguments: TestEngine.allCases)
+    func aRowWithAnUnknownStateIsReportedByItsIDWhereverItIsRead(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let order = Self.everyFieldSet()
+            _ = try await database.transaction { session in try await OrderWrite.insert(order).run(on: session) }
+            try await database.write { session in
+                try await session.raw("UPDATE orders SET state = \(bind: "teleported") WHERE id = \(bind: order.id)").run()
+            }
+            let byID = await #expect(throws: OrderRecords.CorruptRow.self) {
+                try await database.withReadSession { session in try await OrderRecords.find(id: order.id, on: session) }
+            }
+            let byPayment = await #expect(throws: OrderRecords.CorruptRow.self) {
+                try await database.withReadSession { session in
+                    try await OrderRecords.state(paymentReference: "pay_1", provider: order.paymentProvider, on: session)
+                }
+            }
+            #expect(byID?.id == order.id)
+            #expect(byPayment?.id == order.id)
+        }
+    }
+
     @Test
     func anUpdateWritesOnlyWhatTheStepChanged() {
         let held = OrderSagaTests.held().order
