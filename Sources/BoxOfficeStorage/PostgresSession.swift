@@ -29,11 +29,28 @@ final class PostgresSession: WrappingSession {
         guard query is PreparedSQL, let statement = try named(query) else {
             return try await wrapped.execute(sql: query, onRow)
         }
-        try await NamedStatement.$text.withValue(statement.text) {
-            for try await row in try await connection.execute(NamedStatement(bindings: statement.bindings), logger: logger) {
-                onRow(row.sql())
+        do {
+            try await NamedStatement.$text.withValue(statement.text) {
+                for try await row in try await connection.execute(NamedStatement(bindings: statement.bindings), logger: logger) {
+                    onRow(row.sql())
+                }
             }
+        } catch let error as PSQLError where Self.mayHaveFailedPreparing(error) {
+            names.retire(statement.text.name)
+            throw error
         }
+    }
+
+    /// Whether the server's `error` may have been its refusal to prepare the statement rather than
+    /// to run it. PostgresNIO keeps a failed preparation's error for the connection's lifetime and
+    /// answers every later run of that name with it; a refusal that says nothing of the statement
+    /// (`25P02`: prepared for the first time in a transaction already failed; a cancellation, a
+    /// lock not granted in time) would then fail the statement on that connection for good, so
+    /// its name is retired and the next run prepares it afresh under another. Data, constraint
+    /// and rollback errors (classes 22, 23 and 40) come only from running a statement.
+    static func mayHaveFailedPreparing(_ error: PSQLError) -> Bool {
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        return !["22", "23", "40"].contains(state.prefix(2))
     }
 
     /// The statement's name, text and binds; nil when it must run unnamed: a bind PostgresNIO
@@ -70,21 +87,35 @@ final class PostgresSession: WrappingSession {
 /// The names of the statements prepared on this process's connections, one per text and bind
 /// types, the same on every connection (each prepares a statement the first time it runs it).
 final class PreparedStatementNames: Sendable {
-    /// Distinct statements prepared at most. PostgresNIO keeps a connection's prepared statements
-    /// for its lifetime, so this also bounds what each connection and its server process hold.
+    /// Names given at most, retired ones included. PostgresNIO keeps a connection's prepared
+    /// statements for its lifetime, so this also bounds what each connection and its server
+    /// process hold.
     static let namesMax = 256
 
-    private let names = Mutex<[String: String]>([:])
+    private struct State {
+        var names: [String: String] = [:]
+        var given = 0
+    }
+
+    private let state = Mutex(State())
 
     /// The name of `sql` run with binds of `bindTypes`; nil once `namesMax` are given out.
     func name(sql: String, bindTypes: String) -> String? {
         let key = bindTypes + "\u{0}" + sql
-        return names.withLock { names in
-            if let name = names[key] { return name }
-            guard names.count < Self.namesMax else { return nil }
-            let name = "boxoffice_\(names.count + 1)"
-            names[key] = name
+        return state.withLock { state in
+            if let name = state.names[key] { return name }
+            guard state.given < Self.namesMax else { return nil }
+            state.given += 1
+            let name = "boxoffice_\(state.given)"
+            state.names[key] = name
             return name
+        }
+    }
+
+    /// Stops giving out `name`: its statement gets a new one the next time it runs.
+    func retire(_ name: String) {
+        state.withLock { state in
+            if let key = state.names.first(where: { $0.value == name })?.key { state.names[key] = nil }
         }
     }
 }

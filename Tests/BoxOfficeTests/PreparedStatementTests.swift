@@ -73,6 +73,33 @@ struct PreparedStatementTests {
         }
     }
 
+    /// Prepared for the first time in a transaction that already failed, a statement is refused
+    /// (25P02); PostgresNIO would answer every later run of its name on that connection with that
+    /// refusal, so the name is retired and the statement prepared again under another. A
+    /// statement that ran and broke a constraint keeps its name.
+    @Test func onPostgreSQLAStatementFirstPreparedInAFailedTransactionRunsOnceItIsOver() async throws {
+        try await Harness.withDatabase(.postgres, migrations: [Self.typed]) { database in
+            try await database.withSession { session in
+                let insert: SQLQueryString = "INSERT INTO typed (id, count) VALUES (\(bind: "a"), \(bind: 1))"
+                try await session.raw("BEGIN").run()
+                await #expect(throws: (any Error).self) { try await session.raw("SELECT 1 / 0 AS never").run() }
+                let refusal = await #expect(throws: (any Error).self) { try await session.prepared(insert).run() }
+                #expect(refusal.map { String(reflecting: $0).contains("25P02") } == true, "\(refusal.map { String(reflecting: $0) } ?? "")")
+                try await session.raw("ROLLBACK").run()
+
+                try await session.prepared(insert).run()
+                let duplicate = await #expect(throws: (any Error).self) { try await session.prepared(insert).run() }
+                #expect(duplicate.map { String(reflecting: $0).contains("23505") } == true, "\(duplicate.map { String(reflecting: $0) } ?? "")")
+                try await session.prepared("INSERT INTO typed (id, count) VALUES (\(bind: "b"), \(bind: 2))").run()
+
+                #expect(try await Self.rows(on: session) == ["a 1 -", "b 2 -"])
+                let names = try await session.raw("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO typed%'")
+                    .all().map { try $0.decode(column: "name", as: String.self) }
+                #expect(names.count == 1, "prepared once after the failed transaction, and kept after the duplicate: \(names)")
+            }
+        }
+    }
+
     @Test func namesAreOnePerTextAndBindTypesAndRunOutAtTheLimit() {
         let names = PreparedStatementNames()
         let first = names.name(sql: "SELECT $1", bindTypes: "25,")
@@ -80,7 +107,11 @@ struct PreparedStatementTests {
         #expect(names.name(sql: "SELECT $1", bindTypes: "25,") == first)
         #expect(names.name(sql: "SELECT $1", bindTypes: "0,") != first)
         #expect(names.name(sql: "SELECT $1 AS other", bindTypes: "25,") != first)
-        for index in 3..<PreparedStatementNames.namesMax {
+        let retired = names.name(sql: "SELECT 'retired'", bindTypes: "")
+        names.retire(retired!)
+        let renamed = names.name(sql: "SELECT 'retired'", bindTypes: "")
+        #expect(renamed != nil && renamed != retired)
+        for index in 5..<PreparedStatementNames.namesMax {
             #expect(names.name(sql: "SELECT \(index)", bindTypes: "") != nil)
         }
         #expect(names.name(sql: "SELECT 'one too many'", bindTypes: "") == nil)
