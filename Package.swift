@@ -330,6 +330,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             exclude: ["Support/localstripe-loopback.py", "Support/smtp-server.py", "Support/sms-server.py"]),

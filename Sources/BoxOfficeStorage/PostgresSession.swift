@@ -60,10 +60,11 @@ final class PostgresSession: WrappingSession {
         var bindings = PostgresBindings(capacity: binds.count)
         // The binds' types are part of the statement: it is prepared with the types of its first
         // run, and a value of another type (a NULL where there was text) needs a statement of its own.
-        var types = ""
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(binds.count)
         for bind in binds {
             guard let type = try Self.append(bind, to: &bindings) else { return nil }
-            types += "\(type.rawValue),"
+            types.append(type)
         }
         guard let name = names.name(sql: sql, bindTypes: types) else { return nil }
         return (NamedStatement.Text(name: name, sql: sql), bindings)
@@ -92,16 +93,21 @@ final class PreparedStatementNames: Sendable {
     /// process hold.
     static let namesMax = 256
 
+    private struct Statement: Hashable {
+        var sql: String
+        var bindTypes: [PostgresDataType]
+    }
+
     private struct State {
-        var names: [String: String] = [:]
+        var names: [Statement: String] = [:]
         var given = 0
     }
 
     private let state = Mutex(State())
 
     /// The name of `sql` run with binds of `bindTypes`; nil once `namesMax` are given out.
-    func name(sql: String, bindTypes: String) -> String? {
-        let key = bindTypes + "\u{0}" + sql
+    func name(sql: String, bindTypes: [PostgresDataType]) -> String? {
+        let key = Statement(sql: sql, bindTypes: bindTypes)
         return state.withLock { state in
             if let name = state.names[key] { return name }
             guard state.given < Self.namesMax else { return nil }

@@ -1,4 +1,5 @@
 @testable import BoxOfficeStorage
+import PostgresNIO
 import SQLKit
 import Testing
 
@@ -100,21 +101,64 @@ struct PreparedStatementTests {
         }
     }
 
+    /// The statements prepared on the session's connection whose text starts with `prefix`.
+    static func prepared(startingWith prefix: String, on session: any SQLDatabase) async throws -> [String] {
+        try await session.raw("SELECT statement FROM pg_prepared_statements WHERE starts_with(statement, \(bind: prefix))")
+            .all().map { try $0.decode(column: "statement", as: String.self) }
+    }
+
+    /// Each row count of an insert is a text of its own: a handful of rows is prepared, a batch
+    /// is not, and both insert every row.
+    @Test func onPostgreSQLAnInsertOfAFewRowsIsPreparedAndABatchIsNot() async throws {
+        try await Harness.withDatabase(.postgres, migrations: [Self.typed]) { database in
+            try await database.withSession { session in
+                let rows: @Sendable (String, Int) -> [[any Encodable & Sendable]] = { prefix, count in
+                    (0..<count).map { ["\(prefix)\($0)", $0] }
+                }
+                try await session.insertRows(into: "typed", columns: ["id", "count"], rows: rows("few", preparedInsertRowsMax))
+                try await session.insertRows(into: "typed", columns: ["id", "count"], rows: rows("many", preparedInsertRowsMax + 1))
+                #expect(try await Self.rows(on: session).count == 2 * preparedInsertRowsMax + 1)
+                let prepared = try await Self.prepared(startingWith: "INSERT INTO typed", on: session)
+                #expect(prepared.count == 1)
+                #expect(prepared.first?.components(separatedBy: "), (").count == preparedInsertRowsMax)
+            }
+        }
+    }
+
+    /// A value PostgresNIO does not encode by itself (PostgresKit encodes it through `Encodable`)
+    /// sends its statement unnamed, the way every statement went before.
+    @Test func onPostgreSQLAStatementWithAValueEncodedOnlyThroughEncodableRunsUnnamed() async throws {
+        struct Note: Encodable, Sendable {
+            let text: String
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(text)
+            }
+        }
+        try await Harness.withDatabase(.postgres, migrations: [Self.typed]) { database in
+            try await database.withSession { session in
+                try await session.prepared("INSERT INTO typed (id, note) VALUES (\(bind: "a"), \(bind: Note(text: "kept")))").run()
+                #expect(try await Self.rows(on: session) == ["a - kept"])
+                #expect(try await Self.prepared(startingWith: "INSERT INTO typed", on: session).isEmpty)
+            }
+        }
+    }
+
     @Test func namesAreOnePerTextAndBindTypesAndRunOutAtTheLimit() {
         let names = PreparedStatementNames()
-        let first = names.name(sql: "SELECT $1", bindTypes: "25,")
+        let first = names.name(sql: "SELECT $1", bindTypes: [.text])
         #expect(first != nil)
-        #expect(names.name(sql: "SELECT $1", bindTypes: "25,") == first)
-        #expect(names.name(sql: "SELECT $1", bindTypes: "0,") != first)
-        #expect(names.name(sql: "SELECT $1 AS other", bindTypes: "25,") != first)
-        let retired = names.name(sql: "SELECT 'retired'", bindTypes: "")
+        #expect(names.name(sql: "SELECT $1", bindTypes: [.text]) == first)
+        #expect(names.name(sql: "SELECT $1", bindTypes: [.null]) != first)
+        #expect(names.name(sql: "SELECT $1 AS other", bindTypes: [.text]) != first)
+        let retired = names.name(sql: "SELECT 'retired'", bindTypes: [])
         names.retire(retired!)
-        let renamed = names.name(sql: "SELECT 'retired'", bindTypes: "")
+        let renamed = names.name(sql: "SELECT 'retired'", bindTypes: [])
         #expect(renamed != nil && renamed != retired)
         for index in 5..<PreparedStatementNames.namesMax {
-            #expect(names.name(sql: "SELECT \(index)", bindTypes: "") != nil)
+            #expect(names.name(sql: "SELECT \(index)", bindTypes: []) != nil)
         }
-        #expect(names.name(sql: "SELECT 'one too many'", bindTypes: "") == nil)
-        #expect(names.name(sql: "SELECT $1", bindTypes: "25,") == first, "names given before the limit stay")
+        #expect(names.name(sql: "SELECT 'one too many'", bindTypes: []) == nil)
+        #expect(names.name(sql: "SELECT $1", bindTypes: [.text]) == first, "names given before the limit stay")
     }
 }
