@@ -97,8 +97,8 @@ final class GroupCommit: Sendable {
     /// lead to the next waiter (or gives it up when nobody waits).
     ///
     /// The batch runs in a task of its own: it carries other callers' transactions, so the
-    /// leader's cancellation must not reach it (sqlite-nio refuses to start a statement in a
-    /// cancelled task, which would fail everyone's with a `CancellationError` they never asked for).
+    /// leader's cancellation must not reach it (code in a body that checks for cancellation would
+    /// fail everyone's with a `CancellationError` they never asked for).
     private func lead(_ first: @escaping Body) async -> Outcome {
         await Task { await self.runBatch(first) }.value
     }

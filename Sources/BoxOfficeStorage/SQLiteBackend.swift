@@ -13,10 +13,10 @@ import Synchronization
 /// SQLite has a single writer, so every session that may write takes turns on the writer's
 /// gate and owns that connection until it ends, which keeps transactions simple. In WAL mode
 /// readers see the last committed state without waiting for the writer, so read-only sessions
-/// go to reader connections, each with its own gate, in turn. Statements run on threads of the
-/// backend's own (sqlite-nio's blocking calls never touch the cooperative pool): the writer has
-/// one to itself, on which its sessions' code runs too (``WriterTaskExecutor``), and the readers
-/// share a pool, so a writer waiting on fsync does not stall them.
+/// go to reader connections, each with its own gate, in turn. Each connection lives on a thread
+/// of its own (``ConnectionThread``), where its sessions' code runs and its statements run as
+/// plain calls (``SQLiteLink``): SQLite's blocking calls never touch the cooperative pool, and a
+/// writer waiting on fsync does not stall the readers.
 final class SQLiteBackend: DatabaseBackend {
     /// Sessions allowed to wait for one connection before new ones are refused.
     static let sessionWaitersMax = 1_024
@@ -32,73 +32,76 @@ final class SQLiteBackend: DatabaseBackend {
 
     let engine = Database.Engine.sqlite
     let beginStatement = "BEGIN IMMEDIATE"
-    private let writerThread: NIOThreadPool
-    private let readerThreads: NIOThreadPool
-    private let executor: WriterTaskExecutor
-    private let writer: Connection
-    private let readers: [Connection]
+    let writer: Connection
+    let readers: [Connection]
     let groupCommit: GroupCommit
     private let nextReader = Atomic<Int>(0)
 
-    /// A connection and the gate its sessions take turns on.
-    private struct Connection: Sendable {
-        let connection: SQLiteConnection
+    /// A connection, the thread it lives on, and the gate its sessions take turns on.
+    struct Connection: Sendable {
+        let session: SQLiteSession
         let gate = SessionGate(waitersMax: SQLiteBackend.sessionWaitersMax)
 
+        var thread: ConnectionThread { session.thread }
+
+        /// Runs `body` with the connection, on its thread, once the sessions before it are done.
         func withSession<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result {
-            try await gate.withGate { try await body(connection.sql(queryLogLevel: nil)) }
+            try await withTaskExecutorPreference(thread) {
+                try await gate.withGate { try await body(session) }
+            }
+        }
+
+        func close() async throws {
+            try await gate.withGate { try await thread.run { session.link.close() } }
+            thread.close()
+            try await thread.shutdown()
         }
     }
 
-    private init(writerThread: NIOThreadPool, readerThreads: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection]) {
-        self.writerThread = writerThread
-        self.readerThreads = readerThreads
-        executor = WriterTaskExecutor(writerThread)
-        let writer = Connection(connection: writer)
+    private init(writer: Connection, readers: [Connection]) {
         self.writer = writer
-        self.readers = readers.map { Connection(connection: $0) }
-        groupCommit = GroupCommit(waitersMax: Self.sessionWaitersMax) { [executor] batch in
-            try await withTaskExecutorPreference(executor) { try await writer.withSession(batch) }
-        }
+        self.readers = readers
+        groupCommit = GroupCommit(waitersMax: Self.sessionWaitersMax) { batch in try await writer.withSession(batch) }
     }
 
     static func open(path: String, raisingWriterPriority: Bool, logger: Logger) async throws -> SQLiteBackend {
-        let writerThread = NIOThreadPool(numberOfThreads: 1)
-        let readerThreads = NIOThreadPool(numberOfThreads: readerCount)
-        writerThread.start()
-        readerThreads.start()
-        if raisingWriterPriority {
-            try await writerThread.runIfActive { raiseWritersPriority(logger: logger) }
-        }
-        var opened: [SQLiteConnection] = []
+        var opened: [Connection] = []
         do {
-            // sqlite-nio completes its futures on this loop; the sessions use its async calls.
-            let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
             // The writer first: it creates the file and switches it to WAL, which readers need.
             for index in 0...readerCount {
-                let connection = try await SQLiteConnection.open(
-                    storage: .file(path: path), threadPool: index == 0 ? writerThread : readerThreads, logger: logger, on: eventLoop)
-                opened.append(connection)
-                let session = connection.sql(queryLogLevel: nil)
-                if index == 0 {
-                    // WAL lets readers go on while a transaction writes; synchronous=FULL fsyncs
-                    // the log at every commit, so an acknowledged change survives a power cut.
-                    _ = try await session.raw("PRAGMA journal_mode = WAL").all()
-                    try await session.raw("PRAGMA synchronous = FULL").run()
-                    try await session.raw("PRAGMA foreign_keys = ON").run()
-                } else {
-                    try await session.raw("PRAGMA query_only = ON").run()
+                let thread = try await ConnectionThread.start()
+                let isWriter = index == 0
+                let link: SQLiteLink
+                do {
+                    link = try await thread.run {
+                        if isWriter && raisingWriterPriority { raiseWritersPriority(logger: logger) }
+                        return try SQLiteLink(path: path)
+                    }
+                } catch {
+                    try? await thread.shutdown()
+                    throw error
                 }
-                // Wait for another process (a second boxoffice on the same file) instead of failing.
-                try await session.raw("PRAGMA busy_timeout = 5000").run()
+                let connection = Connection(session: SQLiteSession(link: link, thread: thread, logger: logger))
+                opened.append(connection)
+                try await connection.withSession { session in
+                    if isWriter {
+                        // WAL lets readers go on while a transaction writes; synchronous=FULL fsyncs
+                        // the log at every commit, so an acknowledged change survives a power cut.
+                        _ = try await session.raw("PRAGMA journal_mode = WAL").all()
+                        try await session.raw("PRAGMA synchronous = FULL").run()
+                        try await session.raw("PRAGMA foreign_keys = ON").run()
+                    } else {
+                        try await session.raw("PRAGMA query_only = ON").run()
+                    }
+                    // Wait for another process (a second boxoffice on the same file) instead of failing.
+                    try await session.raw("PRAGMA busy_timeout = 5000").run()
+                }
             }
         } catch {
             for connection in opened { try? await connection.close() }
-            try? await writerThread.shutdownGracefully()
-            try? await readerThreads.shutdownGracefully()
             throw error
         }
-        return SQLiteBackend(writerThread: writerThread, readerThreads: readerThreads, writer: opened[0], readers: Array(opened.dropFirst()))
+        return SQLiteBackend(writer: opened[0], readers: Array(opened.dropFirst()))
     }
 
     /// Sets the calling thread's nice value to ``writerNice`` (on Linux a nice value is a
@@ -112,26 +115,17 @@ final class SQLiteBackend: DatabaseBackend {
 
     func run() async throws {
         try? await gracefulShutdown()
-        // Closing must happen even when the service ends by cancellation, and sqlite-nio's
-        // thread-pool calls refuse to start in a cancelled task: close from a task of its own.
+        // Closing must happen even when the service ends by cancellation: from a task of its own.
         let connections = [writer] + readers
-        let writerThread = self.writerThread
-        let readerThreads = self.readerThreads
-        let executor = self.executor
         try await Task {
-            for connection in connections {
-                try await connection.gate.withGate { try await connection.connection.close() }
-            }
-            executor.close()
-            try await writerThread.shutdownGracefully()
-            try await readerThreads.shutdownGracefully()
+            for connection in connections { try await connection.close() }
         }.value
     }
 
     func withSession<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await withTaskExecutorPreference(executor) { try await writer.withSession(body) }
+        try await writer.withSession(body)
     }
 
     func transaction<Result: Sendable>(

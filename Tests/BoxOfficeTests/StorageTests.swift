@@ -257,32 +257,34 @@ struct GroupCommitTests {
     }
 }
 
-@Suite("The SQLite writer's executor", .timeLimit(.minutes(3)))
-struct WriterTaskExecutorTests {
-    @Test func codeRunsOnTheWritersThreadUntilClosedAndThenOnTheGlobalPool() async throws {
-        let thread = NIOThreadPool(numberOfThreads: 1)
-        thread.start()
-        let executor = WriterTaskExecutor(thread)
-        let writersThread = try await thread.runIfActive { pthread_self() }
-        let resumedOn = try await withTaskExecutorPreference(executor) {
-            // Statements' hops: to the pool and back, which is the same thread.
+@Suite("The SQLite connections' threads", .timeLimit(.minutes(3)))
+struct ConnectionThreadTests {
+    @Test func codeRunsOnTheConnectionsThreadUntilClosedAndThenOnTheGlobalPool() async throws {
+        let thread = try await ConnectionThread.start()
+        let connectionsThread = try await thread.run { pthread_self() }
+        #expect(thread.handOffs == 1)
+        #expect(!thread.isCurrent)
+        let ranOn = try await withTaskExecutorPreference(thread) {
+            // Work for the thread is a plain call from code already there.
             var threads: [pthread_t] = []
             for _ in 0..<3 {
-                _ = try await thread.runIfActive { 1 }
+                threads.append(try await thread.run { pthread_self() })
+                await Task.yield()
                 threads.append(pthread_self())
             }
             return threads
         }
-        #expect(resumedOn == Array(repeating: writersThread, count: 3))
-        // Closed while its pool still runs (as the store closes before stopping it): a job goes
+        #expect(ranOn == Array(repeating: connectionsThread, count: 6))
+        #expect(thread.handOffs == 1)
+        // Closed while its thread still runs (as the store closes before stopping it): a job goes
         // to the global pool, not to the thread about to stop.
-        executor.close()
-        let resumedAfterClose = await withTaskExecutorPreference(executor) {
+        thread.close()
+        let resumedAfterClose = await withTaskExecutorPreference(thread) {
             await Task.yield()
             return pthread_self()
         }
-        #expect(resumedAfterClose != writersThread)
-        try await thread.shutdownGracefully()
+        #expect(resumedAfterClose != connectionsThread)
+        try await thread.shutdown()
     }
 
     @Test(arguments: [false, true])

@@ -5,8 +5,8 @@ import Synchronization
 /// Profiles this instance read lately, kept for a short lifetime.
 ///
 /// `GET /me` is the most frequent authenticated read, and an app sends it on every screen;
-/// reading the row each time costs three thread hand-offs through SQLite's thread pool, far
-/// more than the rest of the request. Changes made through this instance replace the entry at
+/// reading the row each time costs two thread hand-offs (to an SQLite reader's thread and
+/// back), far more than the rest of the request. Changes made through this instance replace the entry at
 /// once (so a person always reads their own write here; an entry never goes back to an older
 /// `updatedAt`, so a slower concurrent read cannot undo that); a change made through another
 /// instance is seen within `lifetime`, the same promise a read from a streaming replica gives.
