@@ -115,7 +115,8 @@ final class SQLiteBackend: DatabaseBackend {
 
     func run() async throws {
         try? await gracefulShutdown()
-        // Closing must happen even when the service ends by cancellation: from a task of its own.
+        // Closing must happen even when the service ends by cancellation, and NIO's thread pool
+        // refuses work handed to it from a cancelled task: close from a task of its own.
         let connections = [writer] + readers
         try await Task {
             for connection in connections { try await connection.close() }

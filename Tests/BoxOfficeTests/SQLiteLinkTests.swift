@@ -4,6 +4,7 @@ import NIOCore
 import SQLKit
 import SQLiteNIO
 import SeatTestSupport
+import Synchronization
 import Testing
 
 @Suite("An SQLite connection's statements", .timeLimit(.minutes(2)))
@@ -105,6 +106,22 @@ struct SQLiteLinkTests {
         }
     }
 
+    /// SQLKit's older futures API reaches the same connection, handed to its thread.
+    @Test func aStatementSentThroughTheFuturesAPIRunsToo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await Harness.withSQLiteFile(directory.path + "/boxoffice.sqlite") { database in
+            let values = try await database.withSession { session in
+                let collected = Collected()
+                try await session.execute(sql: SQLRaw("SELECT 7 AS value UNION ALL SELECT 8")) { row in
+                    collected.values.withLock { $0.append((try? row.decode(column: "value", as: Int.self)) ?? -1) }
+                }.get()
+                return collected.values.withLock { $0 }
+            }
+            #expect(values == [7, 8])
+        }
+    }
+
     @Test func aSessionsStatementsRunOnItsConnectionsThreadWithoutHandOffs() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -125,4 +142,9 @@ struct SQLiteLinkTests {
             #expect(threads.map(\.handOffs) == before)
         }
     }
+}
+
+/// Values a statement's rows hand over from the connection's thread.
+private final class Collected: Sendable {
+    let values = Mutex<[Int]>([])
 }
