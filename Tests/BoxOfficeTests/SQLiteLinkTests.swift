@@ -24,6 +24,14 @@ struct SQLiteLinkTests {
         return rows
     }
 
+    @Test func aFileThatCannotBeOpenedIsRefusedWithSQLitesReason() throws {
+        let failure = #expect(throws: SQLiteFailure.self) { _ = try SQLiteLink(path: "/nonexistent-folder/box.sqlite") }
+        // SQLITE_CANTOPEN.
+        #expect(failure?.code == 14)
+        #expect(failure?.message == "unable to open database file")
+        #expect(failure?.sql == "open /nonexistent-folder/box.sqlite")
+    }
+
     @Test func aStatementIsCompiledOnceAndTheLeastRecentlyUsedGoPastTheLimit() throws {
         try withLink { link in
             try link.run("CREATE TABLE seats (id INTEGER PRIMARY KEY, label TEXT NOT NULL)", []) { _ in }
