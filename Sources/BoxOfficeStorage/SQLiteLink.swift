@@ -19,7 +19,7 @@ import VaporCSQLite
 /// Not thread-safe by itself: it is used only on its connection's thread, one statement at a time.
 final class SQLiteLink: @unchecked Sendable {
     /// Compiled statements kept per connection; past it, the least recently used is finalized.
-    /// A booking runs about twenty distinct texts, each kept once.
+    /// A booking runs about sixteen distinct texts, each kept once.
     static let statementsMax = 64
 
     private var handle: OpaquePointer?
