@@ -32,6 +32,17 @@ struct SQLiteLinkTests {
         #expect(failure?.sql == "open /nonexistent-folder/box.sqlite")
     }
 
+    @Test func aClosedConnectionRefusesStatementsAndKeepsNone() throws {
+        try withLink { link in
+            _ = try rows(link, "SELECT 1 AS one")
+            link.close()
+            #expect(link.cachedStatementCount == 0)
+            let failure = #expect(throws: SQLiteFailure.self) { try link.run("SELECT 1 AS one", []) { _ in } }
+            #expect(failure?.code == 21)
+            #expect(failure?.message == "the connection is closed")
+        }
+    }
+
     @Test func aStatementIsCompiledOnceAndTheLeastRecentlyUsedGoPastTheLimit() throws {
         try withLink { link in
             try link.run("CREATE TABLE seats (id INTEGER PRIMARY KEY, label TEXT NOT NULL)", []) { _ in }
