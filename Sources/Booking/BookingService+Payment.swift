@@ -128,29 +128,28 @@ extension BookingService {
             logger.warning("webhook refused", metadata: ["provider": "\(name)", "reason": "\(error)"])
             throw BookingError.invalidWebhook(error.description)
         }
-        let isNew = try await database.write { session in
-            try await OrderRecords.recordWebhook(provider: name, eventID: event.id, type: event.type,
-                                                 now: self.now().millisecondsSince1970, on: session)
-        }
-        guard isNew else { return }
         let paymentReference: String = switch event.object {
         case .payment(let reference): reference
         case .refund(_, let paymentReference): paymentReference
         }
-        let found = try await database.withReadSession { session in
-            try await OrderRecords.state(paymentReference: paymentReference, provider: name, on: session)
+        let recorded = try await database.write { session in
+            try await OrderRecords.recordWebhook(provider: name, eventID: event.id, type: event.type, paymentReference: paymentReference,
+                                                 now: self.now().millisecondsSince1970, on: session)
         }
-        guard let found else {
+        switch recorded {
+        case .repeated:
+            return
+        case .noOrder:
             logger.info("webhook for a payment of no order", metadata: ["provider": "\(name)", "event": "\(event.id)"])
-            return
-        }
-        switch found.state.webhookAction {
-        case .leave:
-            return
-        case .checkLatePayment:
-            if try await checkLatePayment(orderID: found.id, paymentReference: paymentReference) { try await drive(found.id) }
-        case .drive:
-            try await drive(found.id)
+        case .order(let orderID, let state):
+            switch state.webhookAction {
+            case .leave:
+                return
+            case .checkLatePayment:
+                if try await checkLatePayment(orderID: orderID, paymentReference: paymentReference) { try await drive(orderID) }
+            case .drive:
+                try await drive(orderID)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 @testable import Booking
 import BoxOfficeStorage
 import Foundation
+import SQLKit
 import Testing
 
 @Suite("An order's row is written and read back whole", .timeLimit(.minutes(2)))
@@ -65,12 +66,47 @@ struct OrderRecordsTests {
                 try await database.withReadSession { session in try await OrderRecords.find(id: order.id, on: session) }
             }
             let byPayment = await #expect(throws: OrderRecords.CorruptRow.self) {
-                try await database.withReadSession { session in
-                    try await OrderRecords.state(paymentReference: "pay_1", provider: order.paymentProvider, on: session)
+                try await database.write { session in
+                    try await OrderRecords.recordWebhook(provider: order.paymentProvider, eventID: "evt_1", type: "payment.captured",
+                                                         paymentReference: "pay_1", now: 0, on: session)
                 }
             }
             #expect(byID?.id == order.id)
             #expect(byPayment?.id == order.id)
+        }
+    }
+
+    /// A webhook's event is recorded once, and recording it finds the order paying with its
+    /// payment as it stands, in the same statement.
+    @Test(arguments: TestEngine.allCases)
+    func aWebhookIsRecordedOnceAndFindsTheOrderPayingWithItsPayment(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            var order = OrderSagaTests.held().order
+            order.state = .paying
+            order.paymentReference = "pay_1"
+            let paying = order
+            _ = try await database.transaction { session in try await OrderWrite.insert(paying).run(on: session) }
+            let record = { (eventID: String, payment: String) in
+                try await database.write { session in
+                    try await OrderRecords.recordWebhook(provider: paying.paymentProvider, eventID: eventID, type: "payment.authorized",
+                                                         paymentReference: payment, now: 1_000, on: session)
+                }
+            }
+            #expect(try await record("evt_1", "pay_1") == .order(id: paying.id, state: .paying))
+            #expect(try await record("evt_1", "pay_1") == .repeated)
+
+            var confirmed = paying
+            confirmed.state = .confirmed
+            let changed = confirmed
+            #expect(try await database.transaction { session in try await OrderRecords.update(changed, from: paying, on: session) })
+            #expect(try await record("evt_2", "pay_1") == .order(id: paying.id, state: .confirmed))
+            #expect(try await record("evt_3", "pay_other") == .noOrder)
+            #expect(try await record("evt_3", "pay_other") == .repeated)
+
+            let inbox = try await database.withReadSession { session in
+                try await session.raw("SELECT event_id FROM webhook_inbox ORDER BY event_id").all().map { try $0.decode(column: "event_id", as: String.self) }
+            }
+            #expect(inbox == ["evt_1", "evt_2", "evt_3"])
         }
     }
 
