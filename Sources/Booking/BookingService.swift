@@ -221,25 +221,31 @@ public final class BookingService: Sendable {
         }
         let promotionUse = stored.promotionID == nil ? nil : PromotionUse(orderNow: stored.state)
         // Holds and bookings are what recommendations learn from.
-        let noted: (any ActivityLog, PersonActivity)? =
+        let note: RowInsert? =
             if let recipient, let activity, let activityKind {
-                (activity, PersonActivity(userID: recipient, kind: activityKind, movieID: stored.movieID,
-                                          theatreID: stored.theatreID, at: stored.updatedAt))
+                activity.rows(noting: PersonActivity(userID: recipient, kind: activityKind, movieID: stored.movieID,
+                                                     theatreID: stored.theatreID, at: stored.updatedAt))
             } else { nil }
-        let write: @Sendable (any SQLDatabase) async throws -> Bool = { [messages] session in
-            guard try await update.run(on: session) else { return false }
-            switch promotionUse {
-            case .markUsed: try await PromotionRecords.markUsed(orderID: stored.id, on: session)
-            case .release: try await PromotionRecords.release(orderID: stored.id, on: session)
-            case nil: break
-            }
-            try await Outbox.enqueue(messages, on: session)
-            if let (activity, note) = noted { try await activity.record(note, on: session) }
-            return true
-        }
+        let inserts = ([Outbox.rows(messages)] + [note].compactMap { $0 }).filter { !$0.rows.isEmpty }
         // Most steps write the order's row alone: one statement, with no transaction around it.
-        let isOneStatement = promotionUse == nil && messages.isEmpty && noted == nil
-        let written = isOneStatement ? try await database.write(write) : try await database.transaction(write)
+        // On PostgreSQL the rows a step brings (its messages, its note) go in that statement too,
+        // saving a round trip for each and for `BEGIN` and `COMMIT`; SQLite has no writes inside
+        // `WITH`, and its statements cost no round trip, so there they share a transaction.
+        let isOneStatement = promotionUse == nil && (inserts.isEmpty || database.engine == .postgres)
+        let written = if isOneStatement {
+            try await database.write { session in try await update.run(thenInserting: inserts, on: session) }
+        } else {
+            try await database.transaction { session in
+                guard try await update.run(on: session) else { return false }
+                switch promotionUse {
+                case .markUsed: try await PromotionRecords.markUsed(orderID: stored.id, on: session)
+                case .release: try await PromotionRecords.release(orderID: stored.id, on: session)
+                case nil: break
+                }
+                for insert in inserts { try await insert.run(on: session) }
+                return true
+            }
+        }
         guard written else { return try await load(order.id) }
         order.version += 1
         changes.changed(order.id)

@@ -5,7 +5,15 @@ import SQLKit
 /// reviews) in the transaction of the doing: never lost when the doing committed, never noted
 /// when it rolled back. The recommendations service keeps it.
 public protocol ActivityLog: Sendable {
-    func record(_ activity: PersonActivity, on session: any SQLDatabase) async throws
+    /// The rows that note `activity`, for the doing's own transaction or statement.
+    func rows(noting activity: PersonActivity) -> RowInsert
+}
+
+extension ActivityLog {
+    /// Notes `activity` in the caller's transaction.
+    public func record(_ activity: PersonActivity, on session: any SQLDatabase) async throws {
+        try await rows(noting: activity).run(on: session)
+    }
 }
 
 public struct PersonActivity: Sendable, Equatable {

@@ -63,9 +63,15 @@ public enum Outbox {
 
     /// Adds messages in the caller's transaction, with one statement.
     public static func enqueue(_ entries: [Entry], on session: any SQLDatabase) async throws {
-        guard !entries.isEmpty else { return }
-        try await session.insertRows(
-            into: "outbox", columns: ["id", "topic", "recipient_user_id", "payload", "created_at_ms", "next_attempt_at_ms"],
+        try await rows(entries).run(on: session)
+    }
+
+    /// The messages' rows, for a caller that inserts them in a statement of its own making.
+    public static func rows(_ entries: [Entry]) -> RowInsert {
+        RowInsert(
+            into: "outbox",
+            columns: [.init("id", "text"), .init("topic", "text"), .init("recipient_user_id", "text"), .init("payload", "text"),
+                      .init("created_at_ms", "bigint"), .init("next_attempt_at_ms", "bigint")],
             rows: entries.map { entry in
                 let message = entry.message
                 return [message.id, message.topic, message.recipientUserId, message.payload, message.createdAtMs, entry.dueAtMs]

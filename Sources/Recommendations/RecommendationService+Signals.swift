@@ -57,16 +57,16 @@ extension RecommendationService {
 
 /// Holds, bookings and ratings, recorded by the booking and reviews services in their own transactions.
 extension RecommendationService: ActivityLog {
-    public func record(_ activity: PersonActivity, on session: any SQLDatabase) async throws {
+    public func rows(noting activity: PersonActivity) -> RowInsert {
         let kind: SignalKind = switch activity.kind {
         case .hold: .hold
         case .booking: .booking
         case .rating: .rating
         }
-        try await SignalRecords.insert([SignalRow(
+        return SignalRecords.rows([SignalRow(
             id: UUID.randomID(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
             city: nil, theatreId: activity.theatreID, occurredAtMs: activity.at.millisecondsSince1970,
-            payload: JSONColumn.text(SignalDetails(rating: activity.rating)))], on: session)
+            payload: JSONColumn.text(SignalDetails(rating: activity.rating)))])
     }
 }
 

@@ -169,6 +169,14 @@ struct OrderWrite: Sendable {
     func run(on session: any SQLDatabase) async throws -> Bool {
         try await session.prepared(statement).first() != nil
     }
+
+    /// Runs the statement and then `inserts` only if it wrote the row, as one statement
+    /// (``SQLQueryString/write(_:thenInserting:)``: PostgreSQL only); returns whether it wrote
+    /// the row.
+    func run(thenInserting inserts: [RowInsert], on session: any SQLDatabase) async throws -> Bool {
+        guard !inserts.isEmpty else { return try await run(on: session) }
+        return try await session.prepared(.write(statement, thenInserting: inserts)).first() != nil
+    }
 }
 
 /// The SQL of orders, refunds and the webhook inbox.

@@ -63,9 +63,14 @@ enum SignalRecords {
     static let table = "recommendation_signals"
 
     static func insert(_ rows: [SignalRow], on session: any SQLDatabase) async throws {
-        guard !rows.isEmpty else { return }
-        try await session.insertRows(
-            into: table, columns: ["id", "user_id", "kind", "movie_id", "city", "theatre_id", "occurred_at_ms", "payload"],
+        try await self.rows(rows).run(on: session)
+    }
+
+    static func rows(_ rows: [SignalRow]) -> RowInsert {
+        RowInsert(
+            into: table,
+            columns: [.init("id", "text"), .init("user_id", "text"), .init("kind", "text"), .init("movie_id", "text"),
+                      .init("city", "text"), .init("theatre_id", "text"), .init("occurred_at_ms", "bigint"), .init("payload", "text")],
             rows: rows.map { [$0.id, $0.userId, $0.kind, $0.movieId, $0.city, $0.theatreId, $0.occurredAtMs, $0.payload] })
     }
 
