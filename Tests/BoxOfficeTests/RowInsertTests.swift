@@ -1,4 +1,5 @@
 @testable import BoxOfficeStorage
+import PostgresNIO
 import SQLKit
 import Testing
 
@@ -58,14 +59,16 @@ struct RowInsertTests {
         }
     }
 
-    /// The write and its rows are one statement: a row refused (a duplicate key) undoes the write.
+    /// The write and its rows are one statement: a row refused (a duplicate key, 23505) undoes
+    /// the write.
     @Test func aRefusedRowUndoesTheWrite() async throws {
         try await Harness.withDatabase(.postgres, migrations: [Self.tables]) { database in
             try await database.write { session in try await session.raw("INSERT INTO versioned (id, version) VALUES ('a', 1)").run() }
             let rows = [RowInsert(into: "brought", columns: Self.columns, rows: [["m1", "first", Int64(1)]])]
             #expect(try await Self.write(from: 1, rows, on: database) == "a")
             let duplicate = [RowInsert(into: "brought", columns: Self.columns, rows: [["m2", "new", Int64(2)], ["m1", "again", Int64(3)]])]
-            await #expect(throws: (any Error).self) { try await Self.write(from: 2, duplicate, on: database) }
+            let refusal = await #expect(throws: PSQLError.self) { try await Self.write(from: 2, duplicate, on: database) }
+            #expect(refusal?.serverInfo?[.sqlState] == "23505")
             #expect(try await Self.state(of: database) == (2, ["m1 first 1"]))
         }
     }
