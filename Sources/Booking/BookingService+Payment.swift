@@ -148,8 +148,21 @@ extension BookingService {
             case .checkLatePayment:
                 if try await checkLatePayment(orderID: orderID, paymentReference: paymentReference) { try await drive(orderID) }
             case .drive:
-                try await drive(orderID)
+                try await driveUnlessSettled(orderID)
             }
+        }
+    }
+
+    /// Drives the order unless it is settled by the time its lock is taken. A sale's webhooks
+    /// mostly come while the customer's own payment request holds the order and drives it to
+    /// the end; then the order's state alone says there is nothing left to do, and the order is
+    /// not read whole (on the flash sale's path, twice per booking).
+    private func driveUnlessSettled(_ orderID: String) async throws {
+        try await locks.withLock(orderID) {
+            let state = try await self.database.withReadSession { session in try await OrderRecords.state(id: orderID, on: session) }
+            guard let state else { throw BookingError.orderNotFound }
+            guard !state.isSettled else { return }
+            _ = try await self.advance(try await self.load(orderID))
         }
     }
 

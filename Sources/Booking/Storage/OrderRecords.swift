@@ -197,6 +197,14 @@ enum OrderRecords {
             .first(decoding: OrderRow.self)?.order()
     }
 
+    /// The order's state alone, without reading and decoding its whole row; nil when there is
+    /// no such order.
+    static func state(id: String, on session: any SQLDatabase) async throws -> OrderState? {
+        guard let row = try await session.prepared("SELECT state FROM orders WHERE id = \(bind: id)").first() else { return nil }
+        guard let state = OrderState(rawValue: try row.decode(column: "state", as: String.self)) else { throw CorruptRow(id: id) }
+        return state
+    }
+
     /// Stores what `order` changed of `previous` if nobody changed the row since `previous` was
     /// read (at `order.version`); returns whether it did (with the version bumped).
     static func update(_ order: Order, from previous: Order, on session: any SQLDatabase) async throws -> Bool {

@@ -71,8 +71,12 @@ struct OrderRecordsTests {
                                                          paymentReference: "pay_1", now: 0, on: session)
                 }
             }
+            let stateByID = await #expect(throws: OrderRecords.CorruptRow.self) {
+                try await database.withReadSession { session in try await OrderRecords.state(id: order.id, on: session) }
+            }
             #expect(byID?.id == order.id)
             #expect(byPayment?.id == order.id)
+            #expect(stateByID?.id == order.id)
         }
     }
 
@@ -107,6 +111,24 @@ struct OrderRecordsTests {
                 try await session.raw("SELECT event_id FROM webhook_inbox ORDER BY event_id").all().map { try $0.decode(column: "event_id", as: String.self) }
             }
             #expect(inbox == ["evt_1", "evt_2", "evt_3"])
+        }
+    }
+
+    /// An order's state is read alone, as its row stands; no order, no state.
+    @Test(arguments: TestEngine.allCases)
+    func anOrdersStateIsReadAloneAsItsRowStands(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            let held = OrderSagaTests.held().order
+            _ = try await database.transaction { session in try await OrderWrite.insert(held).run(on: session) }
+            let state = { (id: String) in try await database.withReadSession { session in try await OrderRecords.state(id: id, on: session) } }
+            #expect(try await state(held.id) == .held)
+
+            var paying = held
+            paying.state = .paying
+            let changed = paying
+            #expect(try await database.transaction { session in try await OrderRecords.update(changed, from: held, on: session) })
+            #expect(try await state(held.id) == .paying)
+            #expect(try await state("no-such-order") == nil)
         }
     }
 
