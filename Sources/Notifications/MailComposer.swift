@@ -90,6 +90,27 @@ struct MailComposer: Sendable {
         ],
     ]
 
+    /// `pattern` with each `{key}` of `values` replaced by its value, in one pass over the
+    /// pattern: a value is never searched for placeholders itself (a film titled "{when}" keeps
+    /// its title), and `{…}` naming no value is left as it is.
+    static func fill(_ pattern: String, with values: [String: String]) -> String {
+        var filled = ""
+        var rest = pattern[...]
+        while let open = rest.firstIndex(of: "{") {
+            filled += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"),
+                  let value = values[String(rest[rest.index(after: open)..<close])]
+            else {
+                filled.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            filled += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return filled + rest
+    }
+
     /// The language `template` is written in for `person`: theirs when it has that template, else English (nil).
     func language(of template: String, for person: Person) -> String? {
         guard let language = person.language, library.getTemplate(named: "\(template).\(language)") != nil else { return nil }
@@ -159,8 +180,7 @@ struct MailComposer: Sendable {
             unsubscribeURL = "\(siteURL)/unsubscribe/\(unsubscribeLinks.token(userID: recipientUserID, kind: .reminders))"
             values["unsubscribe"] = unsubscribeURL
         }
-        var subject = language.flatMap { Self.translatedSubjects[$0]?[topic] } ?? subjectPattern
-        for (key, value) in values { subject = subject.replacingOccurrences(of: "{\(key)}", with: value) }
+        let subject = Self.fill(language.flatMap { Self.translatedSubjects[$0]?[topic] } ?? subjectPattern, with: values)
         values["subject"] = subject
         guard let text = render(values, template: "\(topic).text", language: language),
               let html = render(values, template: "\(topic).html", language: language)

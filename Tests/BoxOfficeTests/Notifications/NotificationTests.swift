@@ -54,6 +54,16 @@ struct MailFormatTests {
         #expect(MailMessage.header(.init(name: "Eve <x>", email: "eve@example.com\r\nBcc: a@b")) .hasSuffix("<eve@example.comBcc: a@b>"))
     }
 
+    @Test func aSubjectsPlaceholdersAreFilledInOnePassAndValuesAreNotSearched() {
+        #expect(MailComposer.fill("Reminder: {movie}, {when}", with: ["movie": "Heat", "when": "today"]) == "Reminder: Heat, today")
+        // Values that look like placeholders stay as written: replacing key by key, in either
+        // order, would turn one into the other.
+        #expect(MailComposer.fill("{movie} at {when}", with: ["movie": "{when}", "when": "{movie}"]) == "{when} at {movie}")
+        #expect(MailComposer.fill("{unknown} {movie} {", with: ["movie": "Heat"]) == "{unknown} Heat {")
+        #expect(MailComposer.fill("no placeholders", with: ["movie": "Heat"]) == "no placeholders")
+        #expect(MailComposer.fill("{{movie}}", with: ["movie": "Heat"]) == "{Heat}")
+    }
+
     @Test func retriesBackOffExponentiallyWithJitterUpToTheCapThenStop() {
         var policy = RetryPolicy()
         policy.base = .seconds(10)
