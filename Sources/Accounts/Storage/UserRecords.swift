@@ -25,6 +25,16 @@ struct UserRow: Codable, Sendable {
     var updatedAtMs: Int64
     var messageLanguage: String?
 
+    /// The columns' names, spelled out: SQLKit's snake-case conversion redid them for every
+    /// column of every row read (the notifications read their recipients' on every booking).
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, phone, city, consents, roles, status
+        case passwordHash = "password_hash", preferredLanguages = "preferred_languages", preferredGenres = "preferred_genres"
+        case theatreIds = "theatre_ids", emailVerifiedAtMs = "email_verified_at_ms", failedLogins = "failed_logins"
+        case lockedUntilMs = "locked_until_ms", createdAtMs = "created_at_ms", updatedAtMs = "updated_at_ms"
+        case messageLanguage = "message_language"
+    }
+
     init(user: User, passwordHash: String) {
         id = user.id
         email = user.email.value
@@ -67,7 +77,7 @@ enum UserRecords {
     /// Inserts the user unless the email is taken; returns whether it was inserted.
     static func insert(_ row: UserRow, on session: any SQLDatabase) async throws -> Bool {
         let inserted = try await session.insert(into: table)
-            .model(row, keyEncodingStrategy: .convertToSnakeCase)
+            .model(row)
             .ignoringConflicts(with: "email")
             .returning("id")
             .first()
@@ -76,18 +86,18 @@ enum UserRecords {
 
     static func find(id: String, on session: any SQLDatabase) async throws -> UserRow? {
         try await session.select().column("*").from(table).where("id", .equal, id)
-            .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: UserRow.self)
     }
 
     /// `ids` must not be empty (`IN ()` is not SQL everywhere).
     static func find(ids: [String], on session: any SQLDatabase) async throws -> [UserRow] {
         try await session.select().column("*").from(table).where("id", .in, ids)
-            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: UserRow.self)
     }
 
     static func find(email: EmailAddress, on session: any SQLDatabase) async throws -> UserRow? {
         try await session.select().column("*").from(table).where("email", .equal, email.value)
-            .first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: UserRow.self)
     }
 
     /// Users in creation order after `cursor` (the last `(createdAtMs, id)` of the previous page).
@@ -102,7 +112,7 @@ enum UserRecords {
             }
         }
         return try await query.orderBy("created_at_ms").orderBy("id").limit(limit)
-            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: UserRow.self)
     }
 
     /// Writes every field of `user` but the password hash and login counters.

@@ -15,6 +15,14 @@ enum OutboxRecords {
         var nextAttemptAtMs: Int64
         var lastError: String?
         var sentAtMs: Int64?
+
+        /// The columns' names, spelled out: SQLKit's snake-case conversion redid them for every
+        /// column of every row the worker claims.
+        enum CodingKeys: String, CodingKey {
+            case id, topic, payload, status, attempts
+            case recipientUserId = "recipient_user_id", createdAtMs = "created_at_ms", nextAttemptAtMs = "next_attempt_at_ms"
+            case lastError = "last_error", sentAtMs = "sent_at_ms"
+        }
     }
 
     static let pending = "pending"
@@ -35,7 +43,7 @@ enum OutboxRecords {
             WHERE id IN (\(dueFirst(limit: limit, nowMs: nowMs, engine: engine)))
             RETURNING \(unsafeRaw: columns)
             """
-        return try await session.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await session.raw(query).all(decoding: Row.self)
             .sorted { ($0.nextAttemptAtMs, $0.createdAtMs) < ($1.nextAttemptAtMs, $1.createdAtMs) }
     }
 
@@ -101,7 +109,7 @@ enum OutboxRecords {
 
     static func deadLetters(limit: Int, on session: any SQLDatabase) async throws -> [Row] {
         try await session.raw("SELECT \(unsafeRaw: columns) FROM outbox WHERE status = \(bind: dead) ORDER BY created_at_ms DESC LIMIT \(bind: limit)")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self)
     }
 
     /// Puts a dead letter back in line, with its attempts counted afresh. Whether it was one.
