@@ -300,6 +300,24 @@ struct BookingRecoveryTests {
         }
     }
 
+    /// A webhook about a payment no order pays with (another system's on the same account, or
+    /// a test sent from the provider's dashboard) is recorded and answered without error, so the
+    /// provider stops sending it; sent again, it is a repeat.
+    @Test func aWebhookAboutAPaymentOfNoOrderIsRecordedAndAnswered() async throws {
+        try await Harness.withAppAndSeatd(.sqlite, configure: Self.promptly) { _, components, _ in
+            let sandbox = try #require(components.sandbox)
+            let body = Array(#"{"created":0,"data":{"payment":"pay_of_no_order"},"id":"evt_stray","type":"payment.captured"}"#.utf8)
+            let headers = [SandboxProvider.signatureHeader: sandbox.signature.header(for: body, at: Date())]
+            try await components.booking.receiveWebhook(provider: "sandbox", rawBody: body, headers: headers)
+            try await components.booking.receiveWebhook(provider: "sandbox", rawBody: body, headers: headers)
+            let inbox = try await components.database.withReadSession { session in
+                try await session.raw("SELECT COUNT(*) AS count FROM webhook_inbox WHERE event_id = 'evt_stray'").first()?
+                    .decode(column: "count", as: Int.self)
+            }
+            #expect(inbox == 1)
+        }
+    }
+
     @Test func anExpiredHoldIsExpiredAndItsSeatsFree() async throws {
         try await Harness.withAppAndSeatd(.sqlite, configure: { configuration in
             Self.promptly(&configuration)
