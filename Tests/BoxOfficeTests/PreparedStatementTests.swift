@@ -144,6 +144,28 @@ struct PreparedStatementTests {
         }
     }
 
+    /// Once the names run out, a new text runs unnamed and answers as it would named; texts
+    /// named before keep their names.
+    @Test func onPostgreSQLTextsBeyondTheNamesLimitRunUnnamed() async throws {
+        try await Harness.withDatabase(.postgres) { database in
+            try await database.withSession { session in
+                let texts = PreparedStatementNames.namesMax + 1
+                for index in 0..<texts {
+                    let row = try await session.prepared("SELECT \(unsafeRaw: String(index)) AS n, \(bind: "beyond") AS tag").first()
+                    #expect(try row?.decode(column: "n", as: Int.self) == index)
+                }
+                let named = try await Self.prepared(startingWith: "SELECT ", on: session).filter { $0.hasSuffix("AS tag") }
+                // Whatever else took names (the migrations), the last of these texts ran unnamed.
+                #expect(named.count > 0 && named.count < texts)
+                #expect(named.contains("SELECT 0 AS n, $1 AS tag"))
+                #expect(!named.contains("SELECT \(texts - 1) AS n, $1 AS tag"))
+                let again = try await session.prepared("SELECT 0 AS n, \(bind: "again") AS tag").first()
+                #expect(try again?.decode(column: "tag", as: String.self) == "again")
+                #expect(try await Self.prepared(startingWith: "SELECT 0 AS n", on: session).count == 1)
+            }
+        }
+    }
+
     @Test func namesAreOnePerTextAndBindTypesAndRunOutAtTheLimit() {
         let names = PreparedStatementNames()
         let first = names.name(sql: "SELECT $1", bindTypes: [.text])
