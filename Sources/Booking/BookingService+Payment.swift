@@ -156,7 +156,7 @@ extension BookingService {
     /// Drives the order unless it is settled by the time its lock is taken. A sale's webhooks
     /// mostly come while the customer's own payment request holds the order and drives it to
     /// the end; then the order's state alone says there is nothing left to do, and the order is
-    /// not read whole (on the flash sale's path, twice per booking).
+    /// not read whole (in a flash sale, for up to both of a booking's webhooks).
     private func driveUnlessSettled(_ orderID: String) async throws {
         try await locks.withLock(orderID) {
             let state = try await self.database.withReadSession { session in try await OrderRecords.state(id: orderID, on: session) }

@@ -18,7 +18,7 @@ enum OutboxRecords {
 
         /// The columns' names, spelled out: SQLKit's snake-case conversion redid them for every
         /// column of every row the worker claims.
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case id, topic, payload, status, attempts
             case recipientUserId = "recipient_user_id", createdAtMs = "created_at_ms", nextAttemptAtMs = "next_attempt_at_ms"
             case lastError = "last_error", sentAtMs = "sent_at_ms"
@@ -32,7 +32,7 @@ enum OutboxRecords {
     /// Given up after the attempts allowed; an admin may send it again.
     static let dead = "dead"
 
-    private static let columns = "id, topic, recipient_user_id, payload, created_at_ms, status, attempts, next_attempt_at_ms, last_error, sent_at_ms"
+    private static let columns = Row.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// Claims up to `limit` due messages for `lease`: another worker skips them meanwhile
     /// (PostgreSQL's `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time anyway), and they
