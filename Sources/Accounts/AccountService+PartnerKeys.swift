@@ -21,7 +21,7 @@ extension AccountService {
         let secret = OpaqueToken.generate(prefix: "bo_pk_")
         let nowMs = now.millisecondsSince1970
         let row = PartnerKeyRecords.Row(
-            id: UUID.randomID(), secretHash: secret.hash, name: name,
+            id: UUID.timeOrderedID(), secretHash: secret.hash, name: name,
             scopes: JSONColumn.text(scopes.map(\.rawValue).sorted()), theatreIds: JSONColumn.text(theatreIDs.sorted()),
             createdBy: createdBy, createdAtMs: nowMs, lastUsedAtMs: nil, revokedAtMs: nil)
         try await database.transaction { session in

@@ -58,7 +58,7 @@ public struct AccountService: Sendable {
         let passwordHash = try await hasher.hash(request.password)
         let now = self.now
         let user = User(
-            id: UUID.randomID(), email: email, name: name, phone: nil, city: nil,
+            id: UUID.timeOrderedID(), email: email, name: name, phone: nil, city: nil,
             preferredLanguages: [], preferredGenres: [], consents: .none, roles: roles, theatreIDs: [],
             status: .active, emailVerifiedAt: emailVerified ? now : nil, createdAt: now, updatedAt: now)
         let verification = OpaqueToken.generate()
@@ -141,7 +141,7 @@ public struct AccountService: Sendable {
         }
         let user = try row.user()
         guard user.status == .active else { throw AccountError.accountDisabled }
-        let sessionID = UUID.randomID()
+        let sessionID = UUID.timeOrderedID()
         let refreshToken = OpaqueToken.generate(prefix: "bo_rt_")
         let nowMs = now.millisecondsSince1970
         try await database.transaction { session in

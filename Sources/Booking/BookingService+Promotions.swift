@@ -7,7 +7,7 @@ extension BookingService {
     public static let promotionsPageMax = 100
 
     public func createPromotion(_ input: PromotionInput) async throws -> Promotion {
-        let promotion = try input.validated(id: UUID.randomID())
+        let promotion = try input.validated(id: UUID.timeOrderedID())
         let nowMs = now().millisecondsSince1970
         let inserted = try await database.transaction { session in
             try await PromotionRecords.insert(promotion, at: nowMs, on: session)

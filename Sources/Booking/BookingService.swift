@@ -98,7 +98,7 @@ public final class BookingService: Sendable {
             }
         }
         let order = Order(
-            id: UUID.randomID(), ownerID: owner.id, customerReference: owner.customerReference,
+            id: UUID.timeOrderedID(), ownerID: owner.id, customerReference: owner.customerReference,
             showtimeID: showtime.id, movieID: showtime.movieId, theatreID: showtime.theatreId, seatShowID: seating.seatShowID,
             showtimeStartsAt: showtime.startsAt, selection: selection, state: .holding, version: 0, seats: [], price: nil,
             cancellationPolicy: seating.cancellationPolicy, promotionID: nil,

@@ -46,7 +46,7 @@ public enum Outbox {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             message = Message(
-                id: UUID.randomID(), topic: topic, recipientUserId: recipientUserID,
+                id: UUID.timeOrderedID(), topic: topic, recipientUserId: recipientUserID,
                 payload: String(decoding: try encoder.encode(payload), as: UTF8.self),
                 createdAtMs: now.millisecondsSince1970, deliveredAtMs: nil)
             dueAtMs = deliverAt?.millisecondsSince1970 ?? 0

@@ -60,7 +60,7 @@ public final class CatalogService: Sendable {
 
     /// - Parameter refreshingSearch: false for bulk loads, which rebuild the index once at the end.
     public func createMovie(_ input: MovieInput, refreshingSearch: Bool = true) async throws -> Movie {
-        let movie = try input.validated(id: UUID.randomID())
+        let movie = try input.validated(id: UUID.timeOrderedID())
         let nowMs = now().millisecondsSince1970
         try await change(refreshing: refreshingSearch) {
             try await CatalogRecords.insert(CatalogRecords.MovieRow(movie, at: nowMs), into: "movies", on: $0)
@@ -128,7 +128,7 @@ public final class CatalogService: Sendable {
         let categories = try Self.categories(ofLayout: layoutJSON)
         let defined = try await seats.defineLayout(json: layoutJSON)
         let row = CatalogRecords.ScreenRow(
-            id: UUID.randomID(), theatreId: theatreID, name: name,
+            id: UUID.timeOrderedID(), theatreId: theatreID, name: name,
             layout: String(decoding: layoutJSON, as: UTF8.self), seatLayoutId: Int64(defined.layoutID),
             seatCount: defined.seatCount, categories: JSONColumn.text(categories), createdAtMs: now().millisecondsSince1970)
         try await change { try await CatalogRecords.insert(row, into: "screens", on: $0) }
@@ -162,7 +162,7 @@ public final class CatalogService: Sendable {
         }
         let movie = try movieRow.movie()
         let screen = try screenRow.screen()
-        let showtime = try input.validated(id: UUID.randomID(), movie: movie, screen: screen, now: nowDate)
+        let showtime = try input.validated(id: UUID.timeOrderedID(), movie: movie, screen: screen, now: nowDate)
         let startMs = showtime.startsAt.millisecondsSince1970
         let endMs = showtime.endsAt.millisecondsSince1970
         if let busy = try await database.withReadSession({

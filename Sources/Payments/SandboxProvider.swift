@@ -76,7 +76,7 @@ public final class SandboxProvider: PaymentProvider {
             throw .refused("amount must be positive in an ISO 4217 currency")
         }
         let row = PaymentRow(
-            reference: "pay_" + Self.randomSuffix(), createKey: idempotencyKey, orderId: orderID,
+            reference: "pay_" + Self.timeOrderedSuffix(), createKey: idempotencyKey, orderId: orderID,
             amountMinor: amount.amountMinor, currency: amount.currency, card: nil, status: PaymentRow.awaitingMethod,
             failureReason: nil, createdAtMs: now().millisecondsSince1970, processingUntilMs: nil)
         let insert = row.insertUnlessKeyUsed
@@ -207,7 +207,7 @@ public final class SandboxProvider: PaymentProvider {
                 throw PaymentError.refused("refunds of \(reference) would exceed the \(payment.amountMinor) captured")
             }
             let row = RefundRow(
-                reference: "re_" + Self.randomSuffix(), paymentReference: reference, idempotencyKey: idempotencyKey,
+                reference: "re_" + Self.timeOrderedSuffix(), paymentReference: reference, idempotencyKey: idempotencyKey,
                 amountMinor: amount.amountMinor, currency: amount.currency,
                 status: payment.card == SandboxCard.refundsFail.rawValue ? RefundRow.pending : RefundRow.succeeded,
                 createdAtMs: nowMs, settlesAtMs: nowMs + processingMs)
@@ -258,11 +258,11 @@ public final class SandboxProvider: PaymentProvider {
     }
 
     private func send(event type: String, payment: String, after delay: Duration = .zero) {
-        send(EventBody(id: "evt_" + Self.randomSuffix(), type: type, created: 0, data: .init(payment: payment, refund: nil)), after: delay)
+        send(EventBody(id: "evt_" + Self.timeOrderedSuffix(), type: type, created: 0, data: .init(payment: payment, refund: nil)), after: delay)
     }
 
     private func send(event type: String, refund: RefundRow, after delay: Duration = .zero) {
-        send(EventBody(id: "evt_" + Self.randomSuffix(), type: type, created: 0,
+        send(EventBody(id: "evt_" + Self.timeOrderedSuffix(), type: type, created: 0,
                        data: .init(payment: refund.paymentReference, refund: refund.reference)), after: delay)
     }
 
@@ -378,8 +378,10 @@ public final class SandboxProvider: PaymentProvider {
             .first(decoding: PaymentRow.self)
     }
 
-    static func randomSuffix() -> String {
-        String(UUID.randomID().filter { $0 != "-" }.prefix(24))
+    /// 24 hex digits: a time-ordered UUID's time (12) and 42 of its random bits, so the sandbox's
+    /// references and event ids, keys of its tables and of the webhook inbox, are made in order.
+    static func timeOrderedSuffix() -> String {
+        String(UUID.timeOrderedID().filter { $0 != "-" }.prefix(24))
     }
 }
 

@@ -64,7 +64,7 @@ extension RecommendationService: ActivityLog {
         case .rating: .rating
         }
         return SignalRecords.rows([SignalRow(
-            id: UUID.randomID(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
+            id: UUID.timeOrderedID(), userId: activity.userID, kind: kind.rawValue, movieId: activity.movieID,
             city: nil, theatreId: activity.theatreID, occurredAtMs: activity.at.millisecondsSince1970,
             payload: JSONColumn.text(SignalDetails(rating: activity.rating)))])
     }

@@ -28,7 +28,7 @@ public enum SampleViewingHistory {
                 guard let movie = pool.randomElement(using: &random) else { continue }
                 let at = now.addingTimeInterval(-Double.random(in: 0..<(28 * 86_400), using: &random))
                 rows.append(SignalRow(
-                    id: UUID.randomID(), userId: "sample-viewer-\(person)", kind: SignalKind.detailView.rawValue,
+                    id: UUID.timeOrderedID(), userId: "sample-viewer-\(person)", kind: SignalKind.detailView.rawValue,
                     movieId: movie.movieID, city: city, theatreId: nil, occurredAtMs: at.millisecondsSince1970,
                     payload: JSONColumn.text(SignalDetails(surface: "sample"))))
             }

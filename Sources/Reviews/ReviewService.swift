@@ -45,7 +45,7 @@ public final class ReviewService: MovieRatings {
         return try await database.transaction { session in
             let existing = try await ReviewRecords.find(movieID: movieID, userID: userID, on: session)
             var row = existing ?? ReviewRow(
-                id: UUID.randomID(), movieId: movieID, userId: userID, authorName: name, rating: review.rating,
+                id: UUID.timeOrderedID(), movieId: movieID, userId: userID, authorName: name, rating: review.rating,
                 title: nil, body: "", status: Review.Status.published.rawValue, moderationReason: nil, moderatedBy: nil,
                 createdAtMs: nowMs, updatedAtMs: nowMs)
             row.authorName = name

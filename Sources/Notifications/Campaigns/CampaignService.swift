@@ -41,7 +41,7 @@ public final class CampaignService: Sendable {
     public func create(_ draft: CampaignDraft, by userID: String) async throws -> Campaign {
         let draft = try CampaignRules.checked(draft)
         let campaign = Campaign(
-            id: UUID.randomID(), kind: draft.kind, subject: draft.subject, body: draft.body, linkPath: draft.linkPath,
+            id: UUID.timeOrderedID(), kind: draft.kind, subject: draft.subject, body: draft.body, linkPath: draft.linkPath,
             audience: draft.audience ?? Audience(), messagesPerSecond: draft.messagesPerSecond ?? CampaignRules.messagesPerSecondDefault,
             status: .draft, recipients: 0, createdBy: userID, createdAt: now())
         let row = try CampaignRecords.Row(campaign)

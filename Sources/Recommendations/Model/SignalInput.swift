@@ -71,7 +71,7 @@ public struct SignalInput: Decodable, Sendable, Equatable {
             throw .invalidField("\(pointer)/city", "must be 1 to \(Self.cityCharactersMax) characters")
         }
         return SignalRow(
-            id: UUID.randomID(), userId: userID, kind: kind.rawValue, movieId: movieID, city: city, theatreId: nil,
+            id: UUID.timeOrderedID(), userId: userID, kind: kind.rawValue, movieId: movieID, city: city, theatreId: nil,
             occurredAtMs: now.millisecondsSince1970, payload: JSONColumn.text(details))
     }
 }
