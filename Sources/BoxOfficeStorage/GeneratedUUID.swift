@@ -8,8 +8,8 @@ extension UUID {
     /// in a SQLite sale about half of the pages a commit wrote to the log were such index pages,
     /// one page written for one new key, and written again when the log was checkpointed. Ids
     /// made in time order all land on the right edge of their indexes, so the rows of one
-    /// commit share those pages. 74 random bits keep an id unguessable; what an id gives away
-    /// is when it was made.
+    /// commit share those pages. 74 random bits keep an id unguessable and unique (a clock set
+    /// back costs only that locality); what an id gives away is when it was made.
     ///
     /// The random bits come from the C library's `arc4random_buf`, which asks the kernel once
     /// with `getrandom` (under 1 µs); Foundation's `UUID()` on Linux opens, reads and closes
