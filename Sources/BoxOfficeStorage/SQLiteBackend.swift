@@ -90,6 +90,12 @@ final class SQLiteBackend: DatabaseBackend {
                         _ = try await session.raw("PRAGMA journal_mode = WAL").all()
                         try await session.raw("PRAGMA synchronous = FULL").run()
                         try await session.raw("PRAGMA foreign_keys = ON").run()
+                        // A statement inside a transaction (every one in a group commit) keeps the
+                        // pages it changes in a statement journal, to undo itself alone should it
+                        // fail halfway. Past 64 KiB that journal spills to a temporary file, and
+                        // the writer then writes each page it touches twice through the file
+                        // system. In memory it is bounded by what one transaction changes.
+                        try await session.raw("PRAGMA temp_store = MEMORY").run()
                     } else {
                         try await session.raw("PRAGMA query_only = ON").run()
                     }

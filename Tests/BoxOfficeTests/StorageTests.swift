@@ -194,6 +194,46 @@ struct GroupCommitTests {
         }
     }
 
+    /// Every statement of a batch runs inside a transaction, so SQLite keeps a statement journal
+    /// of the pages a statement that writes several rows changes, to undo it alone should it fail
+    /// halfway. One that changes far more than 64 KiB of them keeps that journal in memory: the
+    /// writer opens no temporary file.
+    @Test func aStatementChangingManyPagesInATransactionOpensNoTemporaryFile() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
+            // 4,000 rows of about 60 bytes: some 60 pages of the table and as many of its key's index.
+            try await database.write { session in
+                try await session.raw("""
+                    INSERT INTO probe (id, value)
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+                    SELECT printf('row-%050d', i), i FROM n
+                    """).run()
+            }
+            let opened = try await database.transaction { session in
+                // Each copy's key sorts next to its original's: every leaf of the key's index changes.
+                try await session.raw("INSERT INTO probe (id, value) SELECT id || '-copy', value FROM probe").run()
+                // Still inside the transaction, so its journal is open now (on the writer's own
+                // thread: the listing below blocks no thread of the cooperative pool).
+                return try Self.temporaryFilesOpen()
+            }
+            #expect(opened == [])
+            let total = try await database.withReadSession { session in
+                try await session.raw("SELECT sum(value) AS total FROM probe").first()?.decode(column: "total", as: Int.self)
+            }
+            #expect(total == 2 * (1...4000).reduce(0, +))
+        }
+    }
+
+    /// SQLite's temporary files this process has open: files it made, and removed at once, in the
+    /// first folder of those it looks for (unnamed when the kernel allows, so found by place).
+    private static func temporaryFilesOpen() throws -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        let folder = [environment["SQLITE_TMPDIR"], environment["TMPDIR"], "/var/tmp", "/usr/tmp", "/tmp"].compactMap { $0 }
+            .first { FileManager.default.fileExists(atPath: $0) } ?? "."
+        return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { descriptor in
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")
+        }.filter { $0.hasPrefix(folder + "/") && $0.hasSuffix(" (deleted)") }
+    }
+
     /// Runs `count` transactions of `body` as one batch: the writer is held until all of them
     /// wait (the first leads, waiting for the writer; the others wait for it).
     private static func inOneBatch(
