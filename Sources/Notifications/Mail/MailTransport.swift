@@ -123,8 +123,18 @@ public struct MailFolder: MailTransport {
     }
 
     /// `<id@domain>` as a file name: its letters, digits, dots and dashes.
+    /// Filtered as UTF-8 bytes, since all it keeps is ASCII: character by character, the filter
+    /// cost about 1 % of `boxoffice`'s CPU in a flash sale (a message per booking).
     static func fileName(for messageID: String) -> String {
-        String(messageID.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "@") }
-            .replacingOccurrences(of: "@", with: "_")) + ".eml"
+        var name = messageID.utf8.compactMap { byte -> UInt8? in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."): byte
+            case UInt8(ascii: "@"): UInt8(ascii: "_")
+            default: nil
+            }
+        }
+        name += ".eml".utf8
+        return String(decoding: name, as: UTF8.self)
     }
 }

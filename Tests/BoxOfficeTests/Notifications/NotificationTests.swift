@@ -555,6 +555,16 @@ struct OutboxWorkerTests {
         }
     }
 
+    /// A message's file name keeps ASCII letters, digits, dots and dashes of its `Message-ID`,
+    /// turns its `@` into `_`, and drops everything else: no path separator, no byte of a
+    /// character outside ASCII.
+    @Test func aMessagesFileNameKeepsOnlyWhatIsSafeInAName() {
+        #expect(MailFolder.fileName(for: "<01a242da-8812-749d@mail.example>") == "01a242da-8812-749d_mail.example.eml")
+        #expect(MailFolder.fileName(for: "<../../etc/passwd@x>") == "....etcpasswd_x.eml")
+        #expect(MailFolder.fileName(for: "<réservation\u{301}+1 ½ @例え.jp>") == "rservation1_.jp.eml")
+        #expect(MailFolder.fileName(for: "") == ".eml")
+    }
+
     /// A folder that cannot be made, or a file where the folder should be: the message is not
     /// sent, with an error that names the path and asks for another try later, and nothing is
     /// written anywhere.
