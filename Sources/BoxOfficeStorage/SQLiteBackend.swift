@@ -16,7 +16,8 @@ import Synchronization
 /// go to reader connections, each with its own gate, in turn. Each connection lives on a thread
 /// of its own (``ConnectionThread``), where its sessions' code runs and its statements run as
 /// plain calls (``SQLiteLink``): SQLite's blocking calls never touch the cooperative pool, and a
-/// writer waiting on fsync does not stall the readers.
+/// writer waiting on fsync does not stall the readers. A last connection copies the log into the
+/// database while the store runs (``checkpointInterval``), off the writer's turn.
 final class SQLiteBackend: DatabaseBackend {
     /// Sessions allowed to wait for one connection before new ones are refused.
     static let sessionWaitersMax = 1_024
@@ -29,12 +30,23 @@ final class SQLiteBackend: DatabaseBackend {
     /// process's priority). Only for a server's one database: in a process holding many at once
     /// (the tests), their writers starved everything else.
     static let writerNice: Int32 = -10
+    /// How often, while the store runs, the checkpointer copies what the log holds into the
+    /// database. A checkpoint left to the writer (SQLite's default, every 1,000 pages) ran inside
+    /// the commit that crossed the mark: that batch's callers, and everyone queued behind them,
+    /// waited for the copy and for the database file's fsync. A passive checkpoint on a
+    /// connection of its own takes no lock the writer or the readers wait for.
+    static let checkpointInterval = Duration.milliseconds(100)
+    /// Pages the log may hold before the writer copies them itself, should the checkpointer fall
+    /// behind or not run: what bounds the log's size.
+    static let writerCheckpointPages = 10_000
 
     let engine = Database.Engine.sqlite
     let beginStatement = "BEGIN IMMEDIATE"
     let writer: Connection
     let readers: [Connection]
+    let checkpointer: Connection
     let groupCommit: GroupCommit
+    private let logger: Logger
     private let nextReader = Atomic<Int>(0)
 
     /// A connection, the thread it lives on, and the gate its sessions take turns on.
@@ -58,19 +70,23 @@ final class SQLiteBackend: DatabaseBackend {
         }
     }
 
-    private init(writer: Connection, readers: [Connection]) {
+    private init(writer: Connection, readers: [Connection], checkpointer: Connection, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
+        self.logger = logger
         groupCommit = GroupCommit(waitersMax: Self.sessionWaitersMax) { batch in try await writer.withSession(batch) }
     }
 
     static func open(path: String, raisingWriterPriority: Bool, logger: Logger) async throws -> SQLiteBackend {
         var opened: [Connection] = []
         do {
-            // The writer first: it creates the file and switches it to WAL, which readers need.
-            for index in 0...readerCount {
+            // The writer first: it creates the file and switches it to WAL, which readers need;
+            // the checkpointer last.
+            for index in 0...readerCount + 1 {
                 let thread = try await ConnectionThread.start()
                 let isWriter = index == 0
+                let isCheckpointer = index == readerCount + 1
                 let link: SQLiteLink
                 do {
                     link = try await thread.run {
@@ -96,6 +112,11 @@ final class SQLiteBackend: DatabaseBackend {
                         // the writer then writes each page it touches twice through the file
                         // system. In memory it is bounded by what one transaction changes.
                         try await session.raw("PRAGMA temp_store = MEMORY").run()
+                        try await session.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(writerCheckpointPages))").run()
+                    } else if isCheckpointer {
+                        // A checkpoint syncs the log before copying and the database after, as
+                        // the connection running it is set to.
+                        try await session.raw("PRAGMA synchronous = FULL").run()
                     } else {
                         try await session.raw("PRAGMA query_only = ON").run()
                     }
@@ -107,7 +128,7 @@ final class SQLiteBackend: DatabaseBackend {
             for connection in opened { try? await connection.close() }
             throw error
         }
-        return SQLiteBackend(writer: opened[0], readers: Array(opened.dropFirst()))
+        return SQLiteBackend(writer: opened[0], readers: Array(opened[1...readerCount]), checkpointer: opened[readerCount + 1], logger: logger)
     }
 
     /// Sets the calling thread's nice value to ``writerNice`` (on Linux a nice value is a
@@ -120,13 +141,29 @@ final class SQLiteBackend: DatabaseBackend {
     }
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown {
+            while (try? await Task.sleep(for: Self.checkpointInterval)) != nil {
+                do {
+                    try await self.checkpoint()
+                } catch {
+                    guard !Task.isCancelled else { break }
+                    // The writer copies the log itself past its mark; the next turn tries again.
+                    self.logger.warning("the SQLite log could not be copied into the database", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         // Closing must happen even when the service ends by cancellation, and NIO's thread pool
         // refuses work handed to it from a cancelled task: close from a task of its own.
-        let connections = [writer] + readers
+        let connections = [writer] + readers + [checkpointer]
         try await Task {
             for connection in connections { try await connection.close() }
         }.value
+    }
+
+    /// Copies into the database what the log holds and no reader still needs (a passive
+    /// checkpoint: it waits for nobody, and nobody waits for it).
+    func checkpoint() async throws {
+        try await checkpointer.withSession { session in try await session.raw("PRAGMA wal_checkpoint(PASSIVE)").run() }
     }
 
     func withSession<Result: Sendable>(

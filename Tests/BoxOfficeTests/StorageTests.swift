@@ -297,6 +297,36 @@ struct GroupCommitTests {
     }
 }
 
+@Suite("SQLite's checkpointer", .timeLimit(.minutes(1)))
+struct CheckpointerTests {
+    /// A commit's pages go to the log; while the store runs, the checkpointer copies them into
+    /// the database file within moments, long before the writer's own mark (10,000 pages) would.
+    @Test func theLogIsCopiedIntoTheDatabaseWhileTheStoreRuns() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/boxoffice.sqlite"
+        try await Harness.withSQLiteFile(path) { database in
+            try await database.migrate([StorageTests.probe], logger: Harness.logger)
+            // 4,000 rows of about 60 bytes: over 100 pages of the table and its key's index.
+            try await database.write { session in
+                try await session.raw("""
+                    INSERT INTO probe (id, value)
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+                    SELECT printf('row-%050d', i), i FROM n
+                    """).run()
+            }
+            let pages = { (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) / 4_096 }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try pages() < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try pages() >= 100)
+            let rows = try await database.withReadSession { session in
+                try await session.raw("SELECT count(*) AS rows FROM probe").first()?.decode(column: "rows", as: Int.self)
+            }
+            #expect(rows == 4_000)
+        }
+    }
+}
+
 @Suite("The SQLite connections' threads", .timeLimit(.minutes(3)))
 struct ConnectionThreadTests {
     @Test func codeRunsOnTheConnectionsThreadUntilClosedAndThenOnTheGlobalPool() async throws {
