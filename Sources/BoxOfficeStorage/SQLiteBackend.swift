@@ -142,13 +142,18 @@ final class SQLiteBackend: DatabaseBackend {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            // Said once when checkpoints start failing and once when they work again, not at
+            // every turn; meanwhile the writer copies the log itself past its mark.
+            var isFailing = false
             while (try? await Task.sleep(for: Self.checkpointInterval)) != nil {
                 do {
                     try await self.checkpoint()
+                    if isFailing { self.logger.notice("the SQLite log is copied into the database again") }
+                    isFailing = false
                 } catch {
                     guard !Task.isCancelled else { break }
-                    // The writer copies the log itself past its mark; the next turn tries again.
-                    self.logger.warning("the SQLite log could not be copied into the database", metadata: ["error": "\(error)"])
+                    if !isFailing { self.logger.warning("the SQLite log could not be copied into the database", metadata: ["error": "\(error)"]) }
+                    isFailing = true
                 }
             }
         }

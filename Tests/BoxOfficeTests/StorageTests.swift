@@ -56,6 +56,21 @@ struct StorageTests {
 
     struct Boom: Error {}
 
+    /// Rows ``fillProbe(_:)`` writes: of about 60 bytes each, some 60 pages of the table and as
+    /// many of its key's index.
+    static let probeRows = 4_000
+
+    /// Writes ``probeRows`` rows into `probe` in one statement, their ids `row-` and 50 digits.
+    static func fillProbe(_ database: Database) async throws {
+        try await database.write { session in
+            try await session.raw("""
+                INSERT INTO probe (id, value)
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(unsafeRaw: String(probeRows)))
+                SELECT printf('row-%050d', i), i FROM n
+                """).run()
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func aThrowingTransactionLeavesNoTrace(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine, migrations: [Self.probe]) { database in
@@ -200,14 +215,7 @@ struct GroupCommitTests {
     /// writer opens no temporary file.
     @Test func aStatementChangingManyPagesInATransactionOpensNoTemporaryFile() async throws {
         try await Harness.withDatabase(.sqlite, migrations: [StorageTests.probe]) { database in
-            // 4,000 rows of about 60 bytes: some 60 pages of the table and as many of its key's index.
-            try await database.write { session in
-                try await session.raw("""
-                    INSERT INTO probe (id, value)
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
-                    SELECT printf('row-%050d', i), i FROM n
-                    """).run()
-            }
+            try await StorageTests.fillProbe(database)
             let opened = try await database.transaction { session in
                 // Each copy's key sorts next to its original's: every leaf of the key's index changes.
                 try await session.raw("INSERT INTO probe (id, value) SELECT id || '-copy', value FROM probe").run()
@@ -219,7 +227,7 @@ struct GroupCommitTests {
             let total = try await database.withReadSession { session in
                 try await session.raw("SELECT sum(value) AS total FROM probe").first()?.decode(column: "total", as: Int.self)
             }
-            #expect(total == 2 * (1...4000).reduce(0, +))
+            #expect(total == 2 * (1...StorageTests.probeRows).reduce(0, +))
         }
     }
 
@@ -307,14 +315,7 @@ struct CheckpointerTests {
         let path = directory.path + "/boxoffice.sqlite"
         try await Harness.withSQLiteFile(path) { database in
             try await database.migrate([StorageTests.probe], logger: Harness.logger)
-            // 4,000 rows of about 60 bytes: over 100 pages of the table and its key's index.
-            try await database.write { session in
-                try await session.raw("""
-                    INSERT INTO probe (id, value)
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
-                    SELECT printf('row-%050d', i), i FROM n
-                    """).run()
-            }
+            try await StorageTests.fillProbe(database)
             let pages = { (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) / 4_096 }
             let deadline = ContinuousClock.now + .seconds(10)
             while try pages() < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -322,7 +323,7 @@ struct CheckpointerTests {
             let rows = try await database.withReadSession { session in
                 try await session.raw("SELECT count(*) AS rows FROM probe").first()?.decode(column: "rows", as: Int.self)
             }
-            #expect(rows == 4_000)
+            #expect(rows == StorageTests.probeRows)
         }
     }
 }

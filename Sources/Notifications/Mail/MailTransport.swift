@@ -123,6 +123,7 @@ public struct MailFolder: MailTransport {
     }
 
     /// `<id@domain>` as a file name: its letters, digits, dots and dashes.
+    ///
     /// Filtered as UTF-8 bytes, since all it keeps is ASCII: character by character, the filter
     /// cost about 1 % of `boxoffice`'s CPU in a flash sale (a message per booking).
     static func fileName(for messageID: String) -> String {
