@@ -232,14 +232,19 @@ struct GroupCommitTests {
     }
 
     /// SQLite's temporary files this process has open: files it made, and removed at once, in the
-    /// first folder of those it looks for (unnamed when the kernel allows, so found by place).
+    /// first folder of those it looks for, unnamed (`#<inode>`) where the kernel allows, else
+    /// named `etilqs_…`. Other tests' removed files (their folders) do not match.
     private static func temporaryFilesOpen() throws -> [String] {
         let environment = ProcessInfo.processInfo.environment
         let folder = [environment["SQLITE_TMPDIR"], environment["TMPDIR"], "/var/tmp", "/usr/tmp", "/tmp"].compactMap { $0 }
             .first { FileManager.default.fileExists(atPath: $0) } ?? "."
         return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { descriptor in
             try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")
-        }.filter { $0.hasPrefix(folder + "/") && $0.hasSuffix(" (deleted)") }
+        }.filter { path in
+            guard path.hasPrefix(folder + "/"), path.hasSuffix(" (deleted)") else { return false }
+            let name = path.dropFirst(folder.count + 1)
+            return !name.contains("/") && (name.hasPrefix("#") || name.hasPrefix("etilqs_"))
+        }
     }
 
     /// Runs `count` transactions of `body` as one batch: the writer is held until all of them
