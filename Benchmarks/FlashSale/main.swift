@@ -21,6 +21,8 @@ import Synchronization
 //   FlashSale audit DATA_DIR|DATABASE_URL SEATD_PORT SEATD_KEY SHOWTIME_ID
 //                                                        sold seats = confirmed bookings' seats, none twice,
 //                                                        nobody charged without a seat
+//   FlashSale cpu NAME=PID …                             the CPU seconds each named process (with its
+//                                                        children) has used so far, for a script's peer runs
 // Prints one JSON object per command that measures.
 
 let arguments = CommandLine.arguments
@@ -125,6 +127,14 @@ struct WatchedProcess: Sendable {
         // The state (3rd field) is a letter, so the numbers start at the 4th.
         guard fields.count > 13 else { return nil }
         return (fields[10] + fields[11], fields[12] + fields[13])
+    }
+}
+
+/// `NAME=PID` arguments as the processes they name, or the usage error.
+func watchedProcesses(_ arguments: ArraySlice<String>) -> [WatchedProcess] {
+    arguments.map { argument in
+        guard let process = WatchedProcess(argument) else { fail("\(argument): NAME=PID expected") }
+        return process
     }
 }
 
@@ -383,14 +393,14 @@ case "layout" where arguments.count == 3:
     let layout = arguments[2] == "stadium" ? SampleVenues.stadium() : SampleVenues.cinema()
     print(String(decoding: try JSONEncoder().encode(layout), as: UTF8.self))
 case "sale" where arguments.count >= 7:
-    let watched = arguments.dropFirst(7).map { argument in
-        guard let process = WatchedProcess(argument) else { fail("\(argument): NAME=PID expected") }
-        return process
-    }
+    let watched = watchedProcesses(arguments.dropFirst(7))
     await sale(base: arguments[2], showtimeID: arguments[3], customers: number(4, "CUSTOMERS"),
                concurrency: number(5, "CONCURRENCY"), capacity: number(6, "SEATS"), watched: watched)
 case "audit" where arguments.count == 6:
     try await audit(arguments[2], seatdPort: number(3, "SEATD_PORT"), key: arguments[4], showtimeID: arguments[5])
+case "cpu" where arguments.count >= 3:
+    let seconds = Dictionary(uniqueKeysWithValues: watchedProcesses(arguments.dropFirst(2)).map { ($0.name, $0.cpuSeconds()) })
+    print(String(decoding: try JSONSerialization.data(withJSONObject: seconds, options: [.sortedKeys]), as: UTF8.self))
 default:
-    fail("usage: FlashSale prepare|layout|sale|audit … (see Benchmarks/FlashSale/main.swift)")
+    fail("usage: FlashSale prepare|layout|sale|audit|cpu … (see Benchmarks/FlashSale/main.swift)")
 }
