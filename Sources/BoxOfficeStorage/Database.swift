@@ -71,6 +71,10 @@ public struct Database: Sendable, Service {
     /// run again when another body of its batch throws, so it must do nothing but its statements,
     /// and never wait for another transaction); on PostgreSQL it is `READ COMMITTED`, and
     /// statements that must not race say so themselves (unique constraints, conditional updates).
+    ///
+    /// `body` must not catch an error of its own statements and go on: PostgreSQL ends the
+    /// transaction at the error, and answers its `COMMIT` by rolling back, without an error, so
+    /// the caller would believe committed what was not.
     public func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
