@@ -29,6 +29,9 @@ public struct BookingConfiguration: Sendable {
     /// created or withdrawn through another instance counts within this long. Zero reads them
     /// for every order.
     public var offerCacheLifetime: Duration = .seconds(1)
+    /// How long a webhook's event is remembered in the inbox, so that a repeat of it does nothing:
+    /// well past the time providers retry one (Stripe for up to three days, Razorpay for a day).
+    public var webhookInboxRetention: Duration = .seconds(30 * 86_400)
 
     public init() {}
 }

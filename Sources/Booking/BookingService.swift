@@ -155,6 +155,15 @@ public final class BookingService: Sendable {
         }
     }
 
+    /// Forgets the webhooks received longer ago than ``BookingConfiguration/webhookInboxRetention``
+    /// (at most `batchesMax` batches of `batchMax`: the rest on the next call); returns how many.
+    public func forgetOldWebhooks(batchMax: Int = Database.deletionBatchMax, batchesMax: Int = Database.deletionBatchesMax) async throws -> Int {
+        let beforeMs = now().millisecondsSince1970 - configuration.webhookInboxRetention.milliseconds
+        return try await database.deleteInBatches(batchMax: batchMax, batchesMax: batchesMax) { session, limit in
+            try await OrderRecords.forgetWebhooks(receivedBefore: beforeMs, limit: limit, on: session)
+        }
+    }
+
     /// Gives up a held order's seats before paying.
     public func release(orderID: String, owner: Owner) async throws -> Order {
         _ = try await order(id: orderID, owner: owner)

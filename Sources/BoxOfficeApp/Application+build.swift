@@ -181,7 +181,16 @@ public func buildApplication(
     }
     // The services that read or write tables, which start once they are migrated.
     let tableServices: [any Service] = [
-        ExpiredIdempotencyKeys(database: database, now: configuration.accounts.now, logger: logger),
+        Housekeeping(sweeps: [
+            .init(name: "expired idempotency keys") {
+                let nowMs = configuration.accounts.now().millisecondsSince1970
+                return try await database.deleteInBatches { session, limit in
+                    try await IdempotencyRecords.purgeExpired(at: nowMs, limit: limit, on: session)
+                }
+            },
+            .init(name: "webhook inbox") { try await booking.forgetOldWebhooks() },
+            .init(name: "delivered messages") { try await notifications.forgetOldMessages() },
+        ], logger: logger),
         CatalogChangeWatcher(catalog: catalog, interval: configuration.catalogRefreshInterval, logger: logger),
         OrderReconciler(booking: booking), OutboxWorker(notifications: notifications),
         RecommendationRebuilder(service: recommendations),

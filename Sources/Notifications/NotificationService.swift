@@ -19,6 +19,9 @@ public struct NotificationsConfiguration: Sendable {
     /// How long a claimed message is this worker's; a worker that dies holding it loses it then.
     public var lease: Duration = .seconds(120)
     public var retry = RetryPolicy()
+    /// How long a message sent (or skipped) is kept, for its delivery reports and for support's
+    /// questions, before it is deleted.
+    public var deliveredRetention: Duration = .seconds(30 * 86_400)
 
     public init(siteURL: String) {
         self.siteURL = siteURL
@@ -311,6 +314,16 @@ public final class NotificationService: Sendable {
     public func retry(id: String) async throws -> Bool {
         let nowMs = now().millisecondsSince1970
         return try await database.withSession { try await OutboxRecords.retry(id: id, nowMs: nowMs, on: $0) }
+    }
+
+    /// Deletes the messages delivered longer ago than
+    /// ``NotificationsConfiguration/deliveredRetention`` (at most `batchesMax` batches of
+    /// `batchMax`: the rest on the next call); returns how many.
+    public func forgetOldMessages(batchMax: Int = Database.deletionBatchMax, batchesMax: Int = Database.deletionBatchesMax) async throws -> Int {
+        let beforeMs = now().millisecondsSince1970 - configuration.deliveredRetention.milliseconds
+        return try await database.deleteInBatches(batchMax: batchMax, batchesMax: batchesMax) { session, limit in
+            try await OutboxRecords.forgetDelivered(before: beforeMs, limit: limit, on: session)
+        }
     }
 
     public var mailDescription: String { mail.description }

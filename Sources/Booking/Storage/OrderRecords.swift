@@ -383,4 +383,15 @@ enum OrderRecords {
         guard let state = OrderState(rawValue: try row.decode(column: "order_state", as: String.self)) else { throw CorruptRow(id: id) }
         return .order(id: id, state: state)
     }
+
+    /// Deletes up to `limit` inbox entries received before `beforeMs`, oldest first (their
+    /// index); returns how many.
+    static func forgetWebhooks(receivedBefore beforeMs: Int64, limit: Int, on session: any SQLDatabase) async throws -> Int {
+        try await session.raw("""
+            DELETE FROM webhook_inbox WHERE (provider, event_id) IN (
+                SELECT provider, event_id FROM webhook_inbox WHERE received_at_ms < \(bind: beforeMs)
+                ORDER BY received_at_ms LIMIT \(bind: limit))
+            RETURNING event_id
+            """).all().count
+    }
 }

@@ -68,8 +68,13 @@ public enum IdempotencyRecords {
             .where("expires_at_ms", .lessThanOrEqual, nowMs).run()
     }
 
-    /// Deletes every expired key (run periodically).
-    public static func purgeExpired(at nowMs: Int64, on database: any SQLDatabase) async throws {
-        try await database.delete(from: "idempotency_keys").where("expires_at_ms", .lessThanOrEqual, nowMs).run()
+    /// Deletes up to `limit` expired keys, the first to expire first (their index); returns how many.
+    public static func purgeExpired(at nowMs: Int64, limit: Int, on database: any SQLDatabase) async throws -> Int {
+        try await database.raw("""
+            DELETE FROM idempotency_keys WHERE (scope, idempotency_key) IN (
+                SELECT scope, idempotency_key FROM idempotency_keys WHERE expires_at_ms <= \(bind: nowMs)
+                ORDER BY expires_at_ms LIMIT \(bind: limit))
+            RETURNING scope
+            """).all().count
     }
 }

@@ -107,6 +107,19 @@ enum OutboxRecords {
             .where("id", .equal, id).run()
     }
 
+    /// Deletes up to `limit` messages sent or skipped before `beforeMs`, oldest first (the index
+    /// on the delivery time); returns how many. Dead letters wait for an admin, and a campaign's
+    /// messages are its report, so both stay.
+    static func forgetDelivered(before beforeMs: Int64, limit: Int, on session: any SQLDatabase) async throws -> Int {
+        try await session.raw("""
+            DELETE FROM outbox WHERE id IN (
+                SELECT id FROM outbox WHERE delivered_at_ms < \(bind: beforeMs) AND status IN (\(bind: sent), \(bind: skipped))
+                    AND campaign_id IS NULL
+                ORDER BY delivered_at_ms LIMIT \(bind: limit))
+            RETURNING id
+            """).all().count
+    }
+
     static func deadLetters(limit: Int, on session: any SQLDatabase) async throws -> [Row] {
         try await session.raw("SELECT \(unsafeRaw: columns) FROM outbox WHERE status = \(bind: dead) ORDER BY created_at_ms DESC LIMIT \(bind: limit)")
             .all(decoding: Row.self)

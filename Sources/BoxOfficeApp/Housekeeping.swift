@@ -1,0 +1,46 @@
+import Logging
+import ServiceLifecycle
+
+/// Deletes, every `interval`, what the box office keeps only for a while (expired idempotency
+/// keys, webhooks past the time providers retry them, messages delivered long ago), so those
+/// tables hold a bounded stretch of time rather than everything ever written. Each sweep
+/// deletes in short batches, up to a bound per turn; one that fails is logged, and it and the
+/// rest of what it had left are tried again next turn.
+struct Housekeeping: Service {
+    static let interval: Duration = .seconds(3600)
+
+    /// One table's deletion: returns the rows it deleted.
+    struct Sweep: Sendable {
+        let name: String
+        let run: @Sendable () async throws -> Int
+    }
+
+    let sweeps: [Sweep]
+    var interval = Self.interval
+    let logger: Logger
+
+    func run() async throws {
+        // Nothing to finish at shutdown: stop at once (the sleep is cancelled).
+        await cancelWhenGracefulShutdown {
+            while (try? await Task.sleep(for: interval)) != nil { await sweepOnce() }
+        }
+    }
+
+    /// Runs every sweep once, whether or not the ones before it failed; returns the rows each
+    /// deleted, nil for one that failed.
+    @discardableResult
+    func sweepOnce() async -> [Int?] {
+        var deleted: [Int?] = []
+        for sweep in sweeps {
+            do {
+                let rows = try await sweep.run()
+                if rows > 0 { logger.info("deleted old rows", metadata: ["what": "\(sweep.name)", "rows": "\(rows)"]) }
+                deleted.append(rows)
+            } catch {
+                logger.warning("could not delete old rows", metadata: ["what": "\(sweep.name)", "error": "\(error)"])
+                deleted.append(nil)
+            }
+        }
+        return deleted
+    }
+}
