@@ -293,9 +293,9 @@ extension BookingService {
 
     /// Asks the provider about refunds it has not settled (or that a crash left unasked), oldest
     /// first; returns how many it looked at.
-    func settleRefunds(updatedBefore: Int64) async throws -> Int {
+    func settleRefunds(untouchedSince: Int64) async throws -> Int {
         let entries = try await database.withSession { session in
-            try await OrderRecords.unsettledRefunds(updatedBefore: updatedBefore, limit: self.configuration.reconcileBatchMax, on: session)
+            try await OrderRecords.unsettledRefunds(untouchedSince: untouchedSince, limit: self.configuration.reconcileBatchMax, on: session)
         }
         for entry in entries {
             do {

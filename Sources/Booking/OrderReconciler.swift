@@ -37,9 +37,9 @@ extension BookingService {
     @discardableResult
     public func reconcile() async throws -> Int {
         let nowDate = now()
-        let before = nowDate.addingTimeInterval(-configuration.reconcileAfter.seconds).millisecondsSince1970
+        let untouchedSince = nowDate.addingTimeInterval(-configuration.reconcileAfter.seconds).millisecondsSince1970
         let orders = try await database.withSession { session in
-            try await OrderRecords.unsettled(updatedBefore: before, now: nowDate.millisecondsSince1970,
+            try await OrderRecords.unsettled(untouchedSince: untouchedSince, now: nowDate.millisecondsSince1970,
                                              limit: self.configuration.reconcileBatchMax, on: session)
         }
         for order in orders {
@@ -50,6 +50,6 @@ extension BookingService {
                 logger.warning("could not reconcile order", metadata: ["order": "\(order.id)", "error": "\(error)"])
             }
         }
-        return orders.count + (try await settleRefunds(updatedBefore: before))
+        return orders.count + (try await settleRefunds(untouchedSince: untouchedSince))
     }
 }

@@ -219,13 +219,14 @@ enum OrderRecords {
             .all(decoding: OrderRow.self).map { try $0.order() }
     }
 
-    /// Orders that need the reconciler: in an intermediate state untouched since `before`, or
-    /// held past their deadline. Oldest first.
-    static func unsettled(updatedBefore before: Int64, now: Int64, limit: Int, on session: any SQLDatabase) async throws -> [Order] {
+    /// Orders that need the reconciler: in an intermediate state untouched since `untouchedSince`
+    /// (last updated then or earlier: with no wait, an order updated in the same millisecond
+    /// counts), or held past their deadline. Oldest first.
+    static func unsettled(untouchedSince: Int64, now: Int64, limit: Int, on session: any SQLDatabase) async throws -> [Order] {
         try await session.select().column("*").from("orders")
             .where { group in
                 group.where(SQLColumn("state"), .in, SQLBind.group(unsettledStates.map(\.rawValue)))
-                    .where("updated_at_ms", .lessThan, before)
+                    .where("updated_at_ms", .lessThanOrEqual, untouchedSince)
             }
             .orWhere { group in
                 group.where("state", .equal, OrderState.held.rawValue).where("hold_deadline_ms", .lessThan, now)
@@ -335,11 +336,11 @@ enum OrderRecords {
             .where("idempotency_key", .equal, key).run()
     }
 
-    /// Refunds not yet final, untouched since `before`, oldest first.
-    static func unsettledRefunds(updatedBefore before: Int64, limit: Int, on session: any SQLDatabase) async throws -> [RefundRow] {
+    /// Refunds not yet final, untouched since `untouchedSince` (as ``unsettled``), oldest first.
+    static func unsettledRefunds(untouchedSince: Int64, limit: Int, on session: any SQLDatabase) async throws -> [RefundRow] {
         try await session.select().column("*").from("order_refunds")
             .where(SQLColumn("status"), .in, SQLBind.group([RefundRow.requested, RefundRow.pending]))
-            .where("updated_at_ms", .lessThan, before)
+            .where("updated_at_ms", .lessThanOrEqual, untouchedSince)
             .orderBy("updated_at_ms").limit(limit)
             .all(decoding: RefundRow.self)
     }

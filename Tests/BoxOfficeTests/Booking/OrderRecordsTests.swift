@@ -114,6 +114,28 @@ struct OrderRecordsTests {
         }
     }
 
+    /// With no wait (`reconcileAfter` zero), the reconciler takes an order last updated in the
+    /// very millisecond of its pass: with a strict comparison, a test that reconciled at once
+    /// after a step found nothing when both fell in one millisecond.
+    @Test(arguments: TestEngine.allCases)
+    func theReconcilerTakesAnOrderLastUpdatedInItsOwnMillisecond(engine: TestEngine) async throws {
+        try await Harness.withDatabase(engine) { database in
+            var order = OrderSagaTests.held().order
+            order.state = .paying
+            let paying = order
+            _ = try await database.transaction { session in try await OrderWrite.insert(paying).run(on: session) }
+            let updatedAtMs = paying.updatedAt.millisecondsSince1970
+            // `now: 0` leaves out the other kind, orders held past their deadline.
+            let unsettled = { (untouchedSince: Int64) in
+                try await database.withReadSession { session in
+                    try await OrderRecords.unsettled(untouchedSince: untouchedSince, now: 0, limit: 10, on: session).map(\.id)
+                }
+            }
+            #expect(try await unsettled(updatedAtMs) == [paying.id])
+            #expect(try await unsettled(updatedAtMs - 1) == [])
+        }
+    }
+
     /// An order's state is read alone, as its row stands; no order, no state.
     @Test(arguments: TestEngine.allCases)
     func anOrdersStateIsReadAloneAsItsRowStands(engine: TestEngine) async throws {
