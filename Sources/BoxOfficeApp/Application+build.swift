@@ -182,12 +182,7 @@ public func buildApplication(
     // The services that read or write tables, which start once they are migrated.
     let tableServices: [any Service] = [
         Housekeeping(sweeps: [
-            .init(name: "expired idempotency keys") {
-                let nowMs = configuration.accounts.now().millisecondsSince1970
-                return try await database.deleteInBatches { session, limit in
-                    try await IdempotencyRecords.purgeExpired(at: nowMs, limit: limit, on: session)
-                }
-            },
+            .init(name: "expired idempotency keys") { try await idempotency.forgetExpiredKeys() },
             .init(name: "webhook inbox") { try await booking.forgetOldWebhooks() },
             .init(name: "delivered messages") { try await notifications.forgetOldMessages() },
         ], logger: logger),

@@ -331,6 +331,17 @@ struct CheckpointerTests {
             #expect(rows == StorageTests.probeRows)
         }
     }
+
+    /// Should the checkpointer fall behind or not run, the writer copies the log itself, but
+    /// only past its own mark, not at SQLite's default of 1,000 pages inside a commit.
+    @Test func theWritersOwnCheckpointWaitsForItsMark() async throws {
+        try await Harness.withDatabase(.sqlite, migrations: []) { database in
+            let mark = try await database.withSession { session in
+                try await session.raw("PRAGMA wal_autocheckpoint").first()?.decode(column: "wal_autocheckpoint", as: Int.self)
+            }
+            #expect(mark == SQLiteBackend.writerCheckpointPages)
+        }
+    }
 }
 
 @Suite("The SQLite connections' threads", .timeLimit(.minutes(3)))

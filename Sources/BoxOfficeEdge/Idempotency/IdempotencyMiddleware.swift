@@ -33,6 +33,15 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         self.now = now
     }
 
+    /// Deletes the keys that have expired (at most `batchesMax` batches of `batchMax`: the rest
+    /// on the next call); returns how many.
+    public func forgetExpiredKeys(batchMax: Int = Database.deletionBatchMax, batchesMax: Int = Database.deletionBatchesMax) async throws -> Int {
+        let nowMs = now().millisecondsSince1970
+        return try await database.deleteInBatches(batchMax: batchMax, batchesMax: batchesMax) { session, limit in
+            try await IdempotencyRecords.purgeExpired(at: nowMs, limit: limit, on: session)
+        }
+    }
+
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

@@ -69,7 +69,7 @@ public enum IdempotencyRecords {
     }
 
     /// Deletes up to `limit` expired keys, the first to expire first (their index); returns how many.
-    public static func purgeExpired(at nowMs: Int64, limit: Int, on database: any SQLDatabase) async throws -> Int {
+    static func purgeExpired(at nowMs: Int64, limit: Int, on database: any SQLDatabase) async throws -> Int {
         try await database.raw("""
             DELETE FROM idempotency_keys WHERE (scope, idempotency_key) IN (
                 SELECT scope, idempotency_key FROM idempotency_keys WHERE expires_at_ms <= \(bind: nowMs)

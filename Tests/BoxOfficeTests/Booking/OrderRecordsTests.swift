@@ -114,25 +114,34 @@ struct OrderRecordsTests {
         }
     }
 
-    /// With no wait (`reconcileAfter` zero), the reconciler takes an order last updated in the
-    /// very millisecond of its pass: with a strict comparison, a test that reconciled at once
-    /// after a step found nothing when both fell in one millisecond.
+    /// With no wait (`reconcileAfter` zero), the reconciler takes an order, or a refund, last
+    /// updated in the very millisecond of its pass: with a strict comparison, a test that
+    /// reconciled at once after a step found nothing when both fell in one millisecond.
     @Test(arguments: TestEngine.allCases)
-    func theReconcilerTakesAnOrderLastUpdatedInItsOwnMillisecond(engine: TestEngine) async throws {
+    func theReconcilerTakesAnOrderOrRefundLastUpdatedInItsOwnMillisecond(engine: TestEngine) async throws {
         try await Harness.withDatabase(engine) { database in
             var order = OrderSagaTests.held().order
             order.state = .paying
             let paying = order
-            _ = try await database.transaction { session in try await OrderWrite.insert(paying).run(on: session) }
             let updatedAtMs = paying.updatedAt.millisecondsSince1970
+            let refund = OrderRecords.RefundRow(
+                idempotencyKey: "refund-1", orderId: paying.id, amountMinor: 100, currency: "INR", reason: "cancellation",
+                providerReference: nil, status: OrderRecords.RefundRow.requested, createdAtMs: updatedAtMs, updatedAtMs: updatedAtMs)
+            _ = try await database.transaction { session in
+                try await OrderWrite.insert(paying).run(on: session)
+                return try await OrderRecords.recordRefund(refund, capturedMinor: 100, on: session)
+            }
             // `now: 0` leaves out the other kind, orders held past their deadline.
             let unsettled = { (untouchedSince: Int64) in
                 try await database.withReadSession { session in
-                    try await OrderRecords.unsettled(untouchedSince: untouchedSince, now: 0, limit: 10, on: session).map(\.id)
+                    (try await OrderRecords.unsettled(untouchedSince: untouchedSince, now: 0, limit: 10, on: session).map(\.id),
+                     try await OrderRecords.unsettledRefunds(untouchedSince: untouchedSince, limit: 10, on: session).map(\.idempotencyKey))
                 }
             }
-            #expect(try await unsettled(updatedAtMs) == [paying.id])
-            #expect(try await unsettled(updatedAtMs - 1) == [])
+            let atTheirMillisecond = try await unsettled(updatedAtMs)
+            #expect(atTheirMillisecond.0 == [paying.id] && atTheirMillisecond.1 == ["refund-1"])
+            let before = try await unsettled(updatedAtMs - 1)
+            #expect(before.0.isEmpty && before.1.isEmpty)
         }
     }
 
